@@ -1,0 +1,164 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { readFileSync, statSync } from "node:fs";
+import { check, decodeSource, type Checked } from "./compile.js";
+import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
+import { UserError } from "./errors.js";
+import { LAYERS } from "./layers/registry.js";
+import type { BuildOptions } from "./layers/types.js";
+import { diagnosticToJson, renderDiagnostic, renderSummary, type Colors } from "./render.js";
+import { shapesToJson, table, torchStyle } from "./shape-table.js";
+
+const VERSION = "0.1.0";
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1");
+  return n;
+}
+
+function colorsFor(stream: NodeJS.WriteStream, flag: boolean | undefined): Colors {
+  if (flag !== undefined) return { enabled: flag };
+  return { enabled: Boolean(stream.isTTY) && !("NO_COLOR" in process.env) };
+}
+
+/** Reads and checks one file; an unreadable path is a usage error (exit 2). */
+function checkFile(path: string, options: BuildOptions): Checked {
+  let bytes: Uint8Array;
+  try {
+    if (statSync(path).isDirectory()) throw new UserError(`${path} is a directory, not a model file`, ["pass the .net files inside it, e.g. `models/*.net`"], 2);
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String((e as Error).message)}`, [], 2);
+  }
+  const decoded = decodeSource(path, bytes);
+  if (decoded.diagnostics.length > 0) {
+    const checked = check(decoded.source, options);
+    return { ...checked, diagnostics: decoded.diagnostics };
+  }
+  return check(decoded.source, options);
+}
+
+type Format = "human" | "json";
+
+/** Prints diagnostics of several files; returns whether any is an error. */
+function report(results: Checked[], format: Format, colors: Colors, summary: boolean): boolean {
+  const failed = results.some((r) => hasErrors(r.diagnostics));
+  if (format === "json") {
+    return failed;
+  }
+  for (const r of results) for (const d of r.diagnostics) process.stderr.write(renderDiagnostic(d, r.source, colors) + "\n\n");
+  if (summary) {
+    const all = results.flatMap((r) => r.diagnostics);
+    const errors = all.filter((d) => d.severity === "error").length;
+    process.stderr.write(renderSummary(errors, all.length - errors, results.length, colors) + "\n");
+  }
+  return failed;
+}
+
+function diagnosticsJson(results: Checked[]) {
+  return results.map((r) => ({ file: r.source.path, diagnostics: r.diagnostics.map((d) => diagnosticToJson(d, r.source)) }));
+}
+
+const formatOption = () => new Option("--format <format>", "output format").choices(["human", "json"]).default("human");
+const bnOption = () => new Option("--bn <impl>", "batch norm implementation for `bn` layers that do not name one").choices(["scratch", "builtin"]).default("scratch");
+
+export function buildProgram(): Command {
+  const program = new Command("netc")
+    .description("compiler for .net neural-network model files")
+    .version(VERSION)
+    .option("--color", "force coloured output")
+    .option("--no-color", "no coloured output")
+    .showHelpAfterError("(run `netc --help` for usage)")
+    .exitOverride();
+
+  const globalColor = () => program.opts<{ color?: boolean }>().color;
+
+  program
+    .command("check")
+    .description("parse and validate model files, printing every problem found")
+    .argument("<files...>", ".net model files")
+    .addOption(formatOption())
+    .addOption(bnOption())
+    .action((files: string[], opts: { format: Format; bn: BuildOptions["bn"] }) => {
+      const results = files.map((f) => checkFile(f, { bn: opts.bn }));
+      if (opts.format === "json") process.stdout.write(JSON.stringify({ version: 1, files: diagnosticsJson(results) }, null, 2) + "\n");
+      process.exitCode = report(results, opts.format, colorsFor(process.stderr, globalColor()), true) ? 1 : 0;
+    });
+
+  program
+    .command("shapes")
+    .description("check a model and print each layer's output shape, parameters and multiply-adds")
+    .argument("<file>", ".net model file")
+    .addOption(new Option("--style <style>", "`table` (torchinfo-like) or `torch` (the seed notebook's printout)").choices(["table", "torch"]).default("table"))
+    .addOption(formatOption())
+    .addOption(bnOption())
+    .option("--batch <n>", "batch size shown in shapes", positiveInt, 1)
+    .action((file: string, opts: { style: "table" | "torch"; format: Format; bn: BuildOptions["bn"]; batch: number }) => {
+      const result = checkFile(file, { bn: opts.bn });
+      const failed = hasErrors(result.diagnostics);
+      if (opts.format === "json") {
+        const shapes = failed ? null : shapesToJson(result.network.name, result.shapes, result.source, opts.batch);
+        process.stdout.write(JSON.stringify({ version: 1, ...diagnosticsJson([result])[0], shapes }, null, 2) + "\n");
+      } else {
+        // The table is the point here: warnings are only counted (`netc check` shows them).
+        const errors = result.diagnostics.filter((d) => d.severity === "error");
+        const warnings = result.diagnostics.length - errors.length;
+        report([{ ...result, diagnostics: errors }], "human", colorsFor(process.stderr, globalColor()), failed);
+        if (!failed) {
+          if (warnings > 0) process.stderr.write(`${warnings} warning${warnings === 1 ? "" : "s"}: \`netc check ${file}\` shows them\n`);
+          const text = opts.style === "torch" ? torchStyle(result.shapes, opts.batch) : table(result.network.name, result.shapes, result.source, opts.batch);
+          process.stdout.write(text + "\n");
+        }
+      }
+      process.exitCode = failed ? 1 : 0;
+    });
+
+  program
+    .command("explain")
+    .description("explain a diagnostic code, e.g. `netc explain NET010`")
+    .argument("<code>", "diagnostic code")
+    .action((code: string) => {
+      const key = code.toUpperCase() as DiagnosticCode;
+      if (!(key in CODES)) throw new UserError(`no diagnostic has the code ${code}`, [`codes: ${Object.keys(CODES).join(", ")}`], 2);
+      process.stdout.write(`${key}: ${CODES[key]}\n`);
+    });
+
+  program
+    .command("layers")
+    .description("list the layer kinds and their arguments")
+    .action(() => {
+      for (const spec of LAYERS) {
+        const aliases = spec.aliases?.length ? ` (also ${spec.aliases.join(", ")})` : "";
+        process.stdout.write(`${spec.name}${aliases}: ${spec.summary}\n  e.g. ${spec.example}\n`);
+        for (const arg of spec.args) {
+          const form = arg.type === "flag" ? arg.name : arg.type === "choice" ? arg.choices!.join(" | ") : `${arg.positional ? `[${arg.name}] ` : ""}${arg.short ? `${arg.short}N, ` : ""}${arg.name}=N`;
+          process.stdout.write(`    ${form.padEnd(34)} ${arg.doc}${arg.default ? ` (default ${arg.default})` : ""}${arg.required ? " (required)" : ""}\n`);
+        }
+      }
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version exit 0; every other commander error is a usage error.
+      process.exitCode = e.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (e instanceof UserError) {
+      const c = colorsFor(process.stderr, program.opts<{ color?: boolean }>().color);
+      process.stderr.write(`${c.enabled ? "\x1b[1;31merror\x1b[0m" : "error"}: ${e.message}\n${e.hints.map((h) => `  = hint: ${h}\n`).join("")}`);
+      process.exitCode = e.exitCode;
+      return;
+    }
+    process.stderr.write(`netc: internal error: ${(e as Error).message}\nThis is a bug in netc; please report it with the model file that triggered it.\n`);
+    process.exitCode = 70;
+  }
+}

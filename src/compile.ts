@@ -1,0 +1,58 @@
+import { error, type Diagnostic } from "./diagnostics.js";
+import type { BuildOptions } from "./layers/types.js";
+import { resolve, type Network } from "./resolve.js";
+import { inferShapes, type ShapeReport } from "./shapes.js";
+import { SourceFile } from "./source.js";
+import type { NetFile } from "./syntax/ast.js";
+import { parse } from "./syntax/parse.js";
+
+/** The front end as one flat pipeline: text → AST → resolved network → shapes. */
+
+export const MAX_SOURCE_BYTES = 1 << 20;
+
+export interface Checked {
+  source: SourceFile;
+  ast: NetFile;
+  network: Network;
+  shapes: ShapeReport;
+  /** Every stage's findings, in source order. */
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Decodes a model file's bytes. Binary or oversized input becomes a diagnostic instead of a
+ * flood of lexer errors.
+ */
+export function decodeSource(path: string, bytes: Uint8Array): { source: SourceFile; diagnostics: Diagnostic[] } {
+  const empty = new SourceFile(path, "");
+  if (bytes.length > MAX_SOURCE_BYTES) {
+    return { source: empty, diagnostics: [error("NET004", { start: 0, end: 0 }, `the file is ${(bytes.length / (1 << 20)).toFixed(1)} MiB; model files are limited to 1 MiB`, { hints: ["is this really a .net model file?"] })] };
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    return { source: empty, diagnostics: [error("NET003", { start: 0, end: 0 }, "the file is not UTF-8 text", { hints: ["is this really a .net model file?"] })] };
+  }
+  if (text.includes("\0")) {
+    return { source: empty, diagnostics: [error("NET003", { start: 0, end: 0 }, "the file contains NUL bytes, so it is not a text file", { hints: ["is this really a .net model file?"] })] };
+  }
+  return { source: new SourceFile(path, text.replace(/^\uFEFF/, "")), diagnostics: [] };
+}
+
+export function fileStem(path: string): string {
+  return (path.split(/[\\/]/).at(-1) ?? path).replace(/\.net$/, "");
+}
+
+export function check(source: SourceFile, options: BuildOptions): Checked {
+  const parsed = parse(source);
+  const resolved = resolve(parsed.ast, fileStem(source.path));
+  const shaped = inferShapes(resolved.network, options);
+  // A statement lost to a syntax error would also be reported as missing: say it once.
+  const consequential = new Set(parsed.diagnostics.length > 0 ? ["NET031", "NET032"] : []);
+  const all = [...parsed.diagnostics, ...resolved.diagnostics.filter((d) => !consequential.has(d.code)), ...shaped.diagnostics];
+  // A block used several times reports a mistake in its body once.
+  const unique = new Map(all.map((d) => [`${d.code}:${d.span.start}:${d.span.end}:${d.message}`, d]));
+  const diagnostics = [...unique.values()].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  return { source, ast: parsed.ast, network: resolved.network, shapes: shaped.report, diagnostics };
+}

@@ -1,0 +1,80 @@
+import type { Span } from "./source.js";
+
+/**
+ * Every diagnostic netc can emit, with the explanation `netc explain CODE` prints. Tests assert
+ * codes rather than wording, so messages can improve without breaking editors that key on codes.
+ */
+export const CODES = {
+  NET001: "unexpected character: the lexer met a character that starts no token of the language",
+  NET002: "syntax error: the tokens do not form a statement, layer chain or block",
+  NET003: "not a text file: the input contains NUL bytes or is not valid UTF-8",
+  NET004: "file too large: model files are limited to 1 MiB",
+  NET010: "unknown layer: the name is neither a layer kind of the registry nor a block defined in the file",
+  NET011: "unknown option: the layer has no option or flag of that name",
+  NET012: "missing argument: a required argument of the layer or block was not given",
+  NET013: "invalid value: the argument has the wrong type or is out of range",
+  NET014: "duplicate argument: the same option was given twice",
+  NET015: "too many positional arguments",
+  NET016: "branches: a merge (`add`, `concat`) needs two or more `{ ... }` branches, other layers take none",
+  NET020: "unknown name: an identifier used as a value is not a parameter of the enclosing block",
+  NET021: "duplicate definition: a block, or a block parameter, is defined twice",
+  NET022: "recursive block: a block uses itself, directly or through other blocks",
+  NET023: "unused block: a block is defined but never used, so its body is never checked",
+  NET030: "header: `model`, `input` and `train` may each appear once, before the layers",
+  NET031: "missing input: the model has no `input` declaration, so shapes cannot be checked",
+  NET032: "empty model: the file declares no layers",
+  NET101: "kernel too large: a convolution or pooling window is larger than its (padded) input, so the output would be empty",
+  NET102: "needs C×H×W: `conv`, pooling and `gap` need an image-shaped input, but get a flat vector (after `flatten` or `linear`, or from `input N`)",
+  NET103: "needs a flat input: `linear` gets a C×H×W tensor; insert `flatten` before it",
+  NET104: "`add` of mismatched shapes: every branch of an `add` must produce the same shape",
+  NET105: "`concat` of mismatched spatial sizes: the branches of a `concat` must agree in everything but channels",
+  NET106: "bad padding: pooling padding must be at most half the kernel size, as in PyTorch",
+  NET107: "`bn` input rank: batch normalization takes C×H×W or flat inputs",
+  NET200: "bias before `bn`: a conv or linear bias that feeds straight into `bn` is cancelled by its mean subtraction (the seed's first exercise); `nobias` saves the parameters",
+} as const;
+
+export type DiagnosticCode = keyof typeof CODES;
+export type Severity = "error" | "warning";
+
+export interface Label {
+  span: Span;
+  message: string;
+}
+
+/** A finding of any stage, as data: stages never print, one renderer does. */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  /** What is wrong: lowercase, no final period, code in backticks. */
+  message: string;
+  /** The smallest span that shows the problem. */
+  span: Span;
+  /** Text printed under the primary span's caret. */
+  label?: string;
+  /** Other places that explain the problem (e.g. the block use that expanded to this layer). */
+  related: Label[];
+  /** How to fix it. */
+  hints: string[];
+}
+
+export function error(
+  code: DiagnosticCode,
+  span: Span,
+  message: string,
+  extra: Partial<Pick<Diagnostic, "label" | "related" | "hints">> = {},
+): Diagnostic {
+  return { code, severity: "error", message, span, related: extra.related ?? [], hints: extra.hints ?? [], ...(extra.label ? { label: extra.label } : {}) };
+}
+
+export function warning(
+  code: DiagnosticCode,
+  span: Span,
+  message: string,
+  extra: Partial<Pick<Diagnostic, "label" | "related" | "hints">> = {},
+): Diagnostic {
+  return { ...error(code, span, message, extra), severity: "warning" };
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}

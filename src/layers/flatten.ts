@@ -1,0 +1,13 @@
+import { product, type LayerSpec } from "./types.js";
+
+export const flatten: LayerSpec = {
+  kind: "layer",
+  name: "flatten",
+  summary: "flattens C×H×W to one vector of C·H·W features (PyTorch `nn.Flatten`)",
+  example: "flatten",
+  args: [],
+  torchName: () => "Flatten",
+  outputShape: (input) => [product(input)],
+  counts: () => ({ trainable: 0, state: 0 }),
+  macs: () => 0,
+};

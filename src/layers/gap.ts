@@ -1,0 +1,16 @@
+import type { LayerSpec } from "./types.js";
+import { needsImage } from "./window.js";
+
+export const gap: LayerSpec = {
+  kind: "layer",
+  name: "gap",
+  summary: "global average pooling to C×1×1 (PyTorch `nn.AdaptiveAvgPool2d((1, 1))`); follow with `flatten`",
+  example: "gap",
+  args: [],
+  torchName: () => "AdaptiveAvgPool2d",
+  outputShape(input) {
+    return needsImage("gap", input) ?? [input[0]!, 1, 1];
+  },
+  counts: () => ({ trainable: 0, state: 0 }),
+  macs: () => 0,
+};

@@ -1,0 +1,42 @@
+import { formatShape, type MergeSpec } from "./types.js";
+
+export const add: MergeSpec = {
+  kind: "merge",
+  name: "add",
+  summary: "sums the outputs of its branches, which must have equal shapes (residual connections)",
+  example: "add { conv 64 k3 p1 | bn } { identity }",
+  args: [],
+  torchName: "Add",
+  outputShape(inputs) {
+    const first = inputs[0]!;
+    const other = inputs.find((s) => formatShape(s) !== formatShape(first));
+    if (other) {
+      return {
+        code: "NET104",
+        problem: `\`add\` needs branches of equal shape, but gets ${inputs.map(formatShape).join(" and ")}`,
+        hints: ["give the shortcut branch a projection, e.g. `{ conv C k1 s=S }`, so its shape matches"],
+      };
+    }
+    return first;
+  },
+};
+
+export const concat: MergeSpec = {
+  kind: "merge",
+  name: "concat",
+  summary: "concatenates the outputs of its branches along channels; spatial sizes must be equal (Inception, DenseNet)",
+  example: "concat { conv 64 k1 } { conv 32 k3 p1 }",
+  args: [],
+  torchName: "Concat",
+  outputShape(inputs) {
+    const rest = (s: readonly number[]) => formatShape(s.slice(1));
+    if (inputs.some((s) => s.length !== inputs[0]!.length || rest(s) !== rest(inputs[0]!))) {
+      return {
+        code: "NET105",
+        problem: `\`concat\` needs branches with equal spatial size, but gets ${inputs.map(formatShape).join(", ")}`,
+        hints: ["pad or stride the branches so their H×W agree (e.g. `p1` for a 3×3 kernel)"],
+      };
+    }
+    return [inputs.reduce((sum, s) => sum + s[0]!, 0), ...inputs[0]!.slice(1)];
+  },
+};

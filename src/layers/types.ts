@@ -1,0 +1,124 @@
+import type { DiagnosticCode } from "../diagnostics.js";
+
+/** Codes of the shape mistakes a layer's rule can report. */
+export type ShapeCode = Extract<DiagnosticCode, `NET1${string}`>;
+
+/**
+ * What a registry entry states about a layer kind. Everything that knows about one kind — its
+ * syntax, shape rule, parameter and cost counts, and lowering — lives in that kind's entry, and
+ * the parser, checker, shape table, hover and docs all read the same entry.
+ */
+
+/** A per-example shape, batch excluded: `[C, H, W]` for images, `[F]` for feature vectors. */
+export type Shape = readonly number[];
+
+export type ArgValue = number | readonly number[] | boolean | string;
+export type ArgValues = Readonly<Record<string, ArgValue | undefined>>;
+
+export interface ArgSpec {
+  /** The long key, as in `kernel=5`. */
+  name: string;
+  /** One letter for the short form: `k5`, `k3x5`, or `k=5`. */
+  short?: string;
+  /**
+   * `int`/`float`: a number; `size`: a number or `HxW` (stored as [h, w]); `flag`: a bare word
+   * (`nobias`); `choice`: one of `choices`, written bare (`scratch`) or as `key=value`;
+   * `value`: a number or dims, checked where it is used (block parameters).
+   */
+  type: "int" | "float" | "size" | "flag" | "choice" | "value";
+  choices?: readonly string[];
+  /** Taken from positional arguments, in declaration order. */
+  positional?: boolean;
+  required?: boolean;
+  /** Shown in docs; the shape rule applies it. */
+  default?: string;
+  /** Smallest allowed value (numbers and each size component). */
+  min?: number;
+  /** Largest allowed value. */
+  max?: number;
+  /** Whether `min` itself is excluded (a dropout probability may be 0, a learning rate may not). */
+  exclusiveMin?: boolean;
+  doc: string;
+}
+
+/** A shape mistake found by a rule; the checker locates it at the layer. */
+export interface ShapeProblem {
+  code: ShapeCode;
+  problem: string;
+  hints?: string[];
+}
+
+export type ShapeResult = Shape | ShapeProblem;
+
+export function isProblem(result: ShapeResult): result is ShapeProblem {
+  return !Array.isArray(result);
+}
+
+export interface Counts {
+  /** Learnable parameters (PyTorch's `parameters()`). */
+  trainable: number;
+  /** Non-trainable state, e.g. BN moving statistics (PyTorch's buffers). */
+  state: number;
+}
+
+/** Context from the command line that changes how a layer is built. */
+export interface BuildOptions {
+  /** The batch-norm implementation a `bn` without `scratch`/`builtin` uses. */
+  bn: "scratch" | "builtin";
+}
+
+interface SpecBase {
+  name: string;
+  aliases?: readonly string[];
+  /** One line, for hover and the language reference. */
+  summary: string;
+  args: readonly ArgSpec[];
+  /** An example use, shown in hints when an argument is missing. */
+  example: string;
+}
+
+export interface LayerSpec extends SpecBase {
+  kind: "layer";
+  /** The PyTorch class this corresponds to, for `--style torch`. */
+  torchName(args: ArgValues, input: Shape, options: BuildOptions): string;
+  outputShape(input: Shape, args: ArgValues): ShapeResult;
+  counts(input: Shape, output: Shape, args: ArgValues): Counts;
+  /** Multiply-adds for one example, counted as torchinfo does. */
+  macs(input: Shape, output: Shape, args: ArgValues): number;
+  /** Whether this layer adds a per-channel bias (cancelled by a `bn` right after it). */
+  hasBias?(args: ArgValues): boolean;
+  /** Whether this layer subtracts the per-channel mean of its input. */
+  subtractsMean?: boolean;
+}
+
+/** A layer that combines the outputs of two or more `{ ... }` branches. */
+export interface MergeSpec extends SpecBase {
+  kind: "merge";
+  torchName: string;
+  outputShape(inputs: readonly Shape[]): ShapeResult;
+}
+
+export type Spec = LayerSpec | MergeSpec;
+
+export function numberArg(args: ArgValues, name: string): number {
+  const v = args[name];
+  if (typeof v !== "number") throw new Error(`internal: argument ${name} is not a number`);
+  return v;
+}
+
+/** A `size` argument as [h, w]; a plain number means a square. */
+export function sizeArg(args: ArgValues, name: string, fallback?: readonly [number, number]): readonly [number, number] {
+  const v = args[name];
+  if (typeof v === "number") return [v, v];
+  if (Array.isArray(v)) return [v[0], v[1]];
+  if (fallback) return fallback;
+  throw new Error(`internal: argument ${name} is not a size`);
+}
+
+export function product(shape: Shape): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+export function formatShape(shape: Shape): string {
+  return shape.join("×");
+}

@@ -1,0 +1,390 @@
+import { error, warning, type Diagnostic } from "./diagnostics.js";
+import { layerNames, lookupLayer } from "./layers/registry.js";
+import type { ArgSpec, ArgValue, ArgValues, LayerSpec, MergeSpec } from "./layers/types.js";
+import type { Span } from "./source.js";
+import { nearbyNames } from "./suggest.js";
+import type * as A from "./syntax/ast.js";
+import { TRAIN_ARGS, type TrainSettings } from "./train-settings.js";
+
+/**
+ * Resolution: the AST with meaning attached. Layer names are looked up in the registry, arguments
+ * bound to their specs, blocks expanded with their parameters substituted, `repeat` unrolled.
+ */
+
+export interface LayerNode {
+  kind: "layer";
+  spec: LayerSpec;
+  args: ArgValues;
+  span: Span;
+  /** Use sites of the blocks this layer was expanded from, innermost first. */
+  via: Span[];
+}
+
+export interface MergeNode {
+  kind: "merge";
+  spec: MergeSpec;
+  branches: Node[][];
+  span: Span;
+  via: Span[];
+}
+
+/** A block use or a `repeat`, kept as a group so the shape table can nest it. */
+export interface GroupNode {
+  kind: "group";
+  label: string;
+  children: Node[];
+  span: Span;
+  via: Span[];
+}
+
+/** A layer that could not be resolved (already reported): shapes are unknown after it. */
+export interface InvalidNode {
+  kind: "invalid";
+  span: Span;
+  via: Span[];
+}
+
+export type Node = LayerNode | MergeNode | GroupNode | InvalidNode;
+
+export interface Network {
+  name: string;
+  input?: { shape: number[]; span: Span };
+  train: Partial<TrainSettings>;
+  layers: Node[];
+}
+
+type BlockValue = number | readonly number[];
+
+interface Scope {
+  env: ReadonlyMap<string, BlockValue>;
+  via: Span[];
+  /** Blocks being expanded, to catch recursion. */
+  stack: readonly string[];
+}
+
+const SHORT_OPTION = /^([A-Za-z]+)(\d+(?:x\d+)*)$/;
+
+function describeSpecs(specs: readonly ArgSpec[]): string {
+  if (specs.length === 0) return "it takes no arguments";
+  return `it takes ${specs
+    .map((s) => (s.type === "flag" ? `\`${s.name}\`` : s.type === "choice" ? s.choices!.map((c) => `\`${c}\``).join(" | ") : `\`${s.short ? `${s.short}N` : `${s.name}=`}\``))
+    .join(", ")}`;
+}
+
+class Resolver {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly blocks = new Map<string, A.BlockDef>();
+  private readonly usedBlocks = new Set<string>();
+
+  run(ast: A.NetFile, fallbackName: string): Network {
+    const network: Network = { name: fallbackName, train: {}, layers: [] };
+    const seen = new Map<string, Span>();
+    let firstLayer: Span | undefined;
+    for (const statement of ast.statements) {
+      if (statement.kind === "block") {
+        this.defineBlock(statement);
+        continue;
+      }
+      if (statement.kind === "chain") {
+        firstLayer ??= statement.span;
+        continue;
+      }
+      const previous = seen.get(statement.kind);
+      if (previous) {
+        this.report(error("NET030", statement.span, `\`${statement.kind}\` is declared twice`, { related: [{ span: previous, message: "first declared here" }], hints: ["keep one of them"] }));
+        continue;
+      }
+      seen.set(statement.kind, statement.span);
+      if (firstLayer) {
+        this.report(error("NET030", statement.span, `\`${statement.kind}\` must come before the layers`, { related: [{ span: firstLayer, message: "the first layer is here" }], hints: ["move it to the top of the file"] }));
+      }
+      if (statement.kind === "model") network.name = statement.name.text;
+      else if (statement.kind === "input") this.declareInput(statement, network);
+      else network.train = this.bindArgs("`train`", TRAIN_ARGS, statement.args, statement.span, rootScope()).values as Partial<TrainSettings>;
+    }
+    for (const statement of ast.statements) {
+      if (statement.kind === "chain") network.layers.push(...this.expandChain(statement, rootScope()));
+    }
+    for (const [name, def] of this.blocks) {
+      if (!this.usedBlocks.has(name)) this.report(warning("NET023", def.name.span, `block \`${name}\` is never used`, { hints: ["use it, or delete it: an unused block's layers are not checked"] }));
+    }
+    if (network.layers.length === 0 && !this.diagnostics.some((d) => d.severity === "error")) {
+      this.report(error("NET032", ast.span.end > 0 ? { start: 0, end: 0 } : ast.span, "the model has no layers", { hints: ["add layers, e.g. `conv 6 k5 | relu`"] }));
+    }
+    if (!network.input && network.layers.length > 0) {
+      this.report(error("NET031", firstLayer!, "the model has no `input` declaration", { label: "so the first layer's input shape is unknown", hints: ["declare it before the layers, e.g. `input 1x28x28` (C×H×W) or `input 784` (features)"] }));
+    }
+    return network;
+  }
+
+  private report(d: Diagnostic): void {
+    this.diagnostics.push(d);
+  }
+
+  private declareInput(decl: A.InputDecl, network: Network): void {
+    const shape = decl.shape.kind === "dims" ? decl.shape.dims : decl.shape.kind === "number" ? [decl.shape.value] : [];
+    if ((shape.length !== 1 && shape.length !== 3) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
+      this.report(error("NET013", decl.shape.span, `\`input\` must be C×H×W or a feature count, not \`${decl.shape.kind === "ref" ? decl.shape.name : decl.shape.text}\``, { hints: ["e.g. `input 1x28x28` or `input 784`"] }));
+      return;
+    }
+    network.input = { shape, span: decl.shape.span };
+  }
+
+  private defineBlock(def: A.BlockDef): void {
+    const name = def.name.text;
+    const previous = this.blocks.get(name);
+    if (previous) {
+      this.report(error("NET021", def.name.span, `block \`${name}\` is defined twice`, { related: [{ span: previous.name.span, message: "first defined here" }], hints: ["rename one of them"] }));
+      return;
+    }
+    if (lookupLayer(name)) {
+      this.report(error("NET021", def.name.span, `block \`${name}\` has the name of a built-in layer`, { hints: ["choose another name"] }));
+      return;
+    }
+    const params = new Map<string, A.Param>();
+    for (const param of def.params) {
+      const first = params.get(param.name.text);
+      if (first) this.report(error("NET021", param.name.span, `parameter \`${param.name.text}\` is declared twice`, { related: [{ span: first.name.span, message: "first declared here" }] }));
+      params.set(param.name.text, param);
+      if (param.default?.kind === "ref") this.report(error("NET013", param.default.span, "a parameter's default must be a number or dims", { hints: [`e.g. \`${param.name.text}=1\``] }));
+    }
+    this.blocks.set(name, def);
+  }
+
+  private expandBody(body: A.Body, scope: Scope): Node[] {
+    return body.chains.flatMap((chain) => this.expandChain(chain, scope));
+  }
+
+  private expandChain(chain: A.Chain, scope: Scope): Node[] {
+    return chain.items.flatMap((item) => this.expandItem(item, scope));
+  }
+
+  private expandItem(item: A.Item, scope: Scope): Node[] {
+    if (item.kind === "repeat") {
+      const count = this.bindArgs("`repeat`", [{ name: "count", type: "int", positional: true, required: true, min: 1, doc: "" }], [{ kind: "positional", value: item.count, span: item.count.span }], item.span, scope);
+      if (!count.ok) return [{ kind: "invalid", span: item.span, via: scope.via }];
+      const times = count.values["count"] as number;
+      const children = Array.from({ length: times }, () => this.expandBody(item.body, scope)).flat();
+      return [{ kind: "group", label: `repeat ${times}`, children, span: item.span, via: scope.via }];
+    }
+    const name = item.name.text;
+    const def = this.blocks.get(name);
+    if (def) return [this.expandBlock(def, item, scope)];
+    const spec = lookupLayer(name);
+    if (!spec) {
+      const similar = nearbyNames(name, [...layerNames(), ...this.blocks.keys()]);
+      this.report(
+        error("NET010", item.name.span, `unknown layer \`${name}\``, {
+          hints: similar.length > 0 ? [`a layer with a similar name exists: ${similar.map((s) => `\`${s}\``).join(", ")}`] : ["`netc layers` lists the layer kinds"],
+        }),
+      );
+      return [{ kind: "invalid", span: item.span, via: scope.via }];
+    }
+    const bound = this.bindArgs(`\`${name}\``, spec.args, item.args, item.span, scope, spec.example);
+    if (spec.kind === "merge") {
+      if (item.branches.length < 2) {
+        this.report(error("NET016", item.name.span, `\`${name}\` needs at least two \`{ ... }\` branches, found ${item.branches.length}`, { hints: [`e.g. \`${spec.example}\``] }));
+        return [{ kind: "invalid", span: item.span, via: scope.via }];
+      }
+      const branches = item.branches.map((branch) => this.expandBody(branch, scope));
+      return [{ kind: "merge", spec, branches, span: item.span, via: scope.via }];
+    }
+    if (item.branches.length > 0) {
+      this.report(error("NET016", item.branches[0]!.span, `\`${name}\` takes no \`{ ... }\` branches`, { hints: ["only `add`, `concat` and `repeat` take branches"] }));
+    }
+    if (!bound.ok) return [{ kind: "invalid", span: item.span, via: scope.via }];
+    return [{ kind: "layer", spec, args: bound.values, span: item.span, via: scope.via }];
+  }
+
+  private expandBlock(def: A.BlockDef, use: A.LayerItem, scope: Scope): Node {
+    const name = def.name.text;
+    this.usedBlocks.add(name);
+    if (scope.stack.includes(name)) {
+      this.report(error("NET022", use.name.span, `block \`${name}\` uses itself`, { related: [{ span: def.name.span, message: "defined here" }], hints: ["a block cannot contain itself; use `repeat` for repetition"] }));
+      return { kind: "invalid", span: use.span, via: scope.via };
+    }
+    if (use.branches.length > 0) this.report(error("NET016", use.branches[0]!.span, `block \`${name}\` takes no \`{ ... }\` branches`));
+    const specs: ArgSpec[] = def.params.map((p) => ({ name: p.name.text, type: "value", positional: true, required: !p.default, doc: "" }));
+    const example = `${name} ${def.params.map((p) => p.name.text).join(" ")}`;
+    const bound = this.bindArgs(`block \`${name}\``, specs, use.args, use.span, scope, example);
+    if (!bound.ok) return { kind: "invalid", span: use.span, via: scope.via };
+    const env = new Map<string, BlockValue>();
+    for (const p of def.params) {
+      const given = bound.values[p.name.text] as BlockValue | undefined;
+      const fallback = p.default && p.default.kind !== "ref" ? (p.default.kind === "number" ? p.default.value : p.default.dims) : undefined;
+      const value = given ?? fallback;
+      if (value !== undefined) env.set(p.name.text, value);
+    }
+    const label = `${name}(${def.params.map((p) => `${p.name.text}=${formatBlockValue(env.get(p.name.text))}`).join(", ")})`;
+    const children = this.expandBody(def.body, { env, via: [use.span, ...scope.via], stack: [...scope.stack, name] });
+    return { kind: "group", label, children, span: use.span, via: scope.via };
+  }
+
+  /** Binds a layer's, block's or header's arguments to their specs, reporting every problem. */
+  private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; ok: boolean } {
+    const values: Record<string, ArgValue> = {};
+    const setAt = new Map<string, Span>();
+    let ok = true;
+    const fail = (d: Diagnostic) => {
+      ok = false;
+      this.report(d);
+    };
+    const assign = (spec: ArgSpec, value: ArgValue | undefined, span: Span) => {
+      if (value === undefined) {
+        ok = false;
+        return;
+      }
+      const first = setAt.get(spec.name);
+      if (first) {
+        fail(error("NET014", span, `${owner} is given \`${spec.name}\` twice`, { related: [{ span: first, message: "first given here" }] }));
+        return;
+      }
+      setAt.set(spec.name, span);
+      values[spec.name] = value;
+    };
+    const positional = specs.filter((s) => s.positional);
+    const scopeNote = scope.via.length > 0 ? { related: [{ span: scope.via[0]!, message: "in the block used here" }] } : {};
+
+    for (const arg of args) {
+      if (arg.kind === "keyword") {
+        const key = arg.key.text;
+        const spec = specs.find((s) => s.name === key || s.short === key);
+        if (!spec) {
+          fail(this.unknownOption(owner, key, arg.key.span, specs));
+          continue;
+        }
+        if (spec.type === "flag") {
+          fail(error("NET013", arg.span, `\`${key}\` is a flag: write it alone, without a value`, { hints: [`write \`${key}\``] }));
+          continue;
+        }
+        assign(spec, this.convert(owner, spec, arg.value, scope, scopeNote), arg.span);
+        continue;
+      }
+      if (arg.kind === "positional") {
+        const spec = positional.find((s) => !setAt.has(s.name));
+        if (!spec) {
+          fail(error("NET015", arg.span, `${owner} takes ${positional.length === 0 ? "no positional arguments" : `at most ${positional.length} positional argument${positional.length > 1 ? "s" : ""} (${positional.map((s) => s.name).join(", ")})`}`, { hints: [describeSpecs(specs)] }));
+          continue;
+        }
+        assign(spec, this.convert(owner, spec, arg.value, scope, scopeNote), arg.span);
+        continue;
+      }
+      // A bare word: a flag, a choice, a short option such as `k5`, or a block parameter.
+      const word = arg.name.text;
+      const flag = specs.find((s) => (s.type === "flag" && s.name === word) || (s.type === "choice" && s.choices!.includes(word)));
+      if (flag) {
+        assign(flag, flag.type === "flag" ? true : word, arg.span);
+        continue;
+      }
+      const short = SHORT_OPTION.exec(word);
+      const shortSpec = short && specs.find((s) => s.short === short[1]);
+      if (short && shortSpec) {
+        const text = short[2]!;
+        const literal: A.Value = text.includes("x")
+          ? { kind: "dims", dims: text.split("x").map(Number), text, span: arg.span }
+          : { kind: "number", value: Number(text), text, span: arg.span };
+        assign(shortSpec, this.convert(owner, shortSpec, literal, scope, scopeNote), arg.span);
+        continue;
+      }
+      if (scope.env.has(word)) {
+        const spec = positional.find((s) => !setAt.has(s.name));
+        if (!spec) {
+          fail(error("NET015", arg.span, `${owner} has no positional argument left for \`${word}\``, { hints: [describeSpecs(specs)] }));
+          continue;
+        }
+        assign(spec, this.convert(owner, spec, { kind: "ref", name: word, span: arg.span }, scope, scopeNote), arg.span);
+        continue;
+      }
+      fail(this.unknownOption(owner, word, arg.span, specs, [...scope.env.keys()]));
+    }
+
+    for (const spec of specs) {
+      if (spec.required && !setAt.has(spec.name)) {
+        ok = false;
+        this.report(
+          error("NET012", itemSpan, `${owner} is missing its \`${spec.name}\` argument`, {
+            label: `\`${spec.name}\`: ${spec.doc || "required"}`,
+            hints: example ? [`e.g. \`${example}\``] : [],
+            ...scopeNote,
+          }),
+        );
+      }
+    }
+    return { values, ok };
+  }
+
+  private unknownOption(owner: string, word: string, span: Span, specs: readonly ArgSpec[], params: string[] = []): Diagnostic {
+    const spellings = specs.flatMap((s) => (s.type === "flag" ? [s.name] : s.type === "choice" ? [...s.choices!] : s.short ? [s.name, s.short] : [s.name]));
+    const similar = nearbyNames(word.replace(/\d.*$/, ""), [...spellings, ...params]).filter((s) => s !== word);
+    const hints = similar.length > 0 ? [`a similar name exists: ${similar.map((s) => `\`${s}\``).join(", ")}`] : [];
+    hints.push(describeSpecs(specs));
+    return error("NET011", span, `${owner} has no option \`${word}\``, { hints });
+  }
+
+  /** A written value as the spec wants it, with parameter references looked up. */
+  private convert(owner: string, spec: ArgSpec, value: A.Value, scope: Scope, scopeNote: Partial<Pick<Diagnostic, "related">>): ArgValue | undefined {
+    let resolved: BlockValue | string;
+    if (value.kind === "ref") {
+      const bound = scope.env.get(value.name);
+      if (bound !== undefined) resolved = bound;
+      else if (spec.type === "choice" && spec.choices!.includes(value.name)) resolved = value.name;
+      else {
+        const similar = nearbyNames(value.name, scope.env.keys());
+        this.report(
+          error("NET020", value.span, `unknown name \`${value.name}\``, {
+            hints: similar.length > 0 ? [`a parameter with a similar name exists: ${similar.map((s) => `\`${s}\``).join(", ")}`] : scope.env.size > 0 ? [`the block's parameters are ${[...scope.env.keys()].map((s) => `\`${s}\``).join(", ")}`] : ["names can only be used inside a block that declares them as parameters"],
+          }),
+        );
+        return undefined;
+      }
+    } else {
+      resolved = value.kind === "number" ? value.value : value.dims;
+    }
+    const bad = (why: string) => {
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints: spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+      return undefined;
+    };
+    switch (spec.type) {
+      case "value":
+        return typeof resolved === "string" ? bad("must be a number") : resolved;
+      case "choice":
+        return typeof resolved === "string" ? resolved : bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`);
+      case "flag":
+        return bad("is a flag and takes no value");
+      case "size": {
+        if (typeof resolved === "string") return bad("must be a number or HxW");
+        const pair = typeof resolved === "number" ? [resolved, resolved] : resolved;
+        if (pair.length !== 2) return bad(`must be a number or HxW, not ${pair.join("x")}`);
+        for (const n of pair) {
+          if (!Number.isInteger(n)) return bad(`must be a whole number, not ${n}`);
+          if (spec.min !== undefined && n < spec.min) return bad(`must be at least ${spec.min}, not ${n}`);
+        }
+        return typeof resolved === "number" ? resolved : [pair[0]!, pair[1]!];
+      }
+      case "int":
+      case "float": {
+        if (typeof resolved !== "number") return bad(`must be a number, not ${typeof resolved === "string" ? resolved : resolved.join("x")}`);
+        if (spec.type === "int" && !Number.isInteger(resolved)) return bad(`must be a whole number, not ${resolved}`);
+        if (spec.min !== undefined && (resolved < spec.min || (spec.exclusiveMin && resolved === spec.min))) return bad(`must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${resolved}`);
+        if (spec.max !== undefined && resolved > spec.max) return bad(`must be at most ${spec.max}, not ${resolved}`);
+        return resolved;
+      }
+    }
+  }
+}
+
+function rootScope(): Scope {
+  return { env: new Map(), via: [], stack: [] };
+}
+
+function formatBlockValue(value: BlockValue | undefined): string {
+  if (value === undefined) return "?";
+  return typeof value === "number" ? String(value) : value.join("x");
+}
+
+/** Resolves a parsed file into a network. */
+export function resolve(ast: A.NetFile, fallbackName: string): { network: Network; diagnostics: Diagnostic[] } {
+  const resolver = new Resolver();
+  const network = resolver.run(ast, fallbackName);
+  return { network, diagnostics: resolver.diagnostics };
+}

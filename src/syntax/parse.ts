@@ -1,0 +1,74 @@
+import type { IToken } from "chevrotain";
+import { error, type Diagnostic } from "../diagnostics.js";
+import type { SourceFile } from "../source.js";
+import type { NetFile, Statement } from "./ast.js";
+import { astBuilder } from "./build-ast.js";
+import { netParser } from "./parser.js";
+import { LBrace, Newline, Pipe, RBrace, netLexer } from "./tokens.js";
+
+export interface ParseResult {
+  ast: NetFile;
+  diagnostics: Diagnostic[];
+}
+
+function tokenEnd(t: IToken): number {
+  return t.startOffset + Math.max(1, t.image.length);
+}
+
+/**
+ * Splits the token stream into statements: a newline ends one unless it is inside braces or
+ * follows a `|`. Parsing each statement on its own is the error recovery: a mistake on one line
+ * never hides the independent mistakes on the next. A stray `}` is reported here.
+ */
+function splitStatements(tokens: IToken[], diagnostics: Diagnostic[]): IToken[][] {
+  const statements: IToken[][] = [];
+  let current: IToken[] = [];
+  let depth = 0;
+  for (const t of tokens) {
+    if (t.tokenType === Newline && depth === 0 && current.at(-1)?.tokenType !== Pipe) {
+      if (current.length > 0) statements.push(current);
+      current = [];
+      continue;
+    }
+    if (t.tokenType === RBrace && depth === 0) {
+      diagnostics.push(error("NET002", { start: t.startOffset, end: tokenEnd(t) }, "unmatched `}`", { hints: ["remove it, or add the `{` it should close"] }));
+      continue;
+    }
+    if (t.tokenType === LBrace) depth++;
+    if (t.tokenType === RBrace) depth--;
+    current.push(t);
+  }
+  if (current.length > 0) statements.push(current);
+  return statements;
+}
+
+/** Source → tokens → CST → AST. Never throws: every problem becomes a diagnostic. */
+export function parse(source: SourceFile): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const lexed = netLexer.tokenize(source.text);
+  for (const e of lexed.errors) {
+    const bad = source.text.slice(e.offset, e.offset + e.length);
+    diagnostics.push(
+      error("NET001", { start: e.offset, end: e.offset + e.length }, `unexpected character${bad.length > 1 ? "s" : ""} \`${bad.slice(0, 20)}\``, {
+        hints: ["a model is written with names, numbers, `key=value` options, `|` and `{ }`; comments start with `#`"],
+      }),
+    );
+  }
+  const statements: Statement[] = [];
+  for (const statementTokens of splitStatements(lexed.tokens, diagnostics)) {
+    netParser.input = statementTokens;
+    const cst = netParser.statement();
+    const last = statementTokens.at(-1)!;
+    for (const e of netParser.errors) {
+      // A mismatch at the end of the statement points just past its last token, where the missing piece goes.
+      const t = e.token;
+      const atEnd = Number.isNaN(t.startOffset);
+      const start = atEnd ? tokenEnd(last) : t.startOffset;
+      diagnostics.push(error("NET002", { start, end: atEnd ? start + 1 : tokenEnd(t) }, e.message));
+    }
+    const statement = astBuilder.visit(cst) as Statement | undefined;
+    if (statement) statements.push(statement);
+  }
+  const comments = (lexed.groups["comments"] ?? []).map((t) => ({ text: t.image, span: { start: t.startOffset, end: tokenEnd(t) } }));
+  return { ast: { statements, comments, span: { start: 0, end: source.text.length } }, diagnostics };
+}
