@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync, statSync } from "node:fs";
-import { check, decodeSource, type Checked } from "./compile.js";
+import { checkBytes, type Checked } from "./compile.js";
 import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { UserError } from "./errors.js";
 import { LAYERS } from "./layers/registry.js";
@@ -32,12 +32,7 @@ function checkFile(path: string, options: BuildOptions): Checked {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String((e as Error).message)}`, [], 2);
   }
-  const decoded = decodeSource(path, bytes);
-  if (decoded.diagnostics.length > 0) {
-    const checked = check(decoded.source, options);
-    return { ...checked, diagnostics: decoded.diagnostics };
-  }
-  return check(decoded.source, options);
+  return checkBytes(path, bytes, options);
 }
 
 type Format = "human" | "json";

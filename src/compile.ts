@@ -48,11 +48,25 @@ export function check(source: SourceFile, options: BuildOptions): Checked {
   const parsed = parse(source);
   const resolved = resolve(parsed.ast, fileStem(source.path));
   const shaped = inferShapes(resolved.network, options);
-  // A statement lost to a syntax error would also be reported as missing: say it once.
+  // After a syntax error, a statement lost to it is also "missing", and one half-parsed has
+  // odd arguments: only the syntax error is worth reading.
   const consequential = new Set(parsed.diagnostics.length > 0 ? ["NET031", "NET032"] : []);
-  const all = [...parsed.diagnostics, ...resolved.diagnostics.filter((d) => !consequential.has(d.code)), ...shaped.diagnostics];
+  const inRecovered = (d: Diagnostic) => parsed.recovered.some((s) => d.span.start >= s.start && d.span.start < s.end);
+  const later = [...resolved.diagnostics, ...shaped.diagnostics].filter((d) => !consequential.has(d.code) && !inRecovered(d));
+  const all = [...parsed.diagnostics, ...later];
   // A block used several times reports a mistake in its body once.
-  const unique = new Map(all.map((d) => [`${d.code}:${d.span.start}:${d.span.end}:${d.message}`, d]));
+  const unique = new Map<string, Diagnostic>();
+  for (const d of all) {
+    const key = `${d.code}:${d.span.start}:${d.span.end}:${d.message}`;
+    if (!unique.has(key)) unique.set(key, d);
+  }
   const diagnostics = [...unique.values()].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
   return { source, ast: parsed.ast, network: resolved.network, shapes: shaped.report, diagnostics };
+}
+
+/** Checks a model file's raw bytes, as read from disk or an editor buffer. */
+export function checkBytes(path: string, bytes: Uint8Array, options: BuildOptions): Checked {
+  const decoded = decodeSource(path, bytes);
+  const checked = check(decoded.source, options);
+  return decoded.diagnostics.length > 0 ? { ...checked, diagnostics: decoded.diagnostics } : checked;
 }

@@ -64,11 +64,17 @@ interface Scope {
 
 const SHORT_OPTION = /^([A-Za-z]+)(\d+(?:x\d+)*)$/;
 
+/** How an argument is written, for hints: `<channels>`, `kN`, `eps=N`, `nobias`, `scratch | builtin`. */
+export function argForm(spec: ArgSpec): string {
+  if (spec.type === "flag") return spec.name;
+  if (spec.type === "choice") return spec.choices!.join(" | ");
+  if (spec.short) return `${spec.short}N`;
+  return spec.positional ? `<${spec.name}>` : `${spec.name}=N`;
+}
+
 function describeSpecs(specs: readonly ArgSpec[]): string {
   if (specs.length === 0) return "it takes no arguments";
-  return `it takes ${specs
-    .map((s) => (s.type === "flag" ? `\`${s.name}\`` : s.type === "choice" ? s.choices!.map((c) => `\`${c}\``).join(" | ") : `\`${s.short ? `${s.short}N` : `${s.name}=`}\``))
-    .join(", ")}`;
+  return `it takes ${specs.map((s) => `\`${argForm(s)}\``).join(", ")}`;
 }
 
 class Resolver {
@@ -111,7 +117,7 @@ class Resolver {
     if (network.layers.length === 0 && !this.diagnostics.some((d) => d.severity === "error")) {
       this.report(error("NET032", ast.span.end > 0 ? { start: 0, end: 0 } : ast.span, "the model has no layers", { hints: ["add layers, e.g. `conv 6 k5 | relu`"] }));
     }
-    if (!network.input && network.layers.length > 0) {
+    if (!seen.has("input") && network.layers.length > 0) {
       this.report(error("NET031", firstLayer!, "the model has no `input` declaration", { label: "so the first layer's input shape is unknown", hints: ["declare it before the layers, e.g. `input 1x28x28` (C×H×W) or `input 784` (features)"] }));
     }
     return network;
@@ -187,7 +193,8 @@ class Resolver {
         return [{ kind: "invalid", span: item.span, via: scope.via }];
       }
       const branches = item.branches.map((branch) => this.expandBody(branch, scope));
-      return [{ kind: "merge", spec, branches, span: item.span, via: scope.via }];
+      // Located at its name: the whole construct spans many lines.
+      return [{ kind: "merge", spec, branches, span: item.name.span, via: scope.via }];
     }
     if (item.branches.length > 0) {
       this.report(error("NET016", item.branches[0]!.span, `\`${name}\` takes no \`{ ... }\` branches`, { hints: ["only `add`, `concat` and `repeat` take branches"] }));
@@ -223,6 +230,7 @@ class Resolver {
   /** Binds a layer's, block's or header's arguments to their specs, reporting every problem. */
   private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; ok: boolean } {
     const values: Record<string, ArgValue> = {};
+    const reportedBefore = this.diagnostics.length;
     const setAt = new Map<string, Span>();
     let ok = true;
     const fail = (d: Diagnostic) => {
@@ -230,17 +238,15 @@ class Resolver {
       this.report(d);
     };
     const assign = (spec: ArgSpec, value: ArgValue | undefined, span: Span) => {
-      if (value === undefined) {
-        ok = false;
-        return;
-      }
       const first = setAt.get(spec.name);
       if (first) {
         fail(error("NET014", span, `${owner} is given \`${spec.name}\` twice`, { related: [{ span: first, message: "first given here" }] }));
         return;
       }
       setAt.set(spec.name, span);
-      values[spec.name] = value;
+      // A bad value was reported already; the argument still counts as given.
+      if (value === undefined) ok = false;
+      else values[spec.name] = value;
     };
     const positional = specs.filter((s) => s.positional);
     const scopeNote = scope.via.length > 0 ? { related: [{ span: scope.via[0]!, message: "in the block used here" }] } : {};
@@ -295,11 +301,13 @@ class Resolver {
         assign(spec, this.convert(owner, spec, { kind: "ref", name: word, span: arg.span }, scope, scopeNote), arg.span);
         continue;
       }
-      fail(this.unknownOption(owner, word, arg.span, specs, [...scope.env.keys()]));
+      fail(this.unknownWord(owner, word, arg.span, specs, positional.some((s) => !setAt.has(s.name)), scope));
     }
 
+    // A misspelt or unknown word was most likely meant as the missing argument: say it once.
+    const missingIsConsequential = this.diagnostics.slice(reportedBefore).some((d) => d.code === "NET011" || d.code === "NET020");
     for (const spec of specs) {
-      if (spec.required && !setAt.has(spec.name)) {
+      if (spec.required && !setAt.has(spec.name) && !missingIsConsequential) {
         ok = false;
         this.report(
           error("NET012", itemSpan, `${owner} is missing its \`${spec.name}\` argument`, {
@@ -313,12 +321,32 @@ class Resolver {
     return { values, ok };
   }
 
-  private unknownOption(owner: string, word: string, span: Span, specs: readonly ArgSpec[], params: string[] = []): Diagnostic {
-    const spellings = specs.flatMap((s) => (s.type === "flag" ? [s.name] : s.type === "choice" ? [...s.choices!] : s.short ? [s.name, s.short] : [s.name]));
-    const similar = nearbyNames(word.replace(/\d.*$/, ""), [...spellings, ...params]).filter((s) => s !== word);
-    const hints = similar.length > 0 ? [`a similar name exists: ${similar.map((s) => `\`${s}\``).join(", ")}`] : [];
+  private unknownOption(owner: string, word: string, span: Span, specs: readonly ArgSpec[]): Diagnostic {
+    const similar = similarOptions(word, specs);
+    const hints = similar.length > 0 ? [`a similar option exists: ${similar.map((s) => `\`${s}\``).join(", ")}`] : [];
     hints.push(describeSpecs(specs));
     return error("NET011", span, `${owner} has no option \`${word}\``, { hints });
+  }
+
+  /**
+   * A bare word that is no option: a misspelt option if one is close, otherwise, where a
+   * positional argument could go, a name that is not a parameter of the enclosing block.
+   */
+  private unknownWord(owner: string, word: string, span: Span, specs: readonly ArgSpec[], positionalFree: boolean, scope: Scope): Diagnostic {
+    if (similarOptions(word, specs).length > 0 || !positionalFree || SHORT_OPTION.test(word)) return this.unknownOption(owner, word, span, specs);
+    return this.unknownName(word, span, scope);
+  }
+
+  private unknownName(name: string, span: Span, scope: Scope): Diagnostic {
+    const params = [...scope.env.keys()];
+    const similar = nearbyNames(name, params);
+    const hint =
+      similar.length > 0
+        ? `a parameter with a similar name exists: ${similar.map((s) => `\`${s}\``).join(", ")}`
+        : params.length > 0
+          ? `the block's parameters are ${params.map((s) => `\`${s}\``).join(", ")}`
+          : "names can only be used inside a block that declares them as parameters";
+    return error("NET020", span, `unknown name \`${name}\``, { hints: [hint] });
   }
 
   /** A written value as the spec wants it, with parameter references looked up. */
@@ -327,14 +355,9 @@ class Resolver {
     if (value.kind === "ref") {
       const bound = scope.env.get(value.name);
       if (bound !== undefined) resolved = bound;
-      else if (spec.type === "choice" && spec.choices!.includes(value.name)) resolved = value.name;
+      else if (spec.type === "choice") resolved = value.name;
       else {
-        const similar = nearbyNames(value.name, scope.env.keys());
-        this.report(
-          error("NET020", value.span, `unknown name \`${value.name}\``, {
-            hints: similar.length > 0 ? [`a parameter with a similar name exists: ${similar.map((s) => `\`${s}\``).join(", ")}`] : scope.env.size > 0 ? [`the block's parameters are ${[...scope.env.keys()].map((s) => `\`${s}\``).join(", ")}`] : ["names can only be used inside a block that declares them as parameters"],
-          }),
-        );
+        this.report(this.unknownName(value.name, value.span, scope));
         return undefined;
       }
     } else {
@@ -348,7 +371,7 @@ class Resolver {
       case "value":
         return typeof resolved === "string" ? bad("must be a number") : resolved;
       case "choice":
-        return typeof resolved === "string" ? resolved : bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`);
+        return typeof resolved === "string" && spec.choices!.includes(resolved) ? resolved : bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`);
       case "flag":
         return bad("is a flag and takes no value");
       case "size": {
@@ -371,6 +394,11 @@ class Resolver {
       }
     }
   }
+}
+
+function similarOptions(word: string, specs: readonly ArgSpec[]): string[] {
+  const spellings = specs.flatMap((s) => (s.type === "flag" ? [s.name] : s.type === "choice" ? [...s.choices!] : [s.name]));
+  return nearbyNames(word, spellings).filter((s) => s !== word);
 }
 
 function rootScope(): Scope {

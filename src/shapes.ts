@@ -87,7 +87,7 @@ class ShapeChecker {
         const output = node.spec.outputShape(input, node.args);
         if (isProblem(output)) {
           this.report(output, node, input);
-          return { counts: ZERO, macs: 0 };
+          return { ...(output.continueWith ? { output: output.continueWith } : {}), counts: ZERO, macs: 0 };
         }
         row.output = output;
         row.counts = node.spec.counts(input, output, node.args);
@@ -119,7 +119,7 @@ class ShapeChecker {
         const output = node.spec.outputShape(outputs as Shape[]);
         if (isProblem(output)) {
           this.report(output, node, undefined);
-          return { counts: row.counts, macs: row.macs };
+          return { ...(output.continueWith ? { output: output.continueWith } : {}), counts: row.counts, macs: row.macs };
         }
         row.output = output;
         this.activations += product(output);

@@ -23,7 +23,7 @@ export const bn: LayerSpec = {
   },
   outputShape(input) {
     if (input.length !== 1 && input.length !== 3) {
-      return { code: "NET107", problem: `\`bn\` normalizes C×H×W or flat inputs, but gets ${formatShape(input)}` };
+      return { code: "NET107", problem: `\`bn\` normalizes C×H×W or flat inputs, but gets ${formatShape(input)}`, continueWith: input };
     }
     return input;
   },

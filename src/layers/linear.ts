@@ -17,6 +17,7 @@ export const linear: LayerSpec = {
         code: "NET103",
         problem: `\`linear\` needs a flat input, but gets ${formatShape(input)}`,
         hints: [`insert \`flatten\` before it (${formatShape(input)} → ${product(input)})`],
+        continueWith: [numberArg(args, "features")],
       };
     }
     return [numberArg(args, "features")];

@@ -15,6 +15,7 @@ export const add: MergeSpec = {
         code: "NET104",
         problem: `\`add\` needs branches of equal shape, but gets ${inputs.map(formatShape).join(" and ")}`,
         hints: ["give the shortcut branch a projection, e.g. `{ conv C k1 s=S }`, so its shape matches"],
+        continueWith: first,
       };
     }
     return first;
@@ -30,13 +31,16 @@ export const concat: MergeSpec = {
   torchName: "Concat",
   outputShape(inputs) {
     const rest = (s: readonly number[]) => formatShape(s.slice(1));
+    const channels = inputs.reduce((sum, s) => sum + s[0]!, 0);
     if (inputs.some((s) => s.length !== inputs[0]!.length || rest(s) !== rest(inputs[0]!))) {
+      const sameRank = inputs.every((s) => s.length === inputs[0]!.length);
       return {
         code: "NET105",
         problem: `\`concat\` needs branches with equal spatial size, but gets ${inputs.map(formatShape).join(", ")}`,
         hints: ["pad or stride the branches so their H×W agree (e.g. `p1` for a 3×3 kernel)"],
+        ...(sameRank ? { continueWith: [channels, ...inputs[0]!.slice(1)] } : {}),
       };
     }
-    return [inputs.reduce((sum, s) => sum + s[0]!, 0), ...inputs[0]!.slice(1)];
+    return [channels, ...inputs[0]!.slice(1)];
   },
 };

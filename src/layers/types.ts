@@ -46,6 +46,11 @@ export interface ShapeProblem {
   code: ShapeCode;
   problem: string;
   hints?: string[];
+  /**
+   * The shape checking goes on with, when one is plausible (e.g. `linear` without `flatten` as if
+   * flattened), so that later, independent mistakes are reported too.
+   */
+  continueWith?: Shape;
 }
 
 export type ShapeResult = Shape | ShapeProblem;

@@ -1,6 +1,6 @@
 import type { IToken } from "chevrotain";
 import { error, type Diagnostic } from "../diagnostics.js";
-import type { SourceFile } from "../source.js";
+import type { SourceFile, Span } from "../source.js";
 import type { NetFile, Statement } from "./ast.js";
 import { astBuilder } from "./build-ast.js";
 import { netParser } from "./parser.js";
@@ -9,6 +9,8 @@ import { LBrace, Newline, Pipe, RBrace, netLexer } from "./tokens.js";
 export interface ParseResult {
   ast: NetFile;
   diagnostics: Diagnostic[];
+  /** Statements the parser had to recover in: later stages' findings there are mostly echoes. */
+  recovered: Span[];
 }
 
 function tokenEnd(t: IToken): number {
@@ -20,11 +22,12 @@ function tokenEnd(t: IToken): number {
  * follows a `|`. Parsing each statement on its own is the error recovery: a mistake on one line
  * never hides the independent mistakes on the next. A stray `}` is reported here.
  */
-function splitStatements(tokens: IToken[], diagnostics: Diagnostic[]): IToken[][] {
+function splitStatements(tokens: IToken[], diagnostics: Diagnostic[]): { statements: IToken[][]; unclosed: boolean } {
   const statements: IToken[][] = [];
   let current: IToken[] = [];
-  let depth = 0;
+  const open: IToken[] = [];
   for (const t of tokens) {
+    const depth = open.length;
     if (t.tokenType === Newline && depth === 0 && current.at(-1)?.tokenType !== Pipe) {
       if (current.length > 0) statements.push(current);
       current = [];
@@ -34,12 +37,16 @@ function splitStatements(tokens: IToken[], diagnostics: Diagnostic[]): IToken[][
       diagnostics.push(error("NET002", { start: t.startOffset, end: tokenEnd(t) }, "unmatched `}`", { hints: ["remove it, or add the `{` it should close"] }));
       continue;
     }
-    if (t.tokenType === LBrace) depth++;
-    if (t.tokenType === RBrace) depth--;
+    if (t.tokenType === LBrace) open.push(t);
+    if (t.tokenType === RBrace) open.pop();
     current.push(t);
   }
   if (current.length > 0) statements.push(current);
-  return statements;
+  const innermost = open.at(-1);
+  if (innermost) {
+    diagnostics.push(error("NET002", { start: innermost.startOffset, end: tokenEnd(innermost) }, "this `{` is never closed", { hints: ["add the matching `}`"] }));
+  }
+  return { statements, unclosed: innermost !== undefined };
 }
 
 /** Source → tokens → CST → AST. Never throws: every problem becomes a diagnostic. */
@@ -55,20 +62,26 @@ export function parse(source: SourceFile): ParseResult {
     );
   }
   const statements: Statement[] = [];
-  for (const statementTokens of splitStatements(lexed.tokens, diagnostics)) {
+  const recovered: Span[] = [];
+  const split = splitStatements(lexed.tokens, diagnostics);
+  split.statements.forEach((statementTokens, index) => {
     netParser.input = statementTokens;
     const cst = netParser.statement();
     const last = statementTokens.at(-1)!;
+    const unclosed = split.unclosed && index === split.statements.length - 1;
+    if (netParser.errors.length > 0 || unclosed) recovered.push({ start: statementTokens[0]!.startOffset, end: tokenEnd(last) });
     for (const e of netParser.errors) {
-      // A mismatch at the end of the statement points just past its last token, where the missing piece goes.
+      // A mismatch at the end of the statement points just past its last token, where the missing
+      // piece goes; in a statement with an unclosed `{`, that was reported at the brace.
       const t = e.token;
       const atEnd = Number.isNaN(t.startOffset);
+      if (atEnd && unclosed) continue;
       const start = atEnd ? tokenEnd(last) : t.startOffset;
       diagnostics.push(error("NET002", { start, end: atEnd ? start + 1 : tokenEnd(t) }, e.message));
     }
     const statement = astBuilder.visit(cst) as Statement | undefined;
     if (statement) statements.push(statement);
-  }
+  });
   const comments = (lexed.groups["comments"] ?? []).map((t) => ({ text: t.image, span: { start: t.startOffset, end: tokenEnd(t) } }));
-  return { ast: { statements, comments, span: { start: 0, end: source.text.length } }, diagnostics };
+  return { ast: { statements, comments, span: { start: 0, end: source.text.length } }, diagnostics, recovered };
 }

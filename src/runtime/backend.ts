@@ -1,0 +1,155 @@
+/**
+ * TensorFlow.js backend selection. tfjs is imported lazily so that commands which never train
+ * (parse, check, …) don't pay for loading it.
+ */
+import type { KernelBackend, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
+
+export type Tf = typeof import("@tensorflow/tfjs");
+export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
+export type BackendName = "tensorflow" | "wasm" | "cpu";
+
+export interface Backend {
+  tf: Tf;
+  name: BackendName;
+  /** One line for the user: what runs, and why a faster backend was skipped. */
+  description: string;
+}
+
+const FALLBACKS: Record<BackendChoice, BackendName[]> = {
+  auto: ["tensorflow", "wasm", "cpu"],
+  tensorflow: ["tensorflow", "wasm", "cpu"],
+  wasm: ["wasm", "cpu"],
+  cpu: ["cpu"],
+};
+
+// A variable specifier keeps TypeScript from resolving a package that usually isn't installed
+// (its install script downloads libtensorflow, which fails offline).
+const TFJS_NODE: string = "@tensorflow/tfjs-node";
+
+/**
+ * Activates the first backend in `choice`'s fallback chain that loads. `threads` applies to
+ * the tensorflow backend only (see the note in `START.wasm`).
+ */
+export async function initBackend(
+  choice: BackendChoice,
+  opts: { threads?: number } = {},
+): Promise<Backend> {
+  const tf = await import("@tensorflow/tfjs");
+  // Silences tfjs's console nags (e.g. the cpu backend's "install tfjs-node" banner); PROD
+  // changes nothing else. netc reports the backend itself.
+  tf.enableProdMode();
+  const skipped: string[] = [];
+  for (const name of FALLBACKS[choice]) {
+    try {
+      const detail = await START[name](tf, opts.threads);
+      const note = skipped.length ? `; ${skipped.join("; ")}` : "";
+      return { tf, name, description: `${name} (${detail})${note}` };
+    } catch (err) {
+      skipped.push(`${name} unavailable: ${firstLine(err)}`);
+    }
+  }
+  throw new Error(`no TensorFlow.js backend could be started: ${skipped.join("; ")}`);
+}
+
+const START: Record<BackendName, (tf: Tf, threads?: number) => Promise<string>> = {
+  async tensorflow(tf, threads) {
+    if (threads) {
+      // libtensorflow reads these when its first context is created.
+      process.env.TF_NUM_INTRAOP_THREADS = String(threads);
+      process.env.TF_NUM_INTEROP_THREADS = "1";
+    }
+    await import(TFJS_NODE); // registers the "tensorflow" backend with the shared tfjs engine
+    await activate(tf, "tensorflow");
+    return "native libtensorflow via @tensorflow/tfjs-node";
+  },
+  async wasm(tf) {
+    await import("@tensorflow/tfjs-backend-wasm");
+    await activate(tf, "wasm");
+    registerWasmConv2DBackpropFilter(tf);
+    const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+    // Single-threaded on purpose. tfjs disables wasm threads in Node (tfjs issue #3830);
+    // re-enabling them takes a regex-patched worker script, a global URL.createObjectURL hook
+    // and a faked os.cpus(). With 2 threads a LeNet-BN training step (batch 128, tf.grads) ran
+    // 0.95-1.05x and evaluation ~1.8x: under 1% of an epoch's time, not worth the hacks.
+    return `WebAssembly${simd ? " SIMD" : ""}, 1 thread`;
+  },
+  async cpu(tf) {
+    await activate(tf, "cpu");
+    return "plain JavaScript, slow";
+  },
+};
+
+async function activate(tf: Tf, name: BackendName): Promise<void> {
+  // setBackend resolves false (rather than throwing) when the backend's init fails.
+  if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
+  await tf.ready();
+}
+
+function firstLine(err: unknown): string {
+  return String(err instanceof Error ? err.message : err).split("\n")[0]!;
+}
+
+/**
+ * The wasm backend has no Conv2DBackpropFilter kernel, so `tf.grad` through `tf.conv2d` fails
+ * on it. The filter gradient is a correlation of x with dy dilated by the forward stride:
+ *   dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh + kh − padTop, ow·sw + kw − padLeft, ci] · dy[n,oh,ow,co]
+ * which is a Conv2D with batch = Cin, channels = N, filter = dy: transpose x to [Cin,H,W,N]
+ * and dy to [OH,OW,N,Cout], convolve with dilation = stride, crop to [Cin,KH,KW,Cout] (extra
+ * rows appear when the stride doesn't divide the padded extent), transpose to [KH,KW,Cin,Cout].
+ * It composes the backend's own kernels on TensorInfos: tf.* ops inside a kernelFunc would
+ * create engine tensors that the engine later disposes under our feet.
+ */
+function registerWasmConv2DBackpropFilter(tf: Tf): void {
+  if (tf.getKernel("Conv2DBackpropFilter", "wasm")) return;
+  const kernel = (name: string) => {
+    const k = tf.getKernel(name, "wasm");
+    if (!k) throw new Error(`wasm backend lacks the ${name} kernel`);
+    return (backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap) =>
+      k.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
+  };
+  const transpose = kernel("Transpose");
+  const conv2d = kernel("Conv2D");
+  const slice = kernel("Slice");
+
+  tf.registerKernel({
+    kernelName: "Conv2DBackpropFilter",
+    backendName: "wasm",
+    kernelFunc: ({ inputs, backend: untyped, attrs }) => {
+      const backend = untyped as KernelBackend;
+      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+      const a = attrs as unknown as {
+        strides: [number, number] | number;
+        pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
+        dataFormat: "NHWC" | "NCHW";
+        dimRoundingMode?: "floor" | "round" | "ceil";
+        filterShape: [number, number, number, number];
+      };
+      if (a.dataFormat === "NCHW") throw new Error("Conv2DBackpropFilter (wasm): only NHWC is supported");
+      const info = tf.backend_util.computeConv2DInfo(
+        x.shape as [number, number, number, number],
+        a.filterShape,
+        a.strides,
+        1,
+        a.pad,
+        a.dimRoundingMode,
+      );
+      const { padInfo, strideHeight, strideWidth, filterHeight, filterWidth } = info;
+      const xT = transpose(backend, { x }, { perm: [3, 1, 2, 0] });
+      const dyT = transpose(backend, { x: dy }, { perm: [1, 2, 0, 3] });
+      const corr = conv2d(backend, { x: xT, filter: dyT }, {
+        strides: [1, 1],
+        dilations: [strideHeight, strideWidth],
+        pad: [[0, 0], [padInfo.top, padInfo.bottom], [padInfo.left, padInfo.right], [0, 0]],
+        dataFormat: "NHWC",
+      });
+      const [cin, rh, rw, cout] = corr.shape as [number, number, number, number];
+      const cropped =
+        rh === filterHeight && rw === filterWidth
+          ? corr
+          : slice(backend, { x: corr }, { begin: [0, 0, 0, 0], size: [cin, filterHeight, filterWidth, cout] });
+      const dW = transpose(backend, { x: cropped }, { perm: [1, 2, 0, 3] });
+      for (const t of new Set([xT, dyT, corr, cropped])) backend.disposeData(t.dataId);
+      return dW;
+    },
+  });
+}
