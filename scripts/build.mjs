@@ -10,6 +10,7 @@ await build({
   format: "esm",
   target: "node20",
   sourcemap: true,
+  minify: true,
   external: ["@tensorflow/*", "@resvg/*"],
   banner: { js: "import { createRequire as __netcCreateRequire } from 'node:module'; const require = __netcCreateRequire(import.meta.url);" },
   logLevel: "warning",

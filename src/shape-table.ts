@@ -1,4 +1,3 @@
-import Table from "cli-table3";
 import type { Shape } from "./layers/types.js";
 import type { ShapeReport } from "./shapes.js";
 import type { SourceFile } from "./source.js";
@@ -11,8 +10,17 @@ function withBatch(shape: Shape, batch: number): number[] {
   return [batch, ...shape];
 }
 
+// Not toLocaleString: loading ICU costs more than the whole table.
 function thousands(n: number): string {
-  return n.toLocaleString("en-US");
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+type Align = "left" | "right";
+
+/** One formatter for every row, header included (as torchinfo's format_row). */
+function columns(rows: string[][], align: readonly Align[]): string[] {
+  const widths = align.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((cell, i) => (align[i] === "right" ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd());
 }
 
 function megabytes(elements: number): string {
@@ -28,13 +36,8 @@ export function torchStyle(report: ShapeReport, batch: number): string {
 }
 
 export function table(name: string, report: ShapeReport, source: SourceFile, batch: number): string {
-  const rule = "=".repeat(86);
-  const rows = new Table({
-    head: ["Line", "Layer (type)", "Output Shape", "Param #", "Mult-Adds"],
-    colAligns: ["right", "left", "left", "right", "right"],
-    style: { head: [], border: [], compact: true, "padding-left": 0, "padding-right": 2 },
-    chars: { top: "", "top-mid": "", "top-left": "", "top-right": "", bottom: "", "bottom-mid": "", "bottom-left": "", "bottom-right": "", left: "", "left-mid": "", mid: "", "mid-mid": "", right: "", "right-mid": "", middle: "" },
-  });
+  const header = ["Line", "Layer (type)", "Output Shape", "Param #", "Mult-Adds"];
+  const rows: string[][] = [];
   for (const r of report.rows) {
     const label = `${"  ".repeat(r.depth)}${r.label}${r.leaf && r.torchName ? ` (${r.torchName})` : ""}`;
     const params = r.counts.trainable + r.counts.state;
@@ -48,13 +51,14 @@ export function table(name: string, report: ShapeReport, source: SourceFile, bat
   }
   const t = report.totals;
   const inputElements = report.input ? report.input.reduce((a, b) => a * b, 1) * batch : 0;
+  const [head, ...body] = columns([header, ...rows], ["right", "left", "left", "right", "right"]);
+  const rule = "=".repeat(Math.max(60, head!.length));
   const lines = [
     `Model: ${name}   input: ${report.input ? `[${withBatch(report.input, batch).join(", ")}]` : "undeclared"}`,
     rule,
-    ...rows
-      .toString()
-      .split("\n")
-      .map((line, i) => (i === 1 ? `${rule}\n${line.trimEnd()}` : line.trimEnd())),
+    head,
+    rule,
+    ...body,
     rule,
     `Total params: ${thousands(t.trainable)}`,
     `Trainable params: ${thousands(t.trainable)}`,

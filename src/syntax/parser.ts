@@ -43,8 +43,9 @@ const errorMessages: IParserErrorMessageProvider = {
  *   blockDef   := "block" NAME ("(" param ("," param)* ")")? branch
  */
 export class NetParser extends CstParser {
-  constructor() {
-    super(T.allTokens, { recoveryEnabled: true, errorMessageProvider: errorMessages });
+  /** `validate` runs chevrotain's grammar checks: a test does; the CLI skips them, they cost start-up time. */
+  constructor({ validate = false } = {}) {
+    super(T.allTokens, { recoveryEnabled: true, errorMessageProvider: errorMessages, skipValidations: !validate });
     this.performSelfAnalysis();
   }
 

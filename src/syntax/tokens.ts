@@ -51,4 +51,9 @@ export const allTokens: TokenType[] = [
   RParen,
 ];
 
-export const netLexer = new Lexer(allTokens, { positionTracking: "onlyOffset", ensureOptimizations: true });
+/** Lexer checks and optimisation analysis cost start-up time; a test runs them (`validate`). */
+export function createLexer({ validate = false } = {}): Lexer {
+  return new Lexer(allTokens, { positionTracking: "onlyOffset", skipValidations: !validate, ensureOptimizations: validate });
+}
+
+export const netLexer = createLexer();
