@@ -3,8 +3,8 @@ import { readFileSync, statSync } from "node:fs";
 import { checkBytes, type Checked } from "./compile.js";
 import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { UserError } from "./errors.js";
-import { LAYERS } from "./layers/registry.js";
 import type { BuildOptions } from "./layers/types.js";
+import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
 import { diagnosticToJson, renderDiagnostic, renderSummary, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
 
@@ -123,15 +123,9 @@ export function buildProgram(): Command {
   program
     .command("layers")
     .description("list the layer kinds and their arguments")
-    .action(() => {
-      for (const spec of LAYERS) {
-        const aliases = spec.aliases?.length ? ` (also ${spec.aliases.join(", ")})` : "";
-        process.stdout.write(`${spec.name}${aliases}: ${spec.summary}\n  e.g. ${spec.example}\n`);
-        for (const arg of spec.args) {
-          const form = arg.type === "flag" ? arg.name : arg.type === "choice" ? arg.choices!.join(" | ") : `${arg.positional ? `[${arg.name}] ` : ""}${arg.short ? `${arg.short}N, ` : ""}${arg.name}=N`;
-          process.stdout.write(`    ${form.padEnd(34)} ${arg.doc}${arg.default ? ` (default ${arg.default})` : ""}${arg.required ? " (required)" : ""}\n`);
-        }
-      }
+    .option("--markdown", "as the README's Markdown table")
+    .action((opts: { markdown?: boolean }) => {
+      process.stdout.write((opts.markdown ? layerReferenceMarkdown() : layerReferenceText()) + "\n");
     });
 
   return program;

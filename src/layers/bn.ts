@@ -15,7 +15,7 @@ export const bn: LayerSpec = {
       default: "0.9",
       doc: "moving = momentum·moving + (1−momentum)·batch (the d2l convention; PyTorch's `momentum=0.1` means 0.9 here)",
     },
-    { name: "impl", type: "choice", choices: ["scratch", "builtin"], default: "--bn (scratch)", doc: "netc's own implementation or TensorFlow.js's" },
+    { name: "impl", type: "choice", choices: ["scratch", "builtin"], default: "`--bn`, scratch unless given", doc: "netc's own implementation or TensorFlow.js's" },
   ],
   torchName(args, input, options) {
     if ((args["impl"] ?? options.bn) === "scratch") return "BatchNorm";

@@ -1,0 +1,9 @@
+import { readFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import { layerReferenceMarkdown } from "../src/layer-docs.js";
+
+it("README's layer reference is the registry's (regenerate with `netc layers --markdown`)", () => {
+  const readme = readFileSync("README.md", "utf8");
+  const section = readme.slice(readme.indexOf("-->", readme.indexOf("<!-- layers:begin")) + 3, readme.indexOf("<!-- layers:end -->")).trim();
+  expect(section).toBe(layerReferenceMarkdown());
+});
