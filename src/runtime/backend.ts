@@ -58,7 +58,10 @@ const START: Record<BackendName, (tf: Tf, threads?: number) => Promise<string>> 
       process.env.TF_NUM_INTRAOP_THREADS = String(threads);
       process.env.TF_NUM_INTEROP_THREADS = "1";
     }
-    await import(TFJS_NODE); // registers the "tensorflow" backend with the shared tfjs engine
+    // Registers the "tensorflow" backend with the shared tfjs engine.
+    await import(TFJS_NODE).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === "ERR_MODULE_NOT_FOUND" ? new Error(`${TFJS_NODE} is not installed`) : err;
+    });
     await activate(tf, "tensorflow");
     return "native libtensorflow via @tensorflow/tfjs-node";
   },

@@ -1,0 +1,58 @@
+/**
+ * Writes that never leave a half-written file or directory under the final name: a crash or
+ * Ctrl-C mid-write leaves the previous version (or nothing), plus at worst a temp sibling.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/** A fresh name next to `path` (same directory, hence same filesystem, so rename is atomic). */
+function tempSibling(path: string, tag: string): string {
+  return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/** Writes `data` to `path` via a temp sibling, fsynced, then renamed over `path`. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = tempSibling(path, "tmp");
+  try {
+    const fh = await open(tmp, "wx");
+    try {
+      await fh.writeFile(data);
+      await fh.sync(); // the rename must not become durable before the contents
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Builds a directory (e.g. a checkpoint) with `fill(tmpDir)` in a temp sibling, then swaps it in
+ * for `dir`. Replacing an existing `dir` takes two renames (old aside, new in): a crash between
+ * them leaves no `dir` but both versions intact as siblings, never a mix of the two.
+ */
+export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+  const tmp = tempSibling(dir, "tmp");
+  const old = tempSibling(dir, "old");
+  let movedAside = false;
+  try {
+    await mkdir(tmp);
+    await fill(tmp);
+    movedAside = await rename(dir, old).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => {
+        if (err.code === "ENOENT") return false;
+        throw err;
+      },
+    );
+    await rename(tmp, dir);
+  } catch (err) {
+    if (movedAside) await rename(old, dir);
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  if (movedAside) await rm(old, { recursive: true, force: true });
+}
