@@ -1,7 +1,11 @@
-import type { LayerSpec } from "./types.js";
+import type { Tensor } from "@tensorflow/tfjs";
+import type { LayerSpec, Tf } from "./types.js";
 
-/** Element-wise layers: same shape out, nothing to learn. */
-function elementwise(name: string, torchName: string, summary: string): LayerSpec {
+/**
+ * Element-wise layers: same shape out, nothing to learn. `derivative` gives dy/dx from the
+ * output y, which the forward pass already holds.
+ */
+function elementwise(name: string, torchName: string, summary: string, apply: (tf: Tf, x: Tensor) => Tensor, derivative: (tf: Tf, y: Tensor) => Tensor): LayerSpec {
   return {
     kind: "layer",
     name,
@@ -12,10 +16,38 @@ function elementwise(name: string, torchName: string, summary: string): LayerSpe
     outputShape: (input) => input,
     counts: () => ({ trainable: 0, state: 0 }),
     macs: () => 0,
+    lower: {
+      forward: ({ tf }, x) => ({ y: apply(tf, x) }),
+      backward: ({ tf }, dy, _x, { y }) => ({ dx: tf.mul(dy, derivative(tf, y)), grads: {} }),
+    },
   };
 }
 
-export const sigmoid = elementwise("sigmoid", "Sigmoid", "logistic sigmoid 1/(1+e^−x), element-wise");
-export const relu = elementwise("relu", "ReLU", "rectified linear unit max(0, x), element-wise");
-export const tanh = elementwise("tanh", "Tanh", "hyperbolic tangent, element-wise");
-export const identity = elementwise("identity", "Identity", "passes its input through unchanged (the shortcut of a residual `add`)");
+export const sigmoid = elementwise(
+  "sigmoid",
+  "Sigmoid",
+  "logistic sigmoid 1/(1+e^−x), element-wise",
+  (tf, x) => tf.sigmoid(x),
+  (tf, y) => tf.mul(y, tf.sub(1, y)),
+);
+export const relu = elementwise(
+  "relu",
+  "ReLU",
+  "rectified linear unit max(0, x), element-wise",
+  (tf, x) => tf.relu(x),
+  (tf, y) => tf.step(y),
+);
+export const tanh = elementwise(
+  "tanh",
+  "Tanh",
+  "hyperbolic tangent, element-wise",
+  (tf, x) => tf.tanh(x),
+  (tf, y) => tf.sub(1, tf.square(y)),
+);
+export const identity = elementwise(
+  "identity",
+  "Identity",
+  "passes its input through unchanged (the shortcut of a residual `add`)",
+  (_tf, x) => x,
+  (tf, y) => tf.onesLike(y),
+);

@@ -1,4 +1,18 @@
-import { formatShape, type LayerSpec } from "./types.js";
+import type { Tensor } from "@tensorflow/tfjs";
+import { formatShape, type ArgValues, type LayerSpec, type LowerContext } from "./types.js";
+
+/** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
+function statAxes(x: Tensor): number[] {
+  return x.rank === 4 ? [0, 1, 2] : [0];
+}
+
+function settings(ctx: LowerContext, args: ArgValues) {
+  return {
+    impl: (args["impl"] as "scratch" | "builtin" | undefined) ?? ctx.bn,
+    eps: (args["eps"] as number | undefined) ?? 1e-5,
+    momentum: (args["momentum"] as number | undefined) ?? 0.9,
+  };
+}
 
 export const bn: LayerSpec = {
   kind: "layer",
@@ -34,4 +48,62 @@ export const bn: LayerSpec = {
     return 2 * input[0]!;
   },
   subtractsMean: true,
+  lower: {
+    params(input) {
+      const c = [input[0]!];
+      return [
+        { name: "gamma", shape: c, init: { constant: 1 }, trainable: true },
+        { name: "beta", shape: c, init: { constant: 0 }, trainable: true },
+        { name: "moving_mean", shape: c, init: { constant: 0 }, trainable: false },
+        { name: "moving_var", shape: c, init: { constant: 1 }, trainable: false },
+      ];
+    },
+    forward(ctx, x, p, args) {
+      const { tf } = ctx;
+      const { impl, eps, momentum } = settings(ctx, args);
+      const [gamma, beta, movingMean, movingVar] = [p["gamma"]!, p["beta"]!, p["moving_mean"]!, p["moving_var"]!];
+      if (!ctx.training) {
+        // Inference normalizes with the moving statistics.
+        if (impl === "builtin") return { y: tf.batchNorm(x, movingMean, movingVar, beta, gamma, eps) };
+        return { y: tf.add(tf.mul(gamma, tf.div(tf.sub(x, movingMean), tf.sqrt(tf.add(movingVar, eps)))), beta) };
+      }
+      // Training normalizes with the batch's statistics: the mean and the biased variance.
+      const track = (mean: Tensor, variance: Tensor) => ({
+        moving_mean: tf.add(tf.mul(momentum, movingMean), tf.mul(1 - momentum, mean)),
+        moving_var: tf.add(tf.mul(momentum, movingVar), tf.mul(1 - momentum, variance)),
+      });
+      if (impl === "builtin") {
+        const { mean, variance } = tf.moments(x, statAxes(x));
+        return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), state: track(mean, variance) };
+      }
+      const mean = tf.mean(x, statAxes(x));
+      const centered = tf.sub(x, mean);
+      const variance = tf.mean(tf.square(centered), statAxes(x));
+      const invStd = tf.rsqrt(tf.add(variance, eps));
+      const xHat = tf.mul(centered, invStd);
+      return { y: tf.add(tf.mul(gamma, xHat), beta), saved: [xHat, invStd], state: track(mean, variance) };
+    },
+    /**
+     * From scratch, per channel over its m = N·H·W (or N) values, with y = γ·x̂ + β and
+     * x̂ = (x − μ)·s, s = 1/√(σ² + ε):
+     *   dβ = Σ dy,   dγ = Σ dy·x̂
+     *   dx = (γ·s/m)·(m·dy − dβ − x̂·dγ)
+     * (μ and σ² depend on every x, which gives the two subtracted terms.) The built-in variant
+     * returns undefined: it is differentiated through tfjs's own ops.
+     */
+    backward(ctx, dy, _x, { saved }, p, args, needDx) {
+      if (settings(ctx, args).impl === "builtin") return undefined;
+      const { tf } = ctx;
+      const [xHat, invStd] = saved as [Tensor, Tensor];
+      const axes = statAxes(dy);
+      const m = dy.size / dy.shape.at(-1)!;
+      const dBeta = tf.sum(dy, axes);
+      const dGamma = tf.sum(tf.mul(dy, xHat), axes);
+      const grads = { gamma: dGamma, beta: dBeta };
+      if (!needDx) return { grads };
+      const scale = tf.div(tf.mul(p["gamma"]!, invStd), m);
+      const dx = tf.mul(scale, tf.sub(tf.sub(tf.mul(dy, m), dBeta), tf.mul(xHat, dGamma)));
+      return { dx, grads };
+    },
+  },
 };

@@ -1,5 +1,11 @@
-import { isProblem, numberArg, product, sizeArg, type LayerSpec } from "./types.js";
-import { slideWindow, windowArgs } from "./window.js";
+import { isProblem, numberArg, product, sizeArg, type ArgValues, type LayerSpec } from "./types.js";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import { slideWindow, tfPadding, windowArgs } from "./window.js";
+
+function geometry(args: ArgValues) {
+  const stride = sizeArg(args, "stride", [1, 1]);
+  return { kernel: sizeArg(args, "kernel"), strides: [stride[0], stride[1]] as [number, number], pad: tfPadding(sizeArg(args, "padding", [0, 0])) };
+}
 
 export const conv: LayerSpec = {
   kind: "layer",
@@ -26,4 +32,32 @@ export const conv: LayerSpec = {
     return this.counts(input, output, args).trainable * product(output.slice(1));
   },
   hasBias: (args) => !args["nobias"],
+  lower: {
+    // As the seed: weights Xavier-uniform; the bias keeps PyTorch's default U(±1/√fan_in).
+    params(input, output, args) {
+      const [kh, kw] = sizeArg(args, "kernel");
+      const fanIn = input[0]! * kh * kw;
+      const fanOut = output[0]! * kh * kw;
+      return [
+        { name: "weight", shape: [kh, kw, input[0]!, output[0]!], init: { uniform: Math.sqrt(6 / (fanIn + fanOut)) }, trainable: true },
+        ...(args["nobias"] ? [] : [{ name: "bias", shape: [output[0]!], init: { uniform: 1 / Math.sqrt(fanIn) }, trainable: true }]),
+      ];
+    },
+    forward({ tf }, x, p, args) {
+      const { strides, pad } = geometry(args);
+      return { y: tf.fused.conv2d({ x: x as Tensor4D, filter: p["weight"] as Tensor4D, strides, pad, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
+    },
+    backward({ tf }, dy, x, _forward, p, args, needDx) {
+      const { strides, pad } = geometry(args);
+      const weight = p["weight"]!;
+      const attrs = { strides, pad, dataFormat: "NHWC" };
+      const grads: Record<string, Tensor> = {
+        // Kernels without a public op: the filter gradient (registered for wasm by the runtime).
+        weight: tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor4D,
+      };
+      if (p["bias"]) grads["bias"] = tf.sum(dy, [0, 1, 2]);
+      const dx = needDx ? (tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: weight }, { ...attrs, inputShape: x.shape }) as Tensor4D) : undefined;
+      return { ...(dx ? { dx } : {}), grads };
+    },
+  },
 };

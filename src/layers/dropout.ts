@@ -10,4 +10,15 @@ export const dropout: LayerSpec = {
   outputShape: (input) => input,
   counts: () => ({ trainable: 0, state: 0 }),
   macs: () => 0,
+  lower: {
+    forward({ tf, training, nextSeed }, x, _p, args) {
+      const p = (args["p"] as number | undefined) ?? 0.5;
+      if (!training || p === 0) return { y: x, saved: [] };
+      if (p === 1) return { y: tf.zerosLike(x), saved: [tf.zerosLike(x)] };
+      // The mask already holds the 1/(1−p) scale, so backward is one multiply.
+      const mask = tf.div(tf.step(tf.sub(tf.randomUniform(x.shape, 0, 1, "float32", nextSeed()), p)), 1 - p);
+      return { y: tf.mul(x, mask), saved: [mask] };
+    },
+    backward: ({ tf }, dy, _x, { saved }) => ({ dx: saved?.[0] ? tf.mul(dy, saved[0]) : dy, grads: {} }),
+  },
 };

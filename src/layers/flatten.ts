@@ -10,4 +10,8 @@ export const flatten: LayerSpec = {
   outputShape: (input) => [product(input)],
   counts: () => ({ trainable: 0, state: 0 }),
   macs: () => 0,
+  lower: {
+    forward: ({ tf }, x) => ({ y: tf.reshape(x, [x.shape[0]!, -1]) }),
+    backward: ({ tf }, dy, x) => ({ dx: tf.reshape(dy, x.shape), grads: {} }),
+  },
 };

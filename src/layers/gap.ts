@@ -13,4 +13,8 @@ export const gap: LayerSpec = {
   },
   counts: () => ({ trainable: 0, state: 0 }),
   macs: () => 0,
+  lower: {
+    forward: ({ tf }, x) => ({ y: tf.mean(x, [1, 2], true) }),
+    backward: ({ tf }, dy, x) => ({ dx: tf.broadcastTo(tf.div(dy, x.shape[1]! * x.shape[2]!), x.shape), grads: {} }),
+  },
 };

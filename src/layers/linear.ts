@@ -1,3 +1,4 @@
+import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
 import { formatShape, numberArg, product, type LayerSpec } from "./types.js";
 
 export const linear: LayerSpec = {
@@ -29,4 +30,23 @@ export const linear: LayerSpec = {
     return this.counts(input, output, args).trainable;
   },
   hasBias: (args) => !args["nobias"],
+  lower: {
+    // As the seed: weights Xavier-uniform; the bias keeps PyTorch's default U(±1/√fan_in).
+    params(input, output, args) {
+      const [fanIn, fanOut] = [input[0]!, output[0]!];
+      return [
+        { name: "weight", shape: [fanIn, fanOut], init: { uniform: Math.sqrt(6 / (fanIn + fanOut)) }, trainable: true },
+        ...(args["nobias"] ? [] : [{ name: "bias", shape: [fanOut], init: { uniform: 1 / Math.sqrt(fanIn) }, trainable: true }]),
+      ];
+    },
+    forward({ tf }, x, p) {
+      return { y: tf.fused.matMul({ a: x as Tensor2D, b: p["weight"] as Tensor2D, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
+    },
+    // Explicit transposes: matMul's transpose flags are slow on wasm.
+    backward({ tf }, dy, x, _forward, p, _args, needDx) {
+      const grads: Record<string, Tensor> = { weight: tf.matMul(tf.transpose(x), dy) };
+      if (p["bias"]) grads["bias"] = tf.sum(dy, 0);
+      return { ...(needDx ? { dx: tf.matMul(dy, tf.transpose(p["weight"]!)) } : {}), grads };
+    },
+  },
 };

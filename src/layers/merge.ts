@@ -1,3 +1,4 @@
+import type { Tensor } from "@tensorflow/tfjs";
 import { formatShape, type MergeSpec } from "./types.js";
 
 export const add: MergeSpec = {
@@ -20,6 +21,8 @@ export const add: MergeSpec = {
     }
     return first;
   },
+  merge: (tf, ys) => tf.addN(ys as Tensor[]),
+  split: (_tf, dy, ys) => ys.map(() => dy),
 };
 
 export const concat: MergeSpec = {
@@ -43,4 +46,7 @@ export const concat: MergeSpec = {
     }
     return [channels, ...inputs[0]!.slice(1)];
   },
+  // Channels are the last axis in NHWC.
+  merge: (tf, ys) => tf.concat(ys as Tensor[], -1),
+  split: (tf, dy, ys) => tf.split(dy, ys.map((y) => y.shape.at(-1)!), -1),
 };

@@ -1,7 +1,27 @@
-import { isProblem, sizeArg, type LayerSpec } from "./types.js";
-import { slideWindow, windowArgs } from "./window.js";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import { isProblem, sizeArg, type ArgValues, type LayerSpec, type Tf } from "./types.js";
+import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
-function pooling(name: string, torchName: string, summary: string): LayerSpec {
+interface Window {
+  filterSize: [number, number];
+  strides: [number, number];
+  pad: ReturnType<typeof tfPadding>;
+}
+
+function poolWindow(args: ArgValues): Window {
+  const kernel = sizeArg(args, "kernel");
+  const stride = sizeArg(args, "stride", kernel);
+  return { filterSize: [kernel[0], kernel[1]], strides: [stride[0], stride[1]], pad: tfPadding(sizeArg(args, "padding", [0, 0])) };
+}
+
+interface PoolOps {
+  forward(tf: Tf, x: Tensor4D, w: Window): Tensor;
+  /** The backend's gradient kernel (no public op exists), with the inputs it takes. */
+  gradKernel: "AvgPoolGrad" | "MaxPoolGrad";
+  gradInputs(dy: Tensor, x: Tensor, y: Tensor): Record<string, Tensor>;
+}
+
+function pooling(name: string, torchName: string, summary: string, ops: PoolOps): LayerSpec {
   return {
     kind: "layer",
     name,
@@ -20,8 +40,22 @@ function pooling(name: string, torchName: string, summary: string): LayerSpec {
     },
     counts: () => ({ trainable: 0, state: 0 }),
     macs: () => 0,
+    lower: {
+      forward: ({ tf }, x, _p, args) => ({ y: ops.forward(tf, x as Tensor4D, poolWindow(args)) }),
+      backward: ({ tf }, dy, x, { y }, _p, args) => ({ dx: tf.engine().runKernel(ops.gradKernel, ops.gradInputs(dy, x, y), { ...poolWindow(args) }) as Tensor, grads: {} }),
+    },
   };
 }
 
-export const avgpool = pooling("avgpool", "AvgPool2d", "average pooling (PyTorch `nn.AvgPool2d`); stride defaults to the kernel size");
-export const maxpool = pooling("maxpool", "MaxPool2d", "max pooling (PyTorch `nn.MaxPool2d`); stride defaults to the kernel size");
+// Note: with padding, PyTorch's average counts the zeros (count_include_pad) and tfjs's does not;
+// the d2l networks pad only max pooling.
+export const avgpool = pooling("avgpool", "AvgPool2d", "average pooling (PyTorch `nn.AvgPool2d`); stride defaults to the kernel size", {
+  forward: (tf, x, w) => tf.avgPool(x, w.filterSize, w.strides, w.pad),
+  gradKernel: "AvgPoolGrad",
+  gradInputs: (dy, x) => ({ dy, input: x }),
+});
+export const maxpool = pooling("maxpool", "MaxPool2d", "max pooling (PyTorch `nn.MaxPool2d`); stride defaults to the kernel size", {
+  forward: (tf, x, w) => tf.maxPool(x, w.filterSize, w.strides, w.pad),
+  gradKernel: "MaxPoolGrad",
+  gradInputs: (dy, x, y) => ({ dy, input: x, output: y }),
+});

@@ -1,3 +1,4 @@
+import type { Tensor } from "@tensorflow/tfjs";
 import type { DiagnosticCode } from "../diagnostics.js";
 
 /** Codes of the shape mistakes a layer's rule can report. */
@@ -72,6 +73,59 @@ export interface BuildOptions {
   bn: "scratch" | "builtin";
 }
 
+/** TensorFlow.js, passed in by the runtime: layer files only import its types, so the front end never loads it. */
+export type Tf = typeof import("@tensorflow/tfjs");
+
+/** A parameter or state tensor a layer owns, in the layout the lowering uses (NHWC kernels). */
+export interface ParamSpec {
+  name: string;
+  shape: number[];
+  /** Uniform in [−bound, bound], or a constant. */
+  init: { uniform: number } | { constant: number };
+  /** Learned by SGD (PyTorch parameter) or updated by the forward pass (PyTorch buffer). */
+  trainable: boolean;
+}
+
+export interface LowerContext {
+  tf: Tf;
+  /** Training mode: batch statistics and dropout; otherwise inference mode. */
+  training: boolean;
+  /** The batch-norm implementation for `bn` layers that do not name one. */
+  bn: BuildOptions["bn"];
+  /** A fresh seed for a random op (dropout masks), from the run's seeded sequence. */
+  nextSeed(): number;
+}
+
+/** What a layer's forward pass returns. */
+export interface ForwardResult {
+  y: Tensor;
+  /** Tensors the backward pass needs (e.g. BN's normalized input). */
+  saved?: Tensor[];
+  /** New values of the layer's state (e.g. BN moving statistics), in training mode. */
+  state?: Record<string, Tensor>;
+}
+
+export interface BackwardResult {
+  /** Gradient with respect to the input; omitted when not asked for (the first layer). */
+  dx?: Tensor;
+  /** Gradient of each trainable parameter, by name. */
+  grads: Record<string, Tensor>;
+}
+
+/**
+ * How a layer runs. Tensors are NHWC (tfjs's kernels want it); shapes passed in are the
+ * registry's per-example C×H×W or F.
+ */
+export interface Lowering {
+  params?(input: Shape, output: Shape, args: ArgValues): ParamSpec[];
+  forward(ctx: LowerContext, x: Tensor, params: Readonly<Record<string, Tensor>>, args: ArgValues): ForwardResult;
+  /**
+   * The explicit gradient. Without one (or when it returns undefined), the graph differentiates
+   * `forward` with `tf.grads`, which is also the reference the explicit ones are tested against.
+   */
+  backward?(ctx: LowerContext, dy: Tensor, x: Tensor, forward: ForwardResult, params: Readonly<Record<string, Tensor>>, args: ArgValues, needDx: boolean): BackwardResult | undefined;
+}
+
 interface SpecBase {
   name: string;
   aliases?: readonly string[];
@@ -94,6 +148,7 @@ export interface LayerSpec extends SpecBase {
   hasBias?(args: ArgValues): boolean;
   /** Whether this layer subtracts the per-channel mean of its input. */
   subtractsMean?: boolean;
+  lower: Lowering;
 }
 
 /** A layer that combines the outputs of two or more `{ ... }` branches. */
@@ -101,6 +156,10 @@ export interface MergeSpec extends SpecBase {
   kind: "merge";
   torchName: string;
   outputShape(inputs: readonly Shape[]): ShapeResult;
+  /** Combines the branches' outputs (NHWC). */
+  merge(tf: Tf, ys: readonly Tensor[]): Tensor;
+  /** The gradient for each branch's output. */
+  split(tf: Tf, dy: Tensor, ys: readonly Tensor[]): Tensor[];
 }
 
 export type Spec = LayerSpec | MergeSpec;

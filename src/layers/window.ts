@@ -43,3 +43,14 @@ export function slideWindow(
   const out = ([0, 1] as const).map((axis) => Math.floor((padded[axis] - kernel[axis]) / stride[axis]) + 1);
   return [out[0]!, out[1]!];
 }
+
+/** PyTorch's symmetric padding in tfjs's NHWC explicit form (`valid` when there is none). */
+export function tfPadding(padding: readonly [number, number]): "valid" | [[number, number], [number, number], [number, number], [number, number]] {
+  if (padding[0] === 0 && padding[1] === 0) return "valid";
+  return [
+    [0, 0],
+    [padding[0], padding[0]],
+    [padding[1], padding[1]],
+    [0, 0],
+  ];
+}

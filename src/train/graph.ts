@@ -1,0 +1,213 @@
+import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
+import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type ForwardResult, type LayerSpec, type LowerContext, type MergeSpec, type Shape, type Tf } from "../layers/types.js";
+import type { Network, Node } from "../resolve.js";
+import { mulberry32 } from "../runtime/data.js";
+import type { CompiledModel } from "./model.js";
+
+/**
+ * Lowering: a checked network becomes a static training graph. Every layer runs its registry
+ * entry's forward; the backward pass walks the recorded steps in reverse, calling each entry's
+ * explicit backward (or differentiating its forward with `tf.grads` where it has none), and SGD
+ * updates the parameters in place. No autodiff tape spans the whole network.
+ */
+
+interface LayerStep {
+  kind: "layer";
+  spec: LayerSpec;
+  args: ArgValues;
+  /** Parameter and state variables by the layer's own names (`weight`, `moving_mean`). */
+  variables: Record<string, Variable>;
+  /** The same variables by their checkpoint names (`03.conv.weight`). */
+  qualified: Record<string, Variable>;
+}
+
+interface MergeStep {
+  kind: "merge";
+  spec: MergeSpec;
+  branches: Step[][];
+}
+
+type Step = LayerStep | MergeStep;
+
+/** What the forward pass keeps for the backward pass. */
+type Record_ =
+  | { step: LayerStep; x: Tensor; forward: ForwardResult }
+  | { step: MergeStep; ys: Tensor[]; branches: Record_[][] };
+
+class Builder {
+  private layerIndex = 0;
+  readonly all: Record<string, Variable> = {};
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly nextSeed: () => number,
+  ) {}
+
+  sequence(nodes: readonly Node[], input: Shape): { steps: Step[]; output: Shape } {
+    const steps: Step[] = [];
+    let shape = input;
+    for (const node of nodes) {
+      switch (node.kind) {
+        case "invalid":
+          throw new Error("internal: a model with errors reached the lowering");
+        case "group": {
+          const inner = this.sequence(node.children, shape);
+          steps.push(...inner.steps);
+          shape = inner.output;
+          break;
+        }
+        case "layer": {
+          const output = node.spec.outputShape(shape, node.args);
+          if (isProblem(output)) throw new Error(`internal: unchecked shape error: ${output.problem}`);
+          steps.push(this.layer(node.spec, node.args, shape, output));
+          shape = output;
+          break;
+        }
+        case "merge": {
+          const branches = node.branches.map((branch) => this.sequence(branch, shape));
+          const output = node.spec.outputShape(branches.map((b) => b.output));
+          if (isProblem(output)) throw new Error(`internal: unchecked shape error: ${output.problem}`);
+          steps.push({ kind: "merge", spec: node.spec, branches: branches.map((b) => b.steps) });
+          shape = output;
+          break;
+        }
+      }
+    }
+    return { steps, output: shape };
+  }
+
+  private layer(spec: LayerSpec, args: ArgValues, input: Shape, output: Shape): LayerStep {
+    const { tf } = this;
+    const prefix = `${String(this.layerIndex++).padStart(2, "0")}.${spec.name}`;
+    const variables: Record<string, Variable> = {};
+    const qualified: Record<string, Variable> = {};
+    for (const p of spec.lower.params?.(input, output, args) ?? []) {
+      const initial = "uniform" in p.init ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed()) : tf.fill(p.shape, p.init.constant);
+      const name = `${prefix}.${p.name}`;
+      const variable = tf.variable(initial, p.trainable, name);
+      initial.dispose();
+      variables[p.name] = variable;
+      qualified[name] = variable;
+      this.all[name] = variable;
+    }
+    return { kind: "layer", spec, args, variables, qualified };
+  }
+}
+
+export interface CompileOptions extends BuildOptions {
+  /** Seeds weight initialization and dropout masks. */
+  seed: number;
+}
+
+export function compileModel(tf: Tf, network: Network, options: CompileOptions): CompiledModel {
+  if (!network.input) throw new Error("internal: a model without input reached the lowering");
+  const random = mulberry32(options.seed);
+  const nextSeed = () => Math.floor(random() * 2 ** 31);
+  const builder = new Builder(tf, nextSeed);
+  const { steps } = builder.sequence(network.layers, network.input.shape);
+  const variables = builder.all;
+  const context = (training: boolean): LowerContext => ({ tf, training, bn: options.bn, nextSeed });
+
+  function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null): Tensor {
+    for (const step of sequence) {
+      if (step.kind === "merge") {
+        const branches: Record_[][] = [];
+        const ys = step.branches.map((branch) => {
+          const branchRecords: Record_[] = [];
+          branches.push(branchRecords);
+          return forward(branch, x, ctx, records && branchRecords);
+        });
+        records?.push({ step, ys, branches });
+        x = step.spec.merge(tf, ys);
+        continue;
+      }
+      const result = step.spec.lower.forward(ctx, x, step.variables, step.args);
+      for (const [name, value] of Object.entries(result.state ?? {})) step.variables[name]!.assign(value);
+      records?.push({ step, x, forward: result });
+      x = result.y;
+    }
+    return x;
+  }
+
+  /** The layer's explicit backward, or its forward differentiated by tfjs. */
+  function layerBackward(ctx: LowerContext, step: LayerStep, x: Tensor, result: ForwardResult, dy: Tensor, needDx: boolean): BackwardResult {
+    const explicit = step.spec.lower.backward?.(ctx, dy, x, result, step.variables, step.args, needDx);
+    if (explicit) return explicit;
+    const names = Object.keys(step.variables).filter((n) => step.variables[n]!.trainable);
+    const f = (input: Tensor, ...params: Tensor[]) => {
+      const bound: Record<string, Tensor> = { ...step.variables };
+      names.forEach((n, i) => (bound[n] = params[i]!));
+      return step.spec.lower.forward(ctx, input, bound, step.args).y;
+    };
+    const [dx, ...dParams] = tf.grads(f)([x, ...names.map((n) => step.variables[n]!)], dy);
+    return { dx: dx!, grads: Object.fromEntries(names.map((n, i) => [n, dParams[i]!])) };
+  }
+
+  /** Walks the records in reverse, collecting parameter gradients; returns the input's gradient. */
+  function backward(records: readonly Record_[], dy: Tensor, ctx: LowerContext, grads: Map<Variable, Tensor>, needInputGrad: boolean): Tensor | undefined {
+    let gradient: Tensor | undefined = dy;
+    for (let i = records.length - 1; i >= 0 && gradient; i--) {
+      const record = records[i]!;
+      const needDx = i > 0 || needInputGrad;
+      if ("forward" in record) {
+        const result = layerBackward(ctx, record.step, record.x, record.forward, gradient, needDx);
+        for (const [name, g] of Object.entries(result.grads)) grads.set(record.step.variables[name]!, g);
+        gradient = result.dx;
+      } else {
+        const parts = record.step.spec.split(tf, gradient, record.ys);
+        const dxs = record.branches.map((branch, b) => backward(branch, parts[b]!, ctx, grads, needDx) ?? parts[b]!);
+        gradient = needDx ? tf.addN(dxs) : undefined;
+      }
+    }
+    return gradient;
+  }
+
+  function countCorrectOf(logits: Tensor, labels: Tensor): Scalar {
+    return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "int32")) as Scalar;
+  }
+
+  return {
+    trainStep(images, labels, lr) {
+      return tf.tidy(() => {
+        const ctx = context(true);
+        const records: Record_[] = [];
+        const logits = forward(steps, images, ctx, records);
+        // Softmax cross-entropy, and its gradient (softmax − one-hot)/N.
+        const n = labels.shape[0]!;
+        const logProbs = tf.logSoftmax(logits);
+        const oneHot = tf.oneHot(labels, logits.shape[1]!);
+        const loss = tf.div(tf.neg(tf.sum(tf.mul(oneHot, logProbs))), n) as Scalar;
+        const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), n);
+        const grads = new Map<Variable, Tensor>();
+        backward(records, dLogits, ctx, grads, false);
+        for (const [variable, g] of grads) variable.assign(tf.sub(variable, tf.mul(g, lr)));
+        return { loss, correct: countCorrectOf(logits, labels) };
+      });
+    },
+    predict(images) {
+      return tf.tidy(() => forward(steps, images, context(false), null));
+    },
+    countCorrect(images, labels) {
+      return tf.tidy(() => countCorrectOf(forward(steps, images, context(false), null), labels));
+    },
+    weights(): NamedTensorMap {
+      return { ...variables };
+    },
+    setWeights(weights) {
+      const expected = Object.keys(variables).sort();
+      const given = Object.keys(weights).sort();
+      const missing = expected.filter((n) => !(n in weights));
+      const extra = given.filter((n) => !(n in variables));
+      if (missing.length || extra.length) throw new Error(`the weights do not fit this model: ${[missing.length ? `missing ${missing.join(", ")}` : "", extra.length ? `unexpected ${extra.join(", ")}` : ""].filter(Boolean).join("; ")}`);
+      for (const name of expected) {
+        const v = variables[name]!;
+        const w = weights[name]!;
+        if (v.shape.join("x") !== w.shape.join("x")) throw new Error(`the weights do not fit this model: ${name} is ${w.shape.join("×")}, the model needs ${v.shape.join("×")}`);
+      }
+      for (const name of expected) variables[name]!.assign(weights[name]!);
+    },
+    dispose() {
+      for (const v of Object.values(variables)) v.dispose();
+    },
+  };
+}

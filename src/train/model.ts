@@ -1,0 +1,23 @@
+import type { NamedTensorMap, Scalar, Tensor } from "@tensorflow/tfjs";
+
+/**
+ * A network lowered to TensorFlow.js, ready to train: the interface between the lowering
+ * (graph.ts) and the training loop. Tensors go in NHWC, the layout tfjs's kernels want.
+ */
+export interface CompiledModel {
+  /**
+   * One SGD step on a batch, in training mode (batch statistics, moving statistics updated).
+   * Returns the mean cross-entropy loss and the number of correct predictions as scalars;
+   * the caller reads them (reading synchronises) and disposes them.
+   */
+  trainStep(images: Tensor, labels: Tensor, lr: number): { loss: Scalar; correct: Scalar };
+  /** Logits in inference mode (BN uses its moving statistics, dropout is off). */
+  predict(images: Tensor): Tensor;
+  /** Correct predictions on a batch, in inference mode. */
+  countCorrect(images: Tensor, labels: Tensor): Scalar;
+  /** Parameters and state by stable names (e.g. `layer3.conv.weight`, `layer4.bn.moving_mean`). */
+  weights(): NamedTensorMap;
+  /** Replaces parameters and state; throws when a name or shape does not match. */
+  setWeights(weights: NamedTensorMap): void;
+  dispose(): void;
+}
