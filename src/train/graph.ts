@@ -17,8 +17,6 @@ interface LayerStep {
   args: ArgValues;
   /** Parameter and state variables by the layer's own names (`weight`, `moving_mean`). */
   variables: Record<string, Variable>;
-  /** The same variables by their checkpoint names (`03.conv.weight`). */
-  qualified: Record<string, Variable>;
 }
 
 interface MergeStep {
@@ -36,6 +34,7 @@ type Record_ =
 
 class Builder {
   private layerIndex = 0;
+  /** Every variable by its checkpoint name (`03.conv.weight`). */
   readonly all: Record<string, Variable> = {};
 
   constructor(
@@ -80,17 +79,15 @@ class Builder {
     const { tf } = this;
     const prefix = `${String(this.layerIndex++).padStart(2, "0")}.${spec.name}`;
     const variables: Record<string, Variable> = {};
-    const qualified: Record<string, Variable> = {};
     for (const p of spec.lower.params?.(input, output, args) ?? []) {
       const initial = "uniform" in p.init ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed()) : tf.fill(p.shape, p.init.constant);
-      const name = `${prefix}.${p.name}`;
-      const variable = tf.variable(initial, p.trainable, name);
+      // Unnamed for tfjs, whose variable names are global to the process.
+      const variable = tf.variable(initial, p.trainable);
       initial.dispose();
       variables[p.name] = variable;
-      qualified[name] = variable;
-      this.all[name] = variable;
+      this.all[`${prefix}.${p.name}`] = variable;
     }
-    return { kind: "layer", spec, args, variables, qualified };
+    return { kind: "layer", spec, args, variables };
   }
 }
 
@@ -162,6 +159,12 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
     return gradient;
   }
 
+  function crossEntropy(logits: Tensor, labels: Tensor) {
+    const logProbs = tf.logSoftmax(logits);
+    const oneHot = tf.oneHot(labels, logits.shape[1]!);
+    return { loss: tf.div(tf.neg(tf.sum(tf.mul(oneHot, logProbs))), labels.shape[0]!) as Scalar, logProbs, oneHot };
+  }
+
   function countCorrectOf(logits: Tensor, labels: Tensor): Scalar {
     return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "int32")) as Scalar;
   }
@@ -172,17 +175,17 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         const ctx = context(true);
         const records: Record_[] = [];
         const logits = forward(steps, images, ctx, records);
-        // Softmax cross-entropy, and its gradient (softmax − one-hot)/N.
-        const n = labels.shape[0]!;
-        const logProbs = tf.logSoftmax(logits);
-        const oneHot = tf.oneHot(labels, logits.shape[1]!);
-        const loss = tf.div(tf.neg(tf.sum(tf.mul(oneHot, logProbs))), n) as Scalar;
-        const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), n);
+        // Softmax cross-entropy's gradient is (softmax − one-hot)/N.
+        const { loss, logProbs, oneHot } = crossEntropy(logits, labels);
+        const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), labels.shape[0]!);
         const grads = new Map<Variable, Tensor>();
         backward(records, dLogits, ctx, grads, false);
         for (const [variable, g] of grads) variable.assign(tf.sub(variable, tf.mul(g, lr)));
         return { loss, correct: countCorrectOf(logits, labels) };
       });
+    },
+    trainingLoss(images, labels) {
+      return tf.tidy(() => crossEntropy(forward(steps, images, context(true), null), labels).loss);
     },
     predict(images) {
       return tf.tidy(() => forward(steps, images, context(false), null));

@@ -11,6 +11,12 @@ export interface CompiledModel {
    * the caller reads them (reading synchronises) and disposes them.
    */
   trainStep(images: Tensor, labels: Tensor, lr: number): { loss: Scalar; correct: Scalar };
+  /**
+   * The mean cross-entropy of a training-mode forward (which also updates the moving
+   * statistics), as one function of the variables that `tf.grads` can differentiate: the
+   * reference the explicit backward pass is tested against.
+   */
+  trainingLoss(images: Tensor, labels: Tensor): Scalar;
   /** Logits in inference mode (BN uses its moving statistics, dropout is off). */
   predict(images: Tensor): Tensor;
   /** Correct predictions on a batch, in inference mode. */

@@ -1,0 +1,151 @@
+/**
+ * Checkpoints: a directory `checkpoint/` in the run directory holding `model.json` (TensorFlow.js's
+ * weights-manifest format, with netc's metadata), `weights.bin` and `model.net` (the model source,
+ * verbatim). The directory is built aside and renamed into place, so `model.json` and
+ * `weights.bin` always belong together, whenever the process dies.
+ */
+import { createHash } from "node:crypto";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { NamedTensorMap } from "@tensorflow/tfjs";
+import { UserError } from "../errors.js";
+import type { Tf } from "../runtime/backend.js";
+import { writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
+
+export const CHECKPOINT_DIR = "checkpoint";
+export const FORMAT = "netc-checkpoint";
+
+type ManifestEntry = { name: string; shape: number[]; dtype: "float32" | "int32" | "bool" | "string" | "complex64" };
+
+export interface CheckpointMeta {
+  /** netc's version. */
+  version: string;
+  model: string;
+  /** Epochs completed; `batch` more steps were taken into the next one when interrupted. */
+  epoch: number;
+  batch: number;
+  /** Test accuracy after `epoch` epochs (absent when the checkpoint is mid-epoch). */
+  testAcc?: number;
+  settings: { lr: number; epochs: number; batch: number; seed: number; limit?: number };
+  bn: "scratch" | "builtin";
+  backend: string;
+  /** SHA-256 of `model.net`, hex. */
+  sourceSha256: string;
+  savedAt: string;
+}
+
+export interface ModelJson {
+  format: typeof FORMAT;
+  modelTopology: null;
+  weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
+  netc: CheckpointMeta;
+}
+
+export function sha256(bytes: Uint8Array | string): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+/** Writes (or replaces) `runDir/checkpoint/` atomically; returns its path. */
+export async function saveCheckpoint(tf: Tf, runDir: string, weights: NamedTensorMap, source: Uint8Array, meta: CheckpointMeta): Promise<string> {
+  const { data, specs } = await tf.io.encodeWeights(weights);
+  const json: ModelJson = {
+    format: FORMAT,
+    modelTopology: null,
+    weightsManifest: [{ paths: ["weights.bin"], weights: specs as ManifestEntry[] }],
+    netc: meta,
+  };
+  const dir = join(runDir, CHECKPOINT_DIR);
+  await writeDirAtomic(dir, async (tmp) => {
+    await writeFileAtomic(join(tmp, "weights.bin"), new Uint8Array(data));
+    await writeFileAtomic(join(tmp, "model.net"), source);
+    // Indented, with each shape on one line.
+    const text = JSON.stringify(json, null, 2).replace(/\[\s+([-\d.e,\s]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
+    await writeFileAtomic(join(tmp, "model.json"), text + "\n");
+  });
+  return dir;
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  json: ModelJson;
+  source: Uint8Array;
+  /** `model.net`'s path, for diagnostics. */
+  sourcePath: string;
+  weightsData: ArrayBuffer;
+}
+
+/**
+ * Reads a checkpoint from a run directory (or a checkpoint directory itself) and checks that
+ * `model.net` is the source the weights were trained from. Weight tensors are decoded by
+ * `decodeWeights` once a backend is up.
+ */
+export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
+  const dir = (await isFile(join(path, "model.json"))) ? path : join(path, CHECKPOINT_DIR);
+  const jsonPath = join(dir, "model.json");
+  if (!(await isFile(jsonPath))) {
+    const exists = await stat(path).then(() => true, () => false);
+    throw new UserError(
+      exists ? `${path} holds no checkpoint (no ${join(path, CHECKPOINT_DIR, "model.json")})` : `${path}: no such directory`,
+      ["pass the run directory that `netc train` printed, e.g. `netc eval runs/lenet_bn-20250101-120000`"],
+    );
+  }
+  let json: ModelJson;
+  try {
+    json = JSON.parse(await readFile(jsonPath, "utf8")) as ModelJson;
+  } catch (e) {
+    throw new UserError(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (json?.format !== FORMAT || !json.netc || !Array.isArray(json.weightsManifest)) {
+    throw new UserError(`${jsonPath} is not a netc checkpoint (its "format" is not "${FORMAT}")`);
+  }
+  const sourcePath = join(dir, "model.net");
+  const source = await readFile(sourcePath).catch(() => {
+    throw new UserError(`${sourcePath} is missing: the checkpoint keeps the model's source beside its weights`);
+  });
+  const actual = sha256(source);
+  if (actual !== json.netc.sourceSha256) {
+    throw new UserError(`${sourcePath} has changed since the weights were saved (SHA-256 ${actual.slice(0, 12)}…, recorded ${String(json.netc.sourceSha256).slice(0, 12)}…)`, [
+      "the weights only fit the model they were trained with; restore that model.net, or train the changed model",
+    ]);
+  }
+  const group = json.weightsManifest[0];
+  if (json.weightsManifest.length !== 1 || !group || group.paths.length !== 1) {
+    throw new UserError(`${jsonPath}: expected one weights file in "weightsManifest"`);
+  }
+  const binPath = join(dir, group.paths[0]!);
+  const bin = await readFile(binPath).catch(() => {
+    throw new UserError(`${binPath} is missing`);
+  });
+  const expected = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === "bool" ? 1 : 4), 0);
+  if (bin.length !== expected) {
+    throw new UserError(`${binPath} holds ${bin.length} bytes, but model.json describes ${expected}`, ["the checkpoint is damaged; train again"]);
+  }
+  const weightsData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
+  return { dir, json, source, sourcePath, weightsData };
+}
+
+export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): NamedTensorMap {
+  return tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
+}
+
+/**
+ * Differences between the weights a compiled model has and a checkpoint's, one line each
+ * (empty when they fit).
+ */
+export function weightMismatches(model: NamedTensorMap, saved: readonly ManifestEntry[]): string[] {
+  const out: string[] = [];
+  const savedByName = new Map(saved.map((w) => [w.name, w]));
+  const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
+  for (const [name, t] of Object.entries(model)) {
+    const w = savedByName.get(name);
+    if (!w) out.push(`${name} ${shape(t.shape)}: not in the checkpoint`);
+    else if (shape(w.shape) !== shape(t.shape)) out.push(`${name}: the model has ${shape(t.shape)}, the checkpoint ${shape(w.shape)}`);
+    else if (w.dtype !== t.dtype) out.push(`${name}: the model has ${t.dtype}, the checkpoint ${w.dtype}`);
+  }
+  for (const w of saved) if (!(w.name in model)) out.push(`${w.name} ${shape(w.shape)}: in the checkpoint but not in the model`);
+  return out;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isFile(), () => false);
+}

@@ -1,0 +1,189 @@
+import * as tf from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { check } from "../../src/compile.js";
+import { LAYERS } from "../../src/layers/registry.js";
+import type { ArgValues, LayerSpec, LowerContext, Shape } from "../../src/layers/types.js";
+import { SourceFile } from "../../src/source.js";
+import { compileModel } from "../../src/train/graph.js";
+
+/**
+ * Numeric tests of the lowering on the reference cpu backend: every explicit backward against
+ * `tf.grads` of the same forward, and BN from scratch against TensorFlow.js's own.
+ */
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  tf.enableProdMode();
+});
+
+function spec(name: string): LayerSpec {
+  const s = LAYERS.find((l) => l.name === name);
+  if (!s || s.kind !== "layer") throw new Error(name);
+  return s;
+}
+
+function ctx(training: boolean, bn: "scratch" | "builtin" = "scratch"): LowerContext {
+  return { tf, training, bn, nextSeed: () => 7 };
+}
+
+/** NHWC tensor for a registry C×H×W (or F) shape, batch n. */
+function randomInput(shape: Shape, n: number, seed: number): tf.Tensor {
+  const nhwc = shape.length === 3 ? [n, shape[1]!, shape[2]!, shape[0]!] : [n, shape[0]!];
+  return tf.randomNormal(nhwc, 0, 1, "float32", seed);
+}
+
+function params(s: LayerSpec, input: Shape, args: ArgValues): Record<string, tf.Variable> {
+  const output = s.outputShape(input, args) as Shape;
+  const out: Record<string, tf.Variable> = {};
+  let seed = 3;
+  for (const p of s.lower.params?.(input, output, args) ?? []) {
+    // Random values everywhere (not the ones/zeros of BN's init), so every term is exercised.
+    out[p.name] = tf.variable(p.trainable ? tf.randomUniform(p.shape, 0.5, 1.5, "float32", seed++) : tf.randomUniform(p.shape, 0.1, 1, "float32", seed++), p.trainable);
+  }
+  return out;
+}
+
+function maxDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+}
+
+const CASES: [string, ArgValues, Shape][] = [
+  ["conv", { channels: 4, kernel: 3 }, [3, 7, 7]],
+  ["conv", { channels: 4, kernel: [3, 2], stride: 2, padding: 1 }, [2, 8, 9]],
+  ["conv", { channels: 2, kernel: 5, nobias: true }, [1, 9, 9]],
+  ["linear", { features: 5 }, [7]],
+  ["linear", { features: 3, nobias: true }, [4]],
+  ["bn", { impl: "scratch" }, [3, 4, 4]],
+  ["bn", { impl: "scratch" }, [6]],
+  ["sigmoid", {}, [2, 3, 3]],
+  ["relu", {}, [5]],
+  ["tanh", {}, [2, 3, 3]],
+  ["avgpool", { kernel: 2 }, [2, 6, 6]],
+  ["avgpool", { kernel: 3, stride: 2 }, [2, 7, 7]],
+  ["maxpool", { kernel: 3, stride: 2, padding: 1 }, [2, 7, 7]],
+  ["gap", {}, [3, 5, 5]],
+  ["flatten", {}, [2, 3, 3]],
+];
+
+describe("explicit backward = tf.grads of the forward", () => {
+  for (const [name, args, input] of CASES) {
+    it(`${name} ${JSON.stringify(args)} on ${input.join("×")}`, () => {
+      const s = spec(name);
+      const x = randomInput(input, 4, 1);
+      const p = params(s, input, args);
+      const c = ctx(true);
+      const forward = s.lower.forward(c, x, p, args);
+      const dy = tf.randomNormal(forward.y.shape, 0, 1, "float32", 2);
+      const explicit = s.lower.backward!(c, dy, x, forward, p, args, true)!;
+      expect(explicit).toBeDefined();
+      const names = Object.keys(p).filter((n) => p[n]!.trainable);
+      const f = (xIn: tf.Tensor, ...ps: tf.Tensor[]) => s.lower.forward(c, xIn, { ...p, ...Object.fromEntries(names.map((n, i) => [n, ps[i]!])) }, args).y;
+      const [dx, ...dps] = tf.grads(f)([x, ...names.map((n) => p[n]!)], dy);
+      expect(maxDiff(explicit.dx!, dx!)).toBeLessThan(1e-4);
+      names.forEach((n, i) => expect(maxDiff(explicit.grads[n]!, dps[i]!), n).toBeLessThan(1e-3));
+      expect(Object.keys(explicit.grads).sort()).toEqual(names.sort());
+    });
+  }
+
+  it("identity passes the gradient through", () => {
+    const dy = tf.ones([2, 4]);
+    expect(spec("identity").lower.backward!(ctx(true), dy, dy, { y: dy }, {}, {}, true)!.dx!.arraySync()).toEqual(dy.arraySync());
+  });
+
+  it("dropout's backward uses the forward's mask", () => {
+    const s = spec("dropout");
+    const x = tf.ones([64, 10]);
+    const forward = s.lower.forward(ctx(true), x, {}, { p: 0.25 });
+    const kept = forward.y.greater(0).cast("float32").mean().dataSync()[0]!;
+    expect(kept).toBeGreaterThan(0.65);
+    expect(kept).toBeLessThan(0.85);
+    expect(forward.y.max().dataSync()[0]).toBeCloseTo(1 / 0.75, 5);
+    const dx = s.lower.backward!(ctx(true), tf.onesLike(x), x, forward, {}, { p: 0.25 }, true)!.dx!;
+    expect(maxDiff(dx, forward.y)).toBe(0);
+    expect(s.lower.forward(ctx(false), x, {}, { p: 0.25 }).y).toBe(x);
+  });
+});
+
+describe("batch normalization: from scratch = built in", () => {
+  for (const shape of [[3, 4, 4], [6]] as Shape[]) {
+    it(`same outputs in both modes and same gradients on ${shape.join("×")}`, () => {
+      const s = spec("bn");
+      const x = tf.add(tf.mul(randomInput(shape, 8, 5), 3), 2);
+      const p = params(s, shape, {});
+      for (const training of [true, false]) {
+        const a = s.lower.forward(ctx(training), x, p, { impl: "scratch" });
+        const b = s.lower.forward(ctx(training), x, p, { impl: "builtin" });
+        expect(maxDiff(a.y, b.y), `training=${training}`).toBeLessThan(1e-4);
+        if (training) {
+          expect(maxDiff(a.state!["moving_mean"]!, b.state!["moving_mean"]!)).toBeLessThan(1e-5);
+          expect(maxDiff(a.state!["moving_var"]!, b.state!["moving_var"]!)).toBeLessThan(1e-4);
+        }
+      }
+      const dy = tf.randomNormal([8, ...(shape.length === 3 ? [shape[1]!, shape[2]!, shape[0]!] : shape)], 0, 1, "float32", 9);
+      const scratch = s.lower.backward!(ctx(true), dy, x, s.lower.forward(ctx(true), x, p, { impl: "scratch" }), p, { impl: "scratch" }, true)!;
+      const f = (xIn: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => s.lower.forward(ctx(true), xIn, { ...p, gamma, beta }, { impl: "builtin" }).y;
+      const [dx, dGamma, dBeta] = tf.grads(f)([x, p["gamma"]!, p["beta"]!], dy);
+      expect(maxDiff(scratch.dx!, dx!)).toBeLessThan(1e-4);
+      expect(maxDiff(scratch.grads["gamma"]!, dGamma!)).toBeLessThan(1e-3);
+      expect(maxDiff(scratch.grads["beta"]!, dBeta!)).toBeLessThan(1e-3);
+    });
+  }
+
+  it("moving statistics follow moving = 0.9·moving + 0.1·batch (biased variance)", () => {
+    const s = spec("bn");
+    // Two channels, values chosen by hand: channel 0 = [1, 3, 5, 7], channel 1 = [2, 2, 2, 6].
+    const x = tf.tensor2d([1, 2, 3, 2, 5, 2, 7, 6], [4, 2]);
+    const p = { gamma: tf.ones([2]), beta: tf.zeros([2]), moving_mean: tf.tensor1d([1, 0]), moving_var: tf.tensor1d([1, 2]) };
+    for (const impl of ["scratch", "builtin"]) {
+      const { state } = s.lower.forward(ctx(true), x, p, { impl });
+      // batch mean [4, 3], biased variance [5, 3]
+      expect(Array.from(state!["moving_mean"]!.dataSync())).toEqual([0.9 * 1 + 0.1 * 4, 0.9 * 0 + 0.1 * 3].map((v) => Math.fround(v)));
+      const mv = Array.from(state!["moving_var"]!.dataSync());
+      expect(mv[0]).toBeCloseTo(0.9 * 1 + 0.1 * 5, 5);
+      expect(mv[1]).toBeCloseTo(0.9 * 2 + 0.1 * 3, 5);
+    }
+    // Inference normalizes with the moving statistics: (x − 1)/√(1 + 1e-5) for channel 0.
+    const y = s.lower.forward(ctx(false), x, p, { impl: "scratch" }).y.arraySync() as number[][];
+    expect(y[0]![0]).toBeCloseTo(0, 5);
+    expect(y[1]![0]).toBeCloseTo(2 / Math.sqrt(1 + 1e-5), 5);
+  });
+});
+
+describe("compiled model", () => {
+  const source = (text: string) => check(new SourceFile("m.net", text), { bn: "scratch" });
+
+  it("a training step of the static graph equals SGD on tf.grads of the whole network", () => {
+    const checked = source(["input 2x6x6", "conv 3 k3 | bn | sigmoid | avgpool 2", "add { conv 3 k1 | relu } { identity }", "concat { maxpool 3 s1 p1 } { conv 2 k1 nobias }", "flatten", "linear 4 | bn | tanh", "linear 3"].join("\n"));
+    expect(checked.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+    const model = compileModel(tf, checked.network, { bn: "scratch", seed: 1 });
+    const reference = compileModel(tf, checked.network, { bn: "scratch", seed: 1 });
+    const x = tf.randomNormal([5, 6, 6, 2], 0, 1, "float32", 11);
+    const labels = tf.tensor1d([0, 1, 2, 1, 0], "int32");
+
+    // Reference: the same forward, differentiated as a whole by tfjs.
+    const weights = reference.weights();
+    const trainable = Object.keys(weights).filter((n) => !n.includes("moving"));
+    const { value, grads } = tf.variableGrads(() => reference.trainingLoss(x, labels), trainable.map((n) => weights[n] as tf.Variable));
+
+    const { loss } = model.trainStep(x, labels, 0.1);
+    expect(loss.dataSync()[0]).toBeCloseTo(value.dataSync()[0]!, 5);
+    const after = model.weights();
+    for (const n of trainable) {
+      // variableGrads keys by tfjs's own variable names.
+      const expected = tf.sub(weights[n]!, tf.mul(grads[(weights[n] as tf.Variable).name]!, 0.1));
+      expect(maxDiff(after[n]!, expected), n).toBeLessThan(1e-4);
+    }
+  });
+
+  it("round-trips its weights by name", () => {
+    const checked = source("input 4\nlinear 3 | bn\nlinear 2");
+    const a = compileModel(tf, checked.network, { bn: "scratch", seed: 1 });
+    const b = compileModel(tf, checked.network, { bn: "scratch", seed: 2 });
+    expect(Object.keys(a.weights())).toEqual(["00.linear.weight", "00.linear.bias", "01.bn.gamma", "01.bn.beta", "01.bn.moving_mean", "01.bn.moving_var", "02.linear.weight", "02.linear.bias"]);
+    b.setWeights(a.weights());
+    const x = tf.randomNormal([3, 4], 0, 1, "float32", 1);
+    expect(maxDiff(a.predict(x), b.predict(x))).toBe(0);
+    expect(() => b.setWeights({ "00.linear.weight": tf.zeros([4, 3]) })).toThrow(/missing/);
+  });
+});
+
