@@ -1,11 +1,18 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import type { LayerSpec, Tf } from "./types.js";
+import type { FusedActivation, LayerSpec, Tf } from "./types.js";
 
 /**
  * Element-wise layers: same shape out, nothing to learn. `derivative` gives dy/dx from the
  * output y, which the forward pass already holds.
  */
-function elementwise(name: string, torchName: string, summary: string, apply: (tf: Tf, x: Tensor) => Tensor, derivative: (tf: Tf, y: Tensor) => Tensor): LayerSpec {
+function elementwise(
+  name: string,
+  torchName: string,
+  summary: string,
+  apply: (tf: Tf, x: Tensor) => Tensor,
+  derivative: (tf: Tf, y: Tensor) => Tensor,
+  fusedActivation?: FusedActivation,
+): LayerSpec {
   return {
     kind: "layer",
     name,
@@ -19,6 +26,7 @@ function elementwise(name: string, torchName: string, summary: string, apply: (t
     lower: {
       forward: ({ tf }, x) => ({ y: apply(tf, x) }),
       backward: ({ tf }, dy, _x, { y }) => ({ dx: tf.mul(dy, derivative(tf, y)), grads: {} }),
+      ...(fusedActivation ? { fusedActivation } : {}),
     },
   };
 }
@@ -29,6 +37,7 @@ export const sigmoid = elementwise(
   "logistic sigmoid 1/(1+e^−x), element-wise",
   (tf, x) => tf.sigmoid(x),
   (tf, y) => tf.mul(y, tf.sub(1, y)),
+  "sigmoid",
 );
 export const relu = elementwise(
   "relu",
@@ -36,6 +45,7 @@ export const relu = elementwise(
   "rectified linear unit max(0, x), element-wise",
   (tf, x) => tf.relu(x),
   (tf, y) => tf.step(y),
+  "relu",
 );
 export const tanh = elementwise(
   "tanh",

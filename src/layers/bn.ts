@@ -83,6 +83,11 @@ export const bn: LayerSpec = {
       const xHat = tf.mul(centered, invStd);
       return { y: tf.add(tf.mul(gamma, xHat), beta), saved: [xHat, invStd], state: track(mean, variance) };
     },
+    inferenceScaleShift(ctx, p, args) {
+      const { tf } = ctx;
+      const scale = tf.div(p["gamma"]!, tf.sqrt(tf.add(p["moving_var"]!, settings(ctx, args).eps)));
+      return { scale, shift: tf.sub(p["beta"]!, tf.mul(scale, p["moving_mean"]!)) };
+    },
     /**
      * From scratch, per channel over its m = N·H·W (or N) values, with y = γ·x̂ + β and
      * x̂ = (x − μ)·s, s = 1/√(σ² + ε):

@@ -47,6 +47,10 @@ export const conv: LayerSpec = {
       const { strides, pad } = geometry(args);
       return { y: tf.fused.conv2d({ x: x as Tensor4D, filter: p["weight"] as Tensor4D, strides, pad, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
+    affine({ tf }, x, weight, bias, args, activation) {
+      const { strides, pad } = geometry(args);
+      return tf.fused.conv2d({ x: x as Tensor4D, filter: weight as Tensor4D, strides, pad, bias, activation });
+    },
     backward({ tf }, dy, x, _forward, p, args, needDx) {
       const { strides, pad } = geometry(args);
       const weight = p["weight"]!;
@@ -56,8 +60,22 @@ export const conv: LayerSpec = {
         weight: tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor4D,
       };
       if (p["bias"]) grads["bias"] = tf.sum(dy, [0, 1, 2]);
-      const dx = needDx ? (tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: weight }, { ...attrs, inputShape: x.shape }) as Tensor4D) : undefined;
-      return { ...(dx ? { dx } : {}), grads };
+      if (!needDx) return { grads };
+      const [kh, kw] = sizeArg(args, "kernel");
+      const [ph, pw] = sizeArg(args, "padding", [0, 0]);
+      if (strides[0] === 1 && strides[1] === 1 && ph < kh && pw < kw) {
+        // Stride 1: the input gradient is a plain convolution of the padded dy with the filter
+        // flipped and its in/out channels swapped (wasm's Conv2DBackpropInput is ~4× slower).
+        const flipped = tf.transpose(tf.reverse(weight, [0, 1]), [0, 1, 3, 2]);
+        const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+          [0, 0],
+          [kh - 1 - ph, kh - 1 - ph],
+          [kw - 1 - pw, kw - 1 - pw],
+          [0, 0],
+        ];
+        return { dx: tf.conv2d(dy as Tensor4D, flipped as Tensor4D, 1, pad), grads };
+      }
+      return { dx: tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: weight }, { ...attrs, inputShape: x.shape }) as Tensor4D, grads };
     },
   },
 };

@@ -42,6 +42,7 @@ export const linear: LayerSpec = {
     forward({ tf }, x, p) {
       return { y: tf.fused.matMul({ a: x as Tensor2D, b: p["weight"] as Tensor2D, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
+    affine: ({ tf }, x, weight, bias, _args, activation) => tf.fused.matMul({ a: x as Tensor2D, b: weight as Tensor2D, bias, activation }),
     // Explicit transposes: matMul's transpose flags are slow on wasm.
     backward({ tf }, dy, x, _forward, p, _args, needDx) {
       const grads: Record<string, Tensor> = { weight: tf.matMul(tf.transpose(x), dy) };

@@ -18,6 +18,8 @@ interface PoolOps {
   forward(tf: Tf, x: Tensor4D, w: Window): Tensor;
   /** The backend's gradient kernel (no public op exists), with the inputs it takes. */
   gradKernel: "AvgPoolGrad" | "MaxPoolGrad";
+  /** A cheaper gradient for common windows, when there is one. */
+  fastGrad?(tf: Tf, dy: Tensor, x: Tensor, w: Window): Tensor | undefined;
   gradInputs(dy: Tensor, x: Tensor, y: Tensor): Record<string, Tensor>;
 }
 
@@ -42,7 +44,11 @@ function pooling(name: string, torchName: string, summary: string, ops: PoolOps)
     macs: () => 0,
     lower: {
       forward: ({ tf }, x, _p, args) => ({ y: ops.forward(tf, x as Tensor4D, poolWindow(args)) }),
-      backward: ({ tf }, dy, x, { y }, _p, args) => ({ dx: tf.engine().runKernel(ops.gradKernel, ops.gradInputs(dy, x, y), { ...poolWindow(args) }) as Tensor, grads: {} }),
+      backward({ tf }, dy, x, { y }, _p, args) {
+        const w = poolWindow(args);
+        const dx = ops.fastGrad?.(tf, dy, x, w) ?? (tf.engine().runKernel(ops.gradKernel, ops.gradInputs(dy, x, y), { ...w }) as Tensor);
+        return { dx, grads: {} };
+      },
     },
   };
 }
@@ -53,6 +59,14 @@ export const avgpool = pooling("avgpool", "AvgPool2d", "average pooling (PyTorch
   forward: (tf, x, w) => tf.avgPool(x, w.filterSize, w.strides, w.pad),
   gradKernel: "AvgPoolGrad",
   gradInputs: (dy, x) => ({ dy, input: x }),
+  // Non-overlapping windows that tile the input: each input gets its window's dy / k², which is a
+  // nearest-neighbour upsampling (the scale applied to the small dy).
+  fastGrad(tf, dy, x, w) {
+    const [k0, k1] = w.filterSize;
+    const [, h, wd] = x.shape as number[];
+    if (w.pad !== "valid" || w.strides[0] !== k0 || w.strides[1] !== k1 || h! % k0 !== 0 || wd! % k1 !== 0) return undefined;
+    return tf.image.resizeNearestNeighbor(tf.div(dy, k0 * k1) as Tensor4D, [h!, wd!]);
+  },
 });
 export const maxpool = pooling("maxpool", "MaxPool2d", "max pooling (PyTorch `nn.MaxPool2d`); stride defaults to the kernel size", {
   forward: (tf, x, w) => tf.maxPool(x, w.filterSize, w.strides, w.pad),

@@ -124,7 +124,22 @@ export interface Lowering {
    * `forward` with `tf.grads`, which is also the reference the explicit ones are tested against.
    */
   backward?(ctx: LowerContext, dy: Tensor, x: Tensor, forward: ForwardResult, params: Readonly<Record<string, Tensor>>, args: ArgValues, needDx: boolean): BackwardResult | undefined;
+
+  // Facts the compiler passes (src/train/passes.ts) use to fuse layers:
+
+  /**
+   * An affine layer, y = x ⊛ weight + bias, with output channels on the weight's last axis:
+   * runs with given (e.g. BN-folded) weights and a fused activation.
+   */
+  affine?(ctx: LowerContext, x: Tensor, weight: Tensor, bias: Tensor, args: ArgValues, activation: FusedActivation): Tensor;
+  /** A normalization that, in inference mode, is a per-channel y = scale·x + shift. */
+  inferenceScaleShift?(ctx: LowerContext, params: Readonly<Record<string, Tensor>>, args: ArgValues): { scale: Tensor; shift: Tensor };
+  /** An element-wise activation tfjs can fuse into conv and matMul kernels. */
+  fusedActivation?: FusedActivation;
 }
+
+/** The activations tfjs's fused conv2d and matMul kernels apply. */
+export type FusedActivation = "linear" | "relu" | "sigmoid";
 
 interface SpecBase {
   name: string;

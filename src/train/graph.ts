@@ -1,8 +1,10 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
-import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type ForwardResult, type LayerSpec, type LowerContext, type MergeSpec, type Shape, type Tf } from "../layers/types.js";
+import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type ForwardResult, type LayerSpec, type LowerContext, type Shape, type Tf } from "../layers/types.js";
 import type { Network, Node } from "../resolve.js";
 import { mulberry32 } from "../runtime/data.js";
 import type { CompiledModel } from "./model.js";
+import { foldForInference, freezeBiasBeforeNorm } from "./passes.js";
+import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";
 
 /**
  * Lowering: a checked network becomes a static training graph. Every layer runs its registry
@@ -10,22 +12,6 @@ import type { CompiledModel } from "./model.js";
  * explicit backward (or differentiating its forward with `tf.grads` where it has none), and SGD
  * updates the parameters in place. No autodiff tape spans the whole network.
  */
-
-interface LayerStep {
-  kind: "layer";
-  spec: LayerSpec;
-  args: ArgValues;
-  /** Parameter and state variables by the layer's own names (`weight`, `moving_mean`). */
-  variables: Record<string, Variable>;
-}
-
-interface MergeStep {
-  kind: "merge";
-  spec: MergeSpec;
-  branches: Step[][];
-}
-
-type Step = LayerStep | MergeStep;
 
 /** What the forward pass keeps for the backward pass. */
 type Record_ =
@@ -94,6 +80,8 @@ class Builder {
 export interface CompileOptions extends BuildOptions {
   /** Seeds weight initialization and dropout masks. */
   seed: number;
+  /** Run the compiler passes (default); without them the graph is the plain reference. */
+  optimize?: boolean;
 }
 
 export function compileModel(tf: Tf, network: Network, options: CompileOptions): CompiledModel {
@@ -102,6 +90,9 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const nextSeed = () => Math.floor(random() * 2 ** 31);
   const builder = new Builder(tf, nextSeed);
   const { steps } = builder.sequence(network.layers, network.input.shape);
+  const optimize = options.optimize ?? true;
+  const trainingSteps = optimize ? freezeBiasBeforeNorm(steps) : steps;
+  const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
   const context = (training: boolean): LowerContext => ({ tf, training, bn: options.bn, nextSeed });
 
@@ -118,6 +109,10 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         x = step.spec.merge(tf, ys);
         continue;
       }
+      if (step.kind === "folded") {
+        x = foldedForward(ctx, step, x);
+        continue;
+      }
       const result = step.spec.lower.forward(ctx, x, step.variables, step.args);
       for (const [name, value] of Object.entries(result.state ?? {})) step.variables[name]!.assign(value);
       records?.push({ step, x, forward: result });
@@ -126,11 +121,26 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
     return x;
   }
 
-  /** The layer's explicit backward, or its forward differentiated by tfjs. */
+  /** An affine layer with BN folded into its weights and the activation fused: inference only. */
+  function foldedForward(ctx: LowerContext, { affine, norm, activation }: FoldedStep, x: Tensor): Tensor {
+    const lower = affine.spec.lower;
+    let weight: Tensor = affine.variables["weight"]!;
+    let bias: Tensor = affine.variables["bias"] ?? tf.zeros([weight.shape.at(-1)!]);
+    if (norm) {
+      // BN(x⊛W + b) = x⊛(W·scale) + (b·scale + shift), scale on the output-channel axis.
+      const { scale, shift } = norm.spec.lower.inferenceScaleShift!(ctx, norm.variables, norm.args);
+      weight = tf.mul(weight, scale);
+      bias = tf.add(tf.mul(bias, scale), shift);
+    }
+    return lower.affine!(ctx, x, weight, bias, affine.args, activation?.spec.lower.fusedActivation ?? "linear");
+  }
+
+  /** The layer's explicit backward, or its forward differentiated by tfjs. Frozen parameters get none. */
   function layerBackward(ctx: LowerContext, step: LayerStep, x: Tensor, result: ForwardResult, dy: Tensor, needDx: boolean): BackwardResult {
-    const explicit = step.spec.lower.backward?.(ctx, dy, x, result, step.variables, step.args, needDx);
+    const params = step.frozen ? Object.fromEntries(Object.entries(step.variables).filter(([n]) => !step.frozen!.has(n))) : step.variables;
+    const explicit = step.spec.lower.backward?.(ctx, dy, x, result, params, step.args, needDx);
     if (explicit) return explicit;
-    const names = Object.keys(step.variables).filter((n) => step.variables[n]!.trainable);
+    const names = Object.keys(params).filter((n) => step.variables[n]!.trainable);
     const f = (input: Tensor, ...params: Tensor[]) => {
       const bound: Record<string, Tensor> = { ...step.variables };
       names.forEach((n, i) => (bound[n] = params[i]!));
@@ -174,7 +184,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       return tf.tidy(() => {
         const ctx = context(true);
         const records: Record_[] = [];
-        const logits = forward(steps, images, ctx, records);
+        const logits = forward(trainingSteps, images, ctx, records);
         // Softmax cross-entropy's gradient is (softmax − one-hot)/N.
         const { loss, logProbs, oneHot } = crossEntropy(logits, labels);
         const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), labels.shape[0]!);
@@ -185,13 +195,13 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       });
     },
     trainingLoss(images, labels) {
-      return tf.tidy(() => crossEntropy(forward(steps, images, context(true), null), labels).loss);
+      return tf.tidy(() => crossEntropy(forward(trainingSteps, images, context(true), null), labels).loss);
     },
     predict(images) {
-      return tf.tidy(() => forward(steps, images, context(false), null));
+      return tf.tidy(() => forward(inferenceSteps, images, context(false), null));
     },
     countCorrect(images, labels) {
-      return tf.tidy(() => countCorrectOf(forward(steps, images, context(false), null), labels));
+      return tf.tidy(() => countCorrectOf(forward(inferenceSteps, images, context(false), null), labels));
     },
     weights(): NamedTensorMap {
       return { ...variables };

@@ -175,6 +175,20 @@ describe("compiled model", () => {
     }
   });
 
+  it("inference with BN folded into the weights equals the unfused graph", () => {
+    const checked = source(["input 2x8x8", "conv 4 k3 | bn | sigmoid | avgpool 2", "conv 3 k3 p1 nobias | bn | relu", "flatten", "linear 5 | bn", "linear 4 | sigmoid", "linear 3"].join("\n"));
+    const model = compileModel(tf, checked.network, { bn: "scratch", seed: 4 });
+    const plain = compileModel(tf, checked.network, { bn: "scratch", seed: 4, optimize: false });
+    const x = tf.randomNormal([6, 8, 8, 2], 0, 1, "float32", 12);
+    const labels = tf.tensor1d([0, 1, 2, 1, 0, 2], "int32");
+    // A few steps so that the moving statistics are not their initial values.
+    for (let i = 0; i < 3; i++) {
+      model.trainStep(x, labels, 0.5);
+      plain.trainStep(x, labels, 0.5);
+    }
+    expect(maxDiff(model.predict(x), plain.predict(x))).toBeLessThan(1e-4);
+  });
+
   it("round-trips its weights by name", () => {
     const checked = source("input 4\nlinear 3 | bn\nlinear 2");
     const a = compileModel(tf, checked.network, { bn: "scratch", seed: 1 });

@@ -1,0 +1,33 @@
+import type { Variable } from "@tensorflow/tfjs";
+import type { ArgValues, LayerSpec, MergeSpec } from "../layers/types.js";
+
+/** The lowered graph: the network's layers as steps, groups flattened, branches kept. */
+
+export interface LayerStep {
+  kind: "layer";
+  spec: LayerSpec;
+  args: ArgValues;
+  /** Parameter and state variables by the layer's own names (`weight`, `moving_mean`). */
+  variables: Record<string, Variable>;
+  /** Parameters whose gradient is known to be zero: not computed, not updated. */
+  frozen?: ReadonlySet<string>;
+}
+
+export interface MergeStep {
+  kind: "merge";
+  spec: MergeSpec;
+  branches: Step[][];
+}
+
+/**
+ * An affine layer with the normalization and activation after it folded in, for inference:
+ * one fused kernel instead of three passes over the activations.
+ */
+export interface FoldedStep {
+  kind: "folded";
+  affine: LayerStep;
+  norm?: LayerStep;
+  activation?: LayerStep;
+}
+
+export type Step = LayerStep | MergeStep | FoldedStep;
