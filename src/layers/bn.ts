@@ -6,6 +6,20 @@ function statAxes(x: Tensor): number[] {
   return x.rank === 4 ? [0, 1, 2] : [0];
 }
 
+/**
+ * The built-in variant's gradient: TensorFlow.js's own gradient of its FusedBatchNorm kernel
+ * (which holds the mean and variance fixed), chained through the batch statistics:
+ * μ = Σx/m and σ² = Σ(x − μ)²/m give dx += dμ/m + dσ²·2(x − μ)/m.
+ */
+function builtinBackward({ tf }: LowerContext, dy: Tensor, x: Tensor, [mean, variance]: [Tensor, Tensor], gamma: Tensor, eps: number) {
+  // The kernel works on 4-D tensors: tf.batchNorm gives it a flat input as N×1×1×C.
+  const as4d = (t: Tensor) => (t.rank === 4 ? t : tf.reshape(t, [t.shape[0]!, 1, 1, t.shape[1]!]));
+  const parts = tf.getGradient("FusedBatchNorm")!.gradFunc(as4d(dy), [as4d(x), mean, variance, gamma], { varianceEpsilon: eps });
+  const m = dy.size / dy.shape.at(-1)!;
+  const dx = tf.add(tf.reshape(parts["x"]!(), x.shape), tf.add(tf.div(parts["mean"]!(), m), tf.mul(tf.sub(x, mean), tf.div(tf.mul(parts["variance"]!(), 2), m))));
+  return { dx, grads: { gamma: parts["scale"]!(), beta: parts["offset"]!() } };
+}
+
 function settings(ctx: LowerContext, args: ArgValues) {
   return {
     impl: (args["impl"] as "scratch" | "builtin" | undefined) ?? ctx.bn,
@@ -74,7 +88,7 @@ export const bn: LayerSpec = {
       });
       if (impl === "builtin") {
         const { mean, variance } = tf.moments(x, statAxes(x));
-        return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), state: track(mean, variance) };
+        return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), saved: [mean, variance], state: track(mean, variance) };
       }
       const mean = tf.mean(x, statAxes(x));
       const centered = tf.sub(x, mean);
@@ -93,11 +107,10 @@ export const bn: LayerSpec = {
      * x̂ = (x − μ)·s, s = 1/√(σ² + ε):
      *   dβ = Σ dy,   dγ = Σ dy·x̂
      *   dx = (γ·s/m)·(m·dy − dβ − x̂·dγ)
-     * (μ and σ² depend on every x, which gives the two subtracted terms.) The built-in variant
-     * returns undefined: it is differentiated through tfjs's own ops.
+     * (μ and σ² depend on every x, which gives the two subtracted terms.)
      */
-    backward(ctx, dy, _x, { saved }, p, args, needDx) {
-      if (settings(ctx, args).impl === "builtin") return undefined;
+    backward(ctx, dy, x, { saved }, p, args, needDx) {
+      if (settings(ctx, args).impl === "builtin") return builtinBackward(ctx, dy, x, saved as [Tensor, Tensor], p["gamma"]!, settings(ctx, args).eps);
       const { tf } = ctx;
       const [xHat, invStd] = saved as [Tensor, Tensor];
       const axes = statAxes(dy);

@@ -120,10 +120,10 @@ export interface Lowering {
   params?(input: Shape, output: Shape, args: ArgValues): ParamSpec[];
   forward(ctx: LowerContext, x: Tensor, params: Readonly<Record<string, Tensor>>, args: ArgValues): ForwardResult;
   /**
-   * The explicit gradient. Without one (or when it returns undefined), the graph differentiates
-   * `forward` with `tf.grads`, which is also the reference the explicit ones are tested against.
+   * The explicit gradient. Without one, the graph differentiates `forward` with `tf.grads`,
+   * which is also the reference the explicit ones are tested against.
    */
-  backward?(ctx: LowerContext, dy: Tensor, x: Tensor, forward: ForwardResult, params: Readonly<Record<string, Tensor>>, args: ArgValues, needDx: boolean): BackwardResult | undefined;
+  backward?(ctx: LowerContext, dy: Tensor, x: Tensor, forward: ForwardResult, params: Readonly<Record<string, Tensor>>, args: ArgValues, needDx: boolean): BackwardResult;
 
   // Facts the compiler passes (src/train/passes.ts) use to fuse layers:
 

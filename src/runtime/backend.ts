@@ -60,7 +60,10 @@ const START: Record<BackendName, (tf: Tf, threads?: number) => Promise<string>> 
     }
     // Registers the "tensorflow" backend with the shared tfjs engine.
     await import(TFJS_NODE).catch((err: NodeJS.ErrnoException) => {
-      throw err.code === "ERR_MODULE_NOT_FOUND" ? new Error(`${TFJS_NODE} is not installed`) : err;
+      if (err.code === "ERR_MODULE_NOT_FOUND") throw new Error(`${TFJS_NODE} is not installed`);
+      // Installed, but its install script could not download libtensorflow (offline).
+      if (/native addon module/.test(err.message)) throw new Error(`${TFJS_NODE} is installed without its native library`);
+      throw err;
     });
     await activate(tf, "tensorflow");
     return "native libtensorflow via @tensorflow/tfjs-node";
