@@ -16,13 +16,25 @@ function positiveInt(text: string): number {
   return n;
 }
 
+function positiveNumber(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number above 0");
+  return n;
+}
+
+function nonNegativeInt(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of at least 0");
+  return n;
+}
+
 function colorsFor(stream: NodeJS.WriteStream, flag: boolean | undefined): Colors {
   if (flag !== undefined) return { enabled: flag };
   return { enabled: Boolean(stream.isTTY) && !("NO_COLOR" in process.env) };
 }
 
-/** Reads and checks one file; an unreadable path is a usage error (exit 2). */
-function checkFile(path: string, options: BuildOptions): Checked {
+/** Reads one model file; an unreadable path is a usage error (exit 2). */
+function readModelFile(path: string): Uint8Array {
   let bytes: Uint8Array;
   try {
     if (statSync(path).isDirectory()) throw new UserError(`${path} is a directory, not a model file`, ["pass the .net files inside it, e.g. `models/*.net`"], 2);
@@ -32,7 +44,12 @@ function checkFile(path: string, options: BuildOptions): Checked {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`cannot read ${path}: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : String((e as Error).message)}`, [], 2);
   }
-  return checkBytes(path, bytes, options);
+  return bytes;
+}
+
+/** Reads and checks one file. */
+function checkFile(path: string, options: BuildOptions): Checked {
+  return checkBytes(path, readModelFile(path), options);
 }
 
 type Format = "human" | "json";
@@ -58,6 +75,7 @@ function diagnosticsJson(results: Checked[]) {
 
 const formatOption = () => new Option("--format <format>", "output format").choices(["human", "json"]).default("human");
 const bnOption = () => new Option("--bn <impl>", "batch norm implementation for `bn` layers that do not name one").choices(["scratch", "builtin"]).default("scratch");
+const backendOption = () => new Option("--backend <name>", "TensorFlow.js backend (auto: tensorflow, else wasm, else cpu)").choices(["auto", "tensorflow", "wasm", "cpu"]).default("auto");
 
 export function buildProgram(): Command {
   const program = new Command("netc")
@@ -111,6 +129,41 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("train")
+    .description("train a model on Fashion-MNIST with TensorFlow.js, as the seed notebook's train()")
+    .argument("<file>", ".net model file")
+    .option("--epochs <n>", "passes over the training set (default: the model's `train` header, else 10)", positiveInt)
+    .option("--lr <x>", "SGD learning rate (default: the model's `train` header, else 1.0)", positiveNumber)
+    .option("--batch <n>", "examples per minibatch (default: the model's `train` header, else 128)", positiveInt)
+    .addOption(bnOption())
+    .addOption(backendOption())
+    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
+    .option("--seed <n>", "seed of weight initialization and shuffling", nonNegativeInt, 0)
+    .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
+    .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
+    .action(async (file: string, opts: import("./train/command.js").TrainFlags) => {
+      const result = checkFile(file, { bn: opts.bn });
+      if (report([{ ...result, diagnostics: result.diagnostics.filter((d) => d.severity === "error") }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
+        process.exitCode = 1;
+        return;
+      }
+      // Loaded only here: `check` and `shapes` never load the training code or TensorFlow.js.
+      const { trainCommand } = await import("./train/command.js");
+      process.exitCode = await trainCommand(file, opts);
+    });
+
+  program
+    .command("eval")
+    .description("evaluate a checkpoint saved by `netc train` on the Fashion-MNIST test set")
+    .argument("<run-dir>", "run directory printed by `netc train`")
+    .addOption(backendOption())
+    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files")
+    .action(async (runDir: string, opts: import("./train/command.js").EvalFlags) => {
+      const { evalCommand } = await import("./train/command.js");
+      process.exitCode = await evalCommand(runDir, opts);
+    });
+
+  program
     .command("explain")
     .description("explain a diagnostic code, e.g. `netc explain NET010`")
     .argument("<code>", "diagnostic code")
@@ -126,6 +179,29 @@ export function buildProgram(): Command {
     .option("--markdown", "as the README's Markdown table")
     .action((opts: { markdown?: boolean }) => {
       process.stdout.write((opts.markdown ? layerReferenceMarkdown() : layerReferenceText()) + "\n");
+    });
+
+  program
+    .command("fmt")
+    .description("format model files in the canonical layout (Prettier with netc's plugin)")
+    .argument("<files...>", ".net model files")
+    .addOption(new Option("--check", "list the files that are not formatted; exit 1 if any").conflicts("write"))
+    .option("--write", "rewrite the files in place")
+    .action(async (files: string[], opts: { check?: boolean; write?: boolean }) => {
+      // Loaded only here: Prettier is large, and `check` and `shapes` must start fast.
+      const { runFmt } = await import("./format/command.js");
+      process.exitCode = await runFmt(files, opts, readModelFile, colorsFor(process.stderr, globalColor()));
+    });
+
+  program
+    .command("lsp")
+    .description("start the language server: Language Server Protocol over stdin/stdout")
+    .option("--stdio", "talk over stdin/stdout (the default and only transport)")
+    .addOption(bnOption())
+    .allowUnknownOption()
+    .action(async (opts: { bn: BuildOptions["bn"] }) => {
+      const { runStdioServer } = await import("./lsp/server.js");
+      await runStdioServer({ bn: opts.bn, version: VERSION });
     });
 
   return program;

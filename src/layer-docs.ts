@@ -4,7 +4,7 @@ import { argForm } from "./resolve.js";
 
 /** The language reference's layer section, written from the registry (README and `netc layers`). */
 
-function argLine(arg: ArgSpec): string {
+export function argLine(arg: ArgSpec): string {
   const spellings = [argForm(arg), ...(arg.short ? [`${arg.name}=N`] : [])];
   const notes = [arg.required ? "required" : undefined, arg.default ? `default ${arg.default}` : undefined].filter(Boolean).join(", ");
   return `\`${spellings.join("` or `")}\`: ${arg.doc}${notes ? ` (${notes})` : ""}`;

@@ -19,6 +19,8 @@ export interface ShapeRow {
   /** Whether this row is a layer (not a group that contains others). */
   leaf: boolean;
   span: Span;
+  /** Per-example input shape, or undefined when unknown because of an earlier mistake. */
+  input?: Shape;
   /** Per-example output shape, or undefined when unknown because of an earlier mistake. */
   output?: Shape;
   /** A group's counts are the sums of its rows. */
@@ -80,7 +82,7 @@ class ShapeChecker {
       case "invalid":
         return { counts: ZERO, macs: 0 };
       case "layer": {
-        const row: ShapeRow = { depth, label: node.spec.name, leaf: true, span: node.span, counts: ZERO, macs: 0 };
+        const row: ShapeRow = { depth, label: node.spec.name, leaf: true, span: node.span, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
         this.rows.push(row);
         if (!input) return { counts: ZERO, macs: 0 };
         row.torchName = node.spec.torchName(node.args, input, this.options);
@@ -96,18 +98,18 @@ class ShapeChecker {
         return { output, counts: row.counts, macs: row.macs };
       }
       case "group": {
-        const row: ShapeRow = { depth, label: node.label, leaf: false, span: node.span, counts: ZERO, macs: 0 };
+        const row: ShapeRow = { depth, label: node.label, leaf: false, span: node.span, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
         this.rows.push(row);
         const result = this.sequence(node.children, input, depth + 1);
         Object.assign(row, result);
         return result;
       }
       case "merge": {
-        const row: ShapeRow = { depth, label: node.spec.name, torchName: node.spec.torchName, leaf: false, span: node.span, counts: ZERO, macs: 0 };
+        const row: ShapeRow = { depth, label: node.spec.name, torchName: node.spec.torchName, leaf: false, span: node.span, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
         this.rows.push(row);
         const outputs: (Shape | undefined)[] = [];
         node.branches.forEach((branch, i) => {
-          const branchRow: ShapeRow = { depth: depth + 1, label: `branch ${i + 1}`, leaf: false, span: branch[0]?.span ?? node.span, counts: ZERO, macs: 0 };
+          const branchRow: ShapeRow = { depth: depth + 1, label: `branch ${i + 1}`, leaf: false, span: branch[0]?.span ?? node.span, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
           this.rows.push(branchRow);
           const result = this.sequence(branch, input, depth + 2);
           Object.assign(branchRow, result);

@@ -47,6 +47,9 @@ describe("parser", () => {
     const { ast, diagnostics } = parseText("input 4\nlinear 8 |\n  relu\nlinear 2\n");
     expect(diagnostics).toEqual([]);
     expect(chains(ast).map((c) => c.items.length)).toEqual([2, 1]);
+    const withComment = parseText("input 4\nlinear 8 |\n  # the activation\n\n  relu\nlinear 2\n");
+    expect(withComment.diagnostics).toEqual([]);
+    expect(chains(withComment.ast).map((c) => c.items.length)).toEqual([2, 1]);
   });
 
   it("parses blocks with defaults, repeat, and branches spanning lines", () => {

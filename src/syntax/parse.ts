@@ -28,7 +28,9 @@ function splitStatements(tokens: IToken[], diagnostics: Diagnostic[]): { stateme
   const open: IToken[] = [];
   for (const t of tokens) {
     const depth = open.length;
-    if (t.tokenType === Newline && depth === 0 && current.at(-1)?.tokenType !== Pipe) {
+    // Blank lines and comment lines (comments are not in the stream) may follow a trailing `|`.
+    const last = current.findLast((c) => c.tokenType !== Newline);
+    if (t.tokenType === Newline && depth === 0 && last?.tokenType !== Pipe) {
       if (current.length > 0) statements.push(current);
       current = [];
       continue;

@@ -69,8 +69,9 @@ export function resolveSettings(header: Partial<TrainSettings>, flags: Partial<T
 export function pyFixed(x: number, digits: number): string {
   if (Number.isNaN(x)) return "nan";
   if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  // Doubles this large are integers; toFixed would switch to exponent notation, Python doesn't.
+  if (Math.abs(x) >= 1e21) return `${x < 0 ? "-" : ""}${BigInt(Math.abs(x))}${digits ? "." + "0".repeat(digits) : ""}`;
   const plain = x.toFixed(digits);
-  if (Math.abs(x) >= 1e21) return plain;
   // toFixed(100) is the double's exact decimal expansion as far as a tie can matter.
   const full = x.toFixed(100);
   const dot = full.indexOf(".");
@@ -176,9 +177,10 @@ class Progress {
         clearOnComplete: true,
         etaBuffer: 20,
       });
-      this.bar.start(s.numBatches, 0, values);
+      this.bar.start(s.numBatches, s.batch + 1, values);
+    } else {
+      this.bar.update(s.batch + 1, values);
     }
-    this.bar.update(s.batch + 1, values);
   }
 
   /** Removes the bar (before printing a line). */
@@ -299,8 +301,12 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
       }
       if (end.kind === "stopped") {
         const where = end.batch > 0 ? `epoch ${end.epoch + 1}, batch ${end.batch}` : `the end of epoch ${end.epoch}`;
-        const dir = await saveCheckpoint(tf, runDir, model.weights(), source, meta(end.epoch, end.batch));
-        await saveMetrics();
+        const dir = join(runDir, CHECKPOINT_DIR);
+        // Stopped between epochs: the epoch's checkpoint, just saved, is the current state.
+        if (end.batch > 0 || checkpointEpoch !== end.epoch) {
+          await saveCheckpoint(tf, runDir, model.weights(), source, meta(end.epoch, end.batch));
+          await saveMetrics();
+        }
         stderr.write(`interrupted at ${where}: checkpoint saved in ${dir}/ (\`netc eval ${runDir}\` evaluates it)\n`);
         return 130;
       }

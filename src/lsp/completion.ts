@@ -1,0 +1,106 @@
+import type { CompletionItem } from "vscode-languageserver";
+import { argLine } from "../layer-docs.js";
+import { LAYERS, lookupLayer } from "../layers/registry.js";
+import type { ArgSpec } from "../layers/types.js";
+import type * as A from "../syntax/ast.js";
+import { TRAIN_ARGS } from "../train-settings.js";
+import type { Analysis } from "./analysis.js";
+import { blockSignature } from "./hover.js";
+
+/**
+ * Completion from the text before the cursor on its line (the tree may be half-typed): at the
+ * start of a layer, layer kinds, blocks and keywords; after a layer's name, its options; after a
+ * block's name, its parameters; inside a block, its parameters as values.
+ */
+
+// LSP's CompletionItemKind and InsertTextFormat, as numbers: the protocol module loads lazily.
+const KIND = { function: 3, variable: 6, module: 9, property: 10, keyword: 14, enumMember: 20 } as const;
+const SNIPPET = 2 as const;
+
+const HEADER_KEYWORDS = ["model", "input", "train", "block"];
+
+function layerItems(): CompletionItem[] {
+  return LAYERS.flatMap((spec) =>
+    [spec.name, ...(spec.aliases ?? [])].map((name) => ({
+      label: name,
+      kind: KIND.function,
+      detail: spec.summary.replace(/`/g, ""),
+      documentation: { kind: "markdown" as const, value: [`e.g. \`${spec.example}\``, ...spec.args.map((a) => `- ${argLine(a)}`)].join("\n") },
+    })),
+  );
+}
+
+function blockItems(file: A.NetFile): CompletionItem[] {
+  return file.statements.flatMap((s) => (s.kind === "block" ? [{ label: s.name.text, kind: KIND.module, detail: blockSignature(s) }] : []));
+}
+
+function optionItems(args: readonly ArgSpec[], given: ReadonlySet<string>): CompletionItem[] {
+  const items: CompletionItem[] = [];
+  for (const a of args) {
+    if (given.has(a.name)) continue;
+    const doc = argLine(a);
+    if (a.type === "flag") items.push({ label: a.name, kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
+    else if (a.type === "choice") for (const c of a.choices ?? []) items.push({ label: c, kind: KIND.enumMember, detail: a.doc, documentation: { kind: "markdown", value: doc } });
+    else if (a.positional && !a.short) continue;
+    else {
+      if (a.short) items.push({ label: `${a.short}N`, filterText: a.short, insertText: `${a.short}\${1}`, insertTextFormat: SNIPPET, kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
+      items.push({ label: `${a.name}=`, insertText: `${a.name}=\${1}`, insertTextFormat: SNIPPET, kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
+    }
+  }
+  return items;
+}
+
+/** Names of the options already written in a layer's arguments. */
+function givenOptions(args: readonly ArgSpec[], words: readonly string[]): Set<string> {
+  const given = new Set<string>();
+  for (const w of words) {
+    const key = w.includes("=") ? w.slice(0, w.indexOf("=")) : undefined;
+    const short = /^([A-Za-z]+)\d/.exec(w)?.[1];
+    for (const a of args) {
+      if (key !== undefined ? a.name === key || a.short === key : a.name === w || a.choices?.includes(w) || (short !== undefined && a.short === short)) given.add(a.name);
+    }
+  }
+  return given;
+}
+
+/** The block definition the cursor is in; a body still missing its `}` extends to the cursor. */
+function enclosingBlock(file: A.NetFile, text: string, offset: number): A.BlockDef | undefined {
+  return file.statements.find((s): s is A.BlockDef => s.kind === "block" && s.body.span.start < offset && (offset < s.body.span.end || text[s.body.span.end - 1] !== "}"));
+}
+
+export function complete(analysis: Analysis, offset: number): CompletionItem[] {
+  const { ast, source } = analysis.checked;
+  const text = source.text;
+  const lineStart = text.lastIndexOf("\n", offset - 1) + 1;
+  const before = text.slice(lineStart, offset);
+  if (before.includes("#")) return [];
+  const segmentStart = Math.max(before.lastIndexOf("|"), before.lastIndexOf("{"), before.lastIndexOf("}")) + 1;
+  const segment = before.slice(segmentStart);
+  const words = segment.trim().split(/\s+/).filter(Boolean);
+  const typing = /\S$/.test(segment);
+  const block = enclosingBlock(ast, text, offset);
+  const atLineStart = segmentStart === 0;
+
+  // The layer position: nothing yet, or the first word being typed.
+  if (words.length === 0 || (words.length === 1 && typing)) {
+    const keywords = [...(atLineStart && !block ? HEADER_KEYWORDS : []), "repeat"].map((k) => ({ label: k, kind: KIND.keyword }));
+    return [...layerItems(), ...blockItems(ast).filter((b) => b.label !== block?.name.text), ...keywords];
+  }
+
+  const [first, ...rest] = words;
+  const written = typing ? rest.slice(0, -1) : rest;
+  const params = (block?.params ?? []).map((p) => ({ label: p.name.text, kind: KIND.variable, detail: `parameter of ${blockSignature(block!)}` }));
+  // After `key=`, only values: the enclosing block's parameters.
+  if (typing && rest.at(-1)?.includes("=")) return params;
+  if (first === "train") return optionItems(TRAIN_ARGS, givenOptions(TRAIN_ARGS, written));
+  if (first === "repeat") return params;
+  if (HEADER_KEYWORDS.includes(first!)) return [];
+  const def = ast.statements.find((s): s is A.BlockDef => s.kind === "block" && s.name.text === first);
+  if (def) {
+    const keys = new Set(written.filter((w) => w.includes("=")).map((w) => w.slice(0, w.indexOf("="))));
+    return [...def.params.filter((p) => !keys.has(p.name.text)).map((p) => ({ label: `${p.name.text}=`, insertText: `${p.name.text}=\${1}`, insertTextFormat: SNIPPET, kind: KIND.property, detail: blockSignature(def) })), ...params];
+  }
+  const spec = lookupLayer(first!);
+  if (!spec) return [];
+  return [...optionItems(spec.args, givenOptions(spec.args, written)), ...params];
+}

@@ -1,0 +1,92 @@
+import type { Connection, InitializeResult, MessageReader, MessageWriter } from "vscode-languageserver";
+import type { TextDocument } from "vscode-languageserver-textdocument";
+import type { BuildOptions } from "../layers/types.js";
+import { analyze, type Analysis } from "./analysis.js";
+import { complete } from "./completion.js";
+import { definition } from "./definition.js";
+import { lspDiagnostics } from "./diagnostics.js";
+import { formatDocument } from "./formatting.js";
+import { hover } from "./hover.js";
+
+/**
+ * `netc lsp`: the Language Server Protocol over a pair of streams, with Microsoft's
+ * vscode-languageserver doing the protocol. Every change re-checks the whole document (the front
+ * end is fast enough: see scripts/bench-lsp.mjs) and publishes its diagnostics; hover,
+ * completion, definition and formatting read the latest check. The protocol libraries load only
+ * here, so `netc check` never pays for them.
+ */
+
+export interface ServerOptions extends BuildOptions {
+  version: string;
+}
+
+type Input = NodeJS.ReadableStream | MessageReader;
+type Output = NodeJS.WritableStream | MessageWriter;
+
+// LSP's TextDocumentSyncKind.Incremental, as a number: the protocol module loads lazily.
+const INCREMENTAL = 2;
+
+/**
+ * Starts a server on `input`/`output` and returns its connection. Given raw streams (stdio), the
+ * server exits the process when the input ends or on the `exit` notification, as LSP servers
+ * do; given a MessageReader/MessageWriter (tests), it never exits the process.
+ */
+export async function startServer(input: Input, output: Output, options: ServerOptions): Promise<Connection> {
+  const lsp = await import("vscode-languageserver/node");
+  const { TextDocument: Documents } = await import("vscode-languageserver-textdocument");
+  const connection = lsp.createConnection(lsp.ProposedFeatures.all, input as MessageReader, output as MessageWriter);
+  const documents = new lsp.TextDocuments(Documents);
+  const cache = new Map<string, Analysis>();
+  let build: BuildOptions = { bn: options.bn };
+
+  const analysisOf = (doc: TextDocument): Analysis => {
+    const cached = cache.get(doc.uri);
+    if (cached && cached.version === doc.version) return cached;
+    const fresh = analyze(doc.uri, doc.version, doc.getText(), build);
+    cache.set(doc.uri, fresh);
+    return fresh;
+  };
+  const withDocument = <T>(uri: string, f: (analysis: Analysis, doc: TextDocument) => T): T | null => {
+    const doc = documents.get(uri);
+    return doc ? f(analysisOf(doc), doc) : null;
+  };
+
+  connection.onInitialize((params): InitializeResult => {
+    const bn = (params.initializationOptions as { bn?: unknown } | undefined)?.bn;
+    if (bn === "scratch" || bn === "builtin") build = { bn };
+    return {
+      capabilities: {
+        textDocumentSync: INCREMENTAL,
+        hoverProvider: true,
+        completionProvider: { triggerCharacters: [" ", "|", "="] },
+        definitionProvider: true,
+        documentFormattingProvider: true,
+      },
+      serverInfo: { name: "netc", version: options.version },
+    };
+  });
+
+  documents.onDidChangeContent((event) => {
+    const analysis = analysisOf(event.document);
+    void connection.sendDiagnostics({ uri: analysis.uri, version: analysis.version, diagnostics: lspDiagnostics(analysis) });
+  });
+  documents.onDidClose((event) => {
+    cache.delete(event.document.uri);
+    void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
+  });
+
+  connection.onHover((p) => withDocument(p.textDocument.uri, (a, doc) => hover(a, doc.offsetAt(p.position))));
+  connection.onCompletion((p) => withDocument(p.textDocument.uri, (a, doc) => complete(a, doc.offsetAt(p.position))));
+  connection.onDefinition((p) => withDocument(p.textDocument.uri, (a, doc) => definition(a, doc.offsetAt(p.position))));
+  connection.onDocumentFormatting((p) => withDocument(p.textDocument.uri, (a) => formatDocument(a, p.options)) ?? []);
+
+  documents.listen(connection);
+  connection.listen();
+  return connection;
+}
+
+/** `netc lsp`: a server on stdin/stdout. Nothing else may write to stdout. */
+export async function runStdioServer(options: ServerOptions): Promise<void> {
+  console.log = console.info = console.warn = console.error;
+  await startServer(process.stdin, process.stdout, options);
+}

@@ -1,0 +1,247 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { PassThrough } from "node:stream";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CompletionRequest,
+  DefinitionRequest,
+  DidChangeTextDocumentNotification,
+  DidCloseTextDocumentNotification,
+  DidOpenTextDocumentNotification,
+  DocumentFormattingRequest,
+  ExitNotification,
+  HoverRequest,
+  InitializeRequest,
+  InitializedNotification,
+  PublishDiagnosticsNotification,
+  ShutdownRequest,
+  StreamMessageReader,
+  StreamMessageWriter,
+  createProtocolConnection,
+  type CompletionItem,
+  type CompletionList,
+  type Hover,
+  type Location,
+  type ProtocolConnection,
+  type PublishDiagnosticsParams,
+  type TextEdit,
+} from "vscode-languageserver-protocol/node";
+import { startServer } from "../src/lsp/server.js";
+
+/** The language server driven as an editor drives it: a real client connection over streams. */
+
+interface Client {
+  connection: ProtocolConnection;
+  /** The diagnostics published for `uri` at `version` (waits for them); no version: after a close. */
+  diagnostics(uri: string, version: number | undefined): Promise<PublishDiagnosticsParams>;
+  dispose(): void;
+}
+
+async function connect(connection: ProtocolConnection, dispose: () => void): Promise<Client> {
+  const published: PublishDiagnosticsParams[] = [];
+  const waiting: (() => void)[] = [];
+  connection.onNotification(PublishDiagnosticsNotification.type, (p) => {
+    published.push(p);
+    for (const wake of waiting.splice(0)) wake();
+  });
+  connection.listen();
+  const init = await connection.sendRequest(InitializeRequest.type, { processId: null, rootUri: null, capabilities: {}, initializationOptions: { bn: "scratch" } });
+  expect(init.capabilities).toMatchObject({ hoverProvider: true, definitionProvider: true, documentFormattingProvider: true, completionProvider: {} });
+  await connection.sendNotification(InitializedNotification.type, {});
+  return {
+    connection,
+    async diagnostics(uri, version) {
+      for (;;) {
+        const found = published.find((p) => p.uri === uri && p.version === version);
+        if (found) return found;
+        await new Promise<void>((wake) => waiting.push(wake));
+      }
+    },
+    dispose,
+  };
+}
+
+/** A server in this process, on in-memory streams. */
+async function inMemory(): Promise<Client> {
+  const up = new PassThrough();
+  const down = new PassThrough();
+  const server = await startServer(new StreamMessageReader(up), new StreamMessageWriter(down), { bn: "scratch", version: "test" });
+  const client = createProtocolConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
+  return connect(client, () => {
+    client.dispose();
+    server.dispose();
+  });
+}
+
+const lenetBn = readFileSync("models/lenet-bn.net", "utf8");
+const resnet = readFileSync("models/resnet18.net", "utf8");
+
+function open(client: Client, uri: string, text: string, version = 1): Promise<void> {
+  return client.connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: "netc", version, text } });
+}
+
+function hoverText(h: Hover | null): string {
+  const contents = h?.contents;
+  return contents && typeof contents === "object" && "value" in contents ? contents.value : "";
+}
+
+function labels(result: CompletionItem[] | CompletionList | null): string[] {
+  return (Array.isArray(result) ? result : (result?.items ?? [])).map((i) => i.label);
+}
+
+/** The 0-based position of the `nth` occurrence of `needle` in `text` (plus `delta` characters). */
+function at(text: string, needle: string, delta = 0, nth = 1): { line: number; character: number } {
+  let offset = -1;
+  for (let i = 0; i < nth; i++) offset = text.indexOf(needle, offset + 1);
+  if (offset < 0) throw new Error(`${needle} not found`);
+  const before = text.slice(0, offset + delta);
+  const line = before.split("\n").length - 1;
+  return { line, character: before.length - (before.lastIndexOf("\n") + 1) };
+}
+
+describe("language server (in memory)", () => {
+  let client: Client;
+  beforeAll(async () => {
+    client = await inMemory();
+  });
+  afterAll(() => client.dispose());
+
+  it("publishes located diagnostics on open, and again after every change", async () => {
+    const uri = "file:///work/broken.net";
+    const text = "input 1x28x28\nconv 6 k5 | relu\nconvv 16 k5\nflatten\nlinear 10\n";
+    await open(client, uri, text);
+    const first = await client.diagnostics(uri, 1);
+    expect(first.diagnostics).toHaveLength(1);
+    expect(first.diagnostics[0]).toMatchObject({ code: "NET010", severity: 1, source: "netc", range: { start: { line: 2, character: 0 }, end: { line: 2, character: 5 } } });
+    expect(first.diagnostics[0]!.message).toContain("unknown layer `convv`");
+    expect(first.diagnostics[0]!.message).toContain("hint: a layer with a similar name exists: `conv`");
+
+    // The editor sends the edit only: delete the extra `v`.
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 2 },
+      contentChanges: [{ range: { start: { line: 2, character: 4 }, end: { line: 2, character: 5 } }, text: "" }],
+    });
+    expect((await client.diagnostics(uri, 2)).diagnostics).toEqual([]);
+
+    // A shape mistake: a linear layer straight after a conv.
+    await client.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: 3 },
+      contentChanges: [{ range: { start: { line: 3, character: 0 }, end: { line: 4, character: 0 } }, text: "" }],
+    });
+    const shape = (await client.diagnostics(uri, 3)).diagnostics;
+    expect(shape.map((d) => d.code)).toEqual(["NET103"]);
+    expect(shape[0]!.range).toEqual({ start: { line: 3, character: 0 }, end: { line: 3, character: 9 } });
+  });
+
+  it("reports syntax errors and warnings with ranges and related locations", async () => {
+    const uri = "file:///work/warn.net";
+    const text = "input 1x28x28\nconv 6 k5 | bn | relu\nconv 6 k3 }\n";
+    await open(client, uri, text);
+    const diagnostics = (await client.diagnostics(uri, 1)).diagnostics;
+    const warning = diagnostics.find((d) => d.code === "NET200")!;
+    expect(warning).toMatchObject({ severity: 2, range: { start: { line: 1, character: 0 }, end: { line: 1, character: 9 } } });
+    expect(warning.relatedInformation?.[0]).toMatchObject({ location: { uri, range: { start: { line: 1, character: 12 } } } });
+    expect(diagnostics.find((d) => d.code === "NET002")).toMatchObject({ severity: 1, range: { start: { line: 2, character: 10 }, end: { line: 2, character: 11 } } });
+  });
+
+  it("clears diagnostics when a document is closed", async () => {
+    const uri = "file:///work/closing.net";
+    await open(client, uri, "convv\n");
+    expect((await client.diagnostics(uri, 1)).diagnostics.length).toBeGreaterThan(0);
+    await client.connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+    expect((await client.diagnostics(uri, undefined)).diagnostics).toEqual([]);
+  });
+
+  it("shows a layer's input and output shape, parameters and documentation on hover", async () => {
+    const uri = "file:///work/lenet-bn.net";
+    await open(client, uri, lenetBn);
+    await client.diagnostics(uri, 1);
+    const conv = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(lenetBn, "conv 6 k5", 1) }));
+    expect(conv).toContain("`1×28×28 → 6×24×24` · 156 parameters");
+    expect(conv).toContain("2-D convolution");
+    expect(conv).toContain("kernel size");
+    const bn = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(lenetBn, "bn", 0, 4) }));
+    expect(bn).toContain("`120 → 120` · 240 parameters, +240 BN statistics");
+    const arg = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(lenetBn, "k5") });
+    expect(hoverText(arg)).toContain("`kN` or `kernel=N`: kernel size");
+    expect(arg?.range).toEqual({ start: at(lenetBn, "k5"), end: at(lenetBn, "k5", 2) });
+  });
+
+  it("shows every distinct shape of a layer inside a block, and a block use's signature", async () => {
+    const uri = "file:///work/resnet18.net";
+    await open(client, uri, resnet);
+    await client.diagnostics(uri, 1);
+    // The first conv of `residual`, used by `repeat 2 { residual 64 }` and by each resnet_block.
+    const inner = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(resnet, "conv c k3 p1 | bn | relu") }));
+    expect(inner).toContain("used 5×:");
+    expect(inner).toContain("- `64×24×24 → 64×24×24` · 36,928 parameters (2×)");
+    expect(inner).toContain("- `512×3×3 → 512×3×3`");
+    const use = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(resnet, "resnet_block 128") }));
+    expect(use).toContain("block resnet_block(c)");
+    expect(use).toContain("resnet_block(in, c, 2): halve H/W");
+    expect(use).toContain("`64×24×24 → 128×12×12`");
+    const def = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(resnet, "residual_1x1(c, s=1)") }));
+    expect(def).toContain("block residual_1x1(c, s=1)");
+    expect(def).toContain("used 3×:");
+  });
+
+  it("completes layer names and blocks, then a layer's options", async () => {
+    const uri = "file:///work/complete.net";
+    const text = "input 1x28x28\nblock unit(c) {\n  conv c k3 \n}\nconv 6 k5 | \nunit 4 \n";
+    await open(client, uri, text);
+    await client.diagnostics(uri, 1);
+    const complete = (position: { line: number; character: number }) => client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position });
+    const start = labels(await complete({ line: 4, character: 12 }));
+    expect(start).toEqual(expect.arrayContaining(["conv", "linear", "bn", "dense", "unit", "repeat"]));
+    const options = labels(await complete({ line: 2, character: 12 }));
+    expect(options).toEqual(expect.arrayContaining(["sN", "stride=", "pN", "padding=", "nobias", "c"]));
+    expect(options).not.toContain("kN");
+    expect(options).not.toContain("conv");
+    expect(labels(await complete({ line: 5, character: 7 }))).toEqual(["c="]);
+    const header = labels(await complete({ line: 0, character: 0 }));
+    expect(header).toEqual(expect.arrayContaining(["model", "input", "train", "block", "conv"]));
+  });
+
+  it("goes to a block's definition from its use, and to a parameter's declaration", async () => {
+    const uri = "file:///work/resnet18.net";
+    const toBlock = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: at(resnet, "resnet_block 256", 3) })) as Location;
+    expect(toBlock).toEqual({ uri, range: { start: at(resnet, "resnet_block(c)"), end: at(resnet, "resnet_block(c)", "resnet_block".length) } });
+    const toParam = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: at(resnet, "p1 s=s", 5) })) as Location;
+    expect(toParam.range.start).toEqual(at(resnet, "s=1)"));
+  });
+
+  it("formats a document through the formatter", async () => {
+    const uri = "file:///work/messy.net";
+    const messy = readFileSync("test/format/spacing.net", "utf8");
+    await open(client, uri, messy);
+    const edits = (await client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 2, insertSpaces: true } })) as TextEdit[];
+    expect(edits).toHaveLength(1);
+    expect(edits[0]!.newText).toBe(readFileSync("test/format/spacing.expected", "utf8"));
+    expect(edits[0]!.range.start).toEqual({ line: 0, character: 0 });
+
+    const broken = "file:///work/broken-syntax.net";
+    await open(client, broken, "conv 6 k5 ||\n");
+    expect(await client.connection.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri: broken }, options: { tabSize: 2, insertSpaces: true } })).toEqual([]);
+  });
+});
+
+describe("`netc lsp` over stdio", () => {
+  it("serves an editor through the bundled CLI, and exits cleanly", async () => {
+    const child = spawn(process.execPath, ["bin/netc.mjs", "lsp", "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const client = await connect(connection, () => connection.dispose());
+    const uri = pathToFileURL("models/lenet-bn.net").href;
+    const broken = lenetBn.replace("flatten", "");
+    await open(client, uri, broken);
+    const published = await client.diagnostics(uri, 1);
+    expect(published.diagnostics.map((d) => [d.code, d.range.start.line])).toContainEqual(["NET103", 6]);
+    const h = hoverText(await connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(broken, "avgpool", 0, 2) }));
+    expect(h).toContain("`16×8×8 → 16×4×4`");
+    await connection.sendRequest(ShutdownRequest.type);
+    await connection.sendNotification(ExitNotification.type);
+    expect(await exited).toBe(0);
+    client.dispose();
+  });
+});
