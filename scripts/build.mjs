@@ -5,6 +5,10 @@
 import { build } from "esbuild";
 import { readdir, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { buildKernels } from "./build-kernels.mjs";
+
+// netc's WebAssembly kernels (src/kernels/netc-kernels.wat → dist/netc-kernels.wasm).
+await buildKernels();
 
 // `netc fmt` and `netc lsp` load bundles of their own (built below): sharing chunks with the
 // CLI would add modules to the start-up of every command.

@@ -1,0 +1,445 @@
+/**
+ * netc's own kernels for the memory-bound parts of a training step, as tfjs kernels: call them
+ * with `tf.engine().runKernel(name, inputs, attrs)`. On the wasm backend they run the project's
+ * WebAssembly SIMD code (src/kernels/netc-kernels.wat, assembled into dist/netc-kernels.wasm by
+ * the build) directly on tfjs's heap; on the cpu backend (and any backend named in
+ * `referenceBackends`) a plain JavaScript reference with the same semantics runs, so graph code
+ * is uniform and the two can be compared.
+ *
+ * Tensors are float32; a [M, C] tensor may also be given as NHWC [N, H, W, C] (C last, M = N·H·W).
+ * act ∈ "none" | "relu" | "sigmoid" | "tanh".
+ *
+ * NetcBnForward {x, gamma [C], beta [C]}, attrs {eps, act, pool?: 0 | 2}
+ *   → [y, mean [C], invStd [C]] (+ pooled when pool = 2):
+ *   per-channel batch mean and biased variance over M, invStd = 1/√(var + eps),
+ *   y = act(gamma·(x − mean)·invStd + beta) (x's shape). With pool = 2, x is NHWC (rank 4, or
+ *   attrs n, h, w) and a 4th output is avgpool2(y): 2×2 windows, stride 2, valid padding,
+ *   [N, ⌊H/2⌋, ⌊W/2⌋, C]; y itself is still returned (the backward needs it).
+ *
+ * NetcBnBackward {dy, y, x, mean, invStd, gamma}, attrs {act, pool?: 0 | 2}
+ *   → [dx (x's shape), dGamma [C], dBeta [C]]:
+ *   dz = dy·act'(y), x̂ = (x − mean)·invStd, dBeta = Σ dz, dGamma = Σ dz·x̂,
+ *   dx = (gamma·invStd/M)·(M·dz − dBeta − x̂·dGamma). dy is the gradient of y, or with pool = 2
+ *   the gradient of avgpool2(y) ([N, ⌊H/2⌋, ⌊W/2⌋, C]), upsampled inside the kernel.
+ *
+ * NetcAvgPool2Backward {dy [N, PH, PW, C]}, attrs {h?, w?} → dx [N, h, w, C] (default h = 2·PH,
+ *   w = 2·PW; an odd h or w leaves the last row/column 0): each input gets dy/4 of its window.
+ *
+ * None has a gradient registered: they are meant for the explicit backward of the training graph.
+ * The module imports only tfjs's types: the runtime passes `tf` in once a backend is up.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
+
+type Tf = typeof import("@tensorflow/tfjs");
+
+export const BN_FORWARD = "NetcBnForward";
+export const BN_BACKWARD = "NetcBnBackward";
+export const AVG_POOL2_BACKWARD = "NetcAvgPool2Backward";
+
+export type NetcActivation = "none" | "relu" | "sigmoid" | "tanh";
+const ACT_CODES: Record<NetcActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3 };
+
+export interface NetcKernelsStatus {
+  /** Whether the WebAssembly kernels were registered for the wasm backend. */
+  wasm: boolean;
+  /** Why not, when they weren't. */
+  reason?: string;
+}
+
+export interface RegisterOptions {
+  /** The assembled kernels; found next to the bundle or in the package's dist/ otherwise. */
+  wasmBinary?: string;
+  /** Backends that get the JavaScript reference kernels (default: cpu). */
+  referenceBackends?: string[];
+}
+
+/**
+ * Registers the kernels (idempotent). The wasm ones are compiled on first use, against the
+ * memory of the backend that runs them.
+ */
+export function registerNetcKernels(tf: Tf, options: RegisterOptions = {}): NetcKernelsStatus {
+  for (const backendName of options.referenceBackends ?? ["cpu"]) {
+    register(tf, BN_FORWARD, backendName, bnForwardReferenceKernel);
+    register(tf, BN_BACKWARD, backendName, bnBackwardReferenceKernel);
+    register(tf, AVG_POOL2_BACKWARD, backendName, avgPool2BackwardReferenceKernel);
+  }
+  if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
+  const path = options.wasmBinary ?? findBinary("netc-kernels.wasm");
+  if (!path || !existsSync(path)) return { wasm: false, reason: `${path ?? "dist/netc-kernels.wasm"} not found (run \`npm run build\`)` };
+  const bytes = readFileSync(path);
+  if (!WebAssembly.validate(bytes)) return { wasm: false, reason: `${path} does not validate (WebAssembly SIMD unsupported?)` };
+  const binaries = { plain: bytes, sharedPath: join(dirname(path), "netc-kernels-shared.wasm") };
+  const kernels = (backend: KernelBackend) => instanceFor(backend as WasmBackend, binaries);
+  register(tf, BN_FORWARD, "wasm", (args) => bnForwardWasm(args, kernels));
+  register(tf, BN_BACKWARD, "wasm", (args) => bnBackwardWasm(args, kernels));
+  register(tf, AVG_POOL2_BACKWARD, "wasm", (args) => avgPool2BackwardWasm(args, kernels));
+  return { wasm: true };
+}
+
+interface KernelArgs {
+  inputs: NamedTensorInfoMap;
+  backend: KernelBackend;
+  attrs: NamedAttrMap;
+}
+
+function register(tf: Tf, kernelName: string, backendName: string, run: (args: KernelArgs) => TensorInfo | TensorInfo[]): void {
+  if (tf.getKernel(kernelName, backendName)) return;
+  tf.registerKernel({
+    kernelName,
+    backendName,
+    kernelFunc: ({ inputs, backend, attrs }) => run({ inputs, backend: backend as KernelBackend, attrs: attrs ?? {} }),
+  });
+}
+
+function findBinary(name: string): string | undefined {
+  // From src/kernels/ (tests) or dist/chunks/ (the bundle), the file is in the package's dist/.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    for (const candidate of [join(dir, name), join(dir, "dist", name)]) if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+// ------------------------------------------------------------------ shapes and attributes
+
+interface Geometry {
+  /** Rows (N·H·W) and channels. */
+  m: number;
+  c: number;
+  /** The NHWC dims, for pooling. */
+  n: number;
+  h: number;
+  w: number;
+  pool: boolean;
+}
+
+function input(inputs: NamedTensorInfoMap, name: string, kernel: string): TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`${kernel}: missing input ${name}`);
+  if (t.dtype !== "float32") throw new Error(`${kernel}: ${name} must be float32, got ${t.dtype}`);
+  return t;
+}
+
+function size(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+function activation(attrs: NamedAttrMap, kernel: string): NetcActivation {
+  const act = attrs["act"] ?? "none";
+  if (typeof act !== "string" || !(act in ACT_CODES)) throw new Error(`${kernel}: act must be none, relu, sigmoid or tanh, got ${String(act)}`);
+  return act as NetcActivation;
+}
+
+function geometry(x: TensorInfo, attrs: NamedAttrMap, kernel: string): Geometry {
+  const c = x.shape.at(-1) ?? 1;
+  const m = x.shape.length ? size(x.shape) / c : 1;
+  if (!(m >= 1 && c >= 1)) throw new Error(`${kernel}: empty input [${x.shape.join(", ")}]`);
+  const pool = attrs["pool"] ?? 0;
+  if (pool !== 0 && pool !== 2) throw new Error(`${kernel}: pool must be 0 or 2, got ${String(pool)}`);
+  if (pool === 0) return { m, c, n: m, h: 1, w: 1, pool: false };
+  const [n, h, w] =
+    attrs["h"] !== undefined || attrs["w"] !== undefined
+      ? [Number(attrs["n"] ?? m / (Number(attrs["h"]) * Number(attrs["w"]))), Number(attrs["h"]), Number(attrs["w"])]
+      : x.shape.length === 4
+        ? (x.shape as [number, number, number])
+        : [NaN, NaN, NaN];
+  if (![n, h, w].every((d) => Number.isInteger(d) && d >= 1) || n * h * w !== m) {
+    throw new Error(`${kernel}: pool 2 needs an NHWC input (rank 4, or attrs n, h, w with n·h·w = ${m}); got [${x.shape.join(", ")}]`);
+  }
+  return { m, c, n, h, w, pool: true };
+}
+
+function pooledShape(g: Geometry): [number, number, number, number] {
+  return [g.n, Math.floor(g.h / 2), Math.floor(g.w / 2), g.c];
+}
+
+function checkChannels(kernel: string, c: number, named: Record<string, TensorInfo>): void {
+  for (const [name, t] of Object.entries(named)) {
+    if (size(t.shape) !== c) throw new Error(`${kernel}: ${name} must have ${c} values (one per channel), got [${t.shape.join(", ")}]`);
+  }
+}
+
+function checkSameSize(kernel: string, expected: number, named: Record<string, TensorInfo>): void {
+  for (const [name, t] of Object.entries(named)) {
+    if (size(t.shape) !== expected) throw new Error(`${kernel}: ${name} has ${size(t.shape)} values, expected ${expected}`);
+  }
+}
+
+interface BnForwardInputs {
+  x: TensorInfo;
+  gamma: TensorInfo;
+  beta: TensorInfo;
+  g: Geometry;
+  eps: number;
+  act: NetcActivation;
+}
+
+function bnForwardInputs({ inputs, attrs }: KernelArgs): BnForwardInputs {
+  const k = BN_FORWARD;
+  const [x, gamma, beta] = [input(inputs, "x", k), input(inputs, "gamma", k), input(inputs, "beta", k)];
+  const g = geometry(x, attrs, k);
+  checkChannels(k, g.c, { gamma, beta });
+  const eps = attrs["eps"] ?? 1e-5;
+  if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`${k}: eps must be a number ≥ 0`);
+  return { x, gamma, beta, g, eps, act: activation(attrs, k) };
+}
+
+interface BnBackwardInputs {
+  dy: TensorInfo;
+  y: TensorInfo;
+  x: TensorInfo;
+  mean: TensorInfo;
+  invStd: TensorInfo;
+  gamma: TensorInfo;
+  g: Geometry;
+  act: NetcActivation;
+}
+
+function bnBackwardInputs({ inputs, attrs }: KernelArgs): BnBackwardInputs {
+  const k = BN_BACKWARD;
+  const [dy, y, x] = [input(inputs, "dy", k), input(inputs, "y", k), input(inputs, "x", k)];
+  const [mean, invStd, gamma] = [input(inputs, "mean", k), input(inputs, "invStd", k), input(inputs, "gamma", k)];
+  const g = geometry(x, attrs, k);
+  checkSameSize(k, g.m * g.c, { y });
+  checkSameSize(k, g.pool ? size(pooledShape(g)) : g.m * g.c, { dy });
+  checkChannels(k, g.c, { mean, invStd, gamma });
+  return { dy, y, x, mean, invStd, gamma, g, act: activation(attrs, k) };
+}
+
+function avgPool2BackwardGeometry({ inputs, attrs }: KernelArgs): { dy: TensorInfo; n: number; h: number; w: number; c: number } {
+  const k = AVG_POOL2_BACKWARD;
+  const dy = input(inputs, "dy", k);
+  if (dy.shape.length !== 4) throw new Error(`${k}: dy must be NHWC, got [${dy.shape.join(", ")}]`);
+  const [n, ph, pw, c] = dy.shape as [number, number, number, number];
+  const h = Number(attrs["h"] ?? 2 * ph);
+  const w = Number(attrs["w"] ?? 2 * pw);
+  if (Math.floor(h / 2) !== ph || Math.floor(w / 2) !== pw) throw new Error(`${k}: a ${h}×${w} input does not pool to ${ph}×${pw}`);
+  return { dy, n, h, w, c };
+}
+
+// ------------------------------------------------------------------ wasm
+
+interface WasmBackend extends KernelBackend {
+  wasm: {
+    _malloc(bytes: number): number;
+    _free(ptr: number): void;
+    asm?: { memory?: unknown };
+    wasmMemory?: unknown;
+  };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: DataType): TensorInfo;
+}
+
+/** The exports of netc-kernels.wat; pointers are byte addresses in tfjs's heap. */
+interface Kernels {
+  bn_fwd(x: number, gamma: number, beta: number, y: number, mean: number, invStd: number, pooled: number, m: number, c: number, eps: number, act: number, scratch: number, n: number, h: number, w: number): void;
+  bn_bwd(dy: number, y: number, x: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, pooled: number, m: number, c: number, act: number, scratch: number, n: number, h: number, w: number): void;
+  avgpool2_bwd(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
+  avgpool2_fwd(x: number, y: number, n: number, h: number, w: number, c: number): void;
+  /** y = act(x) over n floats (n a multiple of 4), with scratch_bytes(4, 0, 0) of scratch. */
+  act(x: number, y: number, n: number, act: number, scratch: number): void;
+  scratch_bytes(c: number, w: number, pooled: number): number;
+}
+
+const instances = new WeakMap<WebAssembly.Memory, Kernels>();
+
+function instanceFor(backend: WasmBackend, binaries: { plain: Uint8Array<ArrayBuffer>; sharedPath: string }): Kernels {
+  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
+  if (!(memory instanceof WebAssembly.Memory)) throw new Error("netc kernels: the wasm backend's WebAssembly.Memory was not found (tfjs-backend-wasm internals changed?)");
+  let kernels = instances.get(memory);
+  if (!kernels) {
+    // A threaded tfjs build has a shared memory, which only a module importing a shared one can use.
+    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
+    const bytes = shared ? readFileSync(binaries.sharedPath) : binaries.plain;
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    kernels = instance.exports as unknown as Kernels;
+    instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+function address(backend: WasmBackend, t: TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (!data) throw new Error("netc kernels: a tensor is not on the wasm backend");
+  return data.memoryOffset;
+}
+
+/** Runs `body` with a 16-byte-aligned scratch block of tfjs's heap. */
+export function withScratch<T>(backend: WasmBackend, bytes: number, body: (ptr: number) => T): T {
+  const raw = backend.wasm._malloc(bytes + 16);
+  if (!raw) throw new Error(`netc kernels: out of wasm memory (${bytes} bytes of scratch)`);
+  try {
+    return body((raw + 15) & ~15);
+  } finally {
+    backend.wasm._free(raw);
+  }
+}
+
+type KernelsOf = (backend: KernelBackend) => Kernels;
+
+function bnForwardWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
+  const { x, gamma, beta, g, eps, act } = bnForwardInputs(args);
+  const backend = args.backend as WasmBackend;
+  const kernels = kernelsOf(backend);
+  // Allocate everything before taking addresses: allocation may grow the memory (addresses stay).
+  const outs = [backend.makeOutput([...x.shape], "float32"), backend.makeOutput([g.c], "float32"), backend.makeOutput([g.c], "float32")];
+  if (g.pool) outs.push(backend.makeOutput(pooledShape(g), "float32"));
+  withScratch(backend, kernels.scratch_bytes(g.c, g.w, g.pool ? 1 : 0), (scratch) => {
+    const [y, mean, invStd, pooled] = outs.map((t) => address(backend, t));
+    kernels.bn_fwd(address(backend, x), address(backend, gamma), address(backend, beta), y!, mean!, invStd!, pooled ?? 0, g.m, g.c, eps, ACT_CODES[act], scratch, g.n, g.h, g.w);
+  });
+  return outs;
+}
+
+function bnBackwardWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
+  const { dy, y, x, mean, invStd, gamma, g, act } = bnBackwardInputs(args);
+  const backend = args.backend as WasmBackend;
+  const kernels = kernelsOf(backend);
+  const outs = [backend.makeOutput([...x.shape], "float32"), backend.makeOutput([g.c], "float32"), backend.makeOutput([g.c], "float32")];
+  withScratch(backend, kernels.scratch_bytes(g.c, g.w, g.pool ? 1 : 0), (scratch) => {
+    const [dx, dGamma, dBeta] = outs.map((t) => address(backend, t));
+    const a = (t: TensorInfo) => address(backend, t);
+    kernels.bn_bwd(a(dy), a(y), a(x), a(mean), a(invStd), a(gamma), dx!, dGamma!, dBeta!, g.pool ? 1 : 0, g.m, g.c, ACT_CODES[act], scratch, g.n, g.h, g.w);
+  });
+  return outs;
+}
+
+function avgPool2BackwardWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo {
+  const { dy, n, h, w, c } = avgPool2BackwardGeometry(args);
+  const backend = args.backend as WasmBackend;
+  const kernels = kernelsOf(backend);
+  const dx = backend.makeOutput([n, h, w, c], "float32");
+  kernels.avgpool2_bwd(address(backend, dy), address(backend, dx), n, h, w, c);
+  return dx;
+}
+
+// ------------------------------------------------------------------ JavaScript reference
+// Float64 arithmetic throughout, two-pass statistics: the semantics, not a fast path.
+
+function actRef(z: number, act: NetcActivation): number {
+  switch (act) {
+    case "none":
+      return z;
+    case "relu":
+      return z > 0 ? z : 0;
+    case "sigmoid":
+      return 1 / (1 + Math.exp(-z));
+    case "tanh":
+      return Math.tanh(z);
+  }
+}
+
+function dActRef(g: number, y: number, act: NetcActivation): number {
+  switch (act) {
+    case "none":
+      return g;
+    case "relu":
+      return y > 0 ? g : 0;
+    case "sigmoid":
+      return g * y * (1 - y);
+    case "tanh":
+      return g * (1 - y * y);
+  }
+}
+
+export function bnForwardReference(x: Float32Array, gamma: Float32Array, beta: Float32Array, m: number, c: number, eps: number, act: NetcActivation) {
+  const sum = new Float64Array(c);
+  for (let i = 0; i < m * c; i++) sum[i % c]! += x[i]!;
+  const mu = sum.map((s) => s / m);
+  const sq = new Float64Array(c);
+  for (let i = 0; i < m * c; i++) sq[i % c]! += (x[i]! - mu[i % c]!) ** 2;
+  const inv = sq.map((s) => 1 / Math.sqrt(s / m + eps));
+  const y = new Float32Array(m * c);
+  for (let i = 0; i < m * c; i++) {
+    const ch = i % c;
+    y[i] = actRef(gamma[ch]! * (x[i]! - mu[ch]!) * inv[ch]! + beta[ch]!, act);
+  }
+  return { y, mean: Float32Array.from(mu), invStd: Float32Array.from(inv) };
+}
+
+export function bnBackwardReference(dy: Float32Array, y: Float32Array, x: Float32Array, mean: Float32Array, invStd: Float32Array, gamma: Float32Array, m: number, c: number, act: NetcActivation) {
+  const dz = new Float64Array(m * c);
+  const dBeta = new Float64Array(c);
+  const dGamma = new Float64Array(c);
+  for (let i = 0; i < m * c; i++) {
+    const ch = i % c;
+    dz[i] = dActRef(dy[i]!, y[i]!, act);
+    dBeta[ch]! += dz[i]!;
+    dGamma[ch]! += dz[i]! * (x[i]! - mean[ch]!) * invStd[ch]!;
+  }
+  const dx = new Float32Array(m * c);
+  for (let i = 0; i < m * c; i++) {
+    const ch = i % c;
+    const xHat = (x[i]! - mean[ch]!) * invStd[ch]!;
+    dx[i] = ((gamma[ch]! * invStd[ch]!) / m) * (m * dz[i]! - dBeta[ch]! - xHat * dGamma[ch]!);
+  }
+  return { dx, dGamma: Float32Array.from(dGamma), dBeta: Float32Array.from(dBeta) };
+}
+
+/** avgpool2 of an NHWC tensor: 2×2 windows, stride 2, valid padding. */
+export function avgPool2Reference(x: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
+  const [ph, pw] = [Math.floor(h / 2), Math.floor(w / 2)];
+  const y = new Float32Array(n * ph * pw * c);
+  const at = (b: number, i: number, j: number, ch: number) => x[((b * h + i) * w + j) * c + ch]!;
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < ph; i++)
+      for (let j = 0; j < pw; j++)
+        for (let ch = 0; ch < c; ch++) {
+          const s = at(b, 2 * i, 2 * j, ch) + at(b, 2 * i, 2 * j + 1, ch) + at(b, 2 * i + 1, 2 * j, ch) + at(b, 2 * i + 1, 2 * j + 1, ch);
+          y[((b * ph + i) * pw + j) * c + ch] = s / 4;
+        }
+  return y;
+}
+
+/** The gradient of avgPool2Reference: each input gets dy/4 of its window (0 outside windows). */
+export function avgPool2BackwardReference(dy: Float32Array, n: number, h: number, w: number, c: number): Float32Array {
+  const [ph, pw] = [Math.floor(h / 2), Math.floor(w / 2)];
+  const dx = new Float32Array(n * h * w * c);
+  for (let b = 0; b < n; b++)
+    for (let i = 0; i < 2 * ph; i++)
+      for (let j = 0; j < 2 * pw; j++)
+        for (let ch = 0; ch < c; ch++) dx[((b * h + i) * w + j) * c + ch] = dy[((b * ph + (i >> 1)) * pw + (j >> 1)) * c + ch]! / 4;
+  return dx;
+}
+
+function read(backend: KernelBackend, t: TensorInfo): Float32Array {
+  return backend.readSync(t.dataId) as Float32Array;
+}
+
+function output(backend: KernelBackend, shape: number[], values: Float32Array): TensorInfo {
+  return { dataId: backend.write(values, shape, "float32"), shape, dtype: "float32" };
+}
+
+function bnForwardReferenceKernel(args: KernelArgs): TensorInfo[] {
+  const { x, gamma, beta, g, eps, act } = bnForwardInputs(args);
+  const b = args.backend;
+  const r = bnForwardReference(read(b, x), read(b, gamma), read(b, beta), g.m, g.c, eps, act);
+  const outs = [output(b, [...x.shape], r.y), output(b, [g.c], r.mean), output(b, [g.c], r.invStd)];
+  if (g.pool) outs.push(output(b, pooledShape(g), avgPool2Reference(r.y, g.n, g.h, g.w, g.c)));
+  return outs;
+}
+
+function bnBackwardReferenceKernel(args: KernelArgs): TensorInfo[] {
+  const { dy, y, x, mean, invStd, gamma, g, act } = bnBackwardInputs(args);
+  const b = args.backend;
+  const dyFull = g.pool ? avgPool2BackwardReference(read(b, dy), g.n, g.h, g.w, g.c) : read(b, dy);
+  const r = bnBackwardReference(dyFull, read(b, y), read(b, x), read(b, mean), read(b, invStd), read(b, gamma), g.m, g.c, act);
+  return [output(b, [...x.shape], r.dx), output(b, [g.c], r.dGamma), output(b, [g.c], r.dBeta)];
+}
+
+function avgPool2BackwardReferenceKernel(args: KernelArgs): TensorInfo {
+  const { dy, n, h, w, c } = avgPool2BackwardGeometry(args);
+  return output(args.backend, [n, h, w, c], avgPool2BackwardReference(read(args.backend, dy), n, h, w, c));
+}
+
+/** The raw WebAssembly exports for the wasm backend `backend` (tests and benchmarks). */
+export function netcKernelExports(backend: KernelBackend): Kernels {
+  const path = findBinary("netc-kernels.wasm");
+  if (!path) throw new Error("dist/netc-kernels.wasm not found (run `npm run build`)");
+  return instanceFor(backend as WasmBackend, { plain: readFileSync(path), sharedPath: join(dirname(path), "netc-kernels-shared.wasm") });
+}
