@@ -35,9 +35,9 @@ import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorI
 
 type Tf = typeof import("@tensorflow/tfjs");
 
-export const BN_FORWARD = "NetcBnForward";
-export const BN_BACKWARD = "NetcBnBackward";
-export const AVG_POOL2_BACKWARD = "NetcAvgPool2Backward";
+import { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD } from "./names.js";
+
+export { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD };
 
 export type NetcActivation = "none" | "relu" | "sigmoid" | "tanh";
 const ACT_CODES: Record<NetcActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3 };

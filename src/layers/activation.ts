@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import type { FusedActivation, LayerSpec, Tf } from "./types.js";
+import type { Activation, LayerSpec, Tf } from "./types.js";
 
 /**
  * Element-wise layers: same shape out, nothing to learn. `derivative` gives dy/dx from the
@@ -11,7 +11,7 @@ function elementwise(
   summary: string,
   apply: (tf: Tf, x: Tensor) => Tensor,
   derivative: (tf: Tf, y: Tensor) => Tensor,
-  fusedActivation?: FusedActivation,
+  activation?: Activation,
 ): LayerSpec {
   return {
     kind: "layer",
@@ -26,7 +26,7 @@ function elementwise(
     lower: {
       forward: ({ tf }, x) => ({ y: apply(tf, x) }),
       backward: ({ tf }, dy, _x, { y }) => ({ dx: tf.mul(dy, derivative(tf, y)), grads: {} }),
-      ...(fusedActivation ? { fusedActivation } : {}),
+      ...(activation ? { activation } : {}),
     },
   };
 }
@@ -53,6 +53,7 @@ export const tanh = elementwise(
   "hyperbolic tangent, element-wise",
   (tf, x) => tf.tanh(x),
   (tf, y) => tf.sub(1, tf.square(y)),
+  "tanh",
 );
 export const identity = elementwise(
   "identity",

@@ -1,5 +1,6 @@
-import type { Tensor } from "@tensorflow/tfjs";
-import { formatShape, type ArgValues, type LayerSpec, type LowerContext } from "./types.js";
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
+import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -21,6 +22,14 @@ function builtinBackward({ tf }: LowerContext, dy: Tensor, x: Tensor, [mean, var
   const held = tf.mul(dy, tf.mul(gamma, tf.rsqrt(tf.add(variance, eps))));
   const dx = tf.add(held, tf.add(tf.div(parts["mean"]!(), m), tf.mul(tf.sub(x, mean), tf.div(tf.mul(parts["variance"]!(), 2), m))));
   return { dx, grads: { gamma: parts["scale"]!(), beta: parts["offset"]!() } };
+}
+
+/** moving = momentum·moving + (1 − momentum)·batch, for the mean and the variance. */
+function trackMoving(tf: Tf, p: Readonly<Record<string, Tensor>>, momentum: number, mean: Tensor, variance: Tensor): Record<string, Tensor> {
+  return {
+    moving_mean: tf.add(tf.mul(momentum, p["moving_mean"]!), tf.mul(1 - momentum, mean)),
+    moving_var: tf.add(tf.mul(momentum, p["moving_var"]!), tf.mul(1 - momentum, variance)),
+  };
 }
 
 function settings(ctx: LowerContext, args: ArgValues) {
@@ -85,10 +94,7 @@ export const bn: LayerSpec = {
         return { y: tf.add(tf.mul(gamma, tf.div(tf.sub(x, movingMean), tf.sqrt(tf.add(movingVar, eps)))), beta) };
       }
       // Training normalizes with the batch's statistics: the mean and the biased variance.
-      const track = (mean: Tensor, variance: Tensor) => ({
-        moving_mean: tf.add(tf.mul(momentum, movingMean), tf.mul(1 - momentum, mean)),
-        moving_var: tf.add(tf.mul(momentum, movingVar), tf.mul(1 - momentum, variance)),
-      });
+      const track = (mean: Tensor, variance: Tensor) => trackMoving(tf, p, momentum, mean, variance);
       if (impl === "builtin") {
         const { mean, variance } = tf.moments(x, statAxes(x));
         return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), saved: [mean, variance], state: track(mean, variance) };
@@ -99,6 +105,40 @@ export const bn: LayerSpec = {
       const invStd = tf.rsqrt(tf.add(variance, eps));
       const xHat = tf.mul(centered, invStd);
       return { y: tf.add(tf.mul(gamma, xHat), beta), saved: [xHat, invStd], state: track(mean, variance) };
+    },
+    /**
+     * BN, the activation after it and a 2×2 average pooling as one step whose backward is one
+     * pass of the project's kernel. From scratch, the forward is the kernel too; built in, the
+     * forward stays TensorFlow.js's own ops (moments and its batch-norm kernel) and only the
+     * gradient, the closed form above, comes from the kernel.
+     */
+    fuse(ctx, args, { activation, pool2 }) {
+      const { tf } = ctx;
+      const { impl, eps, momentum } = settings(ctx, args);
+      if (!tf.getKernel(BN_BACKWARD, tf.getBackend())) return undefined;
+      const attrs = { eps, act: activation?.name ?? "none", pool: pool2 ? 2 : 0 };
+      const builtinForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
+        const { mean, variance } = tf.moments(x, statAxes(x));
+        const normalized = tf.batchNorm(x, mean, variance, p["beta"]!, p["gamma"]!, eps);
+        const y = activation ? activation.apply(normalized) : normalized;
+        return { y, mean, variance, invStd: tf.rsqrt(tf.add(variance, eps)), pooled: pool2 ? tf.avgPool(y as Tensor4D, 2, 2, "valid") : undefined };
+      };
+      const scratchForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
+        const [y, mean, invStd, pooled] = tf.engine().runKernel(BN_FORWARD, { x, gamma: p["gamma"]!, beta: p["beta"]! }, attrs) as Tensor[];
+        // The kernel returns 1/√(σ²+ε); the moving variance tracks σ².
+        return { y: y!, mean: mean!, invStd: invStd!, variance: tf.sub(tf.reciprocal(tf.square(invStd!)), eps), pooled };
+      };
+      return {
+        forward(_ctx, x, p) {
+          const { y, mean, variance, invStd, pooled } = impl === "builtin" ? builtinForward(x, p) : scratchForward(x, p);
+          return { y: pooled ?? y, saved: [y, mean, invStd], state: trackMoving(tf, p, momentum, mean, variance) };
+        },
+        backward(_ctx, dy, x, { saved }, p) {
+          const [y, mean, invStd] = saved!;
+          const [dx, dGamma, dBeta] = tf.engine().runKernel(BN_BACKWARD, { dy, y: y!, x, mean: mean!, invStd: invStd!, gamma: p["gamma"]! }, attrs) as Tensor[];
+          return { dx: dx!, grads: { gamma: dGamma!, beta: dBeta! } };
+        },
+      };
     },
     inferenceScaleShift(ctx, p, args) {
       const { tf } = ctx;

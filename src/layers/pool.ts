@@ -21,6 +21,7 @@ interface PoolOps {
   /** A cheaper gradient for common windows, when there is one. */
   fastGrad?(tf: Tf, dy: Tensor, x: Tensor, w: Window): Tensor | undefined;
   gradInputs(dy: Tensor, x: Tensor, y: Tensor): Record<string, Tensor>;
+  average: boolean;
 }
 
 function pooling(name: string, torchName: string, summary: string, ops: PoolOps): LayerSpec {
@@ -44,6 +45,10 @@ function pooling(name: string, torchName: string, summary: string, ops: PoolOps)
     macs: () => 0,
     lower: {
       forward: ({ tf }, x, _p, args) => ({ y: ops.forward(tf, x as Tensor4D, poolWindow(args)) }),
+      isAveragePool2(args) {
+        const w = poolWindow(args);
+        return ops.average && w.pad === "valid" && [...w.filterSize, ...w.strides].every((n) => n === 2);
+      },
       backward({ tf }, dy, x, { y }, _p, args) {
         const w = poolWindow(args);
         const dx = ops.fastGrad?.(tf, dy, x, w) ?? (tf.engine().runKernel(ops.gradKernel, ops.gradInputs(dy, x, y), { ...w }) as Tensor);
@@ -59,6 +64,7 @@ export const avgpool = pooling("avgpool", "AvgPool2d", "average pooling (PyTorch
   forward: (tf, x, w) => tf.avgPool(x, w.filterSize, w.strides, w.pad),
   gradKernel: "AvgPoolGrad",
   gradInputs: (dy, x) => ({ dy, input: x }),
+  average: true,
   // Non-overlapping windows that tile the input: each input gets its window's dy / k², which is a
   // nearest-neighbour upsampling (the scale applied to the small dy).
   fastGrad(tf, dy, x, w) {
@@ -72,4 +78,5 @@ export const maxpool = pooling("maxpool", "MaxPool2d", "max pooling (PyTorch `nn
   forward: (tf, x, w) => tf.maxPool(x, w.filterSize, w.strides, w.pad),
   gradKernel: "MaxPoolGrad",
   gradInputs: (dy, x, y) => ({ dy, input: x, output: y }),
+  average: false,
 });

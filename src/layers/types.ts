@@ -131,15 +131,21 @@ export interface Lowering {
    * An affine layer, y = x ⊛ weight + bias, with output channels on the weight's last axis:
    * runs with given (e.g. BN-folded) weights and a fused activation.
    */
-  affine?(ctx: LowerContext, x: Tensor, weight: Tensor, bias: Tensor, args: ArgValues, activation: FusedActivation): Tensor;
+  affine?(ctx: LowerContext, x: Tensor, weight: Tensor, bias: Tensor, args: ArgValues, activation: "linear" | "relu" | "sigmoid"): Tensor;
   /** A normalization that, in inference mode, is a per-channel y = scale·x + shift. */
   inferenceScaleShift?(ctx: LowerContext, params: Readonly<Record<string, Tensor>>, args: ArgValues): { scale: Tensor; shift: Tensor };
-  /** An element-wise activation tfjs can fuse into conv and matMul kernels. */
-  fusedActivation?: FusedActivation;
+  /** The element-wise function an activation layer applies. */
+  activation?: Activation;
+  /** Whether this layer is a 2×2 average pooling with stride 2 and no padding. */
+  isAveragePool2?(args: ArgValues): boolean;
+  /**
+   * This layer followed by an activation and optionally a 2×2 average pooling, as one lowering
+   * (the project's own kernels); undefined where that is not available.
+   */
+  fuse?(ctx: LowerContext, args: ArgValues, following: { activation?: { name: Activation; apply(x: Tensor): Tensor }; pool2: boolean }): Lowering | undefined;
 }
 
-/** The activations tfjs's fused conv2d and matMul kernels apply. */
-export type FusedActivation = "linear" | "relu" | "sigmoid";
+export type Activation = "sigmoid" | "relu" | "tanh";
 
 interface SpecBase {
   name: string;

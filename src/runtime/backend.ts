@@ -2,6 +2,7 @@
  * TensorFlow.js backend selection. tfjs is imported lazily so that commands which never train
  * (parse, check, …) don't pay for loading it.
  */
+import { registerNetcKernels } from "../kernels/register.js";
 import type { KernelBackend, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 
 export type Tf = typeof import("@tensorflow/tfjs");
@@ -41,7 +42,10 @@ export async function initBackend(
   const skipped: string[] = [];
   for (const name of FALLBACKS[choice]) {
     try {
-      const detail = await START[name](tf, opts.threads);
+      let detail = await START[name](tf, opts.threads);
+      // netc's own kernels: WebAssembly SIMD on wasm, their JavaScript reference on cpu.
+      const kernels = registerNetcKernels(tf);
+      if (name === "wasm") detail += kernels.wasm ? ", netc kernels" : `; netc kernels unavailable: ${kernels.reason}`;
       const note = skipped.length ? `; ${skipped.join("; ")}` : "";
       return { tf, name, description: `${name} (${detail})${note}` };
     } catch (err) {

@@ -3,7 +3,7 @@ import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type
 import type { Network, Node } from "../resolve.js";
 import { mulberry32 } from "../runtime/data.js";
 import type { CompiledModel } from "./model.js";
-import { foldForInference, freezeBiasBeforeNorm } from "./passes.js";
+import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";
 
 /**
@@ -90,11 +90,11 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const nextSeed = () => Math.floor(random() * 2 ** 31);
   const builder = new Builder(tf, nextSeed);
   const { steps } = builder.sequence(network.layers, network.input.shape);
+  const context = (training: boolean): LowerContext => ({ tf, training, bn: options.bn, nextSeed });
   const optimize = options.optimize ?? true;
-  const trainingSteps = optimize ? freezeBiasBeforeNorm(steps) : steps;
+  const trainingSteps = optimize ? fuseNormActivationPool(freezeBiasBeforeNorm(steps), context(true)) : steps;
   const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
-  const context = (training: boolean): LowerContext => ({ tf, training, bn: options.bn, nextSeed });
 
   function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null): Tensor {
     for (const step of sequence) {
@@ -113,7 +113,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         x = foldedForward(ctx, step, x);
         continue;
       }
-      const result = step.spec.lower.forward(ctx, x, step.variables, step.args);
+      const result = (step.lower ?? step.spec.lower).forward(ctx, x, step.variables, step.args);
       for (const [name, value] of Object.entries(result.state ?? {})) step.variables[name]!.assign(value);
       records?.push({ step, x, forward: result });
       x = result.y;
@@ -132,19 +132,19 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       weight = tf.mul(weight, scale);
       bias = tf.add(tf.mul(bias, scale), shift);
     }
-    return lower.affine!(ctx, x, weight, bias, affine.args, activation?.spec.lower.fusedActivation ?? "linear");
+    return lower.affine!(ctx, x, weight, bias, affine.args, activation ?? "linear");
   }
 
   /** The layer's explicit backward, or its forward differentiated by tfjs. Frozen parameters get none. */
   function layerBackward(ctx: LowerContext, step: LayerStep, x: Tensor, result: ForwardResult, dy: Tensor, needDx: boolean): BackwardResult {
     const params = step.frozen ? Object.fromEntries(Object.entries(step.variables).filter(([n]) => !step.frozen!.has(n))) : step.variables;
-    const explicit = step.spec.lower.backward?.(ctx, dy, x, result, params, step.args, needDx);
-    if (explicit) return explicit;
+    const lower = step.lower ?? step.spec.lower;
+    if (lower.backward) return lower.backward(ctx, dy, x, result, params, step.args, needDx);
     const names = Object.keys(params).filter((n) => step.variables[n]!.trainable);
     const f = (input: Tensor, ...params: Tensor[]) => {
       const bound: Record<string, Tensor> = { ...step.variables };
       names.forEach((n, i) => (bound[n] = params[i]!));
-      return step.spec.lower.forward(ctx, input, bound, step.args).y;
+      return lower.forward(ctx, input, bound, step.args).y;
     };
     const [dx, ...dParams] = tf.grads(f)([x, ...names.map((n) => step.variables[n]!)], dy);
     return { dx: dx!, grads: Object.fromEntries(names.map((n, i) => [n, dParams[i]!])) };
@@ -195,7 +195,8 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       });
     },
     trainingLoss(images, labels) {
-      return tf.tidy(() => crossEntropy(forward(trainingSteps, images, context(true), null), labels).loss);
+      // The unoptimized steps: fused kernels have no tfjs gradient.
+      return tf.tidy(() => crossEntropy(forward(steps, images, context(true), null), labels).loss);
     },
     predict(images) {
       return tf.tidy(() => forward(inferenceSteps, images, context(false), null));

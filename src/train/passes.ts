@@ -1,4 +1,11 @@
+import type { Tensor } from "@tensorflow/tfjs";
+import type { Activation, LowerContext } from "../layers/types.js";
 import type { LayerStep, Step } from "./steps.js";
+
+/** Whether tfjs's fused conv2d and matMul kernels can apply the activation. */
+function tfjsFusable(activation: Activation | undefined): activation is "relu" | "sigmoid" {
+  return activation === "relu" || activation === "sigmoid";
+}
 
 /**
  * Compiler passes over the lowered graph. Each is a pure rewrite of a step sequence, applied
@@ -44,9 +51,42 @@ export function foldForInference(steps: readonly Step[]): Step[] {
     let next = steps[i + 1];
     const norm = isLayer(next) && next.spec.lower.inferenceScaleShift ? next : undefined;
     if (norm) next = steps[i + 1 + 1];
-    const activation = isLayer(next) && next.spec.lower.fusedActivation ? next : undefined;
+    const activation = isLayer(next) && tfjsFusable(next.spec.lower.activation) ? next.spec.lower.activation : undefined;
     out.push({ kind: "folded", affine: step, ...(norm ? { norm } : {}), ...(activation ? { activation } : {}) });
     i += (norm ? 1 : 0) + (activation ? 1 : 0);
+  }
+  return out;
+}
+
+/**
+ * Training: a layer that can fuse (BN from scratch, with the project's kernels), the activation
+ * after it and a 2×2 average pooling after that become one step: two passes over the
+ * activations forward and two backward, instead of a dozen tfjs kernels.
+ */
+export function fuseNormActivationPool(steps: readonly Step[], ctx: LowerContext): Step[] {
+  const out: Step[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i]!;
+    if (step.kind === "merge") {
+      out.push({ ...step, branches: step.branches.map((b) => fuseNormActivationPool(b, ctx)) });
+      continue;
+    }
+    if (!isLayer(step) || !step.spec.lower.fuse) {
+      out.push(step);
+      continue;
+    }
+    const next = steps[i + 1];
+    const name = isLayer(next) ? next.spec.lower.activation : undefined;
+    const activation = name && isLayer(next) ? { name, apply: (x: Tensor) => next.spec.lower.forward(ctx, x, {}, next.args).y } : undefined;
+    const afterActivation = steps[i + (activation ? 2 : 1)];
+    const pool2 = isLayer(afterActivation) && afterActivation.spec.lower.isAveragePool2?.(afterActivation.args) === true;
+    const lower = step.spec.lower.fuse(ctx, step.args, { ...(activation ? { activation } : {}), pool2 });
+    if (!lower) {
+      out.push(step);
+      continue;
+    }
+    out.push({ ...step, lower });
+    i += (activation ? 1 : 0) + (pool2 ? 1 : 0);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import type { Variable } from "@tensorflow/tfjs";
-import type { ArgValues, LayerSpec, MergeSpec } from "../layers/types.js";
+import type { ArgValues, LayerSpec, Lowering, MergeSpec } from "../layers/types.js";
 
 /** The lowered graph: the network's layers as steps, groups flattened, branches kept. */
 
@@ -11,6 +11,8 @@ export interface LayerStep {
   variables: Record<string, Variable>;
   /** Parameters whose gradient is known to be zero: not computed, not updated. */
   frozen?: ReadonlySet<string>;
+  /** A fused lowering that replaces the entry's own (and the steps it absorbed). */
+  lower?: Lowering;
 }
 
 export interface MergeStep {
@@ -27,7 +29,7 @@ export interface FoldedStep {
   kind: "folded";
   affine: LayerStep;
   norm?: LayerStep;
-  activation?: LayerStep;
+  activation?: "relu" | "sigmoid";
 }
 
 export type Step = LayerStep | MergeStep | FoldedStep;

@@ -4,6 +4,7 @@ import { check } from "../../src/compile.js";
 import { LAYERS } from "../../src/layers/registry.js";
 import type { ArgValues, LayerSpec, LowerContext, Shape } from "../../src/layers/types.js";
 import { SourceFile } from "../../src/source.js";
+import { registerNetcKernels } from "../../src/kernels/register.js";
 import { compileModel } from "../../src/train/graph.js";
 
 /**
@@ -14,6 +15,8 @@ import { compileModel } from "../../src/train/graph.js";
 beforeAll(async () => {
   await tf.setBackend("cpu");
   tf.enableProdMode();
+  // The project's kernels (their JavaScript reference on cpu), so the fusion passes apply.
+  registerNetcKernels(tf);
 });
 
 function spec(name: string): LayerSpec {

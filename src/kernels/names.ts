@@ -1,0 +1,4 @@
+/** The project's kernel names, apart from their code: layer lowerings refer to them without loading it. */
+export const BN_FORWARD = "NetcBnForward";
+export const BN_BACKWARD = "NetcBnBackward";
+export const AVG_POOL2_BACKWARD = "NetcAvgPool2Backward";

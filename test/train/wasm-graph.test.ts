@@ -1,0 +1,39 @@
+import { readFileSync } from "node:fs";
+import { beforeAll, expect, it } from "vitest";
+import { checkBytes } from "../../src/compile.js";
+import { initBackend, type Backend } from "../../src/runtime/backend.js";
+import { compileModel } from "../../src/train/graph.js";
+
+/**
+ * LeNet-BN on the wasm backend, as `netc train` runs it: the optimized graph (fused BN +
+ * activation + pooling kernels, frozen biases, folded inference) against the plain reference
+ * graph from the same weights.
+ */
+let backend: Backend;
+beforeAll(async () => {
+  backend = await initBackend("wasm");
+});
+
+for (const bn of ["scratch", "builtin"] as const) {
+  it(`optimized = reference on wasm, --bn ${bn}`, () => {
+    const { tf } = backend;
+    expect(backend.name).toBe("wasm");
+    const checked = checkBytes("models/lenet-bn.net", readFileSync("models/lenet-bn.net"), { bn });
+    const fast = compileModel(tf, checked.network, { bn, seed: 3 });
+    const plain = compileModel(tf, checked.network, { bn, seed: 3, optimize: false });
+    const x = tf.randomUniform([32, 28, 28, 1], 0, 1, "float32", 5);
+    const y = tf.randomUniform([32], 0, 10, "int32", 6);
+    for (let step = 0; step < 3; step++) {
+      const a = fast.trainStep(x, y, 0.5);
+      const b = plain.trainStep(x, y, 0.5);
+      expect(a.loss.dataSync()[0]).toBeCloseTo(b.loss.dataSync()[0]!, 4);
+      expect(a.correct.dataSync()[0]).toBe(b.correct.dataSync()[0]);
+    }
+    const diff = (p: ReturnType<typeof fast.predict>, q: ReturnType<typeof fast.predict>) => tf.max(tf.abs(tf.sub(p, q))).dataSync()[0]!;
+    expect(diff(fast.predict(x), plain.predict(x))).toBeLessThan(1e-3);
+    const weights = plain.weights();
+    for (const [name, w] of Object.entries(fast.weights())) expect(diff(w, weights[name]!), name).toBeLessThan(1e-4);
+    fast.dispose();
+    plain.dispose();
+  });
+}
