@@ -2,14 +2,15 @@
 // prints one JSON object. Run through scripts/bench.mjs, which also measures PyTorch.
 import { readFileSync } from "node:fs";
 import { checkBytes } from "../src/compile.js";
-import { initBackend, type BackendChoice } from "../src/runtime/backend.js";
+import { initBackend, stopBackend, type BackendChoice } from "../src/runtime/backend.js";
 import { compileModel } from "../src/train/graph.js";
 
-const [backendChoice = "wasm", bn = "scratch", stepsText = "60"] = process.argv.slice(2);
+const [backendChoice = "wasm", bn = "scratch", stepsText = "60", threadsText = "2"] = process.argv.slice(2);
 const steps = Number(stepsText);
 const batch = 128;
 const checked = checkBytes("models/lenet-bn.net", readFileSync("models/lenet-bn.net"), { bn: bn as "scratch" | "builtin" });
-const { tf, name } = await initBackend(backendChoice as BackendChoice);
+const backend = await initBackend(backendChoice as BackendChoice, { threads: Number(threadsText) });
+const { tf, name } = backend;
 const model = compileModel(tf, checked.network, { bn: bn as "scratch" | "builtin", seed: 1 });
 const x = tf.randomUniform([batch, 28, 28, 1], 0, 1, "float32", 1);
 const y = tf.randomUniform([batch], 0, 10, "int32", 2);
@@ -36,4 +37,5 @@ for (let i = 0; i < 10; i++) {
   c.dispose();
 }
 const evaluate = 10_000 / ((performance.now() - t0) / 1000);
-console.log(JSON.stringify({ backend: name, bn, train, eval: evaluate }));
+console.log(JSON.stringify({ backend: `${name}, ${backend.description.match(/(\d+) threads?/)?.[1] ?? "1"} thread(s)`, bn, train, eval: evaluate }));
+stopBackend(backend);

@@ -9,7 +9,9 @@ import { build } from "esbuild";
 
 const rounds = Number(process.env.ROUNDS ?? 3);
 const steps = process.env.STEPS ?? "60";
-const backends = (process.env.BACKENDS ?? "wasm").split(",");
+// Each backend with one thread and with every core (PyTorch gets every core too).
+const threadCounts = [...new Set([1, cpus().length])];
+const backends = (process.env.BACKENDS ?? "wasm").split(",").flatMap((b) => threadCounts.map((t) => ({ name: b, threads: t })));
 const modes = ["scratch", "builtin"];
 
 const bundle = "node_modules/.cache/netc/bench-train.mjs";
@@ -28,7 +30,7 @@ const add = (key, result) => (samples[key] ??= []).push(result);
 for (let round = 0; round < rounds; round++) {
   for (const bn of modes) {
     if (hasTorch) add(`pytorch/${bn}`, run("/usr/bin/python3", ["scripts/bench_torch.py", "--bn", bn, "--steps", steps, "--threads", torchThreads]));
-    for (const backend of backends) add(`${backend}/${bn}`, run(process.execPath, [bundle, backend, bn, steps]));
+    for (const backend of backends) add(`${backend.name}×${backend.threads}/${bn}`, run(process.execPath, [bundle, backend.name, bn, steps, String(backend.threads)]));
   }
 }
 rmSync(bundle);
@@ -40,6 +42,7 @@ const summary = Object.entries(samples).map(([key, results]) => {
 });
 const rows = summary.map((s) => {
   const torch = summary.find((t) => t.key === `pytorch/${s.key.split("/")[1]}`);
+  const vsSeed = summary.find((t) => t.key === "pytorch/scratch");
   return {
     "runner/bn": s.key,
     "backend": s.backend,
@@ -47,6 +50,9 @@ const rows = summary.map((s) => {
     "eval ex/s": Math.round(s.eval),
     "train ÷ PyTorch": torch ? +(s.train / torch.train).toFixed(2) : "-",
     "eval ÷ PyTorch": torch ? +(s.eval / torch.eval).toFixed(2) : "-",
+    // The issue's reference: the seed notebook's own network, with its from-scratch BN.
+    "train ÷ seed": vsSeed ? +(s.train / vsSeed.train).toFixed(2) : "-",
+    "eval ÷ seed": vsSeed ? +(s.eval / vsSeed.eval).toFixed(2) : "-",
     ...(s.error ? { error: s.error } : {}),
   };
 });

@@ -137,6 +137,7 @@ export function buildProgram(): Command {
     .option("--batch <n>", "examples per minibatch (default: the model's `train` header, else 128)", positiveInt)
     .addOption(bnOption())
     .addOption(backendOption())
+    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
     .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
     .option("--seed <n>", "seed of weight initialization and shuffling", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
@@ -157,6 +158,7 @@ export function buildProgram(): Command {
     .description("evaluate a checkpoint saved by `netc train` on the Fashion-MNIST test set")
     .argument("<run-dir>", "run directory printed by `netc train`")
     .addOption(backendOption())
+    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
     .option("--data <dir>", "directory with the four Fashion-MNIST IDX files")
     .action(async (runDir: string, opts: import("./train/command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/command.js");

@@ -10,7 +10,7 @@ import { hasErrors } from "../diagnostics.js";
 import { UserError } from "../errors.js";
 import type { Network } from "../resolve.js";
 import { renderDiagnostic } from "../render.js";
-import { initBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
+import { initBackend, stopBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
 import { loadFashionMnist, type FashionMnist, type Split } from "../runtime/data.js";
 import { writeFileAtomic } from "../runtime/fsutil.js";
 import { writePlot, type MetricPoint } from "../runtime/plot.js";
@@ -30,6 +30,7 @@ export interface TrainFlags {
   batch?: number;
   bn: Bn;
   backend: BackendChoice;
+  threads?: number;
   data?: string;
   seed: number;
   out?: string;
@@ -38,6 +39,7 @@ export interface TrainFlags {
 
 export interface EvalFlags {
   backend: BackendChoice;
+  threads?: number;
   data?: string;
 }
 
@@ -138,9 +140,9 @@ function checkModel(path: string, bytes: Uint8Array, bn: Bn): Network {
   return checked.network;
 }
 
-async function startBackend(choice: BackendChoice): Promise<Backend> {
+async function startBackend(choice: BackendChoice, threads: number | undefined): Promise<Backend> {
   try {
-    return await initBackend(choice);
+    return await initBackend(choice, threads === undefined ? {} : { threads });
   } catch (e) {
     throw new UserError((e as Error).message, ["`--backend cpu` always works (slowly)"]);
   }
@@ -224,7 +226,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
     const loaded = await loadFashionMnist({ dir: flags.data });
     const train = limitSplit(loaded.train, flags.limit);
     const compile = deps.compile ?? (await defaultCompile());
-    const backend = await startBackend(flags.backend);
+    const backend = await startBackend(flags.backend, flags.threads);
     const { tf } = backend;
     const model = compile(tf, network, { bn: flags.bn, seed: flags.seed });
     try {
@@ -317,6 +319,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
       return 0;
     } finally {
       model.dispose();
+      stopBackend(backend);
     }
   } finally {
     signals.off("SIGINT", onSigint);
@@ -338,7 +341,7 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
   const layout = inputLayout(network.input?.shape);
   const data = await loadFashionMnist({ dir: flags.data });
   const compile = deps.compile ?? (await defaultCompile());
-  const backend = await startBackend(flags.backend);
+  const backend = await startBackend(flags.backend, flags.threads);
   const { tf } = backend;
   const model = compile(tf, network, { bn: meta.bn, seed: meta.settings.seed });
   try {
@@ -365,5 +368,6 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
     return 0;
   } finally {
     model.dispose();
+    stopBackend(backend);
   }
 }

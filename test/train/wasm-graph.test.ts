@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
-import { beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { checkBytes } from "../../src/compile.js";
-import { initBackend, type Backend } from "../../src/runtime/backend.js";
+import { initBackend, stopBackend, type Backend } from "../../src/runtime/backend.js";
 import { compileModel } from "../../src/train/graph.js";
 
 /**
@@ -11,13 +11,14 @@ import { compileModel } from "../../src/train/graph.js";
  */
 let backend: Backend;
 beforeAll(async () => {
-  backend = await initBackend("wasm");
+  backend = await initBackend("wasm", { threads: 2 });
 });
+afterAll(() => stopBackend(backend));
 
 for (const bn of ["scratch", "builtin"] as const) {
   it(`optimized = reference on wasm, --bn ${bn}`, () => {
     const { tf } = backend;
-    expect(backend.name).toBe("wasm");
+    expect(backend.description).toMatch(/^wasm \(WebAssembly SIMD, 2 threads, netc kernels\)/);
     const checked = checkBytes("models/lenet-bn.net", readFileSync("models/lenet-bn.net"), { bn });
     const fast = compileModel(tf, checked.network, { bn, seed: 3 });
     const plain = compileModel(tf, checked.network, { bn, seed: 3, optimize: false });
