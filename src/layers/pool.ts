@@ -1,4 +1,5 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import { AVG_POOL2_BACKWARD } from "../kernels/names.js";
 import { isProblem, sizeArg, type ArgValues, type LayerSpec, type Tf } from "./types.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
@@ -66,11 +67,13 @@ export const avgpool = pooling("avgpool", "AvgPool2d", "average pooling (PyTorch
   gradInputs: (dy, x) => ({ dy, input: x }),
   average: true,
   // Non-overlapping windows that tile the input: each input gets its window's dy / k², which is a
-  // nearest-neighbour upsampling (the scale applied to the small dy).
+  // nearest-neighbour upsampling (the scale applied to the small dy), or for 2×2 one pass of the
+  // project's kernel where the backend has it.
   fastGrad(tf, dy, x, w) {
     const [k0, k1] = w.filterSize;
     const [, h, wd] = x.shape as number[];
     if (w.pad !== "valid" || w.strides[0] !== k0 || w.strides[1] !== k1 || h! % k0 !== 0 || wd! % k1 !== 0) return undefined;
+    if (k0 === 2 && k1 === 2 && tf.getKernel(AVG_POOL2_BACKWARD, tf.getBackend())) return tf.engine().runKernel(AVG_POOL2_BACKWARD, { dy }, { h: h!, w: wd! }) as Tensor;
     return tf.image.resizeNearestNeighbor(tf.div(dy, k0 * k1) as Tensor4D, [h!, wd!]);
   },
 });

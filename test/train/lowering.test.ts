@@ -193,6 +193,21 @@ describe("compiled model", () => {
     expect(maxDiff(model.predict(x), plain.predict(x))).toBeLessThan(1e-4);
   });
 
+  it("differentiates a layer that has no explicit backward with tf.grads", () => {
+    const checked = source("input 4\nlinear 3 | tanh\nlinear 2");
+    const network = structuredClone({ ...checked.network, layers: [] }) as typeof checked.network;
+    network.layers = checked.network.layers.map((node) => (node.kind === "layer" && node.spec.name === "tanh" ? { ...node, spec: { ...node.spec, lower: { forward: node.spec.lower.forward } } } : node));
+    const model = compileModel(tf, network, { bn: "scratch", seed: 5 });
+    const explicit = compileModel(tf, checked.network, { bn: "scratch", seed: 5 });
+    const x = tf.randomNormal([4, 4], 0, 1, "float32", 3);
+    const labels = tf.tensor1d([0, 1, 1, 0], "int32");
+    model.trainStep(x, labels, 0.5);
+    explicit.trainStep(x, labels, 0.5);
+    const a = model.weights();
+    const b = explicit.weights();
+    for (const n of Object.keys(a)) expect(maxDiff(a[n]!, b[n]!), n).toBeLessThan(1e-6);
+  });
+
   it("round-trips its weights by name", () => {
     const checked = source("input 4\nlinear 3 | bn\nlinear 2");
     const a = compileModel(tf, checked.network, { bn: "scratch", seed: 1 });
