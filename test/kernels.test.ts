@@ -12,7 +12,9 @@ import { mulberry32 } from "../src/runtime/data.js";
 let tf: Tf;
 
 beforeAll(async () => {
-  ({ tf } = await initBackend("wasm"));
+  // One thread: tfjs's plain build, whose memory this file inspects; test/train/wasm-graph.test.ts
+  // runs the kernels on the threaded build's shared memory.
+  ({ tf } = await initBackend("wasm", { threads: 1 }));
   expect(registerNetcKernels(tf)).toEqual({ wasm: true });
 });
 
