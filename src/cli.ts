@@ -209,8 +209,36 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * TensorFlow.js's wasm backend has 4 GB of memory at most; past that its kernels fail with a
+ * WebAssembly RuntimeError (or, on a worker thread, an uncaught one). Both mean: smaller batches.
+ */
+function asUserError(e: unknown): UserError | undefined {
+  if (e instanceof UserError) return e;
+  if (e instanceof WebAssembly.RuntimeError || /memory access out of bounds|table index is out of bounds|Failed to allocate|out of memory/i.test(String((e as Error)?.message))) {
+    return new UserError(`the TensorFlow.js backend ran out of memory (${(e as Error).message})`, [
+      "the wasm backend has 4 GB at most: train with a smaller `--batch`",
+      "the last saved checkpoint, if any, is intact",
+    ]);
+  }
+  return undefined;
+}
+
+function reportFailure(e: unknown, colors: Colors): 1 | 2 | 70 {
+  const user = asUserError(e);
+  if (user) {
+    process.stderr.write(`${colors.enabled ? "\x1b[1;31merror\x1b[0m" : "error"}: ${user.message}\n${user.hints.map((h) => `  = hint: ${h}\n`).join("")}`);
+    return user.exitCode;
+  }
+  process.stderr.write(`netc: internal error: ${(e as Error)?.message ?? String(e)}\nThis is a bug in netc; please report it with the model file that triggered it.\n`);
+  return 70;
+}
+
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
+  const colors = () => colorsFor(process.stderr, program.opts<{ color?: boolean }>().color);
+  // Errors thrown on the wasm backend's worker threads arrive here, not in the catch below.
+  process.on("uncaughtException", (e) => process.exit(reportFailure(e, colors())));
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -219,13 +247,6 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (e instanceof UserError) {
-      const c = colorsFor(process.stderr, program.opts<{ color?: boolean }>().color);
-      process.stderr.write(`${c.enabled ? "\x1b[1;31merror\x1b[0m" : "error"}: ${e.message}\n${e.hints.map((h) => `  = hint: ${h}\n`).join("")}`);
-      process.exitCode = e.exitCode;
-      return;
-    }
-    process.stderr.write(`netc: internal error: ${(e as Error).message}\nThis is a bug in netc; please report it with the model file that triggered it.\n`);
-    process.exitCode = 70;
+    process.exitCode = reportFailure(e, colors());
   }
 }

@@ -142,6 +142,11 @@ class ShapeChecker {
   }
 }
 
+/** The largest single layer output of one example, in elements. */
+export function peakActivation(report: ShapeReport): number {
+  return Math.max(0, ...report.rows.filter((r) => r.output).map((r) => product(r.output!)));
+}
+
 export function inferShapes(network: Network, options: BuildOptions): { report: ShapeReport; diagnostics: Diagnostic[] } {
   const checker = new ShapeChecker(options, network);
   const input = network.input?.shape;

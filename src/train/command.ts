@@ -6,6 +6,7 @@ import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { SingleBar } from "cli-progress";
 import { checkBytes } from "../compile.js";
+import { peakActivation, type ShapeReport } from "../shapes.js";
 import { hasErrors } from "../diagnostics.js";
 import { UserError } from "../errors.js";
 import type { Network } from "../resolve.js";
@@ -131,13 +132,24 @@ async function readModel(path: string): Promise<Uint8Array> {
   }
 }
 
-function checkModel(path: string, bytes: Uint8Array, bn: Bn): Network {
+function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; evalBatch: number } {
   const checked = checkBytes(path, bytes, { bn });
   if (hasErrors(checked.diagnostics)) {
     const first = checked.diagnostics.find((d) => d.severity === "error")!;
     throw new UserError(`the model has errors:\n${renderDiagnostic(first, checked.source, { enabled: false })}`, [`\`netc check ${path}\` lists them all`]);
   }
-  return checked.network;
+  return { network: checked.network, evalBatch: evalBatchFor(checked.shapes) };
+}
+
+/** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
+const EVAL_FLOATS = 64 * 2 ** 20;
+
+/**
+ * Evaluation batches of 1,000 where they fit: inference holds about two activations at a
+ * time, and the wasm backend's memory ends at 4 GB (a 96×96 DenseNet fits ~200 examples).
+ */
+function evalBatchFor(shapes: ShapeReport): number {
+  return Math.max(1, Math.min(1000, Math.floor(EVAL_FLOATS / (2 * Math.max(1, peakActivation(shapes))))));
 }
 
 async function startBackend(choice: BackendChoice, threads: number | undefined): Promise<Backend> {
@@ -202,7 +214,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
   const signals = deps.signals ?? process;
   const exitNow = deps.exitNow ?? (() => process.exit(130));
   const source = await readModel(path);
-  const network = checkModel(path, source, flags.bn);
+  const { network, evalBatch } = checkModel(path, source, flags.bn);
   const layout = inputLayout(network.input?.shape);
   const settings = resolveSettings(network.train, { lr: flags.lr, epochs: flags.epochs, batch: flags.batch });
   const loopSettings = { ...settings, seed: flags.seed };
@@ -278,6 +290,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
           test: loaded.test,
           layout,
           settings: loopSettings,
+          evalBatch,
           hooks: {
             onStep: (s) => progress.step(s),
             onPoint: (p) => points.push(p),
@@ -337,7 +350,7 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
   const stderr = deps.stderr ?? process.stderr;
   const ckpt = await readCheckpoint(runDir);
   const meta = ckpt.json.netc;
-  const network = checkModel(ckpt.sourcePath, ckpt.source, meta.bn);
+  const { network, evalBatch } = checkModel(ckpt.sourcePath, ckpt.source, meta.bn);
   const layout = inputLayout(network.input?.shape);
   const data = await loadFashionMnist({ dir: flags.data });
   const compile = deps.compile ?? (await defaultCompile());
@@ -362,7 +375,7 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
     const at = meta.batch > 0 ? `epoch ${meta.epoch} + ${meta.batch} batches` : `epoch ${meta.epoch}`;
     stdout.write(`evaluating ${meta.model} (${at}) on ${backend.description}\n`);
     stderr.write(`Fashion-MNIST from ${data.source}: ${thousands(data.test.count)} test examples\n`);
-    const result = await evaluate(tf, model, data.test, layout, { batchSize: 1000 });
+    const result = await evaluate(tf, model, data.test, layout, { batchSize: evalBatch });
     stdout.write(`test acc ${pyFixed(result.accuracy, 3)} (${thousands(result.correct)}/${thousands(result.count)} correct)\n`);
     stdout.write(`${pyFixed(result.count / result.seconds, 1)} examples/sec on ${backend.name}\n`);
     return 0;

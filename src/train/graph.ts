@@ -121,6 +121,29 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
     return x;
   }
 
+  /**
+   * Inference frees each activation as soon as the next exists, so memory peaks at a few
+   * layers' activations rather than the whole network's (a 96×96 DenseNet needs this).
+   */
+  function infer(sequence: readonly Step[], input: Tensor, ctx: LowerContext): Tensor {
+    let x = input;
+    for (const step of sequence) {
+      let next: Tensor;
+      if (step.kind === "merge") {
+        const ys = step.branches.map((branch) => infer(branch, x, ctx));
+        next = step.spec.merge(tf, ys);
+        for (const y of ys) if (y !== x && y !== next) y.dispose();
+      } else if (step.kind === "folded") {
+        next = foldedForward(ctx, step, x);
+      } else {
+        next = (step.lower ?? step.spec.lower).forward(ctx, x, step.variables, step.args).y;
+      }
+      if (x !== input && x !== next) x.dispose();
+      x = next;
+    }
+    return x;
+  }
+
   /** An affine layer with BN folded into its weights and the activation fused: inference only. */
   function foldedForward(ctx: LowerContext, { affine, norm, activation }: FoldedStep, x: Tensor): Tensor {
     const lower = affine.spec.lower;
@@ -199,10 +222,10 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       return tf.tidy(() => crossEntropy(forward(steps, images, context(true), null), labels).loss);
     },
     predict(images) {
-      return tf.tidy(() => forward(inferenceSteps, images, context(false), null));
+      return tf.tidy(() => infer(inferenceSteps, images, context(false)));
     },
     countCorrect(images, labels) {
-      return tf.tidy(() => countCorrectOf(forward(inferenceSteps, images, context(false), null), labels));
+      return tf.tidy(() => countCorrectOf(infer(inferenceSteps, images, context(false)), labels));
     },
     weights(): NamedTensorMap {
       return { ...variables };
