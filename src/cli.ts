@@ -3,12 +3,12 @@ import { readFileSync, statSync } from "node:fs";
 import { checkBytes, type Checked } from "./compile.js";
 import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { UserError } from "./errors.js";
+import { VERSION } from "./version.js";
 import type { BuildOptions } from "./layers/types.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
 import { diagnosticToJson, renderDiagnostic, renderSummary, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
 
-const VERSION = "0.1.0";
 
 function positiveInt(text: string): number {
   const n = Number(text);

@@ -7,3 +7,8 @@ it("README's layer reference is the registry's (regenerate with `netc layers --m
   const section = readme.slice(readme.indexOf("-->", readme.indexOf("<!-- layers:begin")) + 3, readme.indexOf("<!-- layers:end -->")).trim();
   expect(section).toBe(layerReferenceMarkdown());
 });
+
+it("the version netc reports is package.json's", async () => {
+  const { VERSION } = await import("../src/version.js");
+  expect(VERSION).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
+});

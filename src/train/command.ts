@@ -9,6 +9,7 @@ import { checkBytes } from "../compile.js";
 import { peakActivation, type ShapeReport } from "../shapes.js";
 import { hasErrors } from "../diagnostics.js";
 import { UserError } from "../errors.js";
+import { VERSION } from "../version.js";
 import type { Network } from "../resolve.js";
 import { renderDiagnostic } from "../render.js";
 import { initBackend, stopBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
@@ -19,8 +20,6 @@ import { DEFAULT_TRAIN, type TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR, decodeWeights, readCheckpoint, saveCheckpoint, sha256, weightMismatches, type CheckpointMeta } from "./checkpoint.js";
 import { evaluate, inputLayout, trainLoop, type EpochInfo, type LoopResult, type StepInfo } from "./loop.js";
 import type { CompiledModel } from "./model.js";
-
-export const VERSION = "0.1.0";
 
 export type Bn = "scratch" | "builtin";
 export type CompileFn = (tf: Tf, network: Network, options: { bn: Bn; seed: number }) => CompiledModel;
