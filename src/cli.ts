@@ -215,6 +215,12 @@ export function buildProgram(): Command {
  */
 function asUserError(e: unknown): UserError | undefined {
   if (e instanceof UserError) return e;
+  // The file system's refusals (a full disk, a read-only or unwritable directory) are the
+  // user's to fix; Node's message names the path.
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code && ["ENOSPC", "EACCES", "EPERM", "EROFS", "ENOENT", "ENOTDIR", "EISDIR", "EEXIST", "EMFILE", "EDQUOT"].includes(code)) {
+    return new UserError((e as Error).message, ["anything saved before this (checkpoints, metrics) is intact"]);
+  }
   if (e instanceof WebAssembly.RuntimeError || /memory access out of bounds|table index is out of bounds|Failed to allocate|out of memory/i.test(String((e as Error)?.message))) {
     return new UserError(`the TensorFlow.js backend ran out of memory (${(e as Error).message})`, [
       "the wasm backend has 4 GB at most: train with a smaller `--batch`",

@@ -3,11 +3,12 @@
  * (parse, check, …) don't pay for loading it.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import os, { availableParallelism, tmpdir } from "node:os";
+import os, { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { registerNetcKernels } from "../kernels/register.js";
+import { cacheDir } from "./data.js";
 import { writeFileAtomic } from "./fsutil.js";
 import type { KernelBackend, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 
@@ -23,9 +24,10 @@ export interface Backend {
 }
 
 const FALLBACKS: Record<BackendChoice, BackendName[]> = {
+  // Only `auto` falls back: a backend named on the command line is that backend or an error.
   auto: ["tensorflow", "wasm", "cpu"],
-  tensorflow: ["tensorflow", "wasm", "cpu"],
-  wasm: ["wasm", "cpu"],
+  tensorflow: ["tensorflow"],
+  wasm: ["wasm"],
   cpu: ["cpu"],
 };
 
@@ -107,9 +109,11 @@ const START: Record<BackendName, (tf: Tf, threads?: number) => Promise<string>> 
  * worker script loads itself from a blob URL, which Node's workers cannot, and it caps threads
  * at half the cores. Measured here with 2 threads, LeNet-BN trains ~1.2× and evaluates ~2×
  * faster (the convolutions are XNNPACK's and parallel), so netc enables them: the worker script
- * is patched to load the threaded build from its path and written to a file once, blob URLs
- * of JavaScript resolve to that file, and os.cpus() reports enough cores while the backend starts.
- * Anything unexpected (another tfjs version) throws, and the caller falls back to one thread.
+ * is patched to load the threaded build from its path and written to netc's cache directory
+ * (checked before each use, never trusted blindly), blob URLs of JavaScript resolve to that file
+ * (for as long as the process runs: tfjs may start workers later), and os.cpus() reports enough
+ * cores while the backend starts. Anything unexpected (another tfjs version) throws with the
+ * thread settings undone, and the caller starts the single-threaded build.
  */
 async function enableWasmThreads(tf: Tf, wasm: typeof import("@tensorflow/tfjs-backend-wasm"), threads: number, start: () => Promise<void>): Promise<void> {
   const require = createRequire(import.meta.url);
@@ -118,8 +122,12 @@ async function enableWasmThreads(tf: Tf, wasm: typeof import("@tensorflow/tfjs-b
   const loader = /if\(typeof e\.data\.urlOrBlob=="string"\)\{importScripts\(e\.data\.urlOrBlob\)\}else\{[^}]*\}/;
   if (!loader.test(original)) throw new Error("unexpected tfjs worker script");
   const worker = original.replace(loader, `importScripts(${JSON.stringify(join(dir, "tfjs-backend-wasm-threaded-simd.js"))});`).replace(/\n/g, "\\n");
-  const workerPath = join(tmpdir(), `netc-tfjs-wasm-worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.cjs`);
-  if (!existsSync(workerPath)) await writeFileAtomic(workerPath, worker);
+  const workerPath = join(dirname(cacheDir()), `tfjs-wasm-worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.cjs`);
+  const existing = await readFile(workerPath, "utf8").catch(() => undefined);
+  if (existing !== worker) {
+    await mkdir(dirname(workerPath), { recursive: true });
+    await writeFileAtomic(workerPath, worker);
+  }
   const createObjectURL = URL.createObjectURL;
   URL.createObjectURL = (blob: Blob) => (blob.type === "application/javascript" ? workerPath : createObjectURL(blob));
   const cpus = os.cpus;
@@ -132,6 +140,11 @@ async function enableWasmThreads(tf: Tf, wasm: typeof import("@tensorflow/tfjs-b
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", true);
     wasm.setThreadsCount(threads);
     await start();
+  } catch (err) {
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+    wasm.setThreadsCount(1);
+    URL.createObjectURL = createObjectURL;
+    throw err;
   } finally {
     os.cpus = cpus;
   }

@@ -222,9 +222,27 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
   let training = false;
   let interrupts = 0;
   const progress = new Progress(stderr, settings.epochs);
+  // A second Ctrl-C exits at once, except while a checkpoint is being swapped in: then it
+  // exits right after, so the run directory always holds a whole checkpoint.
+  let saving = false;
+  let exitWhenSaved = false;
+  const whileSaving = async <T>(write: () => Promise<T>): Promise<T> => {
+    saving = true;
+    try {
+      return await write();
+    } finally {
+      saving = false;
+      if (exitWhenSaved) exitNow();
+    }
+  };
   const onSigint = () => {
     interrupts++;
     progress.clear();
+    if (training && interrupts > 1 && saving) {
+      stderr.write("\ninterrupted again: exiting as soon as the checkpoint being written is complete\n");
+      exitWhenSaved = true;
+      return;
+    }
     if (!training || interrupts > 1) {
       stderr.write(training ? "\ninterrupted again: exiting now (the last saved checkpoint stays intact)\n" : "\ninterrupted\n");
       exitNow();
@@ -239,8 +257,9 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
     const compile = deps.compile ?? (await defaultCompile());
     const backend = await startBackend(flags.backend, flags.threads);
     const { tf } = backend;
-    const model = compile(tf, network, { bn: flags.bn, seed: flags.seed });
+    let built: CompiledModel | undefined;
     try {
+      const model = (built = compile(tf, network, { bn: flags.bn, seed: flags.seed }));
       const runDir = await makeRunDir(flags.out, network.name, deps.now ?? new Date());
       stdout.write(`training on ${backend.description}\n`);
       stderr.write(`${describeData(loaded, train)}\n`);
@@ -274,7 +293,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
         stdout.write(
           `epoch ${e.epoch}/${settings.epochs}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec\n`,
         );
-        await saveCheckpoint(tf, runDir, model.weights(), source, meta(e.epoch, 0, e.testAcc));
+        await whileSaving(() => saveCheckpoint(tf, runDir, model.weights(), source, meta(e.epoch, 0, e.testAcc)));
         checkpointEpoch = e.epoch;
         await saveMetrics();
       };
@@ -318,7 +337,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
         const dir = join(runDir, CHECKPOINT_DIR);
         // Stopped between epochs: the epoch's checkpoint, just saved, is the current state.
         if (end.batch > 0 || checkpointEpoch !== end.epoch) {
-          await saveCheckpoint(tf, runDir, model.weights(), source, meta(end.epoch, end.batch));
+          await whileSaving(() => saveCheckpoint(tf, runDir, model.weights(), source, meta(end.epoch, end.batch)));
           await saveMetrics();
         }
         stderr.write(`interrupted at ${where}: checkpoint saved in ${dir}/ (\`netc eval ${runDir}\` evaluates it)\n`);
@@ -330,7 +349,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
       stderr.write(`saved ${runDir}/: ${CHECKPOINT_DIR}/ (model.json, weights.bin, model.net), metrics.jsonl, plot.svg, plot.png\n`);
       return 0;
     } finally {
-      model.dispose();
+      built?.dispose();
       stopBackend(backend);
     }
   } finally {
@@ -355,8 +374,9 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
   const compile = deps.compile ?? (await defaultCompile());
   const backend = await startBackend(flags.backend, flags.threads);
   const { tf } = backend;
-  const model = compile(tf, network, { bn: meta.bn, seed: meta.settings.seed });
+  let built: CompiledModel | undefined;
   try {
+    const model = (built = compile(tf, network, { bn: meta.bn, seed: meta.settings.seed }));
     const problems = weightMismatches(model.weights(), ckpt.json.weightsManifest[0]!.weights);
     if (problems.length) {
       const shown = problems.slice(0, 8).map((p) => `  ${p}`);
@@ -379,7 +399,7 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
     stdout.write(`${pyFixed(result.count / result.seconds, 1)} examples/sec on ${backend.name}\n`);
     return 0;
   } finally {
-    model.dispose();
+    built?.dispose();
     stopBackend(backend);
   }
 }
