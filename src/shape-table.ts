@@ -1,4 +1,5 @@
 import type { Shape } from "./layers/types.js";
+import { thousands } from "./numbers.js";
 import type { ShapeReport } from "./shapes.js";
 import type { SourceFile } from "./source.js";
 
@@ -8,11 +9,6 @@ const BYTES_PER_FLOAT = 4;
 
 function withBatch(shape: Shape, batch: number): number[] {
   return [batch, ...shape];
-}
-
-// Not toLocaleString: loading ICU costs more than the whole table.
-function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 type Align = "left" | "right";

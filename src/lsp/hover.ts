@@ -7,6 +7,7 @@ import type { Span } from "../source.js";
 import type * as A from "../syntax/ast.js";
 import { toRange, type Analysis } from "./analysis.js";
 import { findBlock, targetAt } from "./locate.js";
+import { thousands } from "../numbers.js";
 
 /**
  * Hover: for a layer, its input and output shape (every distinct one when a block or `repeat`
@@ -16,10 +17,6 @@ import { findBlock, targetAt } from "./locate.js";
 
 function sameSpan(a: Span, b: Span): boolean {
   return a.start === b.start && a.end === b.end;
-}
-
-function thousands(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 function shape(s: readonly number[] | undefined): string {

@@ -6,6 +6,7 @@
  */
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { pyFixed } from "../numbers.js";
 import { writeFileAtomic } from "./fsutil.js";
 
 /** One call of the seed's `animator.add(x, (train_l, train_acc, test_acc))`; absent = None. */
@@ -130,7 +131,7 @@ function legend(series: Series[], box: Box, px: (x: number) => number, py: (y: n
   const shown = series.filter((s) => s.pts.length);
   if (!shown.length) return "";
   const size = 13;
-  const rows = shown.map((s) => ({ s, value: s.pts[s.pts.length - 1]![1].toFixed(3) }));
+  const rows = shown.map((s) => ({ s, value: pyFixed(s.pts[s.pts.length - 1]![1], 3) }));
   const labelW = Math.max(...rows.map((row) => row.s.label.length)) * size * CHAR_EM;
   const valueW = 5 * size * 0.636;
   const w = 12 + 34 + 8 + labelW + 14 + valueW + 12;

@@ -10,6 +10,7 @@ import { peakActivation, type ShapeReport } from "../shapes.js";
 import { hasErrors } from "../diagnostics.js";
 import { UserError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { pyFixed, thousands } from "../numbers.js";
 import type { Network } from "../resolve.js";
 import { renderDiagnostic } from "../render.js";
 import { initBackend, stopBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
@@ -65,27 +66,6 @@ async function defaultCompile(): Promise<CompileFn> {
 export function resolveSettings(header: Partial<TrainSettings>, flags: Partial<TrainSettings>): TrainSettings {
   const pick = <K extends keyof TrainSettings>(k: K): TrainSettings[K] => flags[k] ?? header[k] ?? DEFAULT_TRAIN[k];
   return { lr: pick("lr"), epochs: pick("epochs"), batch: pick("batch") };
-}
-
-/** Python's `f"{x:.{digits}f}"`: like toFixed, but exact ties round half to even. */
-export function pyFixed(x: number, digits: number): string {
-  if (Number.isNaN(x)) return "nan";
-  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  // Doubles this large are integers; toFixed would switch to exponent notation, Python doesn't.
-  if (Math.abs(x) >= 1e21) return `${x < 0 ? "-" : ""}${BigInt(Math.abs(x))}${digits ? "." + "0".repeat(digits) : ""}`;
-  const plain = x.toFixed(digits);
-  // toFixed(100) is the double's exact decimal expansion as far as a tie can matter.
-  const full = x.toFixed(100);
-  const dot = full.indexOf(".");
-  if (!/^50*$/.test(full.slice(dot + 1 + digits))) return plain;
-  const truncated = full.slice(0, digits ? dot + 1 + digits : dot);
-  const last = Number(truncated.at(-1));
-  return last % 2 === 0 ? truncated : plain;
-}
-
-/** 7281.3 → "7,281". */
-export function thousands(n: number): string {
-  return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
 function timestamp(d: Date): string {
