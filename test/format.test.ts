@@ -252,3 +252,16 @@ describe("formatting random programs", () => {
     );
   });
 });
+
+describe("netc fmt and byte-order marks", () => {
+  it("keeps a file's BOM, as Prettier does", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netc-bom-"));
+    const file = join(dir, "bom.net");
+    writeFileSync(file, "\uFEFFinput 4\nlinear   2\n");
+    const run = (...args: string[]) => spawnSync(process.execPath, ["bin/netc.mjs", "fmt", ...args, file], { encoding: "utf8" });
+    expect(run("--check").status).toBe(1);
+    expect(run("--write").status).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe("\uFEFFinput 4\nlinear 2\n");
+    expect(run("--check").status).toBe(0);
+  });
+});

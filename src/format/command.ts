@@ -1,6 +1,5 @@
-import { chmodSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { renderDiagnostic, type Colors } from "../render.js";
+import { writeFileAtomic } from "../runtime/fsutil.js";
 import { formatBytes, layoutFor } from "./format.js";
 
 /**
@@ -13,19 +12,6 @@ import { formatBytes, layoutFor } from "./format.js";
 export interface FmtOptions {
   check?: boolean;
   write?: boolean;
-}
-
-/** Replaces a file's contents via a temp sibling and a rename, keeping its permissions. */
-function writeAtomically(path: string, text: string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.netc-fmt-${process.pid}`);
-  try {
-    writeFileSync(tmp, text, { flag: "wx" });
-    chmodSync(tmp, statSync(path).mode & 0o7777);
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 function plural(n: number, word: string): string {
@@ -46,15 +32,17 @@ export async function runFmt(files: readonly string[], opts: FmtOptions, read: (
       continue;
     }
     const original = new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes);
+    // The front end drops a byte-order mark; like Prettier, keep the file's.
+    const formatted = (original.startsWith("\uFEFF") ? "\uFEFF" : "") + result.formatted;
     if (opts.check) {
-      if (result.formatted !== original) unformatted.push(file);
+      if (formatted !== original) unformatted.push(file);
     } else if (opts.write) {
-      if (result.formatted !== original) {
-        writeAtomically(file, result.formatted);
+      if (formatted !== original) {
+        await writeFileAtomic(file, formatted);
         rewritten.push(file);
       }
     } else {
-      process.stdout.write(result.formatted);
+      process.stdout.write(formatted);
     }
   }
   if (opts.check) {

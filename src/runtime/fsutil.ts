@@ -3,7 +3,7 @@
  * Ctrl-C mid-write leaves the previous version (or nothing), plus at worst a temp sibling.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { chmod, mkdir, open, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /** A fresh name next to `path` (same directory, hence same filesystem, so rename is atomic). */
@@ -11,18 +11,24 @@ function tempSibling(path: string, tag: string): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`);
 }
 
-/** Writes `data` to `path` via a temp sibling, fsynced, then renamed over `path`. */
+/**
+ * Writes `data` to `path` via a temp sibling, fsynced, then renamed over `path`. An existing
+ * file keeps its permissions, and a symlink is followed (its target is replaced, not the link).
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = tempSibling(path, "tmp");
+  const target = await realpath(path).catch(() => path);
+  const mode = await stat(target).then((s) => s.mode & 0o7777, () => undefined);
+  const tmp = tempSibling(target, "tmp");
   try {
-    const fh = await open(tmp, "wx");
+    const fh = await open(tmp, "wx", mode);
     try {
       await fh.writeFile(data);
       await fh.sync(); // the rename must not become durable before the contents
     } finally {
       await fh.close();
     }
-    await rename(tmp, path);
+    if (mode !== undefined) await chmod(tmp, mode); // open's mode is masked by the umask
+    await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
