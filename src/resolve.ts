@@ -64,6 +64,20 @@ interface Scope {
 
 const SHORT_OPTION = /^([A-Za-z]+)(\d+(?:x\d+)*)$/;
 
+/** The argument a `key=value` sets: by its long name or its short letter. */
+export function optionForKey(specs: readonly ArgSpec[], key: string): ArgSpec | undefined {
+  return specs.find((s) => s.name === key || s.short === key);
+}
+
+/** The argument a bare word sets: a flag, a choice, or a short option such as `k5` (with `value` "5"). */
+export function optionOfWord(specs: readonly ArgSpec[], word: string): { spec: ArgSpec; value?: string } | undefined {
+  const flag = specs.find((s) => (s.type === "flag" && s.name === word) || (s.type === "choice" && s.choices!.includes(word)));
+  if (flag) return { spec: flag };
+  const short = SHORT_OPTION.exec(word);
+  const spec = short ? specs.find((s) => s.short === short[1]) : undefined;
+  return spec ? { spec, value: short![2]! } : undefined;
+}
+
 /** How an argument is written, for hints: `<channels>`, `kN`, `eps=N`, `nobias`, `scratch | builtin`. */
 export function argForm(spec: ArgSpec): string {
   if (spec.type === "flag") return spec.name;
@@ -254,7 +268,7 @@ class Resolver {
     for (const arg of args) {
       if (arg.kind === "keyword") {
         const key = arg.key.text;
-        const spec = specs.find((s) => s.name === key || s.short === key);
+        const spec = optionForKey(specs, key);
         if (!spec) {
           fail(this.unknownOption(owner, key, arg.key.span, specs));
           continue;
@@ -277,15 +291,13 @@ class Resolver {
       }
       // A bare word: a flag, a choice, a short option such as `k5`, or a block parameter.
       const word = arg.name.text;
-      const flag = specs.find((s) => (s.type === "flag" && s.name === word) || (s.type === "choice" && s.choices!.includes(word)));
-      if (flag) {
-        assign(flag, flag.type === "flag" ? true : word, arg.span);
+      const option = optionOfWord(specs, word);
+      if (option && option.value === undefined) {
+        assign(option.spec, option.spec.type === "flag" ? true : word, arg.span);
         continue;
       }
-      const short = SHORT_OPTION.exec(word);
-      const shortSpec = short && specs.find((s) => s.short === short[1]);
-      if (short && shortSpec) {
-        const text = short[2]!;
+      if (option?.value !== undefined) {
+        const { spec: shortSpec, value: text } = option;
         const literal: A.Value = text.includes("x")
           ? { kind: "dims", dims: text.split("x").map(Number), text, span: arg.span }
           : { kind: "number", value: Number(text), text, span: arg.span };

@@ -2,6 +2,7 @@ import { builders } from "prettier/doc";
 import { lookupLayer } from "../layers/registry.js";
 import type { Span } from "../source.js";
 import type * as A from "../syntax/ast.js";
+import { optionForKey, optionOfWord } from "../resolve.js";
 
 /**
  * The canonical layout of a `.net` file, as a Prettier document. Only the syntax tree (and the
@@ -36,14 +37,12 @@ export function shortSpelling(layer: string, arg: A.Arg, blocks: ReadonlySet<str
   const spec = lookupLayer(layer);
   if (!spec || spec.kind !== "layer") return undefined;
   const key = arg.key.text;
-  const option = spec.args.find((s) => s.name === key || s.short === key);
+  const option = optionForKey(spec.args, key);
   if (!option?.short || !/^[A-Za-z]+$/.test(option.short) || !["int", "float", "size"].includes(option.type)) return undefined;
   if (arg.value.kind === "ref" || !SHORT_VALUE.test(arg.value.text)) return undefined;
   const word = option.short + arg.value.text;
-  // The resolver reads a bare word as a flag or choice first, then as `<short><digits>`.
-  if (spec.args.some((s) => (s.type === "flag" && s.name === word) || (s.type === "choice" && s.choices?.includes(word)))) return undefined;
-  if (spec.args.find((s) => s.short === option.short) !== option) return undefined;
-  return word;
+  // Only where the resolver reads the word back as the same option (not as a flag or choice).
+  return optionOfWord(spec.args, word)?.spec === option ? word : undefined;
 }
 
 export function valueText(value: A.Value): string {

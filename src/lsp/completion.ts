@@ -6,6 +6,7 @@ import type * as A from "../syntax/ast.js";
 import { TRAIN_ARGS } from "../train-settings.js";
 import type { Analysis } from "./analysis.js";
 import { blockSignature } from "./hover.js";
+import { optionForKey, optionOfWord } from "../resolve.js";
 
 /**
  * Completion from the text before the cursor on its line (the tree may be half-typed): at the
@@ -54,11 +55,8 @@ function optionItems(args: readonly ArgSpec[], given: ReadonlySet<string>): Comp
 function givenOptions(args: readonly ArgSpec[], words: readonly string[]): Set<string> {
   const given = new Set<string>();
   for (const w of words) {
-    const key = w.includes("=") ? w.slice(0, w.indexOf("=")) : undefined;
-    const short = /^([A-Za-z]+)\d/.exec(w)?.[1];
-    for (const a of args) {
-      if (key !== undefined ? a.name === key || a.short === key : a.name === w || a.choices?.includes(w) || (short !== undefined && a.short === short)) given.add(a.name);
-    }
+    const option = w.includes("=") ? optionForKey(args, w.slice(0, w.indexOf("="))) : optionOfWord(args, w)?.spec;
+    if (option) given.add(option.name);
   }
   return given;
 }

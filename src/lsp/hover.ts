@@ -8,6 +8,7 @@ import type * as A from "../syntax/ast.js";
 import { toRange, type Analysis } from "./analysis.js";
 import { findBlock, targetAt } from "./locate.js";
 import { thousands } from "../numbers.js";
+import { optionForKey, optionOfWord } from "../resolve.js";
 
 /**
  * Hover: for a layer, its input and output shape (every distinct one when a block or `repeat`
@@ -68,23 +69,15 @@ function unchecked(rows: readonly ShapeRow[], block: A.BlockDef | undefined, ana
   return ["_shape unknown: see the problems reported_"];
 }
 
-/** The option a bare word sets: a flag, a choice, or a short option such as `k5`. */
-function optionOfWord(spec: Spec, word: string): ArgSpec | undefined {
-  const flag = spec.args.find((s) => (s.type === "flag" && s.name === word) || (s.type === "choice" && s.choices?.includes(word)));
-  if (flag) return flag;
-  const short = /^([A-Za-z]+)\d+(?:x\d+)*$/.exec(word);
-  return short ? spec.args.find((s) => s.short === short[1]) : undefined;
-}
-
 /** Which of the layer's arguments a written argument sets. */
 function specOf(spec: Spec, item: A.LayerItem, arg: A.Arg): ArgSpec | undefined {
-  if (arg.kind === "keyword") return spec.args.find((s) => s.name === arg.key.text || s.short === arg.key.text);
+  if (arg.kind === "keyword") return optionForKey(spec.args, arg.key.text);
   if (arg.kind === "word") {
-    const option = optionOfWord(spec, arg.name.text);
-    if (option) return option;
+    const option = optionOfWord(spec.args, arg.name.text);
+    if (option) return option.spec;
   }
   // Positional: a number, or a block parameter standing for one.
-  const index = item.args.filter((a) => a.kind === "positional" || (a.kind === "word" && !optionOfWord(spec, a.name.text))).indexOf(arg);
+  const index = item.args.filter((a) => a.kind === "positional" || (a.kind === "word" && !optionOfWord(spec.args, a.name.text))).indexOf(arg);
   return index >= 0 ? spec.args.filter((s) => s.positional)[index] : undefined;
 }
 
