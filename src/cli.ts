@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from "commander
 import { readFileSync, statSync } from "node:fs";
 import { checkBytes, type Checked } from "./compile.js";
 import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
-import { UserError } from "./errors.js";
+import { isUserError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 import type { BuildOptions } from "./layers/types.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
@@ -214,7 +214,7 @@ export function buildProgram(): Command {
  * WebAssembly RuntimeError (or, on a worker thread, an uncaught one). Both mean: smaller batches.
  */
 function asUserError(e: unknown): UserError | undefined {
-  if (e instanceof UserError) return e;
+  if (isUserError(e)) return e;
   // The file system's refusals (a full disk, a read-only or unwritable directory) are the
   // user's to fix; Node's message names the path.
   const code = (e as NodeJS.ErrnoException)?.code;

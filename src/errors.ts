@@ -12,3 +12,11 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
+
+/**
+ * Whether `e` is a UserError. By name as well as class: `netc fmt` and `netc lsp` run from
+ * bundles of their own, each with its own copy of the class.
+ */
+export function isUserError(e: unknown): e is UserError {
+  return e instanceof UserError || (e instanceof Error && e.name === "UserError" && Array.isArray((e as UserError).hints));
+}

@@ -4,6 +4,7 @@ import type { Diagnostic } from "../diagnostics.js";
 import type { SourceFile } from "../source.js";
 import { parse } from "../syntax/parse.js";
 import plugin, { inOrder } from "./plugin.js";
+import { UserError } from "../errors.js";
 
 /**
  * Formatting as `netc fmt` and the language server run it: Prettier with netc's plugin. Prettier
@@ -25,7 +26,12 @@ export function loadPrettier(): Promise<typeof import("prettier")> {
 /** The Prettier configuration (`.prettierrc`, `.editorconfig`) that applies to a file, if any. */
 export async function layoutFor(path: string): Promise<LayoutOptions> {
   const p = await loadPrettier();
-  const config = (await p.resolveConfig(path, { editorconfig: true })) ?? {};
+  const config = await p.resolveConfig(path, { editorconfig: true }).then(
+    (c) => c ?? {},
+    (e: Error) => {
+      throw new UserError(`cannot read the Prettier configuration that applies to ${path}: ${e.message.split("\n")[0]}`, ["fix or remove the .prettierrc (or .editorconfig) it names"]);
+    },
+  );
   const layout: LayoutOptions = {};
   for (const key of ["printWidth", "tabWidth", "useTabs", "endOfLine"] as const) {
     if (config[key] !== undefined) Object.assign(layout, { [key]: config[key] });

@@ -218,7 +218,7 @@ function avgPool2BackwardGeometry({ inputs, attrs }: KernelArgs): { dy: TensorIn
   const [n, ph, pw, c] = dy.shape as [number, number, number, number];
   const h = Number(attrs["h"] ?? 2 * ph);
   const w = Number(attrs["w"] ?? 2 * pw);
-  if (Math.floor(h / 2) !== ph || Math.floor(w / 2) !== pw) throw new Error(`${k}: a ${h}×${w} input does not pool to ${ph}×${pw}`);
+  if (!Number.isInteger(h) || !Number.isInteger(w) || Math.floor(h / 2) !== ph || Math.floor(w / 2) !== pw) throw new Error(`${k}: a ${h}×${w} input does not pool to ${ph}×${pw}`);
   return { dy, n, h, w, c };
 }
 
