@@ -135,7 +135,7 @@ async function startBackend(choice: BackendChoice, threads: number | undefined):
   try {
     return await initBackend(choice, threads === undefined ? {} : { threads });
   } catch (e) {
-    throw new UserError((e as Error).message, ["`--backend cpu` always works (slowly)"]);
+    throw new UserError((e as Error).message, ["`--backend auto` falls back from tensorflow to wasm to cpu"]);
   }
 }
 
