@@ -2,9 +2,8 @@
  * netc's own kernels for the memory-bound parts of a training step, as tfjs kernels: call them
  * with `tf.engine().runKernel(name, inputs, attrs)`. On the wasm backend they run the project's
  * WebAssembly SIMD code (src/kernels/netc-kernels.wat, assembled into dist/netc-kernels.wasm by
- * the build) directly on tfjs's heap; on the cpu backend (and any backend named in
- * `referenceBackends`) a plain JavaScript reference with the same semantics runs, so graph code
- * is uniform and the two can be compared.
+ * the build) directly on tfjs's heap; on the cpu backend a plain JavaScript reference with the
+ * same semantics runs, so graph code is uniform and the two can be compared.
  *
  * Tensors are float32; a [M, C] tensor may also be given as NHWC [N, H, W, C] (C last, M = N·H·W).
  * act ∈ "none" | "relu" | "sigmoid" | "tanh".
@@ -52,8 +51,6 @@ export interface NetcKernelsStatus {
 export interface RegisterOptions {
   /** The assembled kernels; found next to the bundle or in the package's dist/ otherwise. */
   wasmBinary?: string;
-  /** Backends that get the JavaScript reference kernels (default: cpu). */
-  referenceBackends?: string[];
 }
 
 /**
@@ -61,11 +58,9 @@ export interface RegisterOptions {
  * memory of the backend that runs them.
  */
 export function registerNetcKernels(tf: Tf, options: RegisterOptions = {}): NetcKernelsStatus {
-  for (const backendName of options.referenceBackends ?? ["cpu"]) {
-    register(tf, BN_FORWARD, backendName, bnForwardReferenceKernel);
-    register(tf, BN_BACKWARD, backendName, bnBackwardReferenceKernel);
-    register(tf, AVG_POOL2_BACKWARD, backendName, avgPool2BackwardReferenceKernel);
-  }
+  register(tf, BN_FORWARD, "cpu", bnForwardReferenceKernel);
+  register(tf, BN_BACKWARD, "cpu", bnBackwardReferenceKernel);
+  register(tf, AVG_POOL2_BACKWARD, "cpu", avgPool2BackwardReferenceKernel);
   if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
   const path = options.wasmBinary ?? findBinary("netc-kernels.wasm");
   if (!path || !existsSync(path)) return { wasm: false, reason: `${path ?? "dist/netc-kernels.wasm"} not found (run \`npm run build\`)` };

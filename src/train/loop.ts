@@ -65,7 +65,7 @@ export async function evaluate(
   model: CompiledModel,
   split: Split,
   layout: InputLayout,
-  opts: { batchSize?: number; shouldStop?: () => boolean } = {},
+  opts: { batchSize?: number } = {},
 ): Promise<Evaluation> {
   const t0 = performance.now();
   let correct = 0;
@@ -83,7 +83,6 @@ export async function evaluate(
     }
     count += batch.size;
     await yieldToEventLoop();
-    if (opts.shouldStop?.()) break;
   }
   return { correct, count, accuracy: count ? correct / count : 0, seconds: (performance.now() - t0) / 1000 };
 }
@@ -118,9 +117,6 @@ export interface EpochInfo {
   trainLoss: number;
   trainAcc: number;
   testAcc: number;
-  examples: number;
-  /** Summed time of this epoch's training steps. */
-  stepSeconds: number;
   examplesPerSec: number;
 }
 
@@ -148,10 +144,6 @@ export interface LoopResult {
   trainLoss: number;
   trainAcc: number;
   testAcc: number;
-  epochsCompleted: number;
-  /** Training examples stepped over and the summed time of those steps. */
-  examples: number;
-  stepSeconds: number;
   /** The seed's `metric[2] * num_epochs / timer.sum()`: training examples per second of step time. */
   examplesPerSec: number;
 }
@@ -180,15 +172,11 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
   let testAcc = NaN;
   let examples = 0;
   let stepSeconds = 0;
-  let epochsCompleted = 0;
   const result = (end: LoopEnd): LoopResult => ({
     end,
     trainLoss,
     trainAcc,
     testAcc,
-    epochsCompleted,
-    examples,
-    stepSeconds,
     examplesPerSec: stepSeconds > 0 ? examples / stepSeconds : 0,
   });
 
@@ -238,15 +226,12 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     // every batch, plotting the same x = epoch + 1 each time; its intent is once).
     const evaluation = await evaluate(tf, model, test, layout, { batchSize: input.evalBatch });
     testAcc = evaluation.accuracy;
-    epochsCompleted = epoch + 1;
     hooks.onPoint?.({ x: epoch + 1, testAcc });
     await hooks.onEpoch?.({
       epoch: epoch + 1,
       trainLoss,
       trainAcc,
       testAcc,
-      examples: seen,
-      stepSeconds: epochSeconds,
       examplesPerSec: epochSeconds > 0 ? seen / epochSeconds : 0,
     });
     if (epoch + 1 < settings.epochs && hooks.shouldStop?.()) return result({ kind: "stopped", epoch: epoch + 1, batch: 0 });
