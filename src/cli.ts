@@ -142,14 +142,14 @@ export function buildProgram(): Command {
     .option("--seed <n>", "seed of weight initialization and shuffling", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
     .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
-    .action(async (file: string, opts: import("./train/command.js").TrainFlags) => {
+    .action(async (file: string, opts: import("./train/train-command.js").TrainFlags) => {
       const result = checkFile(file, { bn: opts.bn });
       if (report([{ ...result, diagnostics: result.diagnostics.filter((d) => d.severity === "error") }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
         process.exitCode = 1;
         return;
       }
       // Loaded only here: `check` and `shapes` never load the training code or TensorFlow.js.
-      const { trainCommand } = await import("./train/command.js");
+      const { trainCommand } = await import("./train/train-command.js");
       process.exitCode = await trainCommand(file, opts);
     });
 
@@ -160,8 +160,8 @@ export function buildProgram(): Command {
     .addOption(backendOption())
     .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
     .option("--data <dir>", "directory with the four Fashion-MNIST IDX files")
-    .action(async (runDir: string, opts: import("./train/command.js").EvalFlags) => {
-      const { evalCommand } = await import("./train/command.js");
+    .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
+      const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);
     });
 

@@ -127,6 +127,7 @@ describe("lazy loading", () => {
     const main = readFileSync("dist/netc.mjs", "utf8");
     expect(main).not.toMatch(/from\s*["']@tensorflow/);
     expect(main).not.toContain("examples/sec");
-    expect(main).toMatch(/import\(["']\.\/chunks\/command-/);
+    expect(main).toMatch(/import\(["']\.\/chunks\/train-command-/);
+    expect(main).toMatch(/import\(["']\.\/chunks\/eval-command-/);
   });
 });
