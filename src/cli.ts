@@ -166,6 +166,28 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("time")
+    .description("time training steps on random data, layer by layer (Caffe's `caffe time`)")
+    .argument("<file>", ".net model file")
+    .option("--batch <n>", "examples per step (default: the model's `train` header, else 128)", positiveInt)
+    .addOption(bnOption())
+    .addOption(backendOption())
+    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
+    .option("--steps <n>", "timed steps", positiveInt, 20)
+    .option("--warmup <n>", "untimed steps first", nonNegativeInt, 3)
+    .option("--seed <n>", "seed of the weights and the random data", nonNegativeInt, 0)
+    .addOption(formatOption())
+    .action(async (file: string, opts: import("./train/time-command.js").TimeFlags) => {
+      const result = checkFile(file, { bn: opts.bn });
+      if (report([{ ...result, diagnostics: result.diagnostics.filter((d) => d.severity === "error") }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
+        process.exitCode = 1;
+        return;
+      }
+      const { timeCommand } = await import("./train/time-command.js");
+      process.exitCode = await timeCommand(file, opts);
+    });
+
+  program
     .command("explain")
     .description("explain a diagnostic code, e.g. `netc explain NET010`")
     .argument("<code>", "diagnostic code")

@@ -1,8 +1,8 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
-import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type ForwardResult, type LayerSpec, type LowerContext, type Shape, type Tf } from "../layers/types.js";
-import type { Network, Node } from "../resolve.js";
+import { isProblem, type BackwardResult, type BuildOptions, type ForwardResult, type LowerContext, type Shape, type Tf } from "../layers/types.js";
+import type { LayerNode, Network, Node } from "../resolve.js";
 import { mulberry32 } from "../runtime/data.js";
-import type { CompiledModel } from "./model.js";
+import type { CompiledModel, StepTimer } from "./model.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";
 
@@ -44,7 +44,7 @@ class Builder {
         case "layer": {
           const output = node.spec.outputShape(shape, node.args);
           if (isProblem(output)) throw new Error(`internal: unchecked shape error: ${output.problem}`);
-          steps.push(this.layer(node.spec, node.args, shape, output));
+          steps.push(this.layer(node, shape, output));
           shape = output;
           break;
         }
@@ -52,7 +52,7 @@ class Builder {
           const branches = node.branches.map((branch) => this.sequence(branch, shape));
           const output = node.spec.outputShape(branches.map((b) => b.output));
           if (isProblem(output)) throw new Error(`internal: unchecked shape error: ${output.problem}`);
-          steps.push({ kind: "merge", spec: node.spec, branches: branches.map((b) => b.steps) });
+          steps.push({ kind: "merge", node, spec: node.spec, branches: branches.map((b) => b.steps) });
           shape = output;
           break;
         }
@@ -61,8 +61,9 @@ class Builder {
     return { steps, output: shape };
   }
 
-  private layer(spec: LayerSpec, args: ArgValues, input: Shape, output: Shape): LayerStep {
+  private layer(node: LayerNode, input: Shape, output: Shape): LayerStep {
     const { tf } = this;
+    const { spec, args } = node;
     const prefix = `${String(this.layerIndex++).padStart(2, "0")}.${spec.name}`;
     const variables: Record<string, Variable> = {};
     for (const p of spec.lower.params?.(input, output, args) ?? []) {
@@ -73,7 +74,7 @@ class Builder {
       variables[p.name] = variable;
       this.all[`${prefix}.${p.name}`] = variable;
     }
-    return { kind: "layer", spec, args, variables };
+    return { kind: "layer", node, spec, args, variables };
   }
 }
 
@@ -96,17 +97,18 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
 
-  function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null): Tensor {
+  function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null, timer?: StepTimer): Tensor {
     for (const step of sequence) {
       if (step.kind === "merge") {
         const branches: Record_[][] = [];
         const ys = step.branches.map((branch) => {
           const branchRecords: Record_[] = [];
           branches.push(branchRecords);
-          return forward(branch, x, ctx, records && branchRecords);
+          return forward(branch, x, ctx, records && branchRecords, timer);
         });
         records?.push({ step, ys, branches });
         x = step.spec.merge(tf, ys);
+        timer?.lap({ phase: "forward", node: step.node }, x);
         continue;
       }
       if (step.kind === "folded") {
@@ -117,6 +119,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       for (const [name, value] of Object.entries(result.state ?? {})) step.variables[name]!.assign(value);
       records?.push({ step, x, forward: result });
       x = result.y;
+      timer?.lap({ phase: "forward", node: step.node }, x);
     }
     return x;
   }
@@ -174,7 +177,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   }
 
   /** Walks the records in reverse, collecting parameter gradients; returns the input's gradient. */
-  function backward(records: readonly Record_[], dy: Tensor, ctx: LowerContext, grads: Map<Variable, Tensor>, needInputGrad: boolean): Tensor | undefined {
+  function backward(records: readonly Record_[], dy: Tensor, ctx: LowerContext, grads: Map<Variable, Tensor>, needInputGrad: boolean, timer?: StepTimer): Tensor | undefined {
     let gradient: Tensor | undefined = dy;
     for (let i = records.length - 1; i >= 0 && gradient; i--) {
       const record = records[i]!;
@@ -183,10 +186,13 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         const result = layerBackward(ctx, record.step, record.x, record.forward, gradient, needDx);
         for (const [name, g] of Object.entries(result.grads)) grads.set(record.step.variables[name]!, g);
         gradient = result.dx;
+        timer?.lap({ phase: "backward", node: record.step.node }, gradient ?? Object.values(result.grads)[0] ?? dy);
       } else {
         const parts = record.step.spec.split(tf, gradient, record.ys);
-        const dxs = record.branches.map((branch, b) => backward(branch, parts[b]!, ctx, grads, needDx) ?? parts[b]!);
+        timer?.lap({ phase: "backward", node: record.step.node }, parts[0]!);
+        const dxs = record.branches.map((branch, b) => backward(branch, parts[b]!, ctx, grads, needDx, timer) ?? parts[b]!);
         gradient = needDx ? tf.addN(dxs) : undefined;
+        if (gradient) timer?.lap({ phase: "backward", node: record.step.node }, gradient);
       }
     }
     return gradient;
@@ -203,18 +209,25 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   }
 
   return {
-    trainStep(images, labels, lr) {
+    trainStep(images, labels, lr, timer) {
       return tf.tidy(() => {
         const ctx = context(true);
         const records: Record_[] = [];
-        const logits = forward(trainingSteps, images, ctx, records);
+        const logits = forward(trainingSteps, images, ctx, records, timer);
         // Softmax cross-entropy's gradient is (softmax − one-hot)/N.
         const { loss, logProbs, oneHot } = crossEntropy(logits, labels);
         const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), labels.shape[0]!);
+        const correct = countCorrectOf(logits, labels);
+        timer?.lap({ phase: "loss" }, dLogits);
         const grads = new Map<Variable, Tensor>();
-        backward(records, dLogits, ctx, grads, false);
-        for (const [variable, g] of grads) variable.assign(tf.sub(variable, tf.mul(g, lr)));
-        return { loss, correct: countCorrectOf(logits, labels) };
+        backward(records, dLogits, ctx, grads, false, timer);
+        let updated: Tensor = loss;
+        for (const [variable, g] of grads) {
+          variable.assign(tf.sub(variable, tf.mul(g, lr)));
+          updated = variable;
+        }
+        timer?.lap({ phase: "update" }, updated);
+        return { loss, correct };
       });
     },
     trainingLoss(images, labels) {
