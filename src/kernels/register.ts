@@ -29,14 +29,13 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
-
-type Tf = typeof import("@tensorflow/tfjs");
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
+import { registerConvKernels } from "./conv.js";
+import { address, backendMemory, findBinary, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
 import { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD } from "./names.js";
 
-export { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD };
+export { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, withScratch };
 
 export type NetcActivation = "none" | "relu" | "sigmoid" | "tanh";
 const ACT_CODES: Record<NetcActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3 };
@@ -71,33 +70,8 @@ export function registerNetcKernels(tf: Tf, options: RegisterOptions = {}): Netc
   register(tf, BN_FORWARD, "wasm", (args) => bnForwardWasm(args, kernels));
   register(tf, BN_BACKWARD, "wasm", (args) => bnBackwardWasm(args, kernels));
   register(tf, AVG_POOL2_BACKWARD, "wasm", (args) => avgPool2BackwardWasm(args, kernels));
+  registerConvKernels(tf);
   return { wasm: true };
-}
-
-interface KernelArgs {
-  inputs: NamedTensorInfoMap;
-  backend: KernelBackend;
-  attrs: NamedAttrMap;
-}
-
-function register(tf: Tf, kernelName: string, backendName: string, run: (args: KernelArgs) => TensorInfo | TensorInfo[]): void {
-  if (tf.getKernel(kernelName, backendName)) return;
-  tf.registerKernel({
-    kernelName,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => run({ inputs, backend: backend as KernelBackend, attrs: attrs ?? {} }),
-  });
-}
-
-function findBinary(name: string): string | undefined {
-  // From src/kernels/ (tests) or dist/chunks/ (the bundle), the file is in the package's dist/.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    for (const candidate of [join(dir, name), join(dir, "dist", name)]) if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 // ------------------------------------------------------------------ shapes and attributes
@@ -219,17 +193,6 @@ function avgPool2BackwardGeometry({ inputs, attrs }: KernelArgs): { dy: TensorIn
 
 // ------------------------------------------------------------------ wasm
 
-interface WasmBackend extends KernelBackend {
-  wasm: {
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-    asm?: { memory?: unknown };
-    wasmMemory?: unknown;
-  };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
-
 /** The exports of netc-kernels.wat; pointers are byte addresses in tfjs's heap. */
 interface Kernels {
   bn_fwd(x: number, gamma: number, beta: number, y: number, mean: number, invStd: number, pooled: number, m: number, c: number, eps: number, act: number, scratch: number, n: number, h: number, w: number): void;
@@ -244,35 +207,15 @@ interface Kernels {
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 
 function instanceFor(backend: WasmBackend, binaries: { plain: Uint8Array<ArrayBuffer>; sharedPath: string }): Kernels {
-  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error("netc kernels: the wasm backend's WebAssembly.Memory was not found (tfjs-backend-wasm internals changed?)");
+  const memory = backendMemory(backend);
   let kernels = instances.get(memory);
   if (!kernels) {
-    // A threaded tfjs build has a shared memory, which only a module importing a shared one can use.
-    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = shared ? readFileSync(binaries.sharedPath) : binaries.plain;
+    const bytes = isShared(memory) ? readFileSync(binaries.sharedPath) : binaries.plain;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     kernels = instance.exports as unknown as Kernels;
     instances.set(memory, kernels);
   }
   return kernels;
-}
-
-function address(backend: WasmBackend, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error("netc kernels: a tensor is not on the wasm backend");
-  return data.memoryOffset;
-}
-
-/** Runs `body` with a 16-byte-aligned scratch block of tfjs's heap. */
-export function withScratch<T>(backend: WasmBackend, bytes: number, body: (ptr: number) => T): T {
-  const raw = backend.wasm._malloc(bytes + 16);
-  if (!raw) throw new Error(`netc kernels: out of wasm memory (${bytes} bytes of scratch)`);
-  try {
-    return body((raw + 15) & ~15);
-  } finally {
-    backend.wasm._free(raw);
-  }
 }
 
 type KernelsOf = (backend: KernelBackend) => Kernels;

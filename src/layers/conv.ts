@@ -1,10 +1,22 @@
-import { isProblem, numberArg, product, sizeArg, type ArgValues, type LayerSpec } from "./types.js";
+import { isProblem, numberArg, product, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
 function geometry(args: ArgValues) {
   const stride = sizeArg(args, "stride", [1, 1]);
-  return { kernel: sizeArg(args, "kernel"), strides: [stride[0], stride[1]] as [number, number], pad: tfPadding(sizeArg(args, "padding", [0, 0])) };
+  const padding = sizeArg(args, "padding", [0, 0]);
+  return { kernel: sizeArg(args, "kernel"), strides: [stride[0], stride[1]] as [number, number], padding, pad: tfPadding(padding) };
+}
+
+/** Whether the project's convolution kernels may run: allowed, and the backend has them (wasm). */
+export function useNetcConv({ tf, kernels }: LowerContext): boolean {
+  return kernels && tf.getKernel(CONV2D, tf.getBackend()) !== undefined;
+}
+
+/** The project's convolution: y = act(x ⊛ w + b), PyTorch's padding. */
+export function netcConv(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor | undefined, strides: readonly number[], padding: readonly number[], activation: "linear" | "relu"): Tensor {
+  return tf.engine().runKernel(CONV2D, { x, filter: weight, ...(bias ? { bias } : {}) }, { strides: [...strides], padding: [...padding], activation }) as Tensor;
 }
 
 export const conv: LayerSpec = {
@@ -43,23 +55,33 @@ export const conv: LayerSpec = {
         ...(args["nobias"] ? [] : [{ name: "bias", shape: [output[0]!], init: { uniform: 1 / Math.sqrt(fanIn) }, trainable: true }]),
       ];
     },
-    forward({ tf }, x, p, args) {
+    forward(ctx, x, p, args) {
+      const { tf } = ctx;
+      if (useNetcConv(ctx)) return { y: netcConv(tf, x, p["weight"]!, p["bias"], geometry(args).strides, geometry(args).padding, "linear") };
       const { strides, pad } = geometry(args);
       return { y: tf.fused.conv2d({ x: x as Tensor4D, filter: p["weight"] as Tensor4D, strides, pad, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
-    affine({ tf }, x, weight, bias, args, activation) {
+    affine(ctx, x, weight, bias, args, activation) {
+      const { tf } = ctx;
+      if (useNetcConv(ctx) && activation !== "sigmoid") return netcConv(tf, x, weight, bias, geometry(args).strides, geometry(args).padding, activation);
       const { strides, pad } = geometry(args);
       return tf.fused.conv2d({ x: x as Tensor4D, filter: weight as Tensor4D, strides, pad, bias, activation });
     },
-    backward({ tf }, dy, x, _forward, p, args, needDx) {
-      const { strides, pad } = geometry(args);
+    backward(ctx, dy, x, _forward, p, args, needDx) {
+      const { tf } = ctx;
+      const { strides, padding, pad } = geometry(args);
       const weight = p["weight"]!;
-      const attrs = { strides, pad, dataFormat: "NHWC" };
-      const grads: Record<string, Tensor> = {
-        // Kernels without a public op: the filter gradient (registered for wasm by the runtime).
-        weight: tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor4D,
-      };
+      const grads: Record<string, Tensor> = {};
       if (p["bias"]) grads["bias"] = tf.sum(dy, [0, 1, 2]);
+      if (useNetcConv(ctx)) {
+        const attrs = { strides, padding: [...padding] };
+        grads["weight"] = tf.engine().runKernel(CONV2D_BACKPROP_FILTER, { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor;
+        if (!needDx) return { grads };
+        return { dx: tf.engine().runKernel(CONV2D_BACKPROP_INPUT, { dy, filter: weight }, { ...attrs, inputShape: x.shape }) as Tensor, grads };
+      }
+      const attrs = { strides, pad, dataFormat: "NHWC" };
+      // Kernels without a public op: the filter gradient (registered for wasm by the runtime).
+      grads["weight"] = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor4D;
       if (!needDx) return { grads };
       const [kh, kw] = sizeArg(args, "kernel");
       const [ph, pw] = sizeArg(args, "padding", [0, 0]);

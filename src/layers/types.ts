@@ -94,6 +94,11 @@ export interface LowerContext {
   bn: BuildOptions["bn"];
   /** A fresh seed for a random op (dropout masks), from the run's seeded sequence. */
   nextSeed(): number;
+  /**
+   * Whether the project's own kernels may replace tfjs ops where the backend has them (an
+   * optimization: off in the plain reference graph, and wherever tfjs must differentiate).
+   */
+  kernels: boolean;
 }
 
 /** What a layer's forward pass returns. */

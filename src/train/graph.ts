@@ -91,8 +91,8 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const nextSeed = () => Math.floor(random() * 2 ** 31);
   const builder = new Builder(tf, nextSeed);
   const { steps } = builder.sequence(network.layers, network.input.shape);
-  const context = (training: boolean): LowerContext => ({ tf, training, bn: options.bn, nextSeed });
   const optimize = options.optimize ?? true;
+  const context = (training: boolean, kernels = optimize): LowerContext => ({ tf, training, bn: options.bn, nextSeed, kernels });
   const trainingSteps = optimize ? fuseNormActivationPool(freezeBiasBeforeNorm(steps), context(true)) : steps;
   const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
@@ -231,8 +231,8 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       });
     },
     trainingLoss(images, labels) {
-      // The unoptimized steps: fused kernels have no tfjs gradient.
-      return tf.tidy(() => crossEntropy(forward(steps, images, context(true), null), labels).loss);
+      // The unoptimized steps on tfjs ops: the project's kernels have no tfjs gradient.
+      return tf.tidy(() => crossEntropy(forward(steps, images, context(true, false), null), labels).loss);
     },
     predict(images) {
       return tf.tidy(() => infer(inferenceSteps, images, context(false)));

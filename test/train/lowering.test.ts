@@ -26,7 +26,7 @@ function spec(name: string): LayerSpec {
 }
 
 function ctx(training: boolean, bn: "scratch" | "builtin" = "scratch"): LowerContext {
-  return { tf, training, bn, nextSeed: () => 7 };
+  return { tf, training, bn, nextSeed: () => 7, kernels: false };
 }
 
 /** NHWC tensor for a registry C×H×W (or F) shape, batch n. */

@@ -1,0 +1,247 @@
+/**
+ * netc's convolution kernels (src/kernels/netc-conv.wat) as tfjs kernels of the wasm backend:
+ * call them with `tf.engine().runKernel(name, inputs, attrs)`. Tensors are float32 NHWC, filters
+ * [KH, KW, CI, CO]; `strides` and `padding` are [h, w] pairs, the padding PyTorch's (the same
+ * number of zeros on both sides).
+ *
+ * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
+ * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
+ * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
+ *
+ * All three are one matrix product (see the .wat) with fused multiply-add where the engine has
+ * relaxed SIMD, run on as many threads as tfjs runs (a threaded build), with the scratch they
+ * need kept from call to call.
+ */
+import { readFileSync } from "node:fs";
+import v8 from "node:v8";
+import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
+import { Arena, address, backendMemory, findBinary, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
+import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "./names.js";
+import { CONTROL_BYTES, KernelPool } from "./threads.js";
+
+export { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT };
+
+const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx"] as const;
+
+/** Words of the parameter block (netc-conv.wat's layout). */
+const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24 };
+const BLOCK_WORDS = 32;
+
+/**
+ * Block sizes (see the .wat): rows of M, reduction and columns per block, so that a block of
+ * packed A is ~100 KB (L2) and a panel of B ~8 KB (L1).
+ */
+interface Blocks {
+  mb: number;
+  kb: number;
+  nb: number;
+}
+/** Below this many multiply-adds a call runs on one thread: waking the others would cost more. */
+const PARALLEL_MACS = 1 << 21;
+
+export interface ConvGeometry {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+}
+
+/** The module on one backend memory, its thread pool and its buffers. */
+interface Runtime {
+  exports: Record<string, unknown>;
+  pool: KernelPool;
+  block: number;
+  arena: Arena;
+  fma: boolean;
+}
+
+const runtimes = new WeakMap<WebAssembly.Memory, Runtime>();
+
+/**
+ * The fused multiply-add build where the engine validates it. Node 20's V8 has relaxed SIMD
+ * behind a flag, which is set for this (it changes nothing else); NETC_FMA=0 keeps the plain
+ * build, e.g. to compare the two.
+ */
+function loadModule(shared: boolean): { module: WebAssembly.Module; fma: boolean } {
+  const suffix = shared ? "-shared" : "";
+  const read = (name: string) => {
+    const path = findBinary(name);
+    if (!path) throw new Error(`dist/${name} not found (run \`npm run build\`)`);
+    return readFileSync(path);
+  };
+  if (process.env["NETC_FMA"] !== "0") {
+    const fma = read(`netc-conv-fma${suffix}.wasm`);
+    if (!WebAssembly.validate(fma)) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
+    if (WebAssembly.validate(fma)) return { module: new WebAssembly.Module(fma), fma: true };
+  }
+  return { module: new WebAssembly.Module(read(`netc-conv${suffix}.wasm`)), fma: false };
+}
+
+function runtimeFor(backend: WasmBackend): Runtime {
+  const memory = backendMemory(backend);
+  let runtime = runtimes.get(memory);
+  if (!runtime) {
+    const shared = isShared(memory);
+    const { module, fma } = loadModule(shared);
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>;
+    const raw = backend.wasm._malloc(BLOCK_WORDS * 4 + CONTROL_BYTES + 16);
+    if (!raw) throw new Error("netc kernels: out of wasm memory");
+    const block = (raw + 15) & ~15;
+    const threads = shared ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
+    const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES);
+    runtime = { exports, pool, block, arena: new Arena(backend), fma };
+    runtimes.set(memory, runtime);
+  }
+  return runtime;
+}
+
+/** Whether the convolution kernels use fused multiply-add on this backend (benchmarks report it). */
+export function convUsesFma(backend: KernelBackend): boolean {
+  return runtimeFor(backend as WasmBackend).fma;
+}
+
+export function registerConvKernels(tf: Tf): void {
+  register(tf, CONV2D, "wasm", convForward);
+  register(tf, CONV2D_BACKPROP_FILTER, "wasm", convBackpropFilter);
+  register(tf, CONV2D_BACKPROP_INPUT, "wasm", convBackpropInput);
+}
+
+// ------------------------------------------------------------------ attributes and shapes
+
+function pair(value: unknown, name: string, kernel: string, min: number): [number, number] {
+  const v = typeof value === "number" ? [value, value] : value;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n >= min)) {
+    throw new Error(`${kernel}: ${name} must be a whole number ≥ ${min} or a pair of them, got ${JSON.stringify(value)}`);
+  }
+  return [v[0], v[1]];
+}
+
+function shape4(t: unknown, name: string, kernel: string): [number, number, number, number] {
+  const s = Array.isArray(t) ? t : (t as TensorInfo | undefined)?.shape;
+  if (!s || s.length !== 4 || !s.every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`${kernel}: ${name} must have 4 dimensions, got ${JSON.stringify(s)}`);
+  return s as [number, number, number, number];
+}
+
+function float(inputs: KernelArgs["inputs"], name: string, kernel: string): TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`${kernel}: missing input ${name}`);
+  if (t.dtype !== "float32") throw new Error(`${kernel}: ${name} must be float32, got ${t.dtype}`);
+  return t;
+}
+
+/** The geometry from the input's and the filter's shapes, checked as PyTorch would. */
+export function convGeometry(kernel: string, input: readonly number[], filter: readonly number[], strides: unknown, padding: unknown): ConvGeometry {
+  const [n, h, w, ci] = shape4(input, "the input", kernel);
+  const [kh, kw, fci, co] = shape4(filter, "the filter", kernel);
+  if (fci !== ci) throw new Error(`${kernel}: the filter takes ${fci} channels, the input has ${ci}`);
+  const [sh, sw] = pair(strides, "strides", kernel, 1);
+  const [ph, pw] = pair(padding ?? 0, "padding", kernel, 0);
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
+  const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  if (oh < 1 || ow < 1) throw new Error(`${kernel}: a ${kh}×${kw} kernel does not fit the padded ${h + 2 * ph}×${w + 2 * pw} input`);
+  return { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, ph, pw };
+}
+
+// ------------------------------------------------------------------ running
+
+function macs(g: ConvGeometry): number {
+  return g.n * g.oh * g.ow * g.kh * g.kw * g.ci * g.co;
+}
+
+/**
+ * Writes the parameter block (the tensors' addresses, the geometry, scratch for every thread
+ * plus `shared` bytes before it) and runs `entry`.
+ */
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0): void {
+  const rt = runtimeFor(backend);
+  const perThread = (scratchBytes + 63) & ~63;
+  const arena = rt.arena.get(perThread * rt.pool.threads);
+  const words = new Int32Array(backendMemory(backend).buffer, rt.block, BLOCK_WORDS);
+  words.fill(0);
+  words[P.x] = tensors.x ?? 0;
+  words[P.w] = tensors.w ?? 0;
+  words[P.bias] = tensors.bias ?? 0;
+  words[P.out] = tensors.out ?? 0;
+  words[P.dy] = tensors.dy ?? 0;
+  words[P.scratch] = arena;
+  words[P.scratchBytes] = perThread;
+  words[P.flags] = flags;
+  words.set([g.n, g.h, g.w, g.ci, g.oh, g.ow, g.co, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw], P.n);
+  words[P.mb] = blocks.mb;
+  words[P.kb] = blocks.kb;
+  words[P.nb] = blocks.nb;
+  rt.pool.run(entry, rt.block, macs(g) >= PARALLEL_MACS);
+}
+
+/** Bytes of the GEMM's own scratch for a reduction of up to `k` (see $gemm). */
+function gemmScratch(k: number): number {
+  return k * 32 + 256;
+}
+
+function isDirect(g: ConvGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+}
+
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+const FLOAT = 4;
+
+function convForward(args: KernelArgs): TensorInfo {
+  const k = CONV2D;
+  const x = float(args.inputs, "x", k);
+  const filter = float(args.inputs, "filter", k);
+  const bias = args.inputs["bias"];
+  const g = convGeometry(k, x.shape, filter.shape, args.attrs["strides"], args.attrs["padding"]);
+  if (bias && (bias.dtype !== "float32" || bias.shape.reduce((a, b) => a * b, 1) !== g.co)) throw new Error(`${k}: bias must be ${g.co} float32 values`);
+  const activation = args.attrs["activation"] ?? "linear";
+  if (activation !== "linear" && activation !== "relu") throw new Error(`${k}: activation must be linear or relu, got ${String(activation)}`);
+  const backend = args.backend as WasmBackend;
+  const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
+  const blocks = { mb: 96, kb: 256, nb: 0 };
+  const scratch = blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.kb);
+  const flags = (activation === "relu" ? 1 : 0) | (bias ? 2 : 0);
+  run(backend, "conv_fwd", g, { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) }, blocks, scratch, flags);
+  return y;
+}
+
+function convBackpropFilter(args: KernelArgs): TensorInfo {
+  const k = CONV2D_BACKPROP_FILTER;
+  const x = float(args.inputs, "x", k);
+  const dy = float(args.inputs, "dy", k);
+  const g = convGeometry(k, x.shape, shape4(args.attrs["filterShape"], "filterShape", k), args.attrs["strides"], args.attrs["padding"]);
+  if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
+  const backend = args.backend as WasmBackend;
+  const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
+  const blocks = { mb: 256, kb: 96, nb: 0 };
+  const scratch = blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb);
+  run(backend, "conv_dw", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) }, blocks, scratch);
+  return dw;
+}
+
+function convBackpropInput(args: KernelArgs): TensorInfo {
+  const k = CONV2D_BACKPROP_INPUT;
+  const dy = float(args.inputs, "dy", k);
+  const filter = float(args.inputs, "filter", k);
+  const g = convGeometry(k, shape4(args.attrs["inputShape"], "inputShape", k), filter.shape, args.attrs["strides"], args.attrs["padding"]);
+  if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
+  const backend = args.backend as WasmBackend;
+  const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
+  // Columns per block: Wᵀ's block (CO × nb) stays ~256 KB.
+  const blocks = { mb: 96, kb: 256, nb: Math.max(8, Math.min(256, Math.floor(65536 / g.co / 8) * 8)) };
+  const scratch = g.co * blocks.nb * FLOAT + blocks.mb * g.co * FLOAT + (isDirect(g) ? 0 : blocks.mb * blocks.nb * FLOAT) + gemmScratch(blocks.kb);
+  run(backend, "conv_dx", g, { w: address(backend, filter), dy: address(backend, dy), out: address(backend, dx) }, blocks, scratch);
+  return dx;
+}
+
+/** The raw exports and pool for `backend` (tests and benchmarks). */
+export function convRuntime(backend: KernelBackend): Runtime {
+  return runtimeFor(backend as WasmBackend);
+}

@@ -1,0 +1,612 @@
+;; netc's convolution kernels: the forward pass, the filter gradient and the input gradient of a
+;; 2-D convolution (NHWC, filter [KH,KW,CI,CO]), all three as one matrix product
+;;   forward      y[M×CO]     = A[M×K] · W[K×CO]
+;;   filter grad  dW[K×CO]    = Aᵀ · dy[M×CO]
+;;   input grad   dcol[M×K]   = dy · Wᵀ, then added back into dx (col2im)
+;; with M = N·OH·OW output pixels, K = KH·KW·CI, and A the im2col matrix of x (row m: the KH×KW
+;; window of output pixel m, CI values per tap, zeros where the window is in the padding). A 1×1
+;; convolution with stride 1 and no padding (and a linear layer, one as [N,1,1,F]) uses x as A
+;; directly; otherwise blocks of A are packed as needed.
+;;
+;; Built by scripts/build-kernels.mjs (wabt) into dist/netc-conv*.wasm: with the memory of
+;; tfjs-backend-wasm's plain or threaded build, and with fused multiply-add (relaxed SIMD's
+;; f32x4.relaxed_madd, written below) or, where the engine lacks it, the same source with each
+;; relaxed_madd(a, b, c) rewritten as a·b + c.
+;;
+;; Every entry point takes a parameter block $g (i32 words, see $P_*) and its thread's index and
+;; the thread count: src/kernels/conv.ts writes the block and runs the entry point on every
+;; thread of its pool at once, and each thread takes its share of the rows.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; ---------------------------------------------------------------- the parameter block
+  ;; byte offsets of its words
+  ;;  0 x     4 w     8 bias   12 out   16 scratch (per thread: + tid·scratch bytes)
+  ;; 20 scratch bytes per thread        24 flags (1 relu, 2 bias)
+  ;; 28 N    32 H    36 W     40 CI     44 OH   48 OW   52 CO
+  ;; 56 KH   60 KW   64 sh    68 sw     72 ph   76 pw
+  ;; 80 mb (rows per block)   84 kb (reduction per block)   88 wt (Wᵀ)   92 dy
+  ;; 96 nb (columns per block of dA, input gradient)
+
+  ;; micro-kernel flags
+  ;;   1: C += (accumulate into C)      2: start from the bias row      4: relu at the end
+
+  ;; ---------------------------------------------------------------- micro-kernel
+  ;; C[6×8] (+)= A[6×kc] · B[kc×8]. Step k of A is the 6 floats at a + k·aks (one per row of
+  ;; C); B's row k is 8 floats at b + k·ldb; C's row i is 8 floats at c + i·ldc. Rows of C past
+  ;; `rows` are computed but written to the last valid row before it is (its value wins), so a
+  ;; partial tile needs no other code; their A values may be anything readable.
+  ;; 12 accumulators, 2 B vectors and 1 broadcast A value fit x64's 16 vector registers.
+  (func $mk6x8
+    (param $a i32) (param $aks i32) (param $rows i32)
+    (param $b i32) (param $ldb i32) (param $kc i32)
+    (param $c i32) (param $ldc i32) (param $flags i32) (param $bias i32)
+    (local $end i32)
+    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32)
+    (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128) (local $x20 v128) (local $x21 v128)
+    (local $x30 v128) (local $x31 v128) (local $x40 v128) (local $x41 v128) (local $x50 v128) (local $x51 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $c1 (select (i32.add (local.get $c) (local.get $ldc)) (local.get $c) (i32.gt_u (local.get $rows) (i32.const 1))))
+    (local.set $c2 (select (i32.add (local.get $c1) (local.get $ldc)) (local.get $c1) (i32.gt_u (local.get $rows) (i32.const 2))))
+    (local.set $c3 (select (i32.add (local.get $c2) (local.get $ldc)) (local.get $c2) (i32.gt_u (local.get $rows) (i32.const 3))))
+    (local.set $c4 (select (i32.add (local.get $c3) (local.get $ldc)) (local.get $c3) (i32.gt_u (local.get $rows) (i32.const 4))))
+    (local.set $c5 (select (i32.add (local.get $c4) (local.get $ldc)) (local.get $c4) (i32.gt_u (local.get $rows) (i32.const 5))))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (local.set $x00 (v128.load (local.get $c)))  (local.set $x01 (v128.load offset=16 (local.get $c)))
+        (local.set $x10 (v128.load (local.get $c1))) (local.set $x11 (v128.load offset=16 (local.get $c1)))
+        (local.set $x20 (v128.load (local.get $c2))) (local.set $x21 (v128.load offset=16 (local.get $c2)))
+        (local.set $x30 (v128.load (local.get $c3))) (local.set $x31 (v128.load offset=16 (local.get $c3)))
+        (local.set $x40 (v128.load (local.get $c4))) (local.set $x41 (v128.load offset=16 (local.get $c4)))
+        (local.set $x50 (v128.load (local.get $c5))) (local.set $x51 (v128.load offset=16 (local.get $c5))))
+      (else (if (i32.and (local.get $flags) (i32.const 2))
+        (then
+          (local.set $x00 (v128.load (local.get $bias)))
+          (local.set $x01 (v128.load offset=16 (local.get $bias)))
+          (local.set $x10 (local.get $x00)) (local.set $x11 (local.get $x01))
+          (local.set $x20 (local.get $x00)) (local.set $x21 (local.get $x01))
+          (local.set $x30 (local.get $x00)) (local.set $x31 (local.get $x01))
+          (local.set $x40 (local.get $x00)) (local.set $x41 (local.get $x01))
+          (local.set $x50 (local.get $x00)) (local.set $x51 (local.get $x01))))))
+    (local.set $end (i32.add (local.get $b) (i32.mul (local.get $kc) (local.get $ldb))))
+    (block $done (loop $k
+      (br_if $done (i32.ge_u (local.get $b) (local.get $end)))
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $s (v128.load32_splat (local.get $a)))
+      (local.set $x00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x00)))
+      (local.set $x01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x01)))
+      (local.set $s (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $x10 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x10)))
+      (local.set $x11 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x11)))
+      (local.set $s (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $x20 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x20)))
+      (local.set $x21 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x21)))
+      (local.set $s (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $x30 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x30)))
+      (local.set $x31 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x31)))
+      (local.set $s (v128.load32_splat offset=16 (local.get $a)))
+      (local.set $x40 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x40)))
+      (local.set $x41 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x41)))
+      (local.set $s (v128.load32_splat offset=20 (local.get $a)))
+      (local.set $x50 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x50)))
+      (local.set $x51 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x51)))
+      (local.set $a (i32.add (local.get $a) (local.get $aks)))
+      (local.set $b (i32.add (local.get $b) (local.get $ldb)))
+      (br $k)))
+    (if (i32.and (local.get $flags) (i32.const 4))
+      (then
+        (local.set $x00 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x00)))
+        (local.set $x01 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x01)))
+        (local.set $x10 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x10)))
+        (local.set $x11 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x11)))
+        (local.set $x20 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x20)))
+        (local.set $x21 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x21)))
+        (local.set $x30 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x30)))
+        (local.set $x31 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x31)))
+        (local.set $x40 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x40)))
+        (local.set $x41 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x41)))
+        (local.set $x50 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x50)))
+        (local.set $x51 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x51)))))
+    ;; the last row first: a repeated row then ends with the value of the row it repeats
+    (v128.store (local.get $c5) (local.get $x50)) (v128.store offset=16 (local.get $c5) (local.get $x51))
+    (v128.store (local.get $c4) (local.get $x40)) (v128.store offset=16 (local.get $c4) (local.get $x41))
+    (v128.store (local.get $c3) (local.get $x30)) (v128.store offset=16 (local.get $c3) (local.get $x31))
+    (v128.store (local.get $c2) (local.get $x20)) (v128.store offset=16 (local.get $c2) (local.get $x21))
+    (v128.store (local.get $c1) (local.get $x10)) (v128.store offset=16 (local.get $c1) (local.get $x11))
+    (v128.store (local.get $c) (local.get $x00)) (v128.store offset=16 (local.get $c) (local.get $x01)))
+
+  ;; ---------------------------------------------------------------- helpers
+
+  (func $min (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
+
+  (func $max (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.gt_s (local.get $a) (local.get $b))))
+
+  ;; zeroes n floats
+  (func $zero (param $p i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+      (v128.store (local.get $p) (v128.const i32x4 0 0 0 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $l)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (f32.store (local.get $p) (f32.const 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $l))))
+
+  ;; copies n floats
+  (func $copy (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
+      (v128.store (local.get $dst) (v128.load (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $l)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.load (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $l))))
+
+  ;; dst[i] += src[i] over n floats
+  (func $add_to (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
+      (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $l)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $l))))
+
+  ;; the share [lo, hi) of `count` units that thread tid of n takes, in multiples of `align`
+  (func $share_lo (param $count i32) (param $align i32) (param $tid i32) (param $n i32) (result i32)
+    (call $min (local.get $count)
+      (i32.mul (local.get $align)
+        (i32.div_u
+          (i32.mul (i32.div_u (i32.add (local.get $count) (i32.sub (local.get $align) (i32.const 1))) (local.get $align)) (local.get $tid))
+          (local.get $n)))))
+
+  ;; ---------------------------------------------------------------- GEMM
+  ;; C[M×N] (+)= A[M×K] · B[K×N] in 6×8 tiles. A comes in tiles of 6 rows: tile t's step k is
+  ;; the 6 floats at a + t·ats + k·aks. B comes in panels of 8 columns: panel p's row k is at
+  ;; b + p·bps + k·ldb (bps = 32 for a plain row-major B). C's row i is at c + i·ldc. B's panel
+  ;; stays in L1 while every tile of A passes it. A last panel of fewer than 8 columns is
+  ;; copied, zero-padded, into tmp (K·8 floats), and its tiles go through tmp's next 6×8 floats
+  ;; so that only the real columns of C are read and written (the bias through 8 more).
+  (func $gemm
+    (param $a i32) (param $aks i32) (param $ats i32) (param $M i32)
+    (param $b i32) (param $ldb i32) (param $bps i32) (param $N i32) (param $K i32)
+    (param $c i32) (param $ldc i32) (param $flags i32) (param $bias i32) (param $tmp i32)
+    (local $tiles i32) (local $panels i32) (local $rows_outer i32) (local $o i32) (local $i i32) (local $outer i32) (local $inner i32)
+    (local $t i32) (local $p i32) (local $packed i32) (local $n0 i32) (local $m0 i32) (local $cols i32) (local $rows i32)
+    (local $bp i32) (local $bld i32) (local $k i32) (local $tile i32) (local $tb i32) (local $r i32) (local $at i32) (local $ct i32)
+    (local.set $tile (i32.add (local.get $tmp) (i32.shl (local.get $K) (i32.const 5))))
+    (local.set $tb (i32.add (local.get $tile) (i32.const 192)))
+    (local.set $tiles (i32.div_u (i32.add (local.get $M) (i32.const 5)) (i32.const 6)))
+    (local.set $panels (i32.shr_u (i32.add (local.get $N) (i32.const 7)) (i32.const 3)))
+    ;; A short reduction makes writing C the cost: then C is written a row of tiles at a time.
+    (local.set $rows_outer (i32.lt_u (local.get $K) (i32.const 64)))
+    (local.set $outer (select (local.get $tiles) (local.get $panels) (local.get $rows_outer)))
+    (local.set $inner (select (local.get $panels) (local.get $tiles) (local.get $rows_outer)))
+    (local.set $packed (i32.const -1))
+    (block $outer_done (loop $outer_loop
+      (br_if $outer_done (i32.ge_u (local.get $o) (local.get $outer)))
+      (local.set $i (i32.const 0))
+      (block $inner_done (loop $inner_loop
+        (br_if $inner_done (i32.ge_u (local.get $i) (local.get $inner)))
+        (local.set $t (select (local.get $o) (local.get $i) (local.get $rows_outer)))
+        (local.set $p (select (local.get $i) (local.get $o) (local.get $rows_outer)))
+        (local.set $n0 (i32.shl (local.get $p) (i32.const 3)))
+        (local.set $m0 (i32.mul (local.get $t) (i32.const 6)))
+        (local.set $cols (call $min (i32.const 8) (i32.sub (local.get $N) (local.get $n0))))
+        (local.set $rows (call $min (i32.const 6) (i32.sub (local.get $M) (local.get $m0))))
+        (local.set $at (i32.add (local.get $a) (i32.mul (local.get $t) (local.get $ats))))
+        (local.set $ct (i32.add (i32.add (local.get $c) (i32.mul (local.get $m0) (local.get $ldc))) (i32.shl (local.get $n0) (i32.const 2))))
+        (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $bps))))
+        (if (i32.eq (local.get $cols) (i32.const 8))
+          (then
+            (call $mk6x8 (local.get $at) (local.get $aks) (local.get $rows) (local.get $bp) (local.get $ldb) (local.get $K)
+              (local.get $ct) (local.get $ldc) (local.get $flags) (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2)))))
+          (else
+            (if (i32.ne (local.get $packed) (local.get $p))
+              (then
+                ;; the last panel, zero-padded to 8 columns, and its bias
+                (local.set $k (i32.const 0))
+                (block $d (loop $l
+                  (br_if $d (i32.ge_u (local.get $k) (local.get $K)))
+                  (call $zero (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 5))) (i32.const 8))
+                  (call $copy (i32.add (local.get $bp) (i32.mul (local.get $k) (local.get $ldb)))
+                    (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 5))) (local.get $cols))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (br $l)))
+                (call $zero (local.get $tb) (i32.const 8))
+                (if (i32.and (local.get $flags) (i32.const 2))
+                  (then (call $copy (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2))) (local.get $tb) (local.get $cols))))
+                (local.set $packed (local.get $p))))
+            ;; through the 6×8 tile in tmp: C's real columns in and out
+            (if (i32.and (local.get $flags) (i32.const 1))
+              (then
+                (local.set $r (i32.const 0))
+                (block $d (loop $l
+                  (br_if $d (i32.ge_u (local.get $r) (local.get $rows)))
+                  (call $copy (i32.add (local.get $ct) (i32.mul (local.get $r) (local.get $ldc)))
+                    (i32.add (local.get $tile) (i32.shl (local.get $r) (i32.const 5))) (local.get $cols))
+                  (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                  (br $l)))))
+            (call $mk6x8 (local.get $at) (local.get $aks) (local.get $rows) (local.get $tmp) (i32.const 32) (local.get $K)
+              (local.get $tile) (i32.const 32) (local.get $flags) (local.get $tb))
+            (local.set $r (i32.const 0))
+            (block $d (loop $l
+              (br_if $d (i32.ge_u (local.get $r) (local.get $rows)))
+              (call $copy (i32.add (local.get $tile) (i32.shl (local.get $r) (i32.const 5)))
+                (i32.add (local.get $ct) (i32.mul (local.get $r) (local.get $ldc))) (local.get $cols))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $inner_loop)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $outer_loop))))
+
+  ;; ---------------------------------------------------------------- packing
+  ;; Row m of A is output pixel m's window: for each kernel row kh, the KW·CI floats of x's row
+  ;; ih = oh·sh + kh − ph from column iw = ow·sw − pw on, which are contiguous in NHWC; the
+  ;; parts of that run outside x are zeros. $im2col visits the block of rows [m0, m0+mb) and
+  ;; columns [k0, k0+kb) of A run by run, and
+  ;;   mode 0 writes it row-major (rows kb floats apart), for the filter gradient;
+  ;;   mode 1 writes it in tiles of 6 rows (see $gemm: aks 24, tiles kb·24 bytes apart), for
+  ;;          the forward pass;
+  ;;   mode 2 adds such a row-major block of dA into the image $x (the input gradient).
+
+  ;; n floats from src to dst, dst stepping `step` bytes per float
+  (func $scatter (param $src i32) (param $dst i32) (param $n i32) (param $step i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (f32.store (local.get $dst) (f32.load (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+      (br $l))))
+
+  ;; n zeros at dst, stepping `step` bytes
+  (func $scatter_zero (param $dst i32) (param $n i32) (param $step i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.mul (local.get $n) (local.get $step))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.const 0))
+      (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+      (br $l))))
+
+  ;; copies (mode 0, 1) or adds (mode 2) the run of n floats of A starting at column k of the
+  ;; block's row r; src is x's address, 0 for zeros
+  (func $run (param $src i32) (param $dst i32) (param $r i32) (param $k i32) (param $n i32) (param $kb i32) (param $mode i32)
+    (local $at i32)
+    (if (i32.eqz (local.get $n)) (then (return)))
+    (if (i32.eq (local.get $mode) (i32.const 1))
+      (then
+        ;; tile r/6, step k, lane r%6
+        (local.set $at (i32.add (local.get $dst) (i32.shl
+          (i32.add (i32.mul (i32.add (i32.mul (i32.div_u (local.get $r) (i32.const 6)) (local.get $kb)) (local.get $k)) (i32.const 6))
+            (i32.rem_u (local.get $r) (i32.const 6)))
+          (i32.const 2))))
+        (if (local.get $src)
+          (then (call $scatter (local.get $src) (local.get $at) (local.get $n) (i32.const 24)))
+          (else (call $scatter_zero (local.get $at) (local.get $n) (i32.const 24))))
+        (return)))
+    (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $kb)) (local.get $k)) (i32.const 2))))
+    (if (i32.eq (local.get $mode) (i32.const 2))
+      (then (if (local.get $src) (then (call $add_to (local.get $at) (local.get $src) (local.get $n)))))
+      (else (if (local.get $src)
+        (then (call $copy (local.get $src) (local.get $at) (local.get $n)))
+        (else (call $zero (local.get $at) (local.get $n)))))))
+
+  (func $im2col (param $g i32) (param $x i32) (param $m0 i32) (param $mb i32) (param $k0 i32) (param $kb i32) (param $dst i32) (param $mode i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $KH i32) (local $KW i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $pw i32)
+    (local $m i32) (local $r i32) (local $n i32) (local $oh i32) (local $ow i32) (local $kh i32) (local $ih i32) (local $iw0 i32)
+    (local $seg i32) (local $seglen i32) (local $lo i32) (local $hi i32) (local $k1 i32)
+    (local $a i32) (local $b i32) (local $src i32) (local $ohw i32)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $sh (i32.load offset=64 (local.get $g)))
+    (local.set $sw (i32.load offset=68 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $ohw (i32.mul (local.get $OH) (local.get $OW)))
+    (local.set $seglen (i32.mul (local.get $KW) (local.get $CI)))
+    (local.set $k1 (i32.add (local.get $k0) (local.get $kb)))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $mb)))
+      (local.set $m (i32.add (local.get $m0) (local.get $r)))
+      (local.set $n (i32.div_u (local.get $m) (local.get $ohw)))
+      (local.set $oh (i32.div_u (i32.rem_u (local.get $m) (local.get $ohw)) (local.get $OW)))
+      (local.set $ow (i32.rem_u (local.get $m) (local.get $OW)))
+      (local.set $iw0 (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pw)))
+      (local.set $kh (i32.const 0))
+      (block $kh_done (loop $khs
+        (br_if $kh_done (i32.ge_u (local.get $kh) (local.get $KH)))
+        (local.set $seg (i32.mul (local.get $kh) (local.get $seglen)))
+        ;; the run [seg, seg+seglen) ∩ [k0, k1) is [a, b); x's part of it is [lo, hi)
+        (local.set $a (call $max (local.get $seg) (local.get $k0)))
+        (local.set $b (call $min (i32.add (local.get $seg) (local.get $seglen)) (local.get $k1)))
+        (if (i32.lt_s (local.get $a) (local.get $b))
+          (then
+            (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh)) (local.get $kh)) (local.get $ph)))
+            (if (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.lt_s (local.get $ih) (local.get $H)))
+              (then
+                (local.set $lo (i32.add (local.get $seg) (i32.mul (call $max (i32.const 0) (i32.sub (i32.const 0) (local.get $iw0))) (local.get $CI))))
+                (local.set $hi (i32.add (local.get $seg) (i32.mul (call $min (local.get $KW) (i32.sub (local.get $W) (local.get $iw0))) (local.get $CI))))
+                (local.set $lo (call $min (call $max (local.get $lo) (local.get $a)) (local.get $b)))
+                (local.set $hi (call $max (call $min (local.get $hi) (local.get $b)) (local.get $lo))))
+              (else
+                (local.set $lo (local.get $b))
+                (local.set $hi (local.get $b))))
+            ;; x's float at column k of the run: ((n·H + ih)·W + iw0)·CI + (k − seg)
+            (local.set $src (i32.add (local.get $x) (i32.shl
+              (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw0)) (local.get $CI))
+                (i32.sub (local.get $lo) (local.get $seg)))
+              (i32.const 2))))
+            (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.sub (local.get $a) (local.get $k0)) (i32.sub (local.get $lo) (local.get $a)) (local.get $kb) (local.get $mode))
+            (call $run (local.get $src) (local.get $dst) (local.get $r) (i32.sub (local.get $lo) (local.get $k0)) (i32.sub (local.get $hi) (local.get $lo)) (local.get $kb) (local.get $mode))
+            (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.sub (local.get $hi) (local.get $k0)) (i32.sub (local.get $b) (local.get $hi)) (local.get $kb) (local.get $mode))))
+        (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+        (br $khs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows)))
+    ;; a partial last tile: its missing rows are zeros
+    (if (i32.eq (local.get $mode) (i32.const 1))
+      (then
+        (block $done (loop $pad
+          (br_if $done (i32.eqz (i32.rem_u (local.get $r) (i32.const 6))))
+          (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.const 0) (local.get $kb) (local.get $kb) (i32.const 1))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $pad))))))
+
+  ;; rows [m0, m0+mb) × columns [k0, k0+kb) of a row-major matrix (rows `ld` floats apart) in
+  ;; tiles of 6 rows, as mode 1 of $im2col (missing rows of a partial tile are zeros)
+  (func $pack_tiles (param $src i32) (param $ld i32) (param $m0 i32) (param $mb i32) (param $k0 i32) (param $kb i32) (param $dst i32)
+    (local $r i32)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $mb)))
+      (call $run (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (local.get $k0)) (i32.const 2)))
+        (local.get $dst) (local.get $r) (i32.const 0) (local.get $kb) (local.get $kb) (i32.const 1))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows)))
+    (block $done (loop $pad
+      (br_if $done (i32.eqz (i32.rem_u (local.get $r) (i32.const 6))))
+      (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.const 0) (local.get $kb) (local.get $kb) (i32.const 1))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $pad))))
+
+  ;; whether A is x itself: a 1×1 kernel, stride 1, no padding
+  (func $direct (param $g i32) (result i32)
+    (i32.and
+      (i32.and (i32.eq (i32.load offset=56 (local.get $g)) (i32.const 1)) (i32.eq (i32.load offset=60 (local.get $g)) (i32.const 1)))
+      (i32.and
+        (i32.and (i32.eq (i32.load offset=64 (local.get $g)) (i32.const 1)) (i32.eq (i32.load offset=68 (local.get $g)) (i32.const 1)))
+        (i32.eqz (i32.or (i32.load offset=72 (local.get $g)) (i32.load offset=76 (local.get $g)))))))
+
+  (func $scratch (param $g i32) (param $tid i32) (result i32)
+    (i32.add (i32.load offset=16 (local.get $g)) (i32.mul (local.get $tid) (i32.load offset=20 (local.get $g)))))
+
+  ;; ---------------------------------------------------------------- entry points
+
+  ;; y = act(A·W + bias). Thread tid takes rows [lo, hi) of M in blocks of mb, and each block
+  ;; in reduction steps of kb (the bias at the first, the relu at the last), packing A's block.
+  ;; Scratch per thread: mb·kb floats of packed A, then the GEMM's kb·8 + 64.
+  (func (export "conv_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $lo i32) (local $hi i32)
+    (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $flags i32)
+    (local $s i32) (local $tmp i32)
+    (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $s (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $tmp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (local.set $lo (call $share_lo (local.get $M) (i32.const 6) (local.get $tid) (local.get $nt)))
+    (local.set $hi (call $share_lo (local.get $M) (i32.const 6) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (local.set $m0 (local.get $lo))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $m0) (local.get $hi)))
+      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $hi) (local.get $m0))))
+      (local.set $k0 (i32.const 0))
+      (block $kdone (loop $ksteps
+        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $K)))
+        (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
+        (if (call $direct (local.get $g))
+          (then (call $pack_tiles (i32.load offset=0 (local.get $g)) (local.get $K) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s)))
+          (else (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s) (i32.const 1))))
+        (local.set $flags (select (i32.const 1) (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (local.get $k0)))
+        (if (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $K))
+          (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
+        (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $rows)
+          (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2)) (i32.const 32)
+          (local.get $CO) (local.get $ks)
+          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $m0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+          (local.get $flags) (i32.load offset=8 (local.get $g)) (local.get $tmp))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+        (br $ksteps)))
+      (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
+      (br $blocks))))
+
+  ;; rows [m0, m0+mb) of a row-major matrix with `ld` floats per row, its first N columns in
+  ;; panels of 8 (the last zero-padded): panel p's row r at dst + (p·mb + r)·32
+  (func $pack_panels (param $src i32) (param $ld i32) (param $m0 i32) (param $mb i32) (param $N i32) (param $dst i32)
+    (local $r i32) (local $n0 i32) (local $row i32) (local $at i32)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $mb)))
+      (local.set $row (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (i32.const 2))))
+      (local.set $n0 (i32.const 0))
+      (block $d (loop $panels
+        (br_if $d (i32.ge_u (local.get $n0) (local.get $N)))
+        (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $n0) (i32.const 3)) (local.get $mb)) (local.get $r)) (i32.const 5))))
+        (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $N))
+          (then
+            (v128.store (local.get $at) (v128.load (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2)))))
+            (v128.store offset=16 (local.get $at) (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))))))
+          (else
+            (call $zero (local.get $at) (i32.const 8))
+            (call $copy (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))) (local.get $at) (i32.sub (local.get $N) (local.get $n0)))))
+        (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+        (br $panels)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
+  ;; dW = Aᵀ·dy. Thread tid takes rows [lo, hi) of dW (no reduction across threads). For each
+  ;; block of mb rows of M it packs that block of dy in panels, then for each chunk of kb of its
+  ;; rows the block of A (row-major: 6 consecutive columns are a tile of dW's rows) and adds
+  ;; their product into dW (from the second block on). Scratch per thread: mb·CO floats of
+  ;; panels (CO rounded up to 8), mb·kb of A, then the GEMM's mb·8 + 64.
+  (func (export "conv_dw") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $lo i32) (local $hi i32)
+    (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32)
+    (local $panels i32) (local $a i32) (local $tmp i32)
+    (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $panels (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $a (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $mb) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $a) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (local.set $lo (call $share_lo (local.get $K) (i32.const 6) (local.get $tid) (local.get $nt)))
+    (local.set $hi (call $share_lo (local.get $K) (i32.const 6) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (if (i32.ge_u (local.get $lo) (local.get $hi)) (then (return)))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $m0) (local.get $M)))
+      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $M) (local.get $m0))))
+      (call $pack_panels (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (local.get $CO) (local.get $panels))
+      (local.set $k0 (local.get $lo))
+      (block $kdone (loop $kchunks
+        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $hi)))
+        (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $hi) (local.get $k0))))
+        (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $a) (i32.const 0))
+        ;; rows of this GEMM: dW's rows k0 + i (A's columns, 4 bytes apart); reduction: m
+        (call $gemm (local.get $a) (i32.shl (local.get $ks) (i32.const 2)) (i32.const 24) (local.get $ks)
+          (local.get $panels) (i32.const 32) (i32.shl (local.get $rows) (i32.const 5))
+          (local.get $CO) (local.get $rows)
+          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $k0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+          (select (i32.const 1) (i32.const 0) (local.get $m0)) (i32.const 0) (local.get $tmp))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+        (br $kchunks)))
+      (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
+      (br $blocks))))
+
+  ;; dx = col2im(dy·Wᵀ). Thread tid takes whole images (their windows overlap only within an
+  ;; image; direct, dA is dx itself and any rows will do) and zeroes their dx. For each block
+  ;; of nb columns of dA it transposes those rows of W into panels of Wᵀ, and for each block
+  ;; of mb rows packs that block of dy in tiles, computes dy·Wᵀ (reduction over CO in steps of
+  ;; kb) and adds it into dx. Scratch per thread: CO·nb floats of Wᵀ, mb·CO of packed dy,
+  ;; mb·nb of dA (unless direct), then the GEMM's kb·8 + 64.
+  (func (export "conv_dx") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $nb i32) (local $ohw i32)
+    (local $lo i32) (local $hi i32) (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $n0 i32) (local $cols i32)
+    (local $direct i32) (local $wt i32) (local $dyt i32) (local $da i32) (local $tmp i32) (local $c i32) (local $ldc i32) (local $img i32)
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $ohw (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g))))
+    (local.set $M (i32.mul (local.get $N) (local.get $ohw)))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $nb (i32.load offset=96 (local.get $g)))
+    (local.set $direct (call $direct (local.get $g)))
+    (local.set $wt (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $dyt (i32.add (local.get $wt) (i32.shl (i32.mul (local.get $CO) (local.get $nb)) (i32.const 2))))
+    (local.set $da (i32.add (local.get $dyt) (i32.shl (i32.mul (local.get $mb) (local.get $CO)) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $da) (i32.shl (i32.mul (local.get $mb) (local.get $nb)) (i32.const 2))))
+    (if (local.get $direct)
+      (then
+        (local.set $lo (call $share_lo (local.get $M) (i32.const 6) (local.get $tid) (local.get $nt)))
+        (local.set $hi (call $share_lo (local.get $M) (i32.const 6) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt))))
+      (else
+        (local.set $lo (i32.mul (call $share_lo (local.get $N) (i32.const 1) (local.get $tid) (local.get $nt)) (local.get $ohw)))
+        (local.set $hi (i32.mul (call $share_lo (local.get $N) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)) (local.get $ohw)))
+        (local.set $img (i32.mul (i32.mul (i32.load offset=32 (local.get $g)) (i32.load offset=36 (local.get $g))) (i32.load offset=40 (local.get $g))))
+        (call $zero
+          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (i32.div_u (local.get $lo) (local.get $ohw)) (local.get $img)) (i32.const 2)))
+          (i32.mul (i32.div_u (i32.sub (local.get $hi) (local.get $lo)) (local.get $ohw)) (local.get $img)))))
+    (if (i32.ge_u (local.get $lo) (local.get $hi)) (then (return)))
+    (block $ndone (loop $col_blocks
+      (br_if $ndone (i32.ge_u (local.get $n0) (local.get $K)))
+      (local.set $cols (call $min (local.get $nb) (i32.sub (local.get $K) (local.get $n0))))
+      ;; Wᵀ's columns [n0, n0+cols) are W's rows: as panels of B, row-major [CO × cols]
+      (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $n0) (local.get $CO)) (i32.const 2)))
+        (local.get $cols) (local.get $CO) (local.get $wt))
+      (local.set $m0 (local.get $lo))
+      (block $done (loop $blocks
+        (br_if $done (i32.ge_u (local.get $m0) (local.get $hi)))
+        (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $hi) (local.get $m0))))
+        (call $pack_tiles (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (i32.const 0) (local.get $CO) (local.get $dyt))
+        (if (local.get $direct)
+          (then
+            (local.set $c (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $m0) (local.get $K)) (local.get $n0)) (i32.const 2))))
+            (local.set $ldc (i32.shl (local.get $K) (i32.const 2))))
+          (else
+            (local.set $c (local.get $da))
+            (local.set $ldc (i32.shl (local.get $cols) (i32.const 2)))))
+        (local.set $k0 (i32.const 0))
+        (block $kdone (loop $ksteps
+          (br_if $kdone (i32.ge_u (local.get $k0) (local.get $CO)))
+          (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $CO) (local.get $k0))))
+          (call $gemm
+            (i32.add (local.get $dyt) (i32.mul (local.get $k0) (i32.const 24))) (i32.const 24) (i32.mul (local.get $CO) (i32.const 24)) (local.get $rows)
+            (i32.add (local.get $wt) (i32.shl (i32.mul (local.get $k0) (local.get $cols)) (i32.const 2))) (i32.shl (local.get $cols) (i32.const 2)) (i32.const 32)
+            (local.get $cols) (local.get $ks)
+            (local.get $c) (local.get $ldc)
+            (select (i32.const 1) (i32.const 0) (local.get $k0)) (i32.const 0) (local.get $tmp))
+          (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+          (br $ksteps)))
+        (if (i32.eqz (local.get $direct))
+          (then (call $im2col (local.get $g) (i32.load offset=12 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $n0) (local.get $cols) (local.get $da) (i32.const 2))))
+        (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
+        (br $blocks)))
+      (local.set $n0 (i32.add (local.get $n0) (local.get $cols)))
+      (br $col_blocks))))
+
+  ;; dst [C × R] = srcᵀ for src [R × C] (row-major), in strips of 8 rows of src so that each
+  ;; cache line read serves 8 writes
+  (func $transpose (param $src i32) (param $R i32) (param $C i32) (param $dst i32)
+    (local $r i32) (local $r1 i32) (local $rr i32) (local $c i32)
+    (block $done (loop $strips
+      (br_if $done (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $r1 (call $min (i32.add (local.get $r) (i32.const 8)) (local.get $R)))
+      (local.set $c (i32.const 0))
+      (block $d (loop $cols
+        (br_if $d (i32.ge_u (local.get $c) (local.get $C)))
+        (local.set $rr (local.get $r))
+        (block $d2 (loop $rows
+          (br_if $d2 (i32.ge_u (local.get $rr) (local.get $r1)))
+          (f32.store
+            (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $R)) (local.get $rr)) (i32.const 2)))
+            (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $rr) (local.get $C)) (local.get $c)) (i32.const 2)))))
+          (local.set $rr (i32.add (local.get $rr) (i32.const 1)))
+          (br $rows)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cols)))
+      (local.set $r (local.get $r1))
+      (br $strips))))
+)

@@ -1,0 +1,193 @@
+import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../src/kernels/conv.js";
+import { registerNetcKernels } from "../src/kernels/register.js";
+import { initBackend, type Tf } from "../src/runtime/backend.js";
+import { mulberry32 } from "../src/runtime/data.js";
+
+/**
+ * netc's convolution kernels on the wasm backend (threaded, as netc runs it) against tfjs's
+ * convolution and its gradients, on every convolution geometry of models/ and odd ones: tfjs's
+ * wasm ops (XNNPACK's convolution, tfjs's input gradient, the filter gradient netc composes
+ * from tfjs kernels) everywhere, and the cpu backend's (plain JavaScript, too slow for the
+ * large ones) on the small cases too.
+ */
+
+let tf: Tf;
+
+beforeAll(async () => {
+  ({ tf } = await initBackend("wasm", { threads: 2 }));
+  expect(registerNetcKernels(tf)).toEqual({ wasm: true });
+});
+
+interface Case {
+  /** where the geometry comes from */
+  from: string;
+  /** N, H, W, CI */
+  x: [number, number, number, number];
+  /** KH, KW, CO */
+  k: [number, number, number];
+  s?: [number, number];
+  p?: [number, number];
+}
+
+// Batches are small (the kernels' blocking does not depend on N beyond rows), spatial sizes
+// and channels are the models' own.
+const CASES: Case[] = [
+  { from: "lenet conv1", x: [4, 28, 28, 1], k: [5, 5, 6], p: [2, 2] },
+  { from: "lenet-bn conv2", x: [8, 12, 12, 6], k: [5, 5, 16] },
+  { from: "alexnet conv1", x: [1, 224, 224, 1], k: [11, 11, 96], s: [4, 4], p: [1, 1] },
+  { from: "alexnet conv2", x: [2, 26, 26, 96], k: [5, 5, 256], p: [2, 2] },
+  { from: "alexnet conv3", x: [2, 12, 12, 256], k: [3, 3, 384], p: [1, 1] },
+  { from: "vgg11 conv1", x: [1, 56, 56, 1], k: [3, 3, 64], p: [1, 1] },
+  { from: "vgg11 conv5 (7×7 of its 14×14)", x: [1, 7, 7, 512], k: [3, 3, 512], p: [1, 1] },
+  { from: "nin 1×1", x: [2, 54, 54, 96], k: [1, 1, 96] },
+  { from: "nin last block", x: [3, 5, 5, 384], k: [3, 3, 10], p: [1, 1] },
+  { from: "nin last 1×1", x: [3, 5, 5, 10], k: [1, 1, 10] },
+  { from: "googlenet b1", x: [2, 96, 96, 1], k: [7, 7, 64], s: [2, 2], p: [3, 3] },
+  { from: "googlenet b2 3×3", x: [2, 24, 24, 64], k: [3, 3, 192], p: [1, 1] },
+  { from: "googlenet inception 5×5", x: [2, 12, 12, 16], k: [5, 5, 32], p: [2, 2] },
+  { from: "googlenet inception 1×1", x: [2, 6, 6, 480], k: [1, 1, 16] },
+  { from: "resnet18 3×3", x: [4, 24, 24, 64], k: [3, 3, 64], p: [1, 1] },
+  { from: "resnet18 3×3 s2", x: [4, 24, 24, 64], k: [3, 3, 128], s: [2, 2], p: [1, 1] },
+  { from: "resnet18 1×1 s2", x: [4, 12, 12, 128], k: [1, 1, 256], s: [2, 2] },
+  { from: "resnet18 b5", x: [1, 3, 3, 512], k: [3, 3, 512], p: [1, 1] },
+  { from: "densenet conv_block", x: [3, 24, 24, 96], k: [3, 3, 32], p: [1, 1] },
+  { from: "densenet transition", x: [3, 24, 24, 192], k: [1, 1, 96] },
+  { from: "linear as 1×1", x: [7, 1, 1, 300], k: [1, 1, 84] },
+  { from: "odd: batch 1, 3×2 kernel, stride 2×3, padding 2×1", x: [1, 9, 11, 3], k: [3, 2, 5], s: [2, 3], p: [2, 1] },
+  { from: "odd: stride larger than the kernel", x: [2, 7, 7, 7], k: [2, 2, 9], s: [3, 3] },
+  { from: "odd: one pixel", x: [1, 1, 1, 1], k: [1, 1, 1] },
+  { from: "odd: the kernel inside the padding at the edges", x: [2, 2, 3, 5], k: [1, 3, 13], p: [2, 2] },
+];
+
+function random(n: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => 2 * r() - 1);
+}
+
+/** max |a − e| / max |e| */
+function normwise(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length);
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]!));
+    const d = Math.abs(actual[i]! - expected[i]!);
+    worst = Number.isNaN(d) ? Infinity : Math.max(worst, d);
+  }
+  return worst / (scale || 1);
+}
+
+const TOLERANCE = 1e-5;
+
+async function onBackend<T>(name: "wasm" | "cpu", f: () => T): Promise<T> {
+  if (tf.getBackend() !== name) await tf.setBackend(name);
+  return f();
+}
+
+function geometry(c: Case) {
+  const [n, h, w, ci] = c.x;
+  const [kh, kw, co] = c.k;
+  const [sh, sw] = c.s ?? [1, 1];
+  const [ph, pw] = c.p ?? [0, 0];
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
+  const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  return { n, h, w, ci, kh, kw, co, sh, sw, ph, pw, oh, ow };
+}
+
+function data(c: Case, seed: number) {
+  const g = geometry(c);
+  return {
+    g,
+    x: random(g.n * g.h * g.w * g.ci, seed),
+    w: random(g.kh * g.kw * g.ci * g.co, seed + 1),
+    b: random(g.co, seed + 2),
+    dy: random(g.n * g.oh * g.ow * g.co, seed + 3),
+  };
+}
+
+/** tfjs's convolution and gradients on `backend`. */
+async function reference(backend: "wasm" | "cpu", c: Case, d: ReturnType<typeof data>, relu: boolean) {
+  return onBackend(backend, () =>
+    tf.tidy(() => {
+      const { g } = d;
+      const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [g.ph, g.ph], [g.pw, g.pw], [0, 0]];
+      const x = tf.tensor4d(d.x, c.x);
+      const w = tf.tensor4d(d.w, [g.kh, g.kw, g.ci, g.co]);
+      const conv = (xi: Tensor, wi: Tensor) => tf.conv2d(xi as Tensor4D, wi as Tensor4D, [g.sh, g.sw], pad);
+      const y = tf.add(conv(x, w), tf.tensor1d(d.b));
+      const [dx, dw] = tf.grads(conv)([x, w], tf.tensor4d(d.dy, [g.n, g.oh, g.ow, g.co]));
+      return { y: (relu ? tf.relu(y) : y).dataSync() as Float32Array, dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array };
+    }),
+  );
+}
+
+async function netc(d: ReturnType<typeof data>, relu: boolean) {
+  return onBackend("wasm", () => {
+    const { g } = d;
+    const attrs = { strides: [g.sh, g.sw], padding: [g.ph, g.pw] };
+    const x = tf.tensor4d(d.x, [g.n, g.h, g.w, g.ci]);
+    const w = tf.tensor4d(d.w, [g.kh, g.kw, g.ci, g.co]);
+    const b = tf.tensor1d(d.b);
+    const dy = tf.tensor4d(d.dy, [g.n, g.oh, g.ow, g.co]);
+    const before = tf.memory().numTensors;
+    const run = (name: string, inputs: Record<string, Tensor>, extra: Record<string, unknown>) => {
+      const t = tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as never) as Tensor;
+      const values = t.dataSync() as Float32Array;
+      const shape = t.shape;
+      t.dispose();
+      return { values, shape };
+    };
+    const y = run(CONV2D, { x, filter: w, bias: b }, { activation: relu ? "relu" : "linear" });
+    const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co] });
+    const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci] });
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w, b, dy]);
+    return { y, dw, dx };
+  });
+}
+
+describe("netc convolution kernels", () => {
+  for (const [i, c] of CASES.entries()) {
+    const g = geometry(c);
+    const desc = `${c.from}: [${c.x.join(",")}] ⊛ ${g.kh}×${g.kw}×${g.ci}→${g.co}${c.s ? ` s${g.sh}×${g.sw}` : ""}${c.p ? ` p${g.ph}×${g.pw}` : ""}`;
+    it(`match tfjs's convolution and gradients on ${desc}`, async () => {
+      const relu = i % 2 === 1;
+      const d = data(c, 10 * i + 1);
+      const actual = await netc(d, relu);
+      expect(actual.y.shape).toEqual([g.n, g.oh, g.ow, g.co]);
+      expect(actual.dw.shape).toEqual([g.kh, g.kw, g.ci, g.co]);
+      expect(actual.dx.shape).toEqual(c.x);
+      const macs = g.n * g.oh * g.ow * g.kh * g.kw * g.ci * g.co;
+      for (const backend of macs < 2e6 ? (["wasm", "cpu"] as const) : (["wasm"] as const)) {
+        const expected = await reference(backend, c, d, relu);
+        expect(normwise(actual.y.values, expected.y), `forward vs ${backend}`).toBeLessThanOrEqual(TOLERANCE);
+        expect(normwise(actual.dw.values, expected.dw), `filter gradient vs ${backend}`).toBeLessThanOrEqual(TOLERANCE);
+        expect(normwise(actual.dx.values, expected.dx), `input gradient vs ${backend}`).toBeLessThanOrEqual(TOLERANCE);
+      }
+    });
+  }
+
+  it("keep their scratch from call to call: repeated steps do not grow the heap", async () => {
+    const d = data(CASES[14]!, 7);
+    await netc(d, false);
+    const heap = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
+    const bytes = tf.memory().numBytes;
+    const before = heap();
+    for (let i = 0; i < 5; i++) await netc(d, false);
+    expect(heap()).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytes);
+  });
+
+  it("reject mismatched shapes with a message", async () => {
+    await onBackend("wasm", () => {
+      const x = tf.zeros([1, 5, 5, 3]);
+      const w = tf.zeros([3, 3, 4, 2]);
+      expect(() => tf.engine().runKernel(CONV2D, { x, filter: w }, { strides: [1, 1], padding: [0, 0] } as never)).toThrow(/the filter takes 4 channels, the input has 3/);
+      const big = tf.zeros([7, 7, 3, 2]);
+      expect(() => tf.engine().runKernel(CONV2D, { x, filter: big }, { strides: [1, 1], padding: [0, 0] } as never)).toThrow(/does not fit the padded 5×5 input/);
+      tf.dispose([x, w, big]);
+    });
+  });
+});
