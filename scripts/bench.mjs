@@ -1,61 +1,103 @@
-// `npm run bench`: netc's LeNet-BN training and eval throughput per backend and BN mode, and
-// PyTorch's for the same network measured in the same run (when /usr/bin/python3 has torch),
-// interleaved round by round so that load elsewhere on this shared machine hits both alike.
-// Prints a table and writes bench/train.json. Front-end start-up: scripts/bench-startup.mjs.
+// `npm run bench`: training and eval throughput of every model in models/, netc (wasm backend)
+// and PyTorch 1.13 (/usr/bin/python3, Debian's python3-torch: the same networks as d2l writes
+// them, scripts/bench_torch.py) side by side, with the same thread count on both sides, for
+// both BN kinds where a model has BN. Runs are interleaved round by round (the order of the two
+// sides alternating) so that load elsewhere on a shared machine hits both alike; the figures
+// are medians over rounds. Writes bench/train.json and the README's table between its
+// `bench:begin`/`bench:end` marks. Short runs: a few steps after warm-up.
+//   ROUNDS=2 THREADS=1,2 MODELS=resnet18,lenet-bn node scripts/bench.mjs
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { build } from "esbuild";
 
-const rounds = Number(process.env.ROUNDS ?? 3);
-const steps = process.env.STEPS ?? "60";
-// Each backend with one thread and with every core (PyTorch gets every core too).
-const threadCounts = [...new Set([1, cpus().length])];
-const backends = (process.env.BACKENDS ?? "wasm").split(",").flatMap((b) => threadCounts.map((t) => ({ name: b, threads: t })));
-const modes = ["scratch", "builtin"];
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const THREADS = (process.env.THREADS ?? [...new Set([1, cpus().length])].join(",")).split(",").map(Number);
+// Batches as d2l trains them where a step takes well under a minute here, smaller otherwise.
+const ALL = [
+  { model: "lenet", batch: 256, steps: 30, warmup: 5, evalBatch: 1000, evalBatches: 5, bn: false },
+  { model: "lenet-bn", batch: 128, steps: 40, warmup: 5, evalBatch: 1000, evalBatches: 5, bn: true },
+  { model: "alexnet", batch: 32, steps: 2, warmup: 1, evalBatch: 64, evalBatches: 2, bn: false },
+  { model: "vgg11", batch: 8, steps: 2, warmup: 1, evalBatch: 16, evalBatches: 2, bn: false },
+  { model: "nin", batch: 32, steps: 2, warmup: 1, evalBatch: 64, evalBatches: 2, bn: false },
+  { model: "googlenet", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: false },
+  { model: "resnet18", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: true },
+  { model: "densenet", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: true },
+];
+const only = process.env.MODELS?.split(",");
+const MODELS = only ? ALL.filter((m) => only.includes(m.model)) : ALL;
 
 const bundle = "node_modules/.cache/netc/bench-train.mjs";
 await build({ entryPoints: ["scripts/bench-train.ts"], outfile: bundle, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
 
 function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").trim().split("\n").at(-1) };
   return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 
-const torchThreads = String(cpus().length);
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
-const samples = {};
-const add = (key, result) => (samples[key] ??= []).push(result);
-for (let round = 0; round < rounds; round++) {
-  for (const bn of modes) {
-    if (hasTorch) add(`pytorch/${bn}`, run("/usr/bin/python3", ["scripts/bench_torch.py", "--bn", bn, "--steps", steps, "--threads", torchThreads]));
-    for (const backend of backends) add(`${backend.name}×${backend.threads}/${bn}`, run(process.execPath, [bundle, backend.name, bn, steps, String(backend.threads)]));
+const configs = MODELS.flatMap((m) => (m.bn ? ["scratch", "builtin"] : ["scratch"]).flatMap((bn) => THREADS.map((threads) => ({ ...m, bnKind: bn, threads }))));
+const samples = new Map(configs.map((c) => [c, { netc: [], pytorch: [] }]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of configs) {
+    const numbers = [c.batch, c.steps, c.warmup, c.evalBatch, c.evalBatches].map(String);
+    const sides = {
+      netc: () => run(process.execPath, [bundle, c.model, "wasm", c.bnKind, String(c.threads), ...numbers]),
+      pytorch: () =>
+        hasTorch
+          ? run("/usr/bin/python3", ["scripts/bench_torch.py", "--model", c.model, "--bn", c.bnKind, "--threads", String(c.threads), "--batch", numbers[0], "--steps", numbers[1], "--warmup", numbers[2], "--eval-batch", numbers[3], "--eval-batches", numbers[4]])
+          : { error: "no torch in /usr/bin/python3" },
+    };
+    const order = round % 2 === 0 ? ["pytorch", "netc"] : ["netc", "pytorch"];
+    for (const side of order) {
+      const result = sides[side]();
+      samples.get(c)[side].push(result);
+      process.stderr.write(`round ${round + 1}/${ROUNDS} ${c.model} ${c.bn ? c.bnKind : ""} ×${c.threads} ${side}: ${result.error ?? `train ${result.train.toFixed(1)}, eval ${result.eval.toFixed(1)} examples/sec`}\n`);
+    }
   }
 }
 rmSync(bundle);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summary = Object.entries(samples).map(([key, results]) => {
+const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
+const summary = (results) => {
   const ok = results.filter((r) => !r.error);
-  return { key, backend: ok[0]?.backend ?? key.split("/")[0], train: ok.length ? median(ok.map((r) => r.train)) : NaN, eval: ok.length ? median(ok.map((r) => r.eval)) : NaN, error: results.find((r) => r.error)?.error };
-});
-const rows = summary.map((s) => {
-  const torch = summary.find((t) => t.key === `pytorch/${s.key.split("/")[1]}`);
-  const vsSeed = summary.find((t) => t.key === "pytorch/scratch");
+  return { train: median(ok.map((r) => r.train)), eval: median(ok.map((r) => r.eval)), rounds: ok.length, ...(ok.length < results.length ? { error: results.find((r) => r.error).error } : {}) };
+};
+const rows = configs.map((c) => {
+  const { netc, pytorch } = samples.get(c);
+  const n = summary(netc);
+  const p = summary(pytorch);
   return {
-    "runner/bn": s.key,
-    "backend": s.backend,
-    "train ex/s": Math.round(s.train),
-    "eval ex/s": Math.round(s.eval),
-    "train ÷ PyTorch": torch ? +(s.train / torch.train).toFixed(2) : "-",
-    "eval ÷ PyTorch": torch ? +(s.eval / torch.eval).toFixed(2) : "-",
-    // The issue's reference: the seed notebook's own network, with its from-scratch BN.
-    "train ÷ seed": vsSeed ? +(s.train / vsSeed.train).toFixed(2) : "-",
-    "eval ÷ seed": vsSeed ? +(s.eval / vsSeed.eval).toFixed(2) : "-",
-    ...(s.error ? { error: s.error } : {}),
+    model: c.model,
+    bn: c.bn ? c.bnKind : null,
+    threads: c.threads,
+    batch: c.batch,
+    netc: n,
+    pytorch: p,
+    trainRatio: n.train / p.train,
+    evalRatio: n.eval / p.eval,
+    fma: netc.find((r) => !r.error)?.fma ?? null,
   };
 });
-console.table(rows);
+const torchVersion = samples.values().next().value.pytorch.find((r) => !r.error)?.torch ?? null;
+const date = new Date().toISOString();
+const machine = `${cpus().length}× ${cpus()[0]?.model ?? "?"}`;
 mkdirSync("bench", { recursive: true });
-writeFileSync("bench/train.json", JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, rounds, steps: Number(steps), batch: 128, pytorchThreads: hasTorch ? Number(torchThreads) : null, rows }, null, 2) + "\n");
+writeFileSync("bench/train.json", JSON.stringify({ date, machine, node: process.version, torch: torchVersion, rounds: ROUNDS, rows }, null, 2) + "\n");
+
+const fixed = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+const thousands = (v) => (Number.isFinite(v) ? (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)) : "–");
+const table = [
+  `${date.slice(0, 10)}, ${machine}, Node ${process.version}, PyTorch ${torchVersion ?? "–"}; medians of ${ROUNDS} rounds; examples/sec.`,
+  "",
+  "| model | BN | threads | batch | netc train | PyTorch train | train ratio | netc eval | PyTorch eval | eval ratio |",
+  "|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.model} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** |`),
+].join("\n");
+console.log(table);
+if (!only) {
+  const readme = readFileSync("README.md", "utf8");
+  const marked = /(<!-- bench:begin[^>]*-->\n)[\s\S]*?(\n<!-- bench:end -->)/;
+  if (marked.test(readme)) writeFileSync("README.md", readme.replace(marked, (_, begin, end) => `${begin}${table}${end}`));
+}
