@@ -1,5 +1,5 @@
 /**
- * netc's convolution kernels (src/kernels/netc-conv.wat) as tfjs kernels of the wasm backend:
+ * netc's sliding-window kernels (src/kernels/netc-conv.wat) as tfjs kernels of the wasm backend:
  * call them with `tf.engine().runKernel(name, inputs, attrs)`. Tensors are float32 NHWC, filters
  * [KH, KW, CI, CO]; `strides` and `padding` are [h, w] pairs, the padding PyTorch's (the same
  * number of zeros on both sides).
@@ -7,6 +7,8 @@
  * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
  * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
  * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
+ * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
+ *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
  *
  * All three are one matrix product (see the .wat) with fused multiply-add where the engine has
  * relaxed SIMD, run on as many threads as tfjs runs (a threaded build), with the scratch they
@@ -16,12 +18,12 @@ import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
 import { Arena, address, backendMemory, findBinary, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
-import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "./names.js";
+import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD } from "./names.js";
 import { CONTROL_BYTES, KernelPool } from "./threads.js";
 
-export { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT };
+export { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD };
 
-const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx"] as const;
+const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx", "maxpool_bwd"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24 };
@@ -36,8 +38,8 @@ interface Blocks {
   kb: number;
   nb: number;
 }
-/** Below this many multiply-adds a call runs on one thread: waking the others would cost more. */
-const PARALLEL_MACS = 1 << 21;
+/** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
+const PARALLEL_WORK = 1 << 21;
 
 export interface ConvGeometry {
   n: number;
@@ -113,6 +115,7 @@ export function registerConvKernels(tf: Tf): void {
   register(tf, CONV2D, "wasm", convForward);
   register(tf, CONV2D_BACKPROP_FILTER, "wasm", convBackpropFilter);
   register(tf, CONV2D_BACKPROP_INPUT, "wasm", convBackpropInput);
+  register(tf, MAX_POOL_BACKWARD, "wasm", maxPoolBackward);
 }
 
 // ------------------------------------------------------------------ attributes and shapes
@@ -161,7 +164,7 @@ function macs(g: ConvGeometry): number {
  * Writes the parameter block (the tensors' addresses, the geometry, scratch for every thread
  * plus `shared` bytes before it) and runs `entry`.
  */
-function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0): void {
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g)): void {
   const rt = runtimeFor(backend);
   const perThread = (scratchBytes + 63) & ~63;
   const arena = rt.arena.get(perThread * rt.pool.threads);
@@ -179,7 +182,7 @@ function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeome
   words[P.mb] = blocks.mb;
   words[P.kb] = blocks.kb;
   words[P.nb] = blocks.nb;
-  rt.pool.run(entry, rt.block, macs(g) >= PARALLEL_MACS);
+  rt.pool.run(entry, rt.block, work >= PARALLEL_WORK);
 }
 
 /** Bytes of the GEMM's own scratch for a reduction of up to `k` (see $gemm). */
@@ -238,6 +241,23 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   const blocks = { mb: 96, kb: 256, nb: Math.max(8, Math.min(256, Math.floor(65536 / g.co / 8) * 8)) };
   const scratch = g.co * blocks.nb * FLOAT + blocks.mb * g.co * FLOAT + (isDirect(g) ? 0 : blocks.mb * blocks.nb * FLOAT) + gemmScratch(blocks.kb);
   run(backend, "conv_dx", g, { w: address(backend, filter), dy: address(backend, dy), out: address(backend, dx) }, blocks, scratch);
+  return dx;
+}
+
+function maxPoolBackward(args: KernelArgs): TensorInfo {
+  const k = MAX_POOL_BACKWARD;
+  const dy = float(args.inputs, "dy", k);
+  const x = float(args.inputs, "x", k);
+  const [kh, kw] = pair(args.attrs["filterSize"], "filterSize", k, 1);
+  const [c] = x.shape.slice(-1);
+  // As a convolution's geometry with CI = CO = C (the filter's shape only carries the window).
+  const g = convGeometry(k, x.shape, [kh, kw, c!, c!], args.attrs["strides"], args.attrs["padding"]);
+  if (g.ph * 2 > kh || g.pw * 2 > kw) throw new Error(`${k}: padding ${g.ph}×${g.pw} is more than half the window ${kh}×${kw}`);
+  if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the pooling's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
+  const backend = args.backend as WasmBackend;
+  const dx = backend.makeOutput([...x.shape], "float32");
+  const comparisons = g.n * g.oh * g.ow * kh * kw * g.ci;
+  run(backend, "maxpool_bwd", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dx) }, { mb: 0, kb: 0, nb: 0 }, 0, 0, comparisons);
   return dx;
 }
 

@@ -5,3 +5,4 @@ export const AVG_POOL2_BACKWARD = "NetcAvgPool2Backward";
 export const CONV2D = "NetcConv2D";
 export const CONV2D_BACKPROP_FILTER = "NetcConv2DBackpropFilter";
 export const CONV2D_BACKPROP_INPUT = "NetcConv2DBackpropInput";
+export const MAX_POOL_BACKWARD = "NetcMaxPoolBackward";

@@ -1,5 +1,6 @@
-;; netc's convolution kernels: the forward pass, the filter gradient and the input gradient of a
-;; 2-D convolution (NHWC, filter [KH,KW,CI,CO]), all three as one matrix product
+;; netc's kernels for sliding windows, multi-threaded: the forward pass, the filter gradient and
+;; the input gradient of a 2-D convolution (NHWC, filter [KH,KW,CI,CO]), and max pooling's
+;; gradient (at the end). The three of a convolution are one matrix product
 ;;   forward      y[M×CO]     = A[M×K] · W[K×CO]
 ;;   filter grad  dW[K×CO]    = Aᵀ · dy[M×CO]
 ;;   input grad   dcol[M×K]   = dy · Wᵀ, then added back into dx (col2im)
@@ -609,4 +610,120 @@
         (br $cols)))
       (local.set $r (local.get $r1))
       (br $strips))))
+
+  ;; ---------------------------------------------------------------- max pooling's gradient
+
+  ;; dx of a max pooling (window KH×KW, strides sh×sw, padding ph×pw; C = CI channels): each
+  ;; window's dy goes to its largest input, the first one in row-major order on ties (as
+  ;; PyTorch). Thread tid takes whole images (overlapping windows add into the same dx); four
+  ;; channels at a time, a vector of the best values and one of their addresses.
+  (func (export "maxpool_bwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $H i32) (local $W i32) (local $C i32) (local $OH i32) (local $OW i32) (local $KH i32) (local $KW i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $pw i32) (local $x i32) (local $dx i32) (local $dy i32)
+    (local $n i32) (local $hi i32) (local $oh i32) (local $ow i32) (local $ia i32) (local $ib i32) (local $ja i32) (local $jb i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $p i32) (local $row i32) (local $d i32) (local $pix i32)
+    (local $best v128) (local $at v128) (local $v v128) (local $m v128) (local $bs f32) (local $as i32) (local $vs f32)
+    (local.set $x (i32.load offset=0 (local.get $g)))
+    (local.set $dx (i32.load offset=12 (local.get $g)))
+    (local.set $dy (i32.load offset=92 (local.get $g)))
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $C (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $sh (i32.load offset=64 (local.get $g)))
+    (local.set $sw (i32.load offset=68 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $pix (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $n (call $share_lo (local.get $N) (i32.const 1) (local.get $tid) (local.get $nt)))
+    (local.set $hi (call $share_lo (local.get $N) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (call $zero (i32.add (local.get $dx) (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $H) (local.get $W))) (local.get $pix)))
+      (i32.mul (i32.mul (i32.sub (local.get $hi) (local.get $n)) (i32.mul (local.get $H) (local.get $W))) (local.get $C)))
+    (local.set $d (i32.add (local.get $dy) (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $OH) (local.get $OW))) (local.get $pix))))
+    (block $images_done (loop $images
+      (br_if $images_done (i32.ge_u (local.get $n) (local.get $hi)))
+      (local.set $oh (i32.const 0))
+      (block $oh_done (loop $ohs
+        (br_if $oh_done (i32.ge_u (local.get $oh) (local.get $OH)))
+        (local.set $ia (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $ph)))
+        (local.set $ib (call $min (i32.add (local.get $ia) (local.get $KH)) (local.get $H)))
+        (local.set $ia (call $max (local.get $ia) (i32.const 0)))
+        (local.set $ow (i32.const 0))
+        (block $ow_done (loop $ows
+          (br_if $ow_done (i32.ge_u (local.get $ow) (local.get $OW)))
+          (local.set $ja (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pw)))
+          (local.set $jb (call $min (i32.add (local.get $ja) (local.get $KW)) (local.get $W)))
+          (local.set $ja (call $max (local.get $ja) (i32.const 0)))
+          ;; the window's first pixel
+          (local.set $row (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ia)) (local.get $W)) (local.get $ja)) (local.get $pix))))
+          (local.set $c (i32.const 0))
+          (block $vec_done (loop $vecs
+            (br_if $vec_done (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $C)))
+            (local.set $p (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $best (v128.load (local.get $p)))
+            (local.set $at (i32x4.add (i32x4.splat (local.get $p)) (v128.const i32x4 0 4 8 12)))
+            (local.set $i (local.get $ia))
+            (block $i_done (loop $is
+              (br_if $i_done (i32.ge_u (local.get $i) (local.get $ib)))
+              (local.set $j (local.get $ja))
+              (block $j_done (loop $js
+                (br_if $j_done (i32.ge_u (local.get $j) (local.get $jb)))
+                (local.set $p (i32.add (local.get $x) (i32.add
+                  (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $i)) (local.get $W)) (local.get $j)) (local.get $pix))
+                  (i32.shl (local.get $c) (i32.const 2)))))
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $m (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $m)))
+                (local.set $at (v128.bitselect (i32x4.add (i32x4.splat (local.get $p)) (v128.const i32x4 0 4 8 12)) (local.get $at) (local.get $m)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $js)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $is)))
+            ;; dx at the winners' places += dy
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 0 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=0 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 1 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=4 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 2 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=8 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 3 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=12 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $vecs)))
+          ;; the channels past the last whole vector, one at a time
+          (block $tail_done (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $c) (local.get $C)))
+            (local.set $as (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $bs (f32.load (local.get $as)))
+            (local.set $i (local.get $ia))
+            (block $i_done (loop $is
+              (br_if $i_done (i32.ge_u (local.get $i) (local.get $ib)))
+              (local.set $j (local.get $ja))
+              (block $j_done (loop $js
+                (br_if $j_done (i32.ge_u (local.get $j) (local.get $jb)))
+                (local.set $p (i32.add (local.get $x) (i32.add
+                  (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $i)) (local.get $W)) (local.get $j)) (local.get $pix))
+                  (i32.shl (local.get $c) (i32.const 2)))))
+                (local.set $vs (f32.load (local.get $p)))
+                (if (f32.gt (local.get $vs) (local.get $bs))
+                  (then (local.set $bs (local.get $vs)) (local.set $as (local.get $p))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $js)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $is)))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (local.get $as)))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $tail)))
+          (local.set $d (i32.add (local.get $d) (local.get $pix)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $ows)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $ohs)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $images))))
 )
