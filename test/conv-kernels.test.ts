@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD } from "../src/kernels/conv.js";
+import { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT } from "../src/kernels/conv.js";
 import { registerNetcKernels } from "../src/kernels/register.js";
 import { initBackend, type Tf } from "../src/runtime/backend.js";
 import { mulberry32 } from "../src/runtime/data.js";
@@ -247,5 +247,85 @@ describe("netc max-pool gradient", () => {
     const cpu = await maxPoolGrad("cpu", false, c, x);
     expect(Array.from(ours.dx)).toEqual(Array.from(cpu.dx));
     expect(ours.dx.reduce((a, b) => a + b, 0)).toBeCloseTo(ours.dySum, 4);
+  });
+});
+
+describe("netc channel kernels", () => {
+  // BN inputs of models/ (smaller batches), odd channel counts, batch 1, and a mean far from 0.
+  const SHAPES: { shape: number[]; mean?: number }[] = [
+    { shape: [4, 24, 24, 64] },
+    { shape: [8, 12, 12, 6] },
+    { shape: [16, 120] },
+    { shape: [16, 84] },
+    { shape: [3, 12, 12, 248] },
+    { shape: [1, 3, 3, 512] },
+    { shape: [1, 1] },
+    { shape: [5, 7, 3] },
+    { shape: [2, 50, 50, 16], mean: 40 },
+  ];
+
+  /** Per-channel mean and biased variance in float64. */
+  function reference(values: Float32Array, c: number) {
+    const m = values.length / c;
+    const mean = new Float64Array(c);
+    values.forEach((v, i) => (mean[i % c]! += v / m));
+    const variance = new Float64Array(c);
+    values.forEach((v, i) => (variance[i % c]! += (v - mean[i % c]!) ** 2 / m));
+    const sums = mean.map((v) => v * m);
+    return { mean, variance, sums };
+  }
+
+  for (const { shape, mean = 0 } of SHAPES) {
+    it(`NetcMoments and NetcChannelSums on [${shape.join(",")}]${mean ? ` with mean ${mean}` : ""}`, async () => {
+      const c = shape.at(-1)!;
+      const values = random(shape.reduce((a, b) => a * b, 1), c).map((v, i) => mean + v * (1 + (i % c) / c));
+      const ref = reference(values, c);
+      const [m, v, sums] = await onBackend("wasm", () =>
+        tf.tidy(() => {
+          const x = tf.tensor(values, shape);
+          const [mt, vt] = tf.engine().runKernel(MOMENTS, { x }) as Tensor[];
+          const st = tf.engine().runKernel(CHANNEL_SUMS, { x }) as Tensor;
+          return [mt!, vt!, st].map((t) => t.dataSync() as Float32Array);
+        }),
+      );
+      expect(normwise(m!, Float32Array.from(ref.mean)), "mean").toBeLessThanOrEqual(1e-5);
+      expect(normwise(v!, Float32Array.from(ref.variance)), "variance").toBeLessThanOrEqual(mean ? 1e-5 : 1e-6);
+      expect(normwise(sums!, Float32Array.from(ref.sums)), "sums").toBeLessThanOrEqual(mean ? 1e-6 : 1e-5);
+    });
+  }
+
+  const PARTS: number[][] = [
+    [64, 32],
+    [8, 12, 6, 4],
+    [3, 5, 1],
+    [96, 32],
+  ];
+  for (const sizes of PARTS) {
+    it(`NetcConcat and NetcSplit along channels of ${sizes.join(" + ")}`, async () => {
+      const rows = [3, 5, 7];
+      const parts = sizes.map((n, i) => random(rows.reduce((a, b) => a * b, 1) * n, 70 + i));
+      const run = (netc: boolean) =>
+        tf.tidy(() => {
+          const xs = parts.map((p, i) => tf.tensor(p, [...rows, sizes[i]!]));
+          const y = netc ? (tf.engine().runKernel(CONCAT, Object.fromEntries(xs.map((x, i) => [`x${i}`, x]))) as Tensor) : tf.concat(xs, -1);
+          const back = netc ? (tf.engine().runKernel(SPLIT, { x: tf.mul(y, 2) }, { sizes } as never) as Tensor[]) : tf.split(tf.mul(y, 2), sizes, -1);
+          return { y: y.dataSync() as Float32Array, shape: y.shape, back: back.map((t) => Array.from(t.dataSync())) };
+        });
+      const ours = await onBackend("wasm", () => run(true));
+      const theirs = await onBackend("cpu", () => run(false));
+      expect(ours.shape).toEqual([...rows, sizes.reduce((a, b) => a + b, 0)]);
+      expect(Array.from(ours.y)).toEqual(Array.from(theirs.y));
+      expect(ours.back).toEqual(theirs.back);
+    });
+  }
+
+  it("reject parts that differ in more than channels, and sizes that do not add up", async () => {
+    await onBackend("wasm", () => {
+      const a = tf.zeros([2, 3, 4]);
+      const b = tf.zeros([2, 4, 4]);
+      expect(() => tf.engine().runKernel(CONCAT, { x0: a, x1: b })).toThrow(/differ in more than their last axis/);
+      expect(() => tf.engine().runKernel(SPLIT, { x: a }, { sizes: [1, 2] } as never)).toThrow(/adding up to 4/);
+      tf.dispose([a, b]);
+    });
   });
 });

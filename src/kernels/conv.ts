@@ -9,6 +9,10 @@
  * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
  * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
  *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
+ * NetcMoments {x} → [mean [C], variance [C]]: per channel (the last axis), the biased variance
+ * NetcChannelSums {x} → [C]: per-channel sums (a bias's gradient)
+ * NetcConcat {x0, x1, …} → y: concatenation along the last axis
+ * NetcSplit {x}, attrs {sizes} → parts of x along the last axis, `sizes` channels each
  *
  * All three are one matrix product (see the .wat) with fused multiply-add where the engine has
  * relaxed SIMD, run on as many threads as tfjs runs (a threaded build), with the scratch they
@@ -18,12 +22,12 @@ import { readFileSync } from "node:fs";
 import v8 from "node:v8";
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
 import { Arena, address, backendMemory, findBinary, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
-import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD } from "./names.js";
+import { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT } from "./names.js";
 import { CONTROL_BYTES, KernelPool } from "./threads.js";
 
-export { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD };
+export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx", "maxpool_bwd"] as const;
+const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24 };
@@ -63,6 +67,8 @@ interface Runtime {
   pool: KernelPool;
   block: number;
   arena: Arena;
+  /** The list of a concatenation's parts. */
+  parts: Arena;
   fma: boolean;
 }
 
@@ -100,7 +106,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     const block = (raw + 15) & ~15;
     const threads = shared ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES);
-    runtime = { exports, pool, block, arena: new Arena(backend), fma };
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
   return runtime;
@@ -116,6 +122,10 @@ export function registerConvKernels(tf: Tf): void {
   register(tf, CONV2D_BACKPROP_FILTER, "wasm", convBackpropFilter);
   register(tf, CONV2D_BACKPROP_INPUT, "wasm", convBackpropInput);
   register(tf, MAX_POOL_BACKWARD, "wasm", maxPoolBackward);
+  register(tf, MOMENTS, "wasm", (args) => channelSums(args, true));
+  register(tf, CHANNEL_SUMS, "wasm", (args) => channelSums(args, false));
+  register(tf, CONCAT, "wasm", concat);
+  register(tf, SPLIT, "wasm", split);
 }
 
 // ------------------------------------------------------------------ attributes and shapes
@@ -161,10 +171,10 @@ function macs(g: ConvGeometry): number {
 }
 
 /**
- * Writes the parameter block (the tensors' addresses, the geometry, scratch for every thread
- * plus `shared` bytes before it) and runs `entry`.
+ * Writes the parameter block (the tensors' addresses, the geometry, scratch for every thread)
+ * and runs `entry`; returns where each thread's scratch is, for the threads that ran.
  */
-function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g)): void {
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g)): number[] {
   const rt = runtimeFor(backend);
   const perThread = (scratchBytes + 63) & ~63;
   const arena = rt.arena.get(perThread * rt.pool.threads);
@@ -182,7 +192,9 @@ function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeome
   words[P.mb] = blocks.mb;
   words[P.kb] = blocks.kb;
   words[P.nb] = blocks.nb;
-  rt.pool.run(entry, rt.block, work >= PARALLEL_WORK);
+  const parallel = work >= PARALLEL_WORK;
+  rt.pool.run(entry, rt.block, parallel);
+  return Array.from({ length: parallel ? rt.pool.threads : 1 }, (_, t) => arena + t * perThread);
 }
 
 /** Bytes of the GEMM's own scratch for a reduction of up to `k` (see $gemm). */
@@ -259,6 +271,91 @@ function maxPoolBackward(args: KernelArgs): TensorInfo {
   const comparisons = g.n * g.oh * g.ow * kh * kw * g.ci;
   run(backend, "maxpool_bwd", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dx) }, { mb: 0, kb: 0, nb: 0 }, 0, 0, comparisons);
   return dx;
+}
+
+/** [M, C] views of a tensor (NHWC: M = N·H·W), as the channel kernels' geometry. */
+function rowsOf(t: TensorInfo): ConvGeometry {
+  const c = t.shape.at(-1) ?? 1;
+  const m = t.shape.reduce((a, b) => a * b, 1) / c;
+  return { n: m, h: 1, w: 1, ci: c, oh: 1, ow: 1, co: c, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 };
+}
+
+/** Per-channel sums, or (moments) the mean and the biased variance from shifted sums. */
+function channelSums(args: KernelArgs, moments: boolean): TensorInfo | TensorInfo[] {
+  const k = moments ? MOMENTS : CHANNEL_SUMS;
+  const x = float(args.inputs, "x", k);
+  const backend = args.backend as WasmBackend;
+  const g = rowsOf(x);
+  if (g.n < 1) throw new Error(`${k}: x is empty`);
+  const c = g.ci;
+  const scratches = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24, moments ? 1 : 0, g.n * c);
+  // The threads' f64 totals: D1 [C] then D2 [C] in each one's scratch.
+  const buffer = backendMemory(backend).buffer;
+  const s1 = new Float64Array(c);
+  const s2 = new Float64Array(c);
+  for (const at of scratches) {
+    const d = new Float64Array(buffer, at, 2 * c);
+    for (let i = 0; i < c; i++) {
+      s1[i]! += d[i]!;
+      s2[i]! += d[c + i]!;
+    }
+  }
+  const outputs = (moments ? 2 : 1) as number;
+  const outs = Array.from({ length: outputs }, () => backend.makeOutput([c], "float32"));
+  const heap = backendMemory(backend).buffer;
+  const values = outs.map((t) => new Float32Array(heap, address(backend, t), c));
+  if (!moments) {
+    values[0]!.set(s1);
+    return outs[0]!;
+  }
+  const shift = new Float32Array(heap, address(backend, x), c);
+  for (let i = 0; i < c; i++) {
+    const d = s1[i]! / g.n;
+    values[0]![i] = shift[i]! + d;
+    values[1]![i] = Math.max(0, s2[i]! / g.n - d * d);
+  }
+  return outs;
+}
+
+/** The parts' addresses and channel counts, as concat_channels reads them, in scratch. */
+function partsList(backend: WasmBackend, parts: readonly TensorInfo[]): number {
+  const at = runtimeFor(backend).parts.get(parts.length * 8);
+  const words = new Int32Array(backendMemory(backend).buffer, at, parts.length * 2);
+  parts.forEach((p, i) => {
+    words[2 * i] = address(backend, p);
+    words[2 * i + 1] = p.shape.at(-1) ?? 1;
+  });
+  return at;
+}
+
+function concat(args: KernelArgs): TensorInfo {
+  const k = CONCAT;
+  const parts = Object.keys(args.inputs)
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    .map((name) => float(args.inputs, name, k));
+  if (parts.length === 0) throw new Error(`${k}: no inputs`);
+  const rows = parts[0]!.shape.slice(0, -1);
+  if (parts.some((p) => p.shape.slice(0, -1).join() !== rows.join())) throw new Error(`${k}: the parts differ in more than their last axis: ${parts.map((p) => `[${p.shape.join(", ")}]`).join(", ")}`);
+  const c = parts.reduce((sum, p) => sum + (p.shape.at(-1) ?? 1), 0);
+  const backend = args.backend as WasmBackend;
+  const y = backend.makeOutput([...rows, c], "float32");
+  const g = rowsOf(y);
+  run(backend, "concat_channels", { ...g, kh: parts.length }, { x: partsList(backend, parts), out: address(backend, y) }, { mb: 0, kb: 0, nb: 0 }, 0, 0, g.n * c);
+  return y;
+}
+
+function split(args: KernelArgs): TensorInfo[] {
+  const k = SPLIT;
+  const x = float(args.inputs, "x", k);
+  const sizes = args.attrs["sizes"] as unknown;
+  const c = x.shape.at(-1) ?? 1;
+  const valid = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 1) && v.reduce((a: number, b: number) => a + b, 0) === c;
+  if (!valid(sizes)) throw new Error(`${k}: sizes must be whole numbers ≥ 1 adding up to ${c}, got ${JSON.stringify(sizes)}`);
+  const backend = args.backend as WasmBackend;
+  const parts = sizes.map((n) => backend.makeOutput([...x.shape.slice(0, -1), n], "float32"));
+  const g = rowsOf(x);
+  run(backend, "concat_channels", { ...g, kh: parts.length }, { x: partsList(backend, parts), out: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, 0, 1, g.n * c);
+  return parts;
 }
 
 /** The raw exports and pool for `backend` (tests and benchmarks). */

@@ -6,3 +6,7 @@ export const CONV2D = "NetcConv2D";
 export const CONV2D_BACKPROP_FILTER = "NetcConv2DBackpropFilter";
 export const CONV2D_BACKPROP_INPUT = "NetcConv2DBackpropInput";
 export const MAX_POOL_BACKWARD = "NetcMaxPoolBackward";
+export const MOMENTS = "NetcMoments";
+export const CHANNEL_SUMS = "NetcChannelSums";
+export const CONCAT = "NetcConcat";
+export const SPLIT = "NetcSplit";

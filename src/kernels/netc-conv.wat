@@ -1,6 +1,8 @@
 ;; netc's kernels for sliding windows, multi-threaded: the forward pass, the filter gradient and
 ;; the input gradient of a 2-D convolution (NHWC, filter [KH,KW,CI,CO]), and max pooling's
-;; gradient (at the end). The three of a convolution are one matrix product
+;; gradient, and what moves data along channels around them: per-channel sums (BN's statistics,
+;; bias gradients) and concatenation (at the end). The three of a convolution are one matrix
+;; product
 ;;   forward      y[M×CO]     = A[M×K] · W[K×CO]
 ;;   filter grad  dW[K×CO]    = Aᵀ · dy[M×CO]
 ;;   input grad   dcol[M×K]   = dy · Wᵀ, then added back into dx (col2im)
@@ -726,4 +728,111 @@
         (br $ohs)))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $images))))
+
+  ;; ---------------------------------------------------------------- channels
+  ;; Tensors as [M × C] (NHWC with M = N·H·W), split by rows among the threads.
+
+  ;; Per-channel sums over this thread's rows of x [M × C] (M: word 28, C: word 40): Σ(x − s)
+  ;; and Σ(x − s)², where s is x's first row with flags bit 1 (so that the variance keeps its
+  ;; precision when |mean| ≫ std), 0 without. Into this thread's scratch as f64 totals:
+  ;; D1 [C] then D2 [C]; f32 partial sums of 64 rows at a time (S1, S2 [C] after them) are added
+  ;; into the totals, so f32 rounding stays that of a 64-term sum.
+  (func (export "channel_sums") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $x i32) (local $M i32) (local $C i32) (local $sq i32) (local $lo i32) (local $hi i32) (local $r i32) (local $end i32)
+    (local $d1 i32) (local $d2 i32) (local $s1 i32) (local $s2 i32) (local $c i32) (local $row i32) (local $v v128) (local $f f32)
+    (local.set $x (i32.load offset=0 (local.get $g)))
+    (local.set $M (i32.load offset=28 (local.get $g)))
+    (local.set $C (i32.load offset=40 (local.get $g)))
+    (local.set $sq (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)))
+    (local.set $d1 (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $d2 (i32.add (local.get $d1) (i32.shl (local.get $C) (i32.const 3))))
+    (local.set $s1 (i32.add (local.get $d2) (i32.shl (local.get $C) (i32.const 3))))
+    (local.set $s2 (i32.add (local.get $s1) (i32.shl (local.get $C) (i32.const 2))))
+    (call $zero (local.get $d1) (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $lo (call $share_lo (local.get $M) (i32.const 1) (local.get $tid) (local.get $nt)))
+    (local.set $hi (call $share_lo (local.get $M) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (local.set $r (local.get $lo))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $r) (local.get $hi)))
+      (local.set $end (call $min (i32.add (local.get $r) (i32.const 64)) (local.get $hi)))
+      (call $zero (local.get $s1) (i32.shl (local.get $C) (i32.const 1)))
+      (block $rows_done (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $end)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $v_done (loop $vecs
+          (br_if $v_done (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $C)))
+          (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+          (if (local.get $sq) (then (local.set $v (f32x4.sub (local.get $v) (v128.load (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2))))))))
+          (v128.store (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))
+            (f32x4.add (v128.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))) (local.get $v)))
+          (v128.store (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))
+            (f32x4.relaxed_madd (local.get $v) (local.get $v) (v128.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $vecs)))
+        (block $t_done (loop $tail
+          (br_if $t_done (i32.ge_u (local.get $c) (local.get $C)))
+          (local.set $f (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+          (if (local.get $sq) (then (local.set $f (f32.sub (local.get $f) (f32.load (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2))))))))
+          (f32.store (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))
+            (f32.add (f32.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))) (local.get $f)))
+          (f32.store (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))
+            (f32.add (f32.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))) (f32.mul (local.get $f) (local.get $f))))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $tail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+      ;; the block's sums into the totals
+      (local.set $c (i32.const 0))
+      (block $f_done (loop $flush
+        (br_if $f_done (i32.ge_u (local.get $c) (local.get $C)))
+        (f64.store (i32.add (local.get $d1) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $d1) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.promote_f32 (f32.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))))))
+        (f64.store (i32.add (local.get $d2) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $d2) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.promote_f32 (f32.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $flush)))
+      (br $blocks))))
+
+  ;; Concatenation along channels and its gradient. Word 0 points to `count` (word 56) pairs
+  ;; (address, channels) of the parts, word 12 to the whole [M × C] (M: word 28, C: word 40).
+  ;; flags bit 1 clear: the whole from the parts; set: the parts from the whole.
+  (func (export "concat_channels") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $parts i32) (local $whole i32) (local $M i32) (local $C i32) (local $count i32) (local $split i32)
+    (local $lo i32) (local $hi i32) (local $i i32) (local $at i32) (local $ci i32) (local $off i32) (local $src i32) (local $dst i32)
+    (local.set $parts (i32.load offset=0 (local.get $g)))
+    (local.set $whole (i32.load offset=12 (local.get $g)))
+    (local.set $M (i32.load offset=28 (local.get $g)))
+    (local.set $C (i32.load offset=40 (local.get $g)))
+    (local.set $count (i32.load offset=56 (local.get $g)))
+    (local.set $split (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)))
+    (local.set $lo (call $share_lo (local.get $M) (i32.const 1) (local.get $tid) (local.get $nt)))
+    (local.set $hi (call $share_lo (local.get $M) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (if (i32.ge_u (local.get $lo) (local.get $hi)) (then (return)))
+    ;; part by part: each is a strided copy of rows [lo, hi)
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+      (local.set $at (i32.load (i32.add (local.get $parts) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $ci (i32.load offset=4 (i32.add (local.get $parts) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $src (i32.add (local.get $at) (i32.shl (i32.mul (local.get $lo) (local.get $ci)) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $whole) (i32.shl (i32.add (i32.mul (local.get $lo) (local.get $C)) (local.get $off)) (i32.const 2))))
+      (call $copy_rows (local.get $src) (local.get $dst) (i32.sub (local.get $hi) (local.get $lo)) (local.get $ci)
+        (i32.shl (local.get $ci) (i32.const 2)) (i32.shl (local.get $C) (i32.const 2)) (local.get $split))
+      (local.set $off (i32.add (local.get $off) (local.get $ci)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $each))))
+
+  ;; rows of n floats from a (rows sa bytes apart) to b (sb apart), or back when `back`
+  (func $copy_rows (param $a i32) (param $b i32) (param $rows i32) (param $n i32) (param $sa i32) (param $sb i32) (param $back i32)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $rows)))
+      (if (local.get $back)
+        (then (call $copy (local.get $b) (local.get $a) (local.get $n)))
+        (else (call $copy (local.get $a) (local.get $b) (local.get $n))))
+      (local.set $a (i32.add (local.get $a) (local.get $sa)))
+      (local.set $b (i32.add (local.get $b) (local.get $sb)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $l))))
 )

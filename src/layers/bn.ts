@@ -1,5 +1,5 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
-import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
+import { BN_BACKWARD, BN_FORWARD, MOMENTS } from "../kernels/names.js";
 import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
@@ -22,6 +22,18 @@ function builtinBackward({ tf }: LowerContext, dy: Tensor, x: Tensor, [mean, var
   const held = tf.mul(dy, tf.mul(gamma, tf.rsqrt(tf.add(variance, eps))));
   const dx = tf.add(held, tf.add(tf.div(parts["mean"]!(), m), tf.mul(tf.sub(x, mean), tf.div(tf.mul(parts["variance"]!(), 2), m))));
   return { dx, grads: { gamma: parts["scale"]!(), beta: parts["offset"]!() } };
+}
+
+/**
+ * The batch's per-channel mean and biased variance: the project's kernel where it may run (one
+ * pass, multi-threaded; tfjs's moments takes several), else tfjs's.
+ */
+function batchMoments({ tf, kernels }: LowerContext, x: Tensor): { mean: Tensor; variance: Tensor } {
+  if (kernels && tf.getKernel(MOMENTS, tf.getBackend())) {
+    const [mean, variance] = tf.engine().runKernel(MOMENTS, { x }) as Tensor[];
+    return { mean: mean!, variance: variance! };
+  }
+  return tf.moments(x, statAxes(x));
 }
 
 /** moving = momentum·moving + (1 − momentum)·batch, for the mean and the variance. */
@@ -96,7 +108,7 @@ export const bn: LayerSpec = {
       // Training normalizes with the batch's statistics: the mean and the biased variance.
       const track = (mean: Tensor, variance: Tensor) => trackMoving(tf, p, momentum, mean, variance);
       if (impl === "builtin") {
-        const { mean, variance } = tf.moments(x, statAxes(x));
+        const { mean, variance } = batchMoments(ctx, x);
         return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), saved: [mean, variance], state: track(mean, variance) };
       }
       const mean = tf.mean(x, statAxes(x));
@@ -118,7 +130,7 @@ export const bn: LayerSpec = {
       if (!tf.getKernel(BN_BACKWARD, tf.getBackend())) return undefined;
       const attrs = { eps, act: activation?.name ?? "none", pool: pool2 ? 2 : 0 };
       const builtinForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
-        const { mean, variance } = tf.moments(x, statAxes(x));
+        const { mean, variance } = batchMoments(ctx, x);
         const normalized = tf.batchNorm(x, mean, variance, p["beta"]!, p["gamma"]!, eps);
         const y = activation ? activation.apply(normalized) : normalized;
         return { y, mean, variance, invStd: tf.rsqrt(tf.add(variance, eps)), pooled: pool2 ? tf.avgPool(y as Tensor4D, 2, 2, "valid") : undefined };

@@ -1,6 +1,6 @@
 import { isProblem, numberArg, product, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
-import { CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
+import { CHANNEL_SUMS, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
 function geometry(args: ArgValues) {
@@ -72,7 +72,7 @@ export const conv: LayerSpec = {
       const { strides, padding, pad } = geometry(args);
       const weight = p["weight"]!;
       const grads: Record<string, Tensor> = {};
-      if (p["bias"]) grads["bias"] = tf.sum(dy, [0, 1, 2]);
+      if (p["bias"]) grads["bias"] = useNetcConv(ctx) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, [0, 1, 2]);
       if (useNetcConv(ctx)) {
         const attrs = { strides, padding: [...padding] };
         grads["weight"] = tf.engine().runKernel(CONV2D_BACKPROP_FILTER, { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor;

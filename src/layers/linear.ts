@@ -1,5 +1,5 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
-import { CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
+import { CHANNEL_SUMS, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { netcConv, useNetcConv } from "./conv.js";
 import { formatShape, numberArg, product, type LayerSpec, type Tf } from "./types.js";
 
@@ -62,7 +62,7 @@ export const linear: LayerSpec = {
       const { tf } = ctx;
       const weight = p["weight"]!;
       const grads: Record<string, Tensor> = {};
-      if (p["bias"]) grads["bias"] = tf.sum(dy, 0);
+      if (p["bias"]) grads["bias"] = useNetcConv(ctx) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, 0);
       if (useNetcConv(ctx)) {
         // As a 1×1 convolution of N images of 1×1 pixels (reshapes share the data).
         const [n, f] = x.shape as [number, number];

@@ -1,5 +1,11 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import { formatShape, type MergeSpec } from "./types.js";
+import { CONCAT, SPLIT } from "../kernels/names.js";
+import { formatShape, type LowerContext, type MergeSpec } from "./types.js";
+
+/** Whether the project's concatenation kernels may run (tfjs's are slow on wasm). */
+function useNetcConcat({ tf, kernels }: LowerContext): boolean {
+  return kernels && tf.getKernel(CONCAT, tf.getBackend()) !== undefined;
+}
 
 export const add: MergeSpec = {
   kind: "merge",
@@ -21,7 +27,7 @@ export const add: MergeSpec = {
     }
     return first;
   },
-  merge: (tf, ys) => tf.addN(ys as Tensor[]),
+  merge: ({ tf }, ys) => tf.addN(ys as Tensor[]),
   split: (_tf, dy, ys) => ys.map(() => dy),
 };
 
@@ -47,6 +53,13 @@ export const concat: MergeSpec = {
     return [channels, ...inputs[0]!.slice(1)];
   },
   // Channels are the last axis in NHWC.
-  merge: (tf, ys) => tf.concat(ys as Tensor[], -1),
-  split: (tf, dy, ys) => tf.split(dy, ys.map((y) => y.shape.at(-1)!), -1),
+  merge(ctx, ys) {
+    if (useNetcConcat(ctx)) return ctx.tf.engine().runKernel(CONCAT, Object.fromEntries(ys.map((y, i) => [`x${i}`, y]))) as Tensor;
+    return ctx.tf.concat(ys as Tensor[], -1);
+  },
+  split(ctx, dy, ys) {
+    const sizes = ys.map((y) => y.shape.at(-1)!);
+    if (useNetcConcat(ctx)) return ctx.tf.engine().runKernel(SPLIT, { x: dy }, { sizes }) as Tensor[];
+    return ctx.tf.split(dy, sizes, -1);
+  },
 };

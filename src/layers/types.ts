@@ -183,9 +183,9 @@ export interface MergeSpec extends SpecBase {
   torchName: string;
   outputShape(inputs: readonly Shape[]): ShapeResult;
   /** Combines the branches' outputs (NHWC). */
-  merge(tf: Tf, ys: readonly Tensor[]): Tensor;
+  merge(ctx: LowerContext, ys: readonly Tensor[]): Tensor;
   /** The gradient for each branch's output. */
-  split(tf: Tf, dy: Tensor, ys: readonly Tensor[]): Tensor[];
+  split(ctx: LowerContext, dy: Tensor, ys: readonly Tensor[]): Tensor[];
 }
 
 export type Spec = LayerSpec | MergeSpec;

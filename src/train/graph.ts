@@ -107,7 +107,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
           return forward(branch, x, ctx, records && branchRecords, timer);
         });
         records?.push({ step, ys, branches });
-        x = step.spec.merge(tf, ys);
+        x = step.spec.merge(ctx, ys);
         timer?.lap({ phase: "forward", node: step.node }, x);
         continue;
       }
@@ -134,7 +134,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       let next: Tensor;
       if (step.kind === "merge") {
         const ys = step.branches.map((branch) => infer(branch, x, ctx));
-        next = step.spec.merge(tf, ys);
+        next = step.spec.merge(ctx, ys);
         for (const y of ys) if (y !== x && y !== next) y.dispose();
       } else if (step.kind === "folded") {
         next = foldedForward(ctx, step, x);
@@ -188,7 +188,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         gradient = result.dx;
         timer?.lap({ phase: "backward", node: record.step.node }, gradient ?? Object.values(result.grads)[0] ?? dy);
       } else {
-        const parts = record.step.spec.split(tf, gradient, record.ys);
+        const parts = record.step.spec.split(ctx, gradient, record.ys);
         timer?.lap({ phase: "backward", node: record.step.node }, parts[0]!);
         const dxs = record.branches.map((branch, b) => backward(branch, parts[b]!, ctx, grads, needDx, timer) ?? parts[b]!);
         gradient = needDx ? tf.addN(dxs) : undefined;
