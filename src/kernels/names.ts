@@ -2,6 +2,7 @@
 export const BN_FORWARD = "NetcBnForward";
 export const BN_BACKWARD = "NetcBnBackward";
 export const AVG_POOL2_BACKWARD = "NetcAvgPool2Backward";
+export const ACTIVATION = "NetcActivation";
 export const CONV2D = "NetcConv2D";
 export const CONV2D_BACKPROP_FILTER = "NetcConv2DBackpropFilter";
 export const CONV2D_BACKPROP_INPUT = "NetcConv2DBackpropInput";

@@ -21,6 +21,9 @@
  *   dx = (gamma·invStd/M)·(M·dz − dBeta − x̂·dGamma). dy is the gradient of y, or with pool = 2
  *   the gradient of avgpool2(y) ([N, ⌊H/2⌋, ⌊W/2⌋, C]), upsampled inside the kernel.
  *
+ * NetcActivation {x}, attrs {act, pool?: 0 | 2} → [y = act(x)] (+ pooled = avgpool2(y) when
+ *   pool = 2, as NetcBnForward's): what follows a normalization done elsewhere (--bn builtin).
+ *
  * NetcAvgPool2Backward {dy [N, PH, PW, C]}, attrs {h?, w?} → dx [N, h, w, C] (default h = 2·PH,
  *   w = 2·PW; an odd h or w leaves the last row/column 0): each input gets dy/4 of its window.
  *
@@ -33,9 +36,9 @@ import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from
 import { registerConvKernels } from "./conv.js";
 import { address, backendMemory, findBinary, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
-import { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD } from "./names.js";
+import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD } from "./names.js";
 
-export { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, withScratch };
+export { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, withScratch };
 
 export type NetcActivation = "none" | "relu" | "sigmoid" | "tanh";
 const ACT_CODES: Record<NetcActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3 };
@@ -60,6 +63,7 @@ export function registerNetcKernels(tf: Tf, options: RegisterOptions = {}): Netc
   register(tf, BN_FORWARD, "cpu", bnForwardReferenceKernel);
   register(tf, BN_BACKWARD, "cpu", bnBackwardReferenceKernel);
   register(tf, AVG_POOL2_BACKWARD, "cpu", avgPool2BackwardReferenceKernel);
+  register(tf, ACTIVATION, "cpu", activationReferenceKernel);
   if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
   const path = options.wasmBinary ?? findBinary("netc-kernels.wasm");
   if (!path || !existsSync(path)) return { wasm: false, reason: `${path ?? "dist/netc-kernels.wasm"} not found (run \`npm run build\`)` };
@@ -70,6 +74,7 @@ export function registerNetcKernels(tf: Tf, options: RegisterOptions = {}): Netc
   register(tf, BN_FORWARD, "wasm", (args) => bnForwardWasm(args, kernels));
   register(tf, BN_BACKWARD, "wasm", (args) => bnBackwardWasm(args, kernels));
   register(tf, AVG_POOL2_BACKWARD, "wasm", (args) => avgPool2BackwardWasm(args, kernels));
+  register(tf, ACTIVATION, "wasm", (args) => activationWasm(args, kernels));
   registerConvKernels(tf);
   return { wasm: true };
 }
@@ -199,6 +204,7 @@ interface Kernels {
   bn_bwd(dy: number, y: number, x: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, pooled: number, m: number, c: number, act: number, scratch: number, n: number, h: number, w: number): void;
   avgpool2_bwd(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
   avgpool2_fwd(x: number, y: number, n: number, h: number, w: number, c: number): void;
+  act_fwd(x: number, y: number, pooled: number, m: number, c: number, act: number, scratch: number, n: number, h: number, w: number): void;
   /** y = act(x) over n floats (n a multiple of 4), with scratch_bytes(4, 0, 0) of scratch. */
   act(x: number, y: number, n: number, act: number, scratch: number): void;
   scratch_bytes(c: number, w: number, pooled: number): number;
@@ -230,6 +236,25 @@ function bnForwardWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
   withScratch(backend, kernels.scratch_bytes(g.c, g.w, g.pool ? 1 : 0), (scratch) => {
     const [y, mean, invStd, pooled] = outs.map((t) => address(backend, t));
     kernels.bn_fwd(address(backend, x), address(backend, gamma), address(backend, beta), y!, mean!, invStd!, pooled ?? 0, g.m, g.c, eps, ACT_CODES[act], scratch, g.n, g.h, g.w);
+  });
+  return outs;
+}
+
+function activationInputs({ inputs, attrs }: KernelArgs) {
+  const k = ACTIVATION;
+  const x = input(inputs, "x", k);
+  return { x, g: geometry(x, attrs, k), act: activation(attrs, k) };
+}
+
+function activationWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
+  const { x, g, act } = activationInputs(args);
+  const backend = args.backend as WasmBackend;
+  const kernels = kernelsOf(backend);
+  const outs = [backend.makeOutput([...x.shape], "float32")];
+  if (g.pool) outs.push(backend.makeOutput(pooledShape(g), "float32"));
+  withScratch(backend, kernels.scratch_bytes(g.c, g.w, g.pool ? 1 : 0), (scratch) => {
+    const [y, pooled] = outs.map((t) => address(backend, t));
+    kernels.act_fwd(address(backend, x), y!, pooled ?? 0, g.m, g.c, ACT_CODES[act], scratch, g.n, g.h, g.w);
   });
   return outs;
 }
@@ -368,6 +393,15 @@ function bnBackwardReferenceKernel(args: KernelArgs): TensorInfo[] {
   const dyFull = g.pool ? avgPool2BackwardReference(read(b, dy), g.n, g.h, g.w, g.c) : read(b, dy);
   const r = bnBackwardReference(dyFull, read(b, y), read(b, x), read(b, mean), read(b, invStd), read(b, gamma), g.m, g.c, act);
   return [output(b, [...x.shape], r.dx), output(b, [g.c], r.dGamma), output(b, [g.c], r.dBeta)];
+}
+
+function activationReferenceKernel(args: KernelArgs): TensorInfo[] {
+  const { x, g, act } = activationInputs(args);
+  const b = args.backend;
+  const y = read(b, x).map((v) => actRef(v, act));
+  const outs = [output(b, [...x.shape], y)];
+  if (g.pool) outs.push(output(b, pooledShape(g), avgPool2Reference(y, g.n, g.h, g.w, g.c)));
+  return outs;
 }
 
 function avgPool2BackwardReferenceKernel(args: KernelArgs): TensorInfo {

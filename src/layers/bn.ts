@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
-import { BN_BACKWARD, BN_FORWARD, MOMENTS } from "../kernels/names.js";
-import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
+import { ACTIVATION, BN_BACKWARD, BN_FORWARD, MOMENTS } from "../kernels/names.js";
+import { canUseKernel, formatShape, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -28,8 +28,9 @@ function builtinBackward({ tf }: LowerContext, dy: Tensor, x: Tensor, [mean, var
  * The batch's per-channel mean and biased variance: the project's kernel where it may run (one
  * pass, multi-threaded; tfjs's moments takes several), else tfjs's.
  */
-function batchMoments({ tf, kernels }: LowerContext, x: Tensor): { mean: Tensor; variance: Tensor } {
-  if (kernels && tf.getKernel(MOMENTS, tf.getBackend())) {
+function batchMoments(ctx: LowerContext, x: Tensor): { mean: Tensor; variance: Tensor } {
+  const { tf } = ctx;
+  if (canUseKernel(ctx, MOMENTS)) {
     const [mean, variance] = tf.engine().runKernel(MOMENTS, { x }) as Tensor[];
     return { mean: mean!, variance: variance! };
   }
@@ -132,8 +133,14 @@ export const bn: LayerSpec = {
       const builtinForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
         const { mean, variance } = batchMoments(ctx, x);
         const normalized = tf.batchNorm(x, mean, variance, p["beta"]!, p["gamma"]!, eps);
+        const invStd = tf.rsqrt(tf.add(variance, eps));
+        if ((activation || pool2) && canUseKernel(ctx, ACTIVATION)) {
+          // The activation and the pooling after tfjs's normalization: one pass of the project's kernel.
+          const [y, pooled] = tf.engine().runKernel(ACTIVATION, { x: normalized }, { act: attrs.act, pool: attrs.pool }) as Tensor[];
+          return { y: y!, mean, variance, invStd, pooled };
+        }
         const y = activation ? activation.apply(normalized) : normalized;
-        return { y, mean, variance, invStd: tf.rsqrt(tf.add(variance, eps)), pooled: pool2 ? tf.avgPool(y as Tensor4D, 2, 2, "valid") : undefined };
+        return { y, mean, variance, invStd, pooled: pool2 ? tf.avgPool(y as Tensor4D, 2, 2, "valid") : undefined };
       };
       const scratchForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
         const [y, mean, invStd, pooled] = tf.engine().runKernel(BN_FORWARD, { x, gamma: p["gamma"]!, beta: p["beta"]! }, attrs) as Tensor[];

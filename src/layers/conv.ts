@@ -1,4 +1,4 @@
-import { isProblem, numberArg, product, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
+import { isProblem, numberArg, product, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf, canUseKernel } from "./types.js";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { CHANNEL_SUMS, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
@@ -9,9 +9,15 @@ function geometry(args: ArgValues) {
   return { kernel: sizeArg(args, "kernel"), strides: [stride[0], stride[1]] as [number, number], padding, pad: tfPadding(padding) };
 }
 
-/** Whether the project's convolution kernels may run: allowed, and the backend has them (wasm). */
-export function useNetcConv({ tf, kernels }: LowerContext): boolean {
-  return kernels && tf.getKernel(CONV2D, tf.getBackend()) !== undefined;
+/**
+ * Whether the project's convolution kernels run for this weight ([KH, KW, CI, CO] or [F, O]):
+ * where they may, except for fewer than 8 output channels (a partial register tile everywhere)
+ * and, forward, fewer than 8 input channels (im2col one float at a time), where XNNPACK's
+ * convolution and tfjs's filter gradient are faster (LeNet's first convolution, measured).
+ */
+export function useNetcConv(ctx: LowerContext, weight: Tensor, pass: "forward" | "backward"): boolean {
+  const [ci, co] = weight.shape.slice(-2) as [number, number];
+  return canUseKernel(ctx, CONV2D) && co >= 8 && (pass === "backward" || ci >= 8);
 }
 
 /** The project's convolution: y = act(x ⊛ w + b), PyTorch's padding. */
@@ -57,13 +63,13 @@ export const conv: LayerSpec = {
     },
     forward(ctx, x, p, args) {
       const { tf } = ctx;
-      if (useNetcConv(ctx)) return { y: netcConv(tf, x, p["weight"]!, p["bias"], geometry(args).strides, geometry(args).padding, "linear") };
+      if (useNetcConv(ctx, p["weight"]!, "forward")) return { y: netcConv(tf, x, p["weight"]!, p["bias"], geometry(args).strides, geometry(args).padding, "linear") };
       const { strides, pad } = geometry(args);
       return { y: tf.fused.conv2d({ x: x as Tensor4D, filter: p["weight"] as Tensor4D, strides, pad, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
     affine(ctx, x, weight, bias, args, activation) {
       const { tf } = ctx;
-      if (useNetcConv(ctx) && activation !== "sigmoid") return netcConv(tf, x, weight, bias, geometry(args).strides, geometry(args).padding, activation);
+      if (useNetcConv(ctx, weight, "forward") && activation !== "sigmoid") return netcConv(tf, x, weight, bias, geometry(args).strides, geometry(args).padding, activation);
       const { strides, pad } = geometry(args);
       return tf.fused.conv2d({ x: x as Tensor4D, filter: weight as Tensor4D, strides, pad, bias, activation });
     },
@@ -72,8 +78,8 @@ export const conv: LayerSpec = {
       const { strides, padding, pad } = geometry(args);
       const weight = p["weight"]!;
       const grads: Record<string, Tensor> = {};
-      if (p["bias"]) grads["bias"] = useNetcConv(ctx) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, [0, 1, 2]);
-      if (useNetcConv(ctx)) {
+      if (p["bias"]) grads["bias"] = canUseKernel(ctx, CHANNEL_SUMS) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, [0, 1, 2]);
+      if (useNetcConv(ctx, weight, "backward")) {
         const attrs = { strides, padding: [...padding] };
         grads["weight"] = tf.engine().runKernel(CONV2D_BACKPROP_FILTER, { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor;
         if (!needDx) return { grads };

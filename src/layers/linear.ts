@@ -1,7 +1,7 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
 import { CHANNEL_SUMS, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { netcConv, useNetcConv } from "./conv.js";
-import { formatShape, numberArg, product, type LayerSpec, type Tf } from "./types.js";
+import { canUseKernel, formatShape, numberArg, product, type LayerSpec, type Tf } from "./types.js";
 
 /** y = act(x·W + b) as the project's 1×1 convolution of [N, 1, 1, F]. */
 function asPointwiseConv(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor | undefined, activation: "linear" | "relu"): Tensor {
@@ -50,20 +50,20 @@ export const linear: LayerSpec = {
     },
     forward(ctx, x, p) {
       const { tf } = ctx;
-      if (useNetcConv(ctx)) return { y: asPointwiseConv(tf, x, p["weight"]!, p["bias"], "linear") };
+      if (useNetcConv(ctx, p["weight"]!, "forward")) return { y: asPointwiseConv(tf, x, p["weight"]!, p["bias"], "linear") };
       return { y: tf.fused.matMul({ a: x as Tensor2D, b: p["weight"] as Tensor2D, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
     affine(ctx, x, weight, bias, _args, activation) {
       const { tf } = ctx;
-      if (useNetcConv(ctx) && activation !== "sigmoid") return asPointwiseConv(tf, x, weight, bias, activation);
+      if (useNetcConv(ctx, weight, "forward") && activation !== "sigmoid") return asPointwiseConv(tf, x, weight, bias, activation);
       return tf.fused.matMul({ a: x as Tensor2D, b: weight as Tensor2D, bias, activation });
     },
     backward(ctx, dy, x, _forward, p, _args, needDx) {
       const { tf } = ctx;
       const weight = p["weight"]!;
       const grads: Record<string, Tensor> = {};
-      if (p["bias"]) grads["bias"] = useNetcConv(ctx) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, 0);
-      if (useNetcConv(ctx)) {
+      if (p["bias"]) grads["bias"] = canUseKernel(ctx, CHANNEL_SUMS) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, 0);
+      if (useNetcConv(ctx, weight, "backward")) {
         // As a 1×1 convolution of N images of 1×1 pixels (reshapes share the data).
         const [n, f] = x.shape as [number, number];
         const o = weight.shape[1]!;

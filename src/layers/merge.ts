@@ -1,11 +1,7 @@
 import type { Tensor } from "@tensorflow/tfjs";
 import { CONCAT, SPLIT } from "../kernels/names.js";
-import { formatShape, type LowerContext, type MergeSpec } from "./types.js";
+import { canUseKernel, formatShape, type MergeSpec } from "./types.js";
 
-/** Whether the project's concatenation kernels may run (tfjs's are slow on wasm). */
-function useNetcConcat({ tf, kernels }: LowerContext): boolean {
-  return kernels && tf.getKernel(CONCAT, tf.getBackend()) !== undefined;
-}
 
 export const add: MergeSpec = {
   kind: "merge",
@@ -52,14 +48,15 @@ export const concat: MergeSpec = {
     }
     return [channels, ...inputs[0]!.slice(1)];
   },
-  // Channels are the last axis in NHWC.
+  // Channels are the last axis in NHWC. The project's kernels where they may run: tfjs's concat
+  // and split are slow on wasm.
   merge(ctx, ys) {
-    if (useNetcConcat(ctx)) return ctx.tf.engine().runKernel(CONCAT, Object.fromEntries(ys.map((y, i) => [`x${i}`, y]))) as Tensor;
+    if (canUseKernel(ctx, CONCAT)) return ctx.tf.engine().runKernel(CONCAT, Object.fromEntries(ys.map((y, i) => [`x${i}`, y]))) as Tensor;
     return ctx.tf.concat(ys as Tensor[], -1);
   },
   split(ctx, dy, ys) {
     const sizes = ys.map((y) => y.shape.at(-1)!);
-    if (useNetcConcat(ctx)) return ctx.tf.engine().runKernel(SPLIT, { x: dy }, { sizes }) as Tensor[];
+    if (canUseKernel(ctx, SPLIT)) return ctx.tf.engine().runKernel(SPLIT, { x: dy }, { sizes }) as Tensor[];
     return ctx.tf.split(dy, sizes, -1);
   },
 };

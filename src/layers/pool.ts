@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { AVG_POOL2_BACKWARD, MAX_POOL_BACKWARD } from "../kernels/names.js";
-import { isProblem, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
+import { canUseKernel, isProblem, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
 interface Window {
@@ -84,9 +84,9 @@ export const maxpool = pooling("maxpool", "MaxPool2d", "max pooling (PyTorch `nn
   gradInputs: (dy, x, y) => ({ dy, input: x, output: y }),
   average: false,
   // The project's kernel, multi-threaded (tfjs's wasm MaxPoolGrad runs on one thread).
-  fastGrad({ tf, kernels }, dy, x, w) {
-    if (!kernels || !tf.getKernel(MAX_POOL_BACKWARD, tf.getBackend())) return undefined;
+  fastGrad(ctx, dy, x, w) {
+    if (!canUseKernel(ctx, MAX_POOL_BACKWARD)) return undefined;
     const padding = w.pad === "valid" ? [0, 0] : [w.pad[1][0], w.pad[2][0]];
-    return tf.engine().runKernel(MAX_POOL_BACKWARD, { dy, x }, { filterSize: w.filterSize, strides: w.strides, padding }) as Tensor;
+    return ctx.tf.engine().runKernel(MAX_POOL_BACKWARD, { dy, x }, { filterSize: w.filterSize, strides: w.strides, padding }) as Tensor;
   },
 });

@@ -101,6 +101,11 @@ export interface LowerContext {
   kernels: boolean;
 }
 
+/** Whether the project's kernel `name` may run: the context allows it and the backend has it. */
+export function canUseKernel({ tf, kernels }: LowerContext, name: string): boolean {
+  return kernels && tf.getKernel(name, tf.getBackend()) !== undefined;
+}
+
 /** What a layer's forward pass returns. */
 export interface ForwardResult {
   y: Tensor;
