@@ -4,11 +4,14 @@
 // both BN kinds where a model has BN. Runs are interleaved round by round (the order of the two
 // sides alternating) so that load elsewhere on a shared machine hits both alike; the figures
 // are medians over rounds. Writes bench/train.json and the README's table between its
-// `bench:begin`/`bench:end` marks. Short runs: a few steps after warm-up.
+// `bench:begin`/`bench:end` marks. Short runs: a few steps after warm-up. PyTorch runs with
+// OMP_WAIT_POLICY=PASSIVE: its OpenMP threads otherwise spin-wait, and on a shared machine whose
+// other load preempts them its 2-thread steps become 10–100× slower (measured here); passive
+// waiting is the favourable setting for PyTorch. The machine's load average is recorded.
 //   ROUNDS=2 THREADS=1,2 MODELS=resnet18,lenet-bn node scripts/bench.mjs
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { build } from "esbuild";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
@@ -30,8 +33,8 @@ const MODELS = only ? ALL.filter((m) => only.includes(m.model)) : ALL;
 const bundle = "node_modules/.cache/netc/bench-train.mjs";
 await build({ entryPoints: ["scripts/bench-train.ts"], outfile: bundle, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24 });
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24, env: { ...process.env, ...env } });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").trim().split("\n").at(-1) };
   return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
@@ -39,6 +42,7 @@ function run(cmd, args) {
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
 const configs = MODELS.flatMap((m) => (m.bn ? ["scratch", "builtin"] : ["scratch"]).flatMap((bn) => THREADS.map((threads) => ({ ...m, bnKind: bn, threads }))));
 const samples = new Map(configs.map((c) => [c, { netc: [], pytorch: [] }]));
+const loadBefore = loadavg()[1];
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of configs) {
     const numbers = [c.batch, c.steps, c.warmup, c.evalBatch, c.evalBatches].map(String);
@@ -46,7 +50,7 @@ for (let round = 0; round < ROUNDS; round++) {
       netc: () => run(process.execPath, [bundle, c.model, "wasm", c.bnKind, String(c.threads), ...numbers]),
       pytorch: () =>
         hasTorch
-          ? run("/usr/bin/python3", ["scripts/bench_torch.py", "--model", c.model, "--bn", c.bnKind, "--threads", String(c.threads), "--batch", numbers[0], "--steps", numbers[1], "--warmup", numbers[2], "--eval-batch", numbers[3], "--eval-batches", numbers[4]])
+          ? run("/usr/bin/python3", ["scripts/bench_torch.py", "--model", c.model, "--bn", c.bnKind, "--threads", String(c.threads), "--batch", numbers[0], "--steps", numbers[1], "--warmup", numbers[2], "--eval-batch", numbers[3], "--eval-batches", numbers[4]], { OMP_WAIT_POLICY: "PASSIVE" })
           : { error: "no torch in /usr/bin/python3" },
     };
     const order = round % 2 === 0 ? ["pytorch", "netc"] : ["netc", "pytorch"];
@@ -82,14 +86,16 @@ const rows = configs.map((c) => {
 });
 const torchVersion = samples.values().next().value.pytorch.find((r) => !r.error)?.torch ?? null;
 const date = new Date().toISOString();
+// 5-minute load averages at the start and the end: a 2-core machine is saturated at 2.
+const load = [loadBefore, loadavg()[1]].map((l) => +l.toFixed(1));
 const machine = `${cpus().length}× ${cpus()[0]?.model ?? "?"}`;
 mkdirSync("bench", { recursive: true });
-writeFileSync("bench/train.json", JSON.stringify({ date, machine, node: process.version, torch: torchVersion, rounds: ROUNDS, rows }, null, 2) + "\n");
+writeFileSync("bench/train.json", JSON.stringify({ date, machine, node: process.version, torch: torchVersion, rounds: ROUNDS, loadAverage: load, pytorchEnv: { OMP_WAIT_POLICY: "PASSIVE" }, rows }, null, 2) + "\n");
 
 const fixed = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : "–");
 const thousands = (v) => (Number.isFinite(v) ? (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)) : "–");
 const table = [
-  `${date.slice(0, 10)}, ${machine}, Node ${process.version}, PyTorch ${torchVersion ?? "–"}; medians of ${ROUNDS} rounds; examples/sec.`,
+  `${date.slice(0, 10)}, ${machine}, Node ${process.version}, PyTorch ${torchVersion ?? "–"} (OMP_WAIT_POLICY=PASSIVE); medians of ${ROUNDS} rounds; examples/sec; load average ${load[0]} at the start, ${load[1]} at the end.`,
   "",
   "| model | BN | threads | batch | netc train | PyTorch train | train ratio | netc eval | PyTorch eval | eval ratio |",
   "|---|---|---|---|---|---|---|---|---|---|",

@@ -11,8 +11,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const IMPORT = '(import "env" "memory" (memory 1))';
 // A shared memory's import must declare a maximum; 65536 pages is wasm32's whole range.
 const SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
+// Atomic instructions (the threads feature) also validate on a plain memory.
 const MEMORIES = [
-  { suffix: "", memory: IMPORT, features: { simd: true } },
+  { suffix: "", memory: IMPORT, features: { simd: true, threads: true } },
   { suffix: "-shared", memory: SHARED_IMPORT, features: { simd: true, threads: true } },
 ];
 const SOURCES = [

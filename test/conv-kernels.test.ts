@@ -54,7 +54,10 @@ const CASES: Case[] = [
   { from: "resnet18 b5", x: [1, 3, 3, 512], k: [3, 3, 512], p: [1, 1] },
   { from: "densenet conv_block", x: [3, 24, 24, 96], k: [3, 3, 32], p: [1, 1] },
   { from: "densenet transition", x: [3, 24, 24, 192], k: [1, 1, 96] },
+  // Linear layers (against float64 matrix products)
   { from: "linear as 1×1", x: [7, 1, 1, 300], k: [1, 1, 84] },
+  // Its weight (35 MB) is past what the input gradient transposes whole, as AlexNet's and VGG's.
+  { from: "a big linear layer", x: [3, 1, 1, 4200], k: [1, 1, 2100] },
   { from: "odd: batch 1, 3×2 kernel, stride 2×3, padding 2×1", x: [1, 9, 11, 3], k: [3, 2, 5], s: [2, 3], p: [2, 1] },
   { from: "odd: stride larger than the kernel", x: [2, 7, 7, 7], k: [2, 2, 9], s: [3, 3] },
   { from: "odd: one pixel", x: [1, 1, 1, 1], k: [1, 1, 1] },
@@ -107,6 +110,30 @@ function data(c: Case, seed: number) {
   };
 }
 
+/**
+ * A linear layer's (a 1×1 convolution of 1×1 images) as float64 matrix products: tfjs's wasm
+ * gradients take minutes at a big layer's size.
+ */
+function linearReference(d: ReturnType<typeof data>, relu: boolean) {
+  const { n, ci: f, co: o } = d.g;
+  const y = new Float32Array(n * o);
+  const dx = new Float32Array(n * f);
+  const dw = new Float32Array(f * o);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < f; k++) {
+      const xv = d.x[i * f + k]!;
+      let sum = 0;
+      for (let j = 0; j < o; j++) {
+        y[i * o + j]! += xv * d.w[k * o + j]!;
+        dw[k * o + j]! += xv * d.dy[i * o + j]!;
+        sum += d.dy[i * o + j]! * d.w[k * o + j]!;
+      }
+      dx[i * f + k] = sum;
+    }
+  y.forEach((v, i) => (y[i] = relu ? Math.max(0, v + d.b[i % o]!) : v + d.b[i % o]!));
+  return { y, dx, dw };
+}
+
 /** tfjs's convolution and gradients on `backend`. */
 async function reference(backend: "wasm" | "cpu", c: Case, d: ReturnType<typeof data>, relu: boolean) {
   return onBackend(backend, () =>
@@ -152,7 +179,7 @@ describe("netc convolution kernels", () => {
   for (const [i, c] of CASES.entries()) {
     const g = geometry(c);
     const desc = `${c.from}: [${c.x.join(",")}] ⊛ ${g.kh}×${g.kw}×${g.ci}→${g.co}${c.s ? ` s${g.sh}×${g.sw}` : ""}${c.p ? ` p${g.ph}×${g.pw}` : ""}`;
-    it(`match tfjs's convolution and gradients on ${desc}`, async () => {
+    it(`forward, filter and input gradients agree with the references on ${desc}`, async () => {
       const relu = i % 2 === 1;
       const d = data(c, 10 * i + 1);
       const actual = await netc(d, relu);
@@ -160,6 +187,13 @@ describe("netc convolution kernels", () => {
       expect(actual.dw.shape).toEqual([g.kh, g.kw, g.ci, g.co]);
       expect(actual.dx.shape).toEqual(c.x);
       const macs = g.n * g.oh * g.ow * g.kh * g.kw * g.ci * g.co;
+      if (g.h === 1 && g.w === 1 && g.kh === 1 && g.kw === 1) {
+        const expected = linearReference(d, relu);
+        expect(normwise(actual.y.values, expected.y), "forward").toBeLessThanOrEqual(TOLERANCE);
+        expect(normwise(actual.dw.values, expected.dw), "filter gradient").toBeLessThanOrEqual(TOLERANCE);
+        expect(normwise(actual.dx.values, expected.dx), "input gradient").toBeLessThanOrEqual(TOLERANCE);
+        return;
+      }
       for (const backend of macs < 2e6 ? (["wasm", "cpu"] as const) : (["wasm"] as const)) {
         const expected = await reference(backend, c, d, relu);
         expect(normwise(actual.y.values, expected.y), `forward vs ${backend}`).toBeLessThanOrEqual(TOLERANCE);

@@ -27,21 +27,26 @@ import { CONTROL_BYTES, KernelPool } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx", "transpose_w", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
-const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24 };
+const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
 const BLOCK_WORDS = 32;
 
 /**
  * Block sizes (see the .wat): rows of M, reduction and columns per block, so that a block of
- * packed A is ~100 KB (L2) and a panel of B ~8 KB (L1).
+ * packed A is ~100 KB (L2) and a panel of B ~8 KB (L1); for the input gradient, images per unit
+ * of work.
  */
 interface Blocks {
   mb: number;
   kb: number;
   nb: number;
+  group?: number;
 }
+
+/** The largest Wᵀ the input gradient makes whole (once per call), rather than a block per unit. */
+const WHOLE_TRANSPOSE_BYTES = 32 << 20;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -171,13 +176,15 @@ function macs(g: ConvGeometry): number {
 }
 
 /**
- * Writes the parameter block (the tensors' addresses, the geometry, scratch for every thread)
- * and runs `entry`; returns where each thread's scratch is, for the threads that ran.
+ * Writes the parameter block (the tensors' addresses, the geometry, `shared` bytes of scratch
+ * for all threads and `scratchBytes` for each) and runs `entry`; returns where each thread's
+ * scratch is, for the threads that ran. Calls with the same sizes get the same scratch.
  */
-function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g)): number[] {
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0): number[] {
   const rt = runtimeFor(backend);
   const perThread = (scratchBytes + 63) & ~63;
-  const arena = rt.arena.get(perThread * rt.pool.threads);
+  const sharedBytes = (shared + 63) & ~63;
+  const arena = rt.arena.get(sharedBytes + perThread * rt.pool.threads) + sharedBytes;
   const words = new Int32Array(backendMemory(backend).buffer, rt.block, BLOCK_WORDS);
   words.fill(0);
   words[P.x] = tensors.x ?? 0;
@@ -192,6 +199,8 @@ function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeome
   words[P.mb] = blocks.mb;
   words[P.kb] = blocks.kb;
   words[P.nb] = blocks.nb;
+  words[P.group] = blocks.group ?? 0;
+  words[P.shared] = shared ? arena - sharedBytes : 0;
   const parallel = work >= PARALLEL_WORK;
   rt.pool.run(entry, rt.block, parallel);
   return Array.from({ length: parallel ? rt.pool.threads : 1 }, (_, t) => arena + t * perThread);
@@ -249,10 +258,16 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
-  // Columns per block: Wᵀ's block (CO × nb) stays ~256 KB.
-  const blocks = { mb: 96, kb: 256, nb: Math.max(8, Math.min(256, Math.floor(65536 / g.co / 8) * 8)) };
-  const scratch = g.co * blocks.nb * FLOAT + blocks.mb * g.co * FLOAT + (isDirect(g) ? 0 : blocks.mb * blocks.nb * FLOAT) + gemmScratch(blocks.kb);
-  run(backend, "conv_dx", g, { w: address(backend, filter), dy: address(backend, dy), out: address(backend, dx) }, blocks, scratch);
+  const rt = runtimeFor(backend);
+  // Columns per block: a block of Wᵀ (CO × nb) stays ~256 KB. Units of a few images each, enough
+  // of them for every thread to take several.
+  const blocks = { mb: 96, kb: 256, nb: Math.max(8, Math.min(256, Math.floor(65536 / g.co / 8) * 8)), group: Math.max(1, Math.floor(g.n / (4 * rt.pool.threads))) };
+  const wtBytes = g.kh * g.kw * g.ci * g.co * FLOAT;
+  const whole = wtBytes <= WHOLE_TRANSPOSE_BYTES || !isDirect(g);
+  const scratch = (whole ? 0 : g.co * blocks.nb * FLOAT) + blocks.mb * g.co * FLOAT + (isDirect(g) ? 0 : blocks.mb * blocks.nb * FLOAT) + gemmScratch(blocks.kb);
+  const tensors = { w: address(backend, filter), dy: address(backend, dy), out: address(backend, dx) };
+  if (whole) run(backend, "transpose_w", g, tensors, blocks, scratch, 0, macs(g), wtBytes);
+  run(backend, "conv_dx", g, tensors, blocks, scratch, 0, macs(g), whole ? wtBytes : 0);
   return dx;
 }
 

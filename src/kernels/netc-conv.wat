@@ -28,8 +28,9 @@
   ;; 20 scratch bytes per thread        24 flags (1 relu, 2 bias)
   ;; 28 N    32 H    36 W     40 CI     44 OH   48 OW   52 CO
   ;; 56 KH   60 KW   64 sh    68 sw     72 ph   76 pw
-  ;; 80 mb (rows per block)   84 kb (reduction per block)   88 wt (Wᵀ)   92 dy
-  ;; 96 nb (columns per block of dA, input gradient)
+  ;; 80 mb (rows per block)   84 kb (reduction per block)   92 dy
+  ;; 96 nb (columns per block of dA, input gradient)   100 the unit counter (see $next)
+  ;; 104 images per unit and 108 Wᵀ's address or 0 (input gradient)
 
   ;; micro-kernel flags
   ;;   1: C += (accumulate into C)      2: start from the bias row      4: relu at the end
@@ -413,47 +414,11 @@
   (func $scratch (param $g i32) (param $tid i32) (result i32)
     (i32.add (i32.load offset=16 (local.get $g)) (i32.mul (local.get $tid) (i32.load offset=20 (local.get $g)))))
 
-  ;; ---------------------------------------------------------------- entry points
-
-  ;; y = act(A·W + bias). Thread tid takes rows [lo, hi) of M in blocks of mb, and each block
-  ;; in reduction steps of kb (the bias at the first, the relu at the last), packing A's block.
-  ;; Scratch per thread: mb·kb floats of packed A, then the GEMM's kb·8 + 64.
-  (func (export "conv_fwd") (param $g i32) (param $tid i32) (param $nt i32)
-    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $lo i32) (local $hi i32)
-    (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $flags i32)
-    (local $s i32) (local $tmp i32)
-    (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
-    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
-    (local.set $CO (i32.load offset=52 (local.get $g)))
-    (local.set $mb (i32.load offset=80 (local.get $g)))
-    (local.set $kb (i32.load offset=84 (local.get $g)))
-    (local.set $s (call $scratch (local.get $g) (local.get $tid)))
-    (local.set $tmp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
-    (local.set $lo (call $share_lo (local.get $M) (i32.const 6) (local.get $tid) (local.get $nt)))
-    (local.set $hi (call $share_lo (local.get $M) (i32.const 6) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
-    (local.set $m0 (local.get $lo))
-    (block $done (loop $blocks
-      (br_if $done (i32.ge_u (local.get $m0) (local.get $hi)))
-      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $hi) (local.get $m0))))
-      (local.set $k0 (i32.const 0))
-      (block $kdone (loop $ksteps
-        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $K)))
-        (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
-        (if (call $direct (local.get $g))
-          (then (call $pack_tiles (i32.load offset=0 (local.get $g)) (local.get $K) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s)))
-          (else (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s) (i32.const 1))))
-        (local.set $flags (select (i32.const 1) (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (local.get $k0)))
-        (if (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $K))
-          (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
-        (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $rows)
-          (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2)) (i32.const 32)
-          (local.get $CO) (local.get $ks)
-          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $m0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
-          (local.get $flags) (i32.load offset=8 (local.get $g)) (local.get $tmp))
-        (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
-        (br $ksteps)))
-      (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
-      (br $blocks))))
+  ;; The next unit of work: the threads of a call take units from a shared counter (word 25,
+  ;; zeroed before the call) until none is left, so that a thread the system runs late takes
+  ;; fewer rather than holding the others up.
+  (func $next (param $g i32) (result i32)
+    (i32.atomic.rmw.add offset=100 (local.get $g) (i32.const 1)))
 
   ;; rows [m0, m0+mb) of a row-major matrix with `ld` floats per row, its first N columns in
   ;; panels of 8 (the last zero-padded): panel p's row r at dst + (p·mb + r)·32
@@ -478,13 +443,52 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
-  ;; dW = Aᵀ·dy. Thread tid takes rows [lo, hi) of dW (no reduction across threads). For each
-  ;; block of mb rows of M it packs that block of dy in panels, then for each chunk of kb of its
-  ;; rows the block of A (row-major: 6 consecutive columns are a tile of dW's rows) and adds
-  ;; their product into dW (from the second block on). Scratch per thread: mb·CO floats of
-  ;; panels (CO rounded up to 8), mb·kb of A, then the GEMM's mb·8 + 64.
+  ;; ---------------------------------------------------------------- entry points
+
+  ;; y = act(A·W + bias), a unit being a block of mb rows of M, each in reduction steps of kb
+  ;; (the bias at the first, the relu at the last), packing A's block.
+  ;; Scratch per thread: mb·kb floats of packed A, then the GEMM's kb·8 + 64.
+  (func (export "conv_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32)
+    (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $flags i32)
+    (local $s i32) (local $tmp i32)
+    (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $s (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $tmp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (block $done (loop $units
+      (local.set $m0 (i32.mul (call $next (local.get $g)) (local.get $mb)))
+      (br_if $done (i32.ge_u (local.get $m0) (local.get $M)))
+      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $M) (local.get $m0))))
+      (local.set $k0 (i32.const 0))
+      (block $kdone (loop $ksteps
+        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $K)))
+        (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
+        (if (call $direct (local.get $g))
+          (then (call $pack_tiles (i32.load offset=0 (local.get $g)) (local.get $K) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s)))
+          (else (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s) (i32.const 1))))
+        (local.set $flags (select (i32.const 1) (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (local.get $k0)))
+        (if (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $K))
+          (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
+        (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $rows)
+          (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2)) (i32.const 32)
+          (local.get $CO) (local.get $ks)
+          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $m0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+          (local.get $flags) (i32.load offset=8 (local.get $g)) (local.get $tmp))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+        (br $ksteps)))
+      (br $units))))
+
+  ;; dW = Aᵀ·dy, a unit being a chunk of kb of dW's rows (no reduction across threads): over M
+  ;; in blocks of mb, the block of dy packed in panels and the chunk's block of A (row-major: 6
+  ;; consecutive columns are a tile of dW's rows), their product added into dW from the second
+  ;; block on. Scratch per thread: mb·CO floats of panels (CO rounded up to 8), mb·kb of A,
+  ;; then the GEMM's mb·8 + 64.
   (func (export "conv_dw") (param $g i32) (param $tid i32) (param $nt i32)
-    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $lo i32) (local $hi i32)
+    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32)
     (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32)
     (local $panels i32) (local $a i32) (local $tmp i32)
     (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
@@ -495,17 +499,15 @@
     (local.set $panels (call $scratch (local.get $g) (local.get $tid)))
     (local.set $a (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $mb) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2))))
     (local.set $tmp (i32.add (local.get $a) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
-    (local.set $lo (call $share_lo (local.get $K) (i32.const 6) (local.get $tid) (local.get $nt)))
-    (local.set $hi (call $share_lo (local.get $K) (i32.const 6) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
-    (if (i32.ge_u (local.get $lo) (local.get $hi)) (then (return)))
-    (block $done (loop $blocks
-      (br_if $done (i32.ge_u (local.get $m0) (local.get $M)))
-      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $M) (local.get $m0))))
-      (call $pack_panels (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (local.get $CO) (local.get $panels))
-      (local.set $k0 (local.get $lo))
-      (block $kdone (loop $kchunks
-        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $hi)))
-        (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $hi) (local.get $k0))))
+    (block $done (loop $units
+      (local.set $k0 (i32.mul (call $next (local.get $g)) (local.get $kb)))
+      (br_if $done (i32.ge_u (local.get $k0) (local.get $K)))
+      (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
+      (local.set $m0 (i32.const 0))
+      (block $mdone (loop $blocks
+        (br_if $mdone (i32.ge_u (local.get $m0) (local.get $M)))
+        (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $M) (local.get $m0))))
+        (call $pack_panels (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (local.get $CO) (local.get $panels))
         (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $a) (i32.const 0))
         ;; rows of this GEMM: dW's rows k0 + i (A's columns, 4 bytes apart); reduction: m
         (call $gemm (local.get $a) (i32.shl (local.get $ks) (i32.const 2)) (i32.const 24) (local.get $ks)
@@ -513,60 +515,103 @@
           (local.get $CO) (local.get $rows)
           (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $k0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
           (select (i32.const 1) (i32.const 0) (local.get $m0)) (i32.const 0) (local.get $tmp))
-        (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
-        (br $kchunks)))
-      (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
-      (br $blocks))))
+        (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
+        (br $blocks)))
+      (br $units))))
 
-  ;; dx = col2im(dy·Wᵀ). Thread tid takes whole images (their windows overlap only within an
-  ;; image; direct, dA is dx itself and any rows will do) and zeroes their dx. For each block
-  ;; of nb columns of dA it transposes those rows of W into panels of Wᵀ, and for each block
-  ;; of mb rows packs that block of dy in tiles, computes dy·Wᵀ (reduction over CO in steps of
-  ;; kb) and adds it into dx. Scratch per thread: CO·nb floats of Wᵀ, mb·CO of packed dy,
-  ;; mb·nb of dA (unless direct), then the GEMM's kb·8 + 64.
+  ;; Wᵀ [CO × K] from W [K × CO] into word 27's buffer, for the input gradient when it fits
+  ;; there: thread tid transposes rows [lo, hi) of W (a quick pass; a static share will do).
+  (func (export "transpose_w") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $K i32) (local $CO i32) (local $lo i32) (local $hi i32)
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $lo (call $share_lo (local.get $K) (i32.const 8) (local.get $tid) (local.get $nt)))
+    (local.set $hi (call $share_lo (local.get $K) (i32.const 8) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $lo) (local.get $CO)) (i32.const 2)))
+      (i32.sub (local.get $hi) (local.get $lo)) (local.get $CO) (local.get $K)
+      (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $lo) (i32.const 2)))))
+
+  ;; dx = col2im(dy·Wᵀ). With Wᵀ whole (word 27 ≠ 0, from transpose_w), a unit is a group of
+  ;; images (their windows overlap only within an image; word 26 images per group) whose dx it
+  ;; zeroes, or, direct (dA is dx itself), a block of mb rows. Without (a weight too large to
+  ;; transpose whole: a big linear layer, always direct), a unit is a block of nb columns of dA:
+  ;; those rows of W are transposed into scratch and the unit runs over every row.
+  ;; Per block of mb rows: dy packed in tiles, and per block of nb columns dy·Wᵀ (reduction over
+  ;; CO in steps of kb) into scratch, added into dx. Scratch per thread: CO·nb floats of Wᵀ
+  ;; (without a whole one), mb·CO of packed dy, mb·nb of dA (unless direct), the GEMM's kb·8 + 64.
   (func (export "conv_dx") (param $g i32) (param $tid i32) (param $nt i32)
-    (local $N i32) (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $nb i32) (local $ohw i32)
-    (local $lo i32) (local $hi i32) (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $n0 i32) (local $cols i32)
-    (local $direct i32) (local $wt i32) (local $dyt i32) (local $da i32) (local $tmp i32) (local $c i32) (local $ldc i32) (local $img i32)
+    (local $N i32) (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $nb i32) (local $ohw i32)
+    (local $u i32) (local $lo i32) (local $hi i32) (local $n0 i32) (local $n1 i32) (local $whole i32) (local $img i32) (local $group i32)
+    (local $direct i32) (local $own i32) (local $dyt i32) (local $da i32) (local $tmp i32)
     (local.set $N (i32.load offset=28 (local.get $g)))
     (local.set $ohw (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g))))
     (local.set $M (i32.mul (local.get $N) (local.get $ohw)))
     (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
     (local.set $CO (i32.load offset=52 (local.get $g)))
     (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $nb (i32.load offset=96 (local.get $g)))
+    (local.set $group (i32.load offset=104 (local.get $g)))
+    (local.set $whole (i32.load offset=108 (local.get $g)))
+    (local.set $direct (call $direct (local.get $g)))
+    (local.set $own (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $dyt (i32.add (local.get $own) (select (i32.const 0) (i32.shl (i32.mul (local.get $CO) (local.get $nb)) (i32.const 2)) (local.get $whole))))
+    (local.set $da (i32.add (local.get $dyt) (i32.shl (i32.mul (local.get $mb) (local.get $CO)) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $da) (i32.shl (i32.mul (local.get $mb) (local.get $nb)) (i32.const 2))))
+    (local.set $img (i32.mul (i32.mul (i32.load offset=32 (local.get $g)) (i32.load offset=36 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (block $done (loop $units
+      (local.set $u (call $next (local.get $g)))
+      (if (i32.eqz (local.get $whole))
+        (then
+          ;; a block of columns over every row
+          (local.set $n0 (i32.mul (local.get $u) (local.get $nb)))
+          (br_if $done (i32.ge_u (local.get $n0) (local.get $K)))
+          (local.set $n1 (call $min (i32.add (local.get $n0) (local.get $nb)) (local.get $K)))
+          (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $n0) (local.get $CO)) (i32.const 2)))
+            (i32.sub (local.get $n1) (local.get $n0)) (local.get $CO) (i32.sub (local.get $n1) (local.get $n0)) (local.get $own))
+          (call $dx_rows (local.get $g) (i32.const 0) (local.get $M) (local.get $n0) (local.get $n1)
+            (local.get $own) (i32.sub (local.get $n1) (local.get $n0)) (local.get $dyt) (local.get $da) (local.get $tmp)))
+        (else
+          (if (local.get $direct)
+            (then
+              (local.set $lo (i32.mul (local.get $u) (local.get $mb)))
+              (br_if $done (i32.ge_u (local.get $lo) (local.get $M)))
+              (local.set $hi (call $min (i32.add (local.get $lo) (local.get $mb)) (local.get $M))))
+            (else
+              (local.set $lo (i32.mul (local.get $u) (local.get $group)))
+              (br_if $done (i32.ge_u (local.get $lo) (local.get $N)))
+              (local.set $hi (call $min (i32.add (local.get $lo) (local.get $group)) (local.get $N)))
+              (call $zero (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $lo) (local.get $img)) (i32.const 2)))
+                (i32.mul (i32.sub (local.get $hi) (local.get $lo)) (local.get $img)))
+              (local.set $lo (i32.mul (local.get $lo) (local.get $ohw)))
+              (local.set $hi (i32.mul (local.get $hi) (local.get $ohw)))))
+          (call $dx_rows (local.get $g) (local.get $lo) (local.get $hi) (i32.const 0) (local.get $K)
+            (local.get $whole) (local.get $K) (local.get $dyt) (local.get $da) (local.get $tmp))))
+      (br $units))))
+
+  ;; dx's rows [lo, hi) of dA for its columns [n0, n1), with Wᵀ's column n0 at wt and its rows
+  ;; ldw floats apart (see conv_dx)
+  (func $dx_rows (param $g i32) (param $lo i32) (param $hi i32) (param $n0 i32) (param $n1 i32)
+    (param $wt i32) (param $ldw i32) (param $dyt i32) (param $da i32) (param $tmp i32)
+    (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $nb i32) (local $direct i32)
+    (local $m0 i32) (local $rows i32) (local $c0 i32) (local $cols i32) (local $k0 i32) (local $ks i32) (local $c i32) (local $ldc i32)
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
     (local.set $kb (i32.load offset=84 (local.get $g)))
     (local.set $nb (i32.load offset=96 (local.get $g)))
     (local.set $direct (call $direct (local.get $g)))
-    (local.set $wt (call $scratch (local.get $g) (local.get $tid)))
-    (local.set $dyt (i32.add (local.get $wt) (i32.shl (i32.mul (local.get $CO) (local.get $nb)) (i32.const 2))))
-    (local.set $da (i32.add (local.get $dyt) (i32.shl (i32.mul (local.get $mb) (local.get $CO)) (i32.const 2))))
-    (local.set $tmp (i32.add (local.get $da) (i32.shl (i32.mul (local.get $mb) (local.get $nb)) (i32.const 2))))
-    (if (local.get $direct)
-      (then
-        (local.set $lo (call $share_lo (local.get $M) (i32.const 6) (local.get $tid) (local.get $nt)))
-        (local.set $hi (call $share_lo (local.get $M) (i32.const 6) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt))))
-      (else
-        (local.set $lo (i32.mul (call $share_lo (local.get $N) (i32.const 1) (local.get $tid) (local.get $nt)) (local.get $ohw)))
-        (local.set $hi (i32.mul (call $share_lo (local.get $N) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)) (local.get $ohw)))
-        (local.set $img (i32.mul (i32.mul (i32.load offset=32 (local.get $g)) (i32.load offset=36 (local.get $g))) (i32.load offset=40 (local.get $g))))
-        (call $zero
-          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (i32.div_u (local.get $lo) (local.get $ohw)) (local.get $img)) (i32.const 2)))
-          (i32.mul (i32.div_u (i32.sub (local.get $hi) (local.get $lo)) (local.get $ohw)) (local.get $img)))))
-    (if (i32.ge_u (local.get $lo) (local.get $hi)) (then (return)))
-    (block $ndone (loop $col_blocks
-      (br_if $ndone (i32.ge_u (local.get $n0) (local.get $K)))
-      (local.set $cols (call $min (local.get $nb) (i32.sub (local.get $K) (local.get $n0))))
-      ;; Wᵀ's columns [n0, n0+cols) are W's rows: as panels of B, row-major [CO × cols]
-      (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $n0) (local.get $CO)) (i32.const 2)))
-        (local.get $cols) (local.get $CO) (local.get $wt))
-      (local.set $m0 (local.get $lo))
-      (block $done (loop $blocks
-        (br_if $done (i32.ge_u (local.get $m0) (local.get $hi)))
-        (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $hi) (local.get $m0))))
-        (call $pack_tiles (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (i32.const 0) (local.get $CO) (local.get $dyt))
+    (local.set $m0 (local.get $lo))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $m0) (local.get $hi)))
+      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $hi) (local.get $m0))))
+      (call $pack_tiles (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (i32.const 0) (local.get $CO) (local.get $dyt))
+      (local.set $c0 (local.get $n0))
+      (block $cdone (loop $col_blocks
+        (br_if $cdone (i32.ge_u (local.get $c0) (local.get $n1)))
+        (local.set $cols (call $min (local.get $nb) (i32.sub (local.get $n1) (local.get $c0))))
         (if (local.get $direct)
           (then
-            (local.set $c (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $m0) (local.get $K)) (local.get $n0)) (i32.const 2))))
+            (local.set $c (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $m0) (local.get $K)) (local.get $c0)) (i32.const 2))))
             (local.set $ldc (i32.shl (local.get $K) (i32.const 2))))
           (else
             (local.set $c (local.get $da))
@@ -577,22 +622,23 @@
           (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $CO) (local.get $k0))))
           (call $gemm
             (i32.add (local.get $dyt) (i32.mul (local.get $k0) (i32.const 24))) (i32.const 24) (i32.mul (local.get $CO) (i32.const 24)) (local.get $rows)
-            (i32.add (local.get $wt) (i32.shl (i32.mul (local.get $k0) (local.get $cols)) (i32.const 2))) (i32.shl (local.get $cols) (i32.const 2)) (i32.const 32)
+            (i32.add (local.get $wt) (i32.shl (i32.add (i32.mul (local.get $k0) (local.get $ldw)) (i32.sub (local.get $c0) (local.get $n0))) (i32.const 2)))
+            (i32.shl (local.get $ldw) (i32.const 2)) (i32.const 32)
             (local.get $cols) (local.get $ks)
             (local.get $c) (local.get $ldc)
             (select (i32.const 1) (i32.const 0) (local.get $k0)) (i32.const 0) (local.get $tmp))
           (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
           (br $ksteps)))
         (if (i32.eqz (local.get $direct))
-          (then (call $im2col (local.get $g) (i32.load offset=12 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $n0) (local.get $cols) (local.get $da) (i32.const 2))))
-        (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
-        (br $blocks)))
-      (local.set $n0 (i32.add (local.get $n0) (local.get $cols)))
-      (br $col_blocks))))
+          (then (call $im2col (local.get $g) (i32.load offset=12 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $c0) (local.get $cols) (local.get $da) (i32.const 2))))
+        (local.set $c0 (i32.add (local.get $c0) (local.get $cols)))
+        (br $col_blocks)))
+      (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
+      (br $blocks))))
 
-  ;; dst [C × R] = srcᵀ for src [R × C] (row-major), in strips of 8 rows of src so that each
-  ;; cache line read serves 8 writes
-  (func $transpose (param $src i32) (param $R i32) (param $C i32) (param $dst i32)
+  ;; dst [C × R] = srcᵀ for src [R × C] (row-major), dst's rows ld floats apart, in strips of 8
+  ;; rows of src so that each cache line read serves 8 writes
+  (func $transpose (param $src i32) (param $R i32) (param $C i32) (param $ld i32) (param $dst i32)
     (local $r i32) (local $r1 i32) (local $rr i32) (local $c i32)
     (block $done (loop $strips
       (br_if $done (i32.ge_u (local.get $r) (local.get $R)))
@@ -604,7 +650,7 @@
         (block $d2 (loop $rows
           (br_if $d2 (i32.ge_u (local.get $rr) (local.get $r1)))
           (f32.store
-            (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $R)) (local.get $rr)) (i32.const 2)))
+            (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $ld)) (local.get $rr)) (i32.const 2)))
             (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $rr) (local.get $C)) (local.get $c)) (i32.const 2)))))
           (local.set $rr (i32.add (local.get $rr) (i32.const 1)))
           (br $rows)))
