@@ -31,8 +31,12 @@ function step(): void {
 }
 for (let i = 0; i < warmup; i++) step();
 let t0 = performance.now();
+const c0 = process.cpuUsage();
 for (let i = 0; i < steps; i++) step();
 const train = (steps * batch) / ((performance.now() - t0) / 1000);
+// Per second of CPU time (all threads): what a loaded machine does not take away.
+const cpu = process.cpuUsage(c0);
+const trainCpu = (steps * batch) / ((cpu.user + cpu.system) / 1e6);
 tf.dispose([x, y]);
 
 const xe = images(evalBatch, 3);
@@ -46,5 +50,5 @@ for (let i = 0; i < evalBatches; i++) {
 }
 const evaluate = (evalBatches * evalBatch) / ((performance.now() - t0) / 1000);
 const fma = backend.name === "wasm" && tf.getKernel("NetcConv2D", "wasm") ? convUsesFma(tf.backend()) : null;
-console.log(JSON.stringify({ backend: backend.description, threads: Number(threadsText), model, bn, batch, train, eval: evaluate, fma, heapBytes: backendMemoryBytes(backend) ?? null }));
+console.log(JSON.stringify({ backend: backend.description, threads: Number(threadsText), model, bn, batch, train, trainCpu, eval: evaluate, fma, heapBytes: backendMemoryBytes(backend) ?? null }));
 stopBackend(backend);

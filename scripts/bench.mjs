@@ -7,7 +7,9 @@
 // `bench:begin`/`bench:end` marks. Short runs: a few steps after warm-up. PyTorch runs with
 // OMP_WAIT_POLICY=PASSIVE: its OpenMP threads otherwise spin-wait, and on a shared machine whose
 // other load preempts them its 2-thread steps become 10–100× slower (measured here); passive
-// waiting is the favourable setting for PyTorch. The machine's load average is recorded.
+// waiting is the favourable setting for PyTorch. The machine's load average is recorded, and
+// training examples per second of CPU time (all threads) next to the wall-clock figures: on a
+// loaded machine the share of the CPU each run gets varies, its CPU time much less.
 //   ROUNDS=2 THREADS=1,2 MODELS=resnet18,lenet-bn node scripts/bench.mjs
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -66,7 +68,7 @@ rmSync(bundle);
 const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
 const summary = (results) => {
   const ok = results.filter((r) => !r.error);
-  return { train: median(ok.map((r) => r.train)), eval: median(ok.map((r) => r.eval)), rounds: ok.length, ...(ok.length < results.length ? { error: results.find((r) => r.error).error } : {}) };
+  return { train: median(ok.map((r) => r.train)), trainCpu: median(ok.map((r) => r.trainCpu)), eval: median(ok.map((r) => r.eval)), rounds: ok.length, ...(ok.length < results.length ? { error: results.find((r) => r.error).error } : {}) };
 };
 const rows = configs.map((c) => {
   const { netc, pytorch } = samples.get(c);
@@ -80,6 +82,7 @@ const rows = configs.map((c) => {
     netc: n,
     pytorch: p,
     trainRatio: n.train / p.train,
+    trainCpuRatio: n.trainCpu / p.trainCpu,
     evalRatio: n.eval / p.eval,
     fma: netc.find((r) => !r.error)?.fma ?? null,
   };
@@ -97,9 +100,9 @@ const thousands = (v) => (Number.isFinite(v) ? (v >= 100 ? Math.round(v).toLocal
 const table = [
   `${date.slice(0, 10)}, ${machine}, Node ${process.version}, PyTorch ${torchVersion ?? "–"} (OMP_WAIT_POLICY=PASSIVE); medians of ${ROUNDS} rounds; examples/sec; load average ${load[0]} at the start, ${load[1]} at the end.`,
   "",
-  "| model | BN | threads | batch | netc train | PyTorch train | train ratio | netc eval | PyTorch eval | eval ratio |",
-  "|---|---|---|---|---|---|---|---|---|---|",
-  ...rows.map((r) => `| ${r.model} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** |`),
+  "| model | BN | threads | batch | netc train | PyTorch train | train ratio | per CPU-second | netc eval | PyTorch eval | eval ratio |",
+  "|---|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.model} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${fixed(r.trainCpuRatio, 2)} | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** |`),
 ].join("\n");
 console.log(table);
 if (!only) {

@@ -134,9 +134,12 @@ def main():
     for _ in range(args.warmup):
         step()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(args.steps):
         step()
     train = args.steps * args.batch / (time.perf_counter() - t0)
+    # Per second of CPU time (all threads): what a loaded machine does not take away.
+    train_cpu = args.steps * args.batch / (time.process_time() - c0)
 
     net.eval()
     Xe = torch.rand(args.eval_batch, *chw)
@@ -148,7 +151,7 @@ def main():
             float((net(Xe).argmax(axis=1) == 0).sum())
             n += Xe.shape[0]
         evaluate = n / (time.perf_counter() - t0)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "model": args.model, "bn": args.bn, "batch": args.batch, "train": train, "eval": evaluate}))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "model": args.model, "bn": args.bn, "batch": args.batch, "train": train, "trainCpu": train_cpu, "eval": evaluate}))
 
 
 if __name__ == "__main__":

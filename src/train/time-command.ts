@@ -100,6 +100,8 @@ export interface TimeReport {
   /** What no lap covers: tfjs's tidy-up of the step's tensors and reading the loss. */
   otherMs: number;
   stepMs: { mean: number; median: number; min: number };
+  /** CPU time per step, all threads: less than stepMs × threads when other load takes the cores. */
+  cpuMs: number;
   examplesPerSec: number;
   /** Conv and linear multiply-adds ×2, forward and backward, per step. */
   gflopPerStep: number;
@@ -191,6 +193,7 @@ export function measureSteps(tf: Tf, model: CompiledModel, x: Tensor, y: Tensor,
   }
   const timer = new LapTimer(tf);
   const stepMs: number[] = [];
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     timer.start();
@@ -198,7 +201,8 @@ export function measureSteps(tf: Tf, model: CompiledModel, x: Tensor, y: Tensor,
     stepMs.push(performance.now() - t0);
     onStep?.(warmup + i + 1);
   }
-  return { timer, stepMs };
+  const cpu = process.cpuUsage(cpu0);
+  return { timer, stepMs, cpuMs: (cpu.user + cpu.system) / 1000 / steps };
 }
 
 export async function timeCommand(path: string, flags: TimeFlags, deps: Deps = {}): Promise<number> {
@@ -221,7 +225,7 @@ export async function timeCommand(path: string, flags: TimeFlags, deps: Deps = {
     const total = flags.warmup + flags.steps;
     stderr.write(`timing ${network.name} (batch ${batch}, bn ${flags.bn}): ${flags.warmup} warm-up + ${flags.steps} timed steps on random data\n`);
     const tty = Boolean((stderr as NodeJS.WriteStream).isTTY);
-    const { timer, stepMs } = measureSteps(tf, model, data.x, data.y, settings.lr, flags.warmup, flags.steps, tty ? (done) => stderr.write(`\rstep ${done}/${total}`) : undefined);
+    const { timer, stepMs, cpuMs } = measureSteps(tf, model, data.x, data.y, settings.lr, flags.warmup, flags.steps, tty ? (done) => stderr.write(`\rstep ${done}/${total}`) : undefined);
     if (tty) stderr.write("\r\x1b[K");
 
     const sorted = [...stepMs].sort((a, b) => a - b);
@@ -244,6 +248,7 @@ export async function timeCommand(path: string, flags: TimeFlags, deps: Deps = {
       updateMs,
       otherMs: mean - lapped - lossMs - updateMs,
       stepMs: { mean, median: sorted[sorted.length >> 1]!, min: sorted[0]! },
+      cpuMs,
       examplesPerSec: (batch * 1000) / mean,
       gflopPerStep: totalFlops(network, shapes, batch) / 1e9,
       memory: { peakTensorBytes: timer.peakBytes, backendBytes: backendMemoryBytes(backend) ?? null },
@@ -289,7 +294,7 @@ export function renderTimeReport(r: TimeReport, shapes: ShapeReport): string {
     rule,
     `Loss and its gradient: ${rest(r.lossMs)}; SGD update: ${rest(r.updateMs)}; other (freeing the step's tensors): ${rest(r.otherMs)}`,
     ...fused,
-    `Step: ${pyFixed(step.mean, 1)} ms (median ${pyFixed(step.median, 1)}, fastest ${pyFixed(step.min, 1)})   ${pyFixed(r.examplesPerSec, 1)} examples/sec`,
+    `Step: ${pyFixed(step.mean, 1)} ms (median ${pyFixed(step.median, 1)}, fastest ${pyFixed(step.min, 1)}), ${pyFixed(r.cpuMs, 1)} ms of CPU time   ${pyFixed(r.examplesPerSec, 1)} examples/sec`,
     `Conv and linear: ${pyFixed(r.gflopPerStep, 2)} GFLOP per step, ${pyFixed((r.gflopPerStep * 1000) / step.mean, 1)} GFLOP/s over the whole step`,
     `Peak memory: ${megabytes(r.memory.peakTensorBytes)} of tensors${r.memory.backendBytes !== null ? `; backend heap ${megabytes(r.memory.backendBytes)}` : ""}`,
     rule,

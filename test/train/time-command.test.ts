@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import type { TimedRow } from "../../src/train/time-command.js";
 
 const env = { ...process.env, NO_COLOR: "1" };
 function netc(...args: string[]) {
@@ -35,19 +36,6 @@ gap | flatten
 linear 10
 `;
 
-interface Row {
-  line: number;
-  depth: number;
-  layer: string;
-  kind: "layer" | "group";
-  forwardMs: number | null;
-  backwardMs: number | null;
-  share: number | null;
-  forwardGflops: number | null;
-  backwardGflops: number | null;
-  fused: boolean;
-}
-
 describe("netc time", () => {
   it("prints a row per line of `netc shapes`, with forward and backward times", () => {
     const r = netc("time", "models/lenet-bn.net", "--steps", "2", "--warmup", "1", "--batch", "16");
@@ -60,7 +48,7 @@ describe("netc time", () => {
     // The first conv, timed, with its GFLOP/s; the sigmoid after BN runs inside BN's kernel.
     expect(r.stdout).toMatch(/\n {3}4 {2}conv \(Conv2d\) {8}\[16, 6, 24, 24\] +\d+\.\d\d +\d+\.\d\d +\d+\.\d% +\d+\.\d +\d+\.\d\n/);
     expect(r.stdout).toMatch(/\n {3}4 {2}sigmoid \(Sigmoid\) +\[16, 6, 24, 24\] +\(fused\) +-- +--\n/);
-    expect(r.stdout).toMatch(/\nStep: \d+\.\d ms \(median \d+\.\d, fastest \d+\.\d\) {3}\d+\.\d examples\/sec\n/);
+    expect(r.stdout).toMatch(/\nStep: \d+\.\d ms \(median \d+\.\d, fastest \d+\.\d\), \d+\.\d ms of CPU time {3}\d+\.\d examples\/sec\n/);
     expect(r.stdout).toMatch(/\nPeak memory: [\d,]+ MiB of tensors/);
   });
 
@@ -71,9 +59,9 @@ describe("netc time", () => {
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     const shapes = JSON.parse(netc("shapes", file, "--format", "json", "--batch", "4").stdout).shapes;
-    const rows: Row[] = report.layers;
+    const rows: TimedRow[] = report.layers;
     // The same rows as `netc shapes`.
-    expect(rows.map((l) => [l.line, l.depth, l.layer, l.kind])).toEqual(shapes.layers.map((l: Row) => [l.line, l.depth, l.layer, l.kind]));
+    expect(rows.map((l) => [l.line, l.depth, l.layer, l.kind])).toEqual(shapes.layers.map((l: TimedRow) => [l.line, l.depth, l.layer, l.kind]));
     const leaves = rows.filter((l) => l.kind === "layer");
     const timed = leaves.filter((l) => !l.fused);
     for (const l of timed) {
@@ -91,7 +79,7 @@ describe("netc time", () => {
     // A group's time is at least its layers'.
     const add = rows.findIndex((l) => l.layer === "add");
     const inAdd = rows.slice(add + 1).filter((l, i, rest) => rest.slice(0, i + 1).every((x) => x.depth > rows[add]!.depth) && l.kind === "layer");
-    const sum = (ls: Row[], key: "forwardMs" | "backwardMs") => ls.reduce((s, l) => s + (l[key] ?? 0), 0);
+    const sum = (ls: TimedRow[], key: "forwardMs" | "backwardMs") => ls.reduce((s, l) => s + (l[key] ?? 0), 0);
     expect(rows[add]!.forwardMs!).toBeGreaterThanOrEqual(sum(inAdd, "forwardMs") - 1e-9);
     // The top-level rows, loss, update and the rest make the whole step.
     const top = rows.filter((l) => l.depth === 0);

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { checkBytes } from "../../src/compile.js";
-import { initBackend, stopBackend, type Backend } from "../../src/runtime/backend.js";
+import { backendMemoryBytes, initBackend, stopBackend, type Backend } from "../../src/runtime/backend.js";
 import { compileModel } from "../../src/train/graph.js";
 
 /**
@@ -65,3 +65,22 @@ for (const { model, bn } of RUNS) {
     plain.dispose();
   });
 }
+
+it("reuses its buffers: after the first steps, training steps leave tensors and the wasm heap as they were", () => {
+  const { tf } = backend;
+  const checked = checkBytes("pieces.net", new TextEncoder().encode(PIECES), { bn: "builtin" });
+  const model = compileModel(tf, checked.network, { bn: "builtin", seed: 3 });
+  const x = tf.randomUniform([6, 20, 20, 1], 0, 1, "float32", 5);
+  const y = tf.randomUniform([6], 0, 10, "int32", 6);
+  const step = () => {
+    const { loss, correct } = model.trainStep(x, y, 0.1);
+    tf.dispose([loss, correct]);
+  };
+  const heap = () => backendMemoryBytes(backend);
+  for (let i = 0; i < 2; i++) step();
+  const before = { memory: tf.memory().numBytes, tensors: tf.memory().numTensors, heap: heap() };
+  for (let i = 0; i < 5; i++) step();
+  expect({ memory: tf.memory().numBytes, tensors: tf.memory().numTensors, heap: heap() }).toEqual(before);
+  model.dispose();
+  tf.dispose([x, y]);
+});
