@@ -27,16 +27,16 @@ import { CONTROL_BYTES, KernelPool } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "conv_dw", "conv_dx", "transpose_w", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
 const BLOCK_WORDS = 32;
 
 /**
- * Block sizes (see the .wat): rows of M, reduction and columns per block, so that a block of
- * packed A is ~100 KB (L2) and a panel of B ~8 KB (L1); for the input gradient, images per unit
- * of work.
+ * Block sizes (see the .wat): rows of M, reduction and columns per block, chosen by measuring
+ * the models' convolutions here (blocks of A of a few hundred KB, in L2; long reductions per
+ * micro-kernel call); for the input gradient, images per unit of work.
  */
 interface Blocks {
   mb: number;
@@ -229,10 +229,14 @@ function convForward(args: KernelArgs): TensorInfo {
   if (activation !== "linear" && activation !== "relu") throw new Error(`${k}: activation must be linear or relu, got ${String(activation)}`);
   const backend = args.backend as WasmBackend;
   const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
-  const blocks = { mb: 96, kb: 256, nb: 0 };
-  const scratch = blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.kb);
+  const blocks = { mb: 96, kb: 1024, nb: 0 };
+  const scratch = 2 * blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.kb);
   const flags = (activation === "relu" ? 1 : 0) | (bias ? 2 : 0);
-  run(backend, "conv_fwd", g, { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) }, blocks, scratch, flags);
+  const tensors = { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) };
+  // W in panels of 8 columns first (every thread reads all of it), then the product.
+  const packed = g.kh * g.kw * g.ci * roundUp(g.co, 8) * FLOAT;
+  run(backend, "pack_w", g, tensors, blocks, scratch, flags, macs(g), packed);
+  run(backend, "conv_fwd", g, tensors, blocks, scratch, flags, macs(g), packed);
   return y;
 }
 
@@ -244,7 +248,7 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
-  const blocks = { mb: 256, kb: 96, nb: 0 };
+  const blocks = { mb: 512, kb: 96, nb: 0 };
   const scratch = blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb);
   run(backend, "conv_dw", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) }, blocks, scratch);
   return dw;
@@ -261,7 +265,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   const rt = runtimeFor(backend);
   // Columns per block: a block of Wᵀ (CO × nb) stays ~256 KB. Units of a few images each, enough
   // of them for every thread to take several.
-  const blocks = { mb: 96, kb: 256, nb: Math.max(8, Math.min(256, Math.floor(65536 / g.co / 8) * 8)), group: Math.max(1, Math.floor(g.n / (4 * rt.pool.threads))) };
+  const blocks = { mb: 96, kb: 512, nb: Math.max(8, Math.min(256, Math.floor(65536 / g.co / 8) * 8)), group: Math.max(1, Math.floor(g.n / (4 * rt.pool.threads))) };
   const wtBytes = g.kh * g.kw * g.ci * g.co * FLOAT;
   const whole = wtBytes <= WHOLE_TRANSPOSE_BYTES || !isDirect(g);
   const scratch = (whole ? 0 : g.co * blocks.nb * FLOAT) + blocks.mb * g.co * FLOAT + (isDirect(g) ? 0 : blocks.mb * blocks.nb * FLOAT) + gemmScratch(blocks.kb);

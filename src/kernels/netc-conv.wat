@@ -388,9 +388,64 @@
           (br $pad))))))
 
   ;; rows [m0, m0+mb) × columns [k0, k0+kb) of a row-major matrix (rows `ld` floats apart) in
-  ;; tiles of 6 rows, as mode 1 of $im2col (missing rows of a partial tile are zeros)
+  ;; tiles of 6 rows, as mode 1 of $im2col (missing rows of a partial tile are zeros). A whole
+  ;; tile goes 4 columns at a time: 6 row vectors, transposed (a 4×4 transpose and two rows
+  ;; interleaved) into 4 steps of 6 floats.
   (func $pack_tiles (param $src i32) (param $ld i32) (param $m0 i32) (param $mb i32) (param $k0 i32) (param $kb i32) (param $dst i32)
-    (local $r i32)
+    (local $r i32) (local $k i32) (local $p i32) (local $ldb i32) (local $o i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $v4 v128) (local $v5 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $ldb (i32.shl (local.get $ld) (i32.const 2)))
+    (block $tiles_done (loop $tiles
+      (br_if $tiles_done (i32.gt_u (i32.add (local.get $r) (i32.const 6)) (local.get $mb)))
+      (local.set $p (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (local.get $k0)) (i32.const 2))))
+      (local.set $o (i32.add (local.get $dst) (i32.shl (i32.mul (i32.div_u (local.get $r) (i32.const 6)) (i32.mul (local.get $kb) (i32.const 6))) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (block $k_done (loop $ks
+        (br_if $k_done (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $kb)))
+        (local.set $v0 (v128.load (local.get $p)))
+        (local.set $v1 (v128.load (i32.add (local.get $p) (local.get $ldb))))
+        (local.set $v2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 1)))))
+        (local.set $v3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 3)))))
+        (local.set $v4 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 2)))))
+        (local.set $v5 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 5)))))
+        ;; rows 0–3: t0 = (0₀ 1₀ 0₁ 1₁), t1 = (2₀ 3₀ 2₁ 3₁), t2 = (0₂ 1₂ 0₃ 1₃), t3 = (2₂ 3₂ 2₃ 3₃)
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+        (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+        (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+        ;; rows 4, 5: v0 = (4₀ 5₀ 4₁ 5₁), v1 = (4₂ 5₂ 4₃ 5₃)
+        (local.set $v0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v4) (local.get $v5)))
+        (local.set $v1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v4) (local.get $v5)))
+        ;; step k: (0ₖ 1ₖ 2ₖ 3ₖ) then (4ₖ 5ₖ)
+        (v128.store offset=0 (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+        (v128.store64_lane offset=16 0 (local.get $o) (local.get $v0))
+        (v128.store offset=24 (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+        (v128.store64_lane offset=40 1 (local.get $o) (local.get $v0))
+        (v128.store offset=48 (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+        (v128.store64_lane offset=64 0 (local.get $o) (local.get $v1))
+        (v128.store offset=72 (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+        (v128.store64_lane offset=88 1 (local.get $o) (local.get $v1))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $o (i32.add (local.get $o) (i32.const 96)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $ks)))
+      ;; the last columns, one at a time
+      (block $k_done (loop $ks
+        (br_if $k_done (i32.ge_u (local.get $k) (local.get $kb)))
+        (f32.store offset=0 (local.get $o) (f32.load (local.get $p)))
+        (f32.store offset=4 (local.get $o) (f32.load (i32.add (local.get $p) (local.get $ldb))))
+        (f32.store offset=8 (local.get $o) (f32.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 1)))))
+        (f32.store offset=12 (local.get $o) (f32.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 3)))))
+        (f32.store offset=16 (local.get $o) (f32.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 2)))))
+        (f32.store offset=20 (local.get $o) (f32.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 5)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $o (i32.add (local.get $o) (i32.const 24)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $ks)))
+      (local.set $r (i32.add (local.get $r) (i32.const 6)))
+      (br $tiles)))
+    ;; a partial last tile, one row at a time, its missing rows zeros
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $r) (local.get $mb)))
       (call $run (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (local.get $k0)) (i32.const 2)))
@@ -446,19 +501,20 @@
   ;; ---------------------------------------------------------------- entry points
 
   ;; y = act(A·W + bias), a unit being a block of mb rows of M, each in reduction steps of kb
-  ;; (the bias at the first, the relu at the last), packing A's block.
-  ;; Scratch per thread: mb·kb floats of packed A, then the GEMM's kb·8 + 64.
+  ;; (the bias at the first, the relu at the last), packing A's block; W packed by pack_w.
+  ;; Scratch per thread: mb·kb floats of packed A, mb·kb of A row-major, the GEMM's kb·8 + 64.
   (func (export "conv_fwd") (param $g i32) (param $tid i32) (param $nt i32)
     (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32)
     (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $flags i32)
-    (local $s i32) (local $tmp i32)
+    (local $s i32) (local $rm i32) (local $tmp i32)
     (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
     (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
     (local.set $CO (i32.load offset=52 (local.get $g)))
     (local.set $mb (i32.load offset=80 (local.get $g)))
     (local.set $kb (i32.load offset=84 (local.get $g)))
     (local.set $s (call $scratch (local.get $g) (local.get $tid)))
-    (local.set $tmp (i32.add (local.get $s) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (local.set $rm (i32.add (local.get $s) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $rm) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
     (block $done (loop $units
       (local.set $m0 (i32.mul (call $next (local.get $g)) (local.get $mb)))
       (br_if $done (i32.ge_u (local.get $m0) (local.get $M)))
@@ -469,18 +525,50 @@
         (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
         (if (call $direct (local.get $g))
           (then (call $pack_tiles (i32.load offset=0 (local.get $g)) (local.get $K) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s)))
-          (else (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s) (i32.const 1))))
+          (else
+            ;; row-major first (whole runs copied), then in tiles
+            (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $rm) (i32.const 0))
+            (call $pack_tiles (local.get $rm) (local.get $ks) (i32.const 0) (local.get $rows) (i32.const 0) (local.get $ks) (local.get $s))))
         (local.set $flags (select (i32.const 1) (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (local.get $k0)))
         (if (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $K))
           (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
+        ;; W in panels (from pack_w): panel p's row k at word 27's buffer + (p·K + k)·32
         (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $rows)
-          (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2)) (i32.const 32)
+          (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $k0) (i32.const 5))) (i32.const 32) (i32.shl (local.get $K) (i32.const 5))
           (local.get $CO) (local.get $ks)
           (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $m0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
           (local.get $flags) (i32.load offset=8 (local.get $g)) (local.get $tmp))
         (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
         (br $ksteps)))
       (br $units))))
+
+  ;; W [K × CO] in panels of 8 columns (the last zero-padded) into word 27's buffer, panel p's
+  ;; row k at (p·K + k)·32, for the forward pass: thread tid packs rows [lo, hi) of W.
+  (func (export "pack_w") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $K i32) (local $CO i32) (local $k i32) (local $hi i32) (local $n0 i32) (local $row i32) (local $at i32) (local $dst i32)
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $dst (i32.load offset=108 (local.get $g)))
+    (local.set $k (call $share_lo (local.get $K) (i32.const 1) (local.get $tid) (local.get $nt)))
+    (local.set $hi (call $share_lo (local.get $K) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $k) (local.get $hi)))
+      (local.set $row (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k) (local.get $CO)) (i32.const 2))))
+      (local.set $n0 (i32.const 0))
+      (block $d (loop $panels
+        (br_if $d (i32.ge_u (local.get $n0) (local.get $CO)))
+        (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $n0) (i32.const 3)) (local.get $K)) (local.get $k)) (i32.const 5))))
+        (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $CO))
+          (then
+            (v128.store (local.get $at) (v128.load (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2)))))
+            (v128.store offset=16 (local.get $at) (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))))))
+          (else
+            (call $zero (local.get $at) (i32.const 8))
+            (call $copy (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))) (local.get $at) (i32.sub (local.get $CO) (local.get $n0)))))
+        (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+        (br $panels)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $rows))))
 
   ;; dW = Aᵀ·dy, a unit being a chunk of kb of dW's rows (no reduction across threads): over M
   ;; in blocks of mb, the block of dy packed in panels and the chunk's block of A (row-major: 6
