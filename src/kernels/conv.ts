@@ -177,14 +177,17 @@ function macs(g: ConvGeometry): number {
 
 /**
  * Writes the parameter block (the tensors' addresses, the geometry, `shared` bytes of scratch
- * for all threads and `scratchBytes` for each) and runs `entry`; returns where each thread's
- * scratch is, for the threads that ran. Calls with the same sizes get the same scratch.
+ * for all threads and `scratchBytes` for each, the first `zeroed` bytes of each zeroed) and
+ * runs `entry`; returns where each thread's scratch is. Calls with the same sizes get the same
+ * scratch.
  */
-function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0): number[] {
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0, zeroed = 0): number[] {
   const rt = runtimeFor(backend);
   const perThread = (scratchBytes + 63) & ~63;
   const sharedBytes = (shared + 63) & ~63;
   const arena = rt.arena.get(sharedBytes + perThread * rt.pool.threads) + sharedBytes;
+  const scratches = Array.from({ length: rt.pool.threads }, (_, t) => arena + t * perThread);
+  for (const at of scratches) new Uint8Array(backendMemory(backend).buffer, at, zeroed).fill(0);
   const words = new Int32Array(backendMemory(backend).buffer, rt.block, BLOCK_WORDS);
   words.fill(0);
   words[P.x] = tensors.x ?? 0;
@@ -201,9 +204,8 @@ function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeome
   words[P.nb] = blocks.nb;
   words[P.group] = blocks.group ?? 0;
   words[P.shared] = shared ? arena - sharedBytes : 0;
-  const parallel = work >= PARALLEL_WORK;
-  rt.pool.run(entry, rt.block, parallel);
-  return Array.from({ length: parallel ? rt.pool.threads : 1 }, (_, t) => arena + t * perThread);
+  rt.pool.run(entry, rt.block, work >= PARALLEL_WORK);
+  return scratches;
 }
 
 /** Bytes of the GEMM's own scratch for a reduction of up to `k` (see $gemm). */
@@ -307,7 +309,7 @@ function channelSums(args: KernelArgs, moments: boolean): TensorInfo | TensorInf
   const g = rowsOf(x);
   if (g.n < 1) throw new Error(`${k}: x is empty`);
   const c = g.ci;
-  const scratches = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24, moments ? 1 : 0, g.n * c);
+  const scratches = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24, moments ? 1 : 0, g.n * c, 0, c * 16);
   // The threads' f64 totals: D1 [C] then D2 [C] in each one's scratch.
   const buffer = backendMemory(backend).buffer;
   const s1 = new Float64Array(c);

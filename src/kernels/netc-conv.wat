@@ -16,9 +16,9 @@
 ;; f32x4.relaxed_madd, written below) or, where the engine lacks it, the same source with each
 ;; relaxed_madd(a, b, c) rewritten as a·b + c.
 ;;
-;; Every entry point takes a parameter block $g (i32 words, see $P_*) and its thread's index and
-;; the thread count: src/kernels/conv.ts writes the block and runs the entry point on every
-;; thread of its pool at once, and each thread takes its share of the rows.
+;; Every entry point takes a parameter block $g (i32 words, below) and its thread's index and
+;; the thread count: src/kernels/conv.ts writes the block and runs the entry point on the threads
+;; of its pool, which take units of work from a shared counter ($next) until none is left.
 (module
   (import "env" "memory" (memory 1))
 
@@ -176,14 +176,6 @@
       (local.set $src (i32.add (local.get $src) (i32.const 4)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
       (br $l))))
-
-  ;; the share [lo, hi) of `count` units that thread tid of n takes, in multiples of `align`
-  (func $share_lo (param $count i32) (param $align i32) (param $tid i32) (param $n i32) (result i32)
-    (call $min (local.get $count)
-      (i32.mul (local.get $align)
-        (i32.div_u
-          (i32.mul (i32.div_u (i32.add (local.get $count) (i32.sub (local.get $align) (i32.const 1))) (local.get $align)) (local.get $tid))
-          (local.get $n)))))
 
   ;; ---------------------------------------------------------------- GEMM
   ;; C[M×N] (+)= A[M×K] · B[K×N] in 6×8 tiles. A comes in tiles of 6 rows: tile t's step k is
@@ -543,14 +535,16 @@
       (br $units))))
 
   ;; W [K × CO] in panels of 8 columns (the last zero-padded) into word 27's buffer, panel p's
-  ;; row k at (p·K + k)·32, for the forward pass: thread tid packs rows [lo, hi) of W.
+  ;; row k at (p·K + k)·32, for the forward pass; a unit is 64 rows of W.
   (func (export "pack_w") (param $g i32) (param $tid i32) (param $nt i32)
     (local $K i32) (local $CO i32) (local $k i32) (local $hi i32) (local $n0 i32) (local $row i32) (local $at i32) (local $dst i32)
     (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
     (local.set $CO (i32.load offset=52 (local.get $g)))
     (local.set $dst (i32.load offset=108 (local.get $g)))
-    (local.set $k (call $share_lo (local.get $K) (i32.const 1) (local.get $tid) (local.get $nt)))
-    (local.set $hi (call $share_lo (local.get $K) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (block $all (loop $units
+    (local.set $k (i32.mul (call $next (local.get $g)) (i32.const 64)))
+    (br_if $all (i32.ge_u (local.get $k) (local.get $K)))
+    (local.set $hi (call $min (i32.add (local.get $k) (i32.const 64)) (local.get $K)))
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $k) (local.get $hi)))
       (local.set $row (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k) (local.get $CO)) (i32.const 2))))
@@ -568,7 +562,8 @@
         (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
         (br $panels)))
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br $rows))))
+      (br $rows)))
+    (br $units))))
 
   ;; dW = Aᵀ·dy, a unit being a chunk of kb of dW's rows (no reduction across threads): over M
   ;; in blocks of mb, the block of dy packed in panels and the chunk's block of A (row-major: 6
@@ -608,16 +603,19 @@
       (br $units))))
 
   ;; Wᵀ [CO × K] from W [K × CO] into word 27's buffer, for the input gradient when it fits
-  ;; there: thread tid transposes rows [lo, hi) of W (a quick pass; a static share will do).
+  ;; there; a unit is 64 rows of W.
   (func (export "transpose_w") (param $g i32) (param $tid i32) (param $nt i32)
     (local $K i32) (local $CO i32) (local $lo i32) (local $hi i32)
     (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
     (local.set $CO (i32.load offset=52 (local.get $g)))
-    (local.set $lo (call $share_lo (local.get $K) (i32.const 8) (local.get $tid) (local.get $nt)))
-    (local.set $hi (call $share_lo (local.get $K) (i32.const 8) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
-    (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $lo) (local.get $CO)) (i32.const 2)))
-      (i32.sub (local.get $hi) (local.get $lo)) (local.get $CO) (local.get $K)
-      (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $lo) (i32.const 2)))))
+    (block $done (loop $units
+      (local.set $lo (i32.mul (call $next (local.get $g)) (i32.const 64)))
+      (br_if $done (i32.ge_u (local.get $lo) (local.get $K)))
+      (local.set $hi (call $min (i32.add (local.get $lo) (i32.const 64)) (local.get $K)))
+      (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $lo) (local.get $CO)) (i32.const 2)))
+        (i32.sub (local.get $hi) (local.get $lo)) (local.get $CO) (local.get $K)
+        (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $lo) (i32.const 2))))
+      (br $units))))
 
   ;; dx = col2im(dy·Wᵀ). With Wᵀ whole (word 27 ≠ 0, from transpose_w), a unit is a group of
   ;; images (their windows overlap only within an image; word 26 images per group) whose dx it
@@ -751,7 +749,7 @@
 
   ;; dx of a max pooling (window KH×KW, strides sh×sw, padding ph×pw; C = CI channels): each
   ;; window's dy goes to its largest input, the first one in row-major order on ties (as
-  ;; PyTorch). Thread tid takes whole images (overlapping windows add into the same dx); four
+  ;; PyTorch). A unit is an image (overlapping windows add into the same dx); four
   ;; channels at a time, a vector of the best values and one of their addresses.
   (func (export "maxpool_bwd") (param $g i32) (param $tid i32) (param $nt i32)
     (local $N i32) (local $H i32) (local $W i32) (local $C i32) (local $OH i32) (local $OW i32) (local $KH i32) (local $KW i32)
@@ -775,8 +773,10 @@
     (local.set $ph (i32.load offset=72 (local.get $g)))
     (local.set $pw (i32.load offset=76 (local.get $g)))
     (local.set $pix (i32.shl (local.get $C) (i32.const 2)))
-    (local.set $n (call $share_lo (local.get $N) (i32.const 1) (local.get $tid) (local.get $nt)))
-    (local.set $hi (call $share_lo (local.get $N) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
+    (block $all (loop $units
+    (local.set $n (call $next (local.get $g)))
+    (br_if $all (i32.ge_u (local.get $n) (local.get $N)))
+    (local.set $hi (i32.add (local.get $n) (i32.const 1)))
     (call $zero (i32.add (local.get $dx) (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $H) (local.get $W))) (local.get $pix)))
       (i32.mul (i32.mul (i32.sub (local.get $hi) (local.get $n)) (i32.mul (local.get $H) (local.get $W))) (local.get $C)))
     (local.set $d (i32.add (local.get $dy) (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $OH) (local.get $OW))) (local.get $pix))))
@@ -861,18 +861,19 @@
         (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
         (br $ohs)))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
-      (br $images))))
+      (br $images)))
+    (br $units))))
 
   ;; ---------------------------------------------------------------- channels
   ;; Tensors as [M × C] (NHWC with M = N·H·W), split by rows among the threads.
 
-  ;; Per-channel sums over this thread's rows of x [M × C] (M: word 28, C: word 40): Σ(x − s)
-  ;; and Σ(x − s)², where s is x's first row with flags bit 1 (so that the variance keeps its
-  ;; precision when |mean| ≫ std), 0 without. Into this thread's scratch as f64 totals:
-  ;; D1 [C] then D2 [C]; f32 partial sums of 64 rows at a time (S1, S2 [C] after them) are added
-  ;; into the totals, so f32 rounding stays that of a 64-term sum.
+  ;; Per-channel sums over the rows of x [M × C] (M: word 28, C: word 40) this thread takes, 64
+  ;; rows a unit: Σ(x − s) and Σ(x − s)², where s is x's first row with flags bit 1 (so that
+  ;; the variance keeps its precision when |mean| ≫ std), 0 without. Added into this thread's
+  ;; scratch as f64 totals (zeroed by the caller): D1 [C] then D2 [C]; f32 partial sums of a
+  ;; unit (S1, S2 [C] after them), so f32 rounding stays that of a 64-term sum.
   (func (export "channel_sums") (param $g i32) (param $tid i32) (param $nt i32)
-    (local $x i32) (local $M i32) (local $C i32) (local $sq i32) (local $lo i32) (local $hi i32) (local $r i32) (local $end i32)
+    (local $x i32) (local $M i32) (local $C i32) (local $sq i32) (local $r i32) (local $end i32)
     (local $d1 i32) (local $d2 i32) (local $s1 i32) (local $s2 i32) (local $c i32) (local $row i32) (local $v v128) (local $f f32)
     (local.set $x (i32.load offset=0 (local.get $g)))
     (local.set $M (i32.load offset=28 (local.get $g)))
@@ -882,13 +883,10 @@
     (local.set $d2 (i32.add (local.get $d1) (i32.shl (local.get $C) (i32.const 3))))
     (local.set $s1 (i32.add (local.get $d2) (i32.shl (local.get $C) (i32.const 3))))
     (local.set $s2 (i32.add (local.get $s1) (i32.shl (local.get $C) (i32.const 2))))
-    (call $zero (local.get $d1) (i32.shl (local.get $C) (i32.const 2)))
-    (local.set $lo (call $share_lo (local.get $M) (i32.const 1) (local.get $tid) (local.get $nt)))
-    (local.set $hi (call $share_lo (local.get $M) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
-    (local.set $r (local.get $lo))
     (block $done (loop $blocks
-      (br_if $done (i32.ge_u (local.get $r) (local.get $hi)))
-      (local.set $end (call $min (i32.add (local.get $r) (i32.const 64)) (local.get $hi)))
+      (local.set $r (i32.mul (call $next (local.get $g)) (i32.const 64)))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $M)))
+      (local.set $end (call $min (i32.add (local.get $r) (i32.const 64)) (local.get $M)))
       (call $zero (local.get $s1) (i32.shl (local.get $C) (i32.const 1)))
       (block $rows_done (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $r) (local.get $end)))
@@ -942,10 +940,13 @@
     (local.set $C (i32.load offset=40 (local.get $g)))
     (local.set $count (i32.load offset=56 (local.get $g)))
     (local.set $split (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)))
-    (local.set $lo (call $share_lo (local.get $M) (i32.const 1) (local.get $tid) (local.get $nt)))
-    (local.set $hi (call $share_lo (local.get $M) (i32.const 1) (i32.add (local.get $tid) (i32.const 1)) (local.get $nt)))
-    (if (i32.ge_u (local.get $lo) (local.get $hi)) (then (return)))
-    ;; part by part: each is a strided copy of rows [lo, hi)
+    (block $all (loop $units
+    ;; a unit is 256 rows, part by part: each a strided copy of rows [lo, hi)
+    (local.set $lo (i32.mul (call $next (local.get $g)) (i32.const 256)))
+    (br_if $all (i32.ge_u (local.get $lo) (local.get $M)))
+    (local.set $hi (call $min (i32.add (local.get $lo) (i32.const 256)) (local.get $M)))
+    (local.set $i (i32.const 0))
+    (local.set $off (i32.const 0))
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
       (local.set $at (i32.load (i32.add (local.get $parts) (i32.shl (local.get $i) (i32.const 3)))))
@@ -956,7 +957,8 @@
         (i32.shl (local.get $ci) (i32.const 2)) (i32.shl (local.get $C) (i32.const 2)) (local.get $split))
       (local.set $off (i32.add (local.get $off) (local.get $ci)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $each))))
+      (br $each)))
+    (br $units))))
 
   ;; rows of n floats from a (rows sa bytes apart) to b (sb apart), or back when `back`
   (func $copy_rows (param $a i32) (param $b i32) (param $rows i32) (param $n i32) (param $sa i32) (param $sb i32) (param $back i32)

@@ -2,23 +2,29 @@
  * Runs an entry point of a kernel module on several threads at once: the calling thread and
  * worker threads, each with its own instance of the module on the same shared memory (a
  * threaded tfjs-backend-wasm build's). Every entry point takes (block, thread index, thread
- * count) and does its share; a call returns when every thread has done its share.
+ * count) and takes units of work from a counter in the block until none is left, so any number
+ * of threads, from one up, completes a job.
  *
- * The threads meet through a control block of words in that memory: the caller writes the job,
- * bumps the generation word and wakes the workers (Atomics.notify); each worker runs its share
- * and counts itself done; the caller, after its own share, waits for the count. Workers sleep
- * in Atomics.wait between jobs, so they cost nothing while tfjs's own threads run, and they are
- * unref'd: they never keep the process alive.
+ * That is what lets a call return without waiting for a thread the system has not run yet (on
+ * a machine shared with other work, a woken thread can wait many milliseconds for a core): the
+ * caller bumps the generation word and wakes the workers (Atomics.notify), does units itself,
+ * then closes the job; a worker that joins (counts itself in) before the close takes part and is
+ * waited for, one that comes later backs out. JOINED and DONE only grow, so a late worker's
+ * counting cannot be mistaken for a later job's. Workers sleep in Atomics.wait between jobs, so
+ * they cost nothing while tfjs's own threads run, and they are unref'd: they never keep the
+ * process alive.
  */
 import { Worker } from "node:worker_threads";
 
 /** Control block words. */
 const GENERATION = 0;
-const DONE = 1;
-const ENTRY = 2;
-const BLOCK = 3;
-const THREADS = 4;
-const FAILED = 5;
+const CLOSED = 1;
+const JOINED = 2;
+const DONE = 3;
+const ENTRY = 4;
+const BLOCK = 5;
+const THREADS = 6;
+const FAILED = 7;
 export const CONTROL_BYTES = 32;
 
 // CommonJS, run with `eval`: no file to find next to the bundle.
@@ -33,14 +39,20 @@ for (;;) {
   const generation = Atomics.load(words, ${GENERATION});
   if (generation === seen) continue;
   seen = generation;
-  const entry = words[${ENTRY}];
-  if (entry < 0) break;
+  Atomics.add(words, ${JOINED}, 1);
+  // Closed already (or a later job's): back out without reading the job.
+  if (Atomics.load(words, ${CLOSED}) - generation >= 0) {
+    Atomics.add(words, ${DONE}, 1);
+    Atomics.notify(words, ${DONE});
+    continue;
+  }
   try {
-    exports_[entries[entry]](words[${BLOCK}], index, words[${THREADS}]);
+    exports_[entries[words[${ENTRY}]]](words[${BLOCK}], index, words[${THREADS}]);
   } catch (e) {
     Atomics.store(words, ${FAILED}, 1);
   }
-  if (Atomics.add(words, ${DONE}, 1) + 1 === words[${THREADS}] - 1) Atomics.notify(words, ${DONE});
+  Atomics.add(words, ${DONE}, 1);
+  Atomics.notify(words, ${DONE});
 }
 `;
 
@@ -71,7 +83,7 @@ export class KernelPool {
     }
   }
 
-  /** Runs `entry` on every thread of the pool, or with `parallel` false on the calling thread only. */
+  /** Runs `entry` with the pool's workers, or with `parallel` false on the calling thread only. */
   run(entry: string, block: number, parallel = true): void {
     const own = this.exports[entry] as Entry;
     if (!parallel || this.workers.length === 0) {
@@ -81,18 +93,19 @@ export class KernelPool {
     const w = this.words;
     const index = this.entries.indexOf(entry);
     if (index < 0) throw new Error(`netc kernels: ${entry} is not an entry point`);
-    const count = this.threads;
     w[ENTRY] = index;
     w[BLOCK] = block;
-    w[THREADS] = count;
-    Atomics.store(w, DONE, 0);
+    w[THREADS] = this.threads;
     Atomics.store(w, FAILED, 0);
-    Atomics.add(w, GENERATION, 1);
+    const generation = Atomics.add(w, GENERATION, 1) + 1;
     Atomics.notify(w, GENERATION);
     try {
-      own(block, 0, count);
+      own(block, 0, this.threads);
     } finally {
-      for (let done = Atomics.load(w, DONE); done < count - 1; done = Atomics.load(w, DONE)) Atomics.wait(w, DONE, done);
+      // Whoever joined before this is waited for; a worker joining later backs out.
+      Atomics.store(w, CLOSED, generation);
+      const joined = Atomics.load(w, JOINED);
+      for (let done = Atomics.load(w, DONE); done - joined < 0; done = Atomics.load(w, DONE)) Atomics.wait(w, DONE, done);
     }
     if (Atomics.load(w, FAILED)) throw new Error(`netc kernels: ${entry} failed on a worker thread`);
   }
