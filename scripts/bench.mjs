@@ -10,13 +10,15 @@
 // waiting is the favourable setting for PyTorch. The machine's load average is recorded, and
 // training examples per second of CPU time (all threads) next to the wall-clock figures: on a
 // loaded machine the share of the CPU each run gets varies, its CPU time much less.
-//   ROUNDS=2 THREADS=1,2 MODELS=resnet18,lenet-bn node scripts/bench.mjs
+// BACKENDS=wasm,tensorflow adds netc on tfjs-node where it is installed.
+//   ROUNDS=2 THREADS=1,2 MODELS=resnet18,lenet-bn BACKENDS=wasm node scripts/bench.mjs
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { build } from "esbuild";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const BACKENDS = (process.env.BACKENDS ?? "wasm").split(",");
 const THREADS = (process.env.THREADS ?? [...new Set([1, cpus().length])].join(",")).split(",").map(Number);
 // Batches as d2l trains them where a step takes well under a minute here, smaller otherwise.
 const ALL = [
@@ -43,19 +45,20 @@ function run(cmd, args, env = {}) {
 
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
 const configs = MODELS.flatMap((m) => (m.bn ? ["scratch", "builtin"] : ["scratch"]).flatMap((bn) => THREADS.map((threads) => ({ ...m, bnKind: bn, threads }))));
-const samples = new Map(configs.map((c) => [c, { netc: [], pytorch: [] }]));
+const SIDES = ["pytorch", ...BACKENDS.map((b) => `netc/${b}`)];
+const samples = new Map(configs.map((c) => [c, Object.fromEntries(SIDES.map((side) => [side, []]))]));
 const loadBefore = loadavg()[1];
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of configs) {
     const numbers = [c.batch, c.steps, c.warmup, c.evalBatch, c.evalBatches].map(String);
     const sides = {
-      netc: () => run(process.execPath, [bundle, c.model, "wasm", c.bnKind, String(c.threads), ...numbers]),
+      ...Object.fromEntries(BACKENDS.map((b) => [`netc/${b}`, () => run(process.execPath, [bundle, c.model, b, c.bnKind, String(c.threads), ...numbers])])),
       pytorch: () =>
         hasTorch
           ? run("/usr/bin/python3", ["scripts/bench_torch.py", "--model", c.model, "--bn", c.bnKind, "--threads", String(c.threads), "--batch", numbers[0], "--steps", numbers[1], "--warmup", numbers[2], "--eval-batch", numbers[3], "--eval-batches", numbers[4]], { OMP_WAIT_POLICY: "PASSIVE" })
           : { error: "no torch in /usr/bin/python3" },
     };
-    const order = round % 2 === 0 ? ["pytorch", "netc"] : ["netc", "pytorch"];
+    const order = round % 2 === 0 ? SIDES : [...SIDES].reverse();
     for (const side of order) {
       const result = sides[side]();
       samples.get(c)[side].push(result);
@@ -65,28 +68,35 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 rmSync(bundle);
 
-const median = (xs) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
 const summary = (results) => {
   const ok = results.filter((r) => !r.error);
   return { train: median(ok.map((r) => r.train)), trainCpu: median(ok.map((r) => r.trainCpu)), eval: median(ok.map((r) => r.eval)), rounds: ok.length, ...(ok.length < results.length ? { error: results.find((r) => r.error).error } : {}) };
 };
-const rows = configs.map((c) => {
-  const { netc, pytorch } = samples.get(c);
-  const n = summary(netc);
-  const p = summary(pytorch);
-  return {
-    model: c.model,
-    bn: c.bn ? c.bnKind : null,
-    threads: c.threads,
-    batch: c.batch,
-    netc: n,
-    pytorch: p,
-    trainRatio: n.train / p.train,
-    trainCpuRatio: n.trainCpu / p.trainCpu,
-    evalRatio: n.eval / p.eval,
-    fma: netc.find((r) => !r.error)?.fma ?? null,
-  };
-});
+const rows = configs.flatMap((c) =>
+  BACKENDS.map((backend) => {
+    const netc = samples.get(c)[`netc/${backend}`];
+    const n = summary(netc);
+    const p = summary(samples.get(c).pytorch);
+    return {
+      model: c.model,
+      backend,
+      bn: c.bn ? c.bnKind : null,
+      threads: c.threads,
+      batch: c.batch,
+      netc: n,
+      pytorch: p,
+      trainRatio: n.train / p.train,
+      trainCpuRatio: n.trainCpu / p.trainCpu,
+      evalRatio: n.eval / p.eval,
+      fma: netc.find((r) => !r.error)?.fma ?? null,
+    };
+  }),
+);
 const torchVersion = samples.values().next().value.pytorch.find((r) => !r.error)?.torch ?? null;
 const date = new Date().toISOString();
 // 5-minute load averages at the start and the end: a 2-core machine is saturated at 2.
@@ -102,7 +112,7 @@ const table = [
   "",
   "| model | BN | threads | batch | netc train | PyTorch train | train ratio | per CPU-second | netc eval | PyTorch eval | eval ratio |",
   "|---|---|---|---|---|---|---|---|---|---|---|",
-  ...rows.map((r) => `| ${r.model} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${fixed(r.trainCpuRatio, 2)} | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** |`),
+  ...rows.map((r) => `| ${r.model}${BACKENDS.length > 1 ? ` (${r.backend})` : ""} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${fixed(r.trainCpuRatio, 2)} | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** |`),
 ].join("\n");
 console.log(table);
 if (!only) {
