@@ -14,9 +14,9 @@
  * NetcConcat {x0, x1, …} → y: concatenation along the last axis
  * NetcSplit {x}, attrs {sizes} → parts of x along the last axis, `sizes` channels each
  *
- * All three are one matrix product (see the .wat) with fused multiply-add where the engine has
- * relaxed SIMD, run on as many threads as tfjs runs (a threaded build), with the scratch they
- * need kept from call to call.
+ * A convolution's three are one matrix product (see the .wat), with fused multiply-add where the
+ * engine has relaxed SIMD. All run on as many threads as tfjs runs (a threaded build), with the
+ * scratch they need kept from call to call.
  */
 import { readFileSync } from "node:fs";
 import v8 from "node:v8";
@@ -377,9 +377,4 @@ function split(args: KernelArgs): TensorInfo[] {
   const g = rowsOf(x);
   run(backend, "concat_channels", { ...g, kh: parts.length }, { x: partsList(backend, parts), out: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, 0, 1, g.n * c);
   return parts;
-}
-
-/** The raw exports and pool for `backend` (tests and benchmarks). */
-export function convRuntime(backend: KernelBackend): Runtime {
-  return runtimeFor(backend as WasmBackend);
 }
