@@ -19,7 +19,7 @@ import { writeFileAtomic } from "../runtime/fsutil.js";
 import { writePlot, type MetricPoint } from "../runtime/plot.js";
 import { DEFAULT_TRAIN, type TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR, decodeWeights, readCheckpoint, saveCheckpoint, sha256, weightMismatches, type CheckpointMeta } from "./checkpoint.js";
-import { evaluate, inputLayout, trainLoop, type EpochInfo, type LoopResult, type StepInfo } from "./loop.js";
+import { checkOutput, evaluate, inputLayout, trainLoop, type EpochInfo, type LoopResult, type StepInfo } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 
 export type Bn = "scratch" | "builtin";
@@ -117,6 +117,7 @@ function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network
     const first = checked.diagnostics.find((d) => d.severity === "error")!;
     throw new UserError(`the model has errors:\n${renderDiagnostic(first, checked.source, { enabled: false })}`, [`\`netc check ${path}\` lists them all`]);
   }
+  checkOutput(checked.shapes.output);
   return { network: checked.network, evalBatch: evalBatchFor(checked.shapes) };
 }
 

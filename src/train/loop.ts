@@ -40,6 +40,15 @@ export function inputLayout(shape: readonly number[] | undefined): InputLayout {
   throw new UserError(`the model's input shape ${shape.join("x")} cannot take Fashion-MNIST images`, ["use `input 1x28x28` or `input 784`"]);
 }
 
+const CLASSES = 10;
+
+/** Refuses a model whose output is not one logit per Fashion-MNIST class. */
+export function checkOutput(shape: readonly number[] | undefined): void {
+  if (shape?.length === 1 && shape[0] === CLASSES) return;
+  const given = !shape ? "no output" : shape.length === 1 ? `${shape[0]} outputs` : `a ${shape.join("x")} output`;
+  throw new UserError(`the model has ${given}, but Fashion-MNIST has ${CLASSES} classes: it needs one output per class`, ["end the model with `linear 10` (after `flatten` for an image)"]);
+}
+
 /** A batch of images (count × 784 floats in [0, 1]) as the model's input tensor. */
 export function imagesTensor(tf: Tf, images: Float32Array, count: number, layout: InputLayout): Tensor {
   if (layout.kind === "flat") return tf.tensor2d(images, [count, PIXELS]);

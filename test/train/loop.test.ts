@@ -15,7 +15,7 @@ import type { Tf } from "../../src/runtime/backend.js";
 import type { ModelJson } from "../../src/train/checkpoint.js";
 import { pyFixed, thousands } from "../../src/numbers.js";
 import { evalCommand, resolveSettings, trainCommand, type CompileFn, type Deps, type TrainFlags } from "../../src/train/command.js";
-import { inputLayout } from "../../src/train/loop.js";
+import { checkOutput, inputLayout } from "../../src/train/loop.js";
 import type { CompiledModel } from "../../src/train/model.js";
 import { DEFAULT_TRAIN } from "../../src/train-settings.js";
 
@@ -143,6 +143,13 @@ describe("settings and formatting", () => {
     expect(() => inputLayout([3, 28, 28])).toThrow(/3 channels/);
     expect(() => inputLayout([100])).toThrow(/100 features/);
   });
+
+  it("refuses a model without one output per class", () => {
+    expect(() => checkOutput([10])).not.toThrow();
+    expect(() => checkOutput([1])).toThrow("the model has 1 outputs, but Fashion-MNIST has 10 classes: it needs one output per class");
+    expect(() => checkOutput([3])).toThrow(/has 3 outputs/);
+    expect(() => checkOutput([10, 1, 1])).toThrow(/has a 10x1x1 output/);
+  });
 });
 
 describe("netc train (in-process, tiny model)", () => {
@@ -194,6 +201,16 @@ describe("netc train (in-process, tiny model)", () => {
     expect((await readJson(r.out)).netc.settings).toEqual({ lr: 0.25, epochs: 1, batch: 100, seed: 0, limit: 300 });
     // 3 batches: a point after every one (the seed's 3//5 = 0 would divide by zero), and test acc.
     expect((await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n")).toHaveLength(4);
+  });
+
+  it("refuses a model whose output does not fit the 10 classes, before training", async () => {
+    const path = join(tmp, "three.net");
+    await writeFile(path, "input 784\nlinear 3\n");
+    const stdout = new Capture();
+    const promise = trainCommand(path, { bn: "scratch", backend: "cpu", data: DATA, seed: 0, out: join(tmp, "three") }, { compile: fakeCompile(), stdout, stderr: new Capture() });
+    await expect(promise).rejects.toMatchObject({ message: expect.stringContaining("the model has 3 outputs"), exitCode: 1, hints: ["end the model with `linear 10` (after `flatten` for an image)"] });
+    expect(stdout.text).toBe("");
+    expect(existsSync(join(tmp, "three"))).toBe(false);
   });
 
   it("refuses a run directory that is not empty (usage error)", async () => {
