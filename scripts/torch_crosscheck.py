@@ -23,6 +23,7 @@ variant's name:
                 nn.BatchNorm*, moving_mean + moving_var for the scratch
                 BatchNorm; num_batches_tracked is not counted),
      "output":  output shape,
+     "macs":    multiply-adds for one example, as torchinfo counts them,
      "leaves":  [[class name, output shape], ...] for every leaf module call,
                 in forward order}
 
@@ -433,9 +434,16 @@ def measure(build, chw, source):
     net.eval()
 
     leaves = []
+    macs = 0
 
     def hook(module, inputs, output):
+        nonlocal macs
         leaves.append([type(module).__name__, list(output.shape)])
+        # torchinfo's rule: a convolution's parameters are used once per
+        # output position, any other layer's once.
+        params = sum(p.numel() for p in module.parameters(recurse=False))
+        positions = output.shape[2] * output.shape[3] if isinstance(module, nn.Conv2d) else 1
+        macs += params * positions
 
     handles = [m.register_forward_hook(hook)
                for m in net.modules() if len(list(m.children())) == 0]
@@ -449,6 +457,7 @@ def measure(build, chw, source):
         "params": sum(p.numel() for p in net.parameters() if p.requires_grad),
         "buffers": count_buffers(net),
         "output": list(Y.shape),
+        "macs": macs,
         "leaves": leaves,
     }
 
