@@ -11,10 +11,12 @@ import { shapesToJson } from "../src/shape-table.js";
 import { SourceFile } from "../src/source.js";
 import type * as A from "../src/syntax/ast.js";
 import { LBrace, Newline, Pipe, netLexer } from "../src/syntax/tokens.js";
+import { expectGolden } from "./golden.js";
 
 /**
- * The formatter: canonical output for a corpus of messy files, idempotence, and no change of
- * meaning (same syntax tree up to spans and option spelling, same shapes, same diagnostics).
+ * The formatter: canonical output for a corpus of messy files (golden `.expected` files, rewritten
+ * by `npm run golden:update`), idempotence, and no change of meaning (same syntax tree up to
+ * spans and option spelling, same shapes, same diagnostics).
  */
 
 async function format(text: string, path = "model.net"): Promise<string> {
@@ -78,11 +80,10 @@ describe("formatting models/", () => {
   });
 });
 
-describe("the messy corpus (test/format/)", () => {
+describe("the messy corpus (test/format/, golden files)", () => {
   it.each(corpus)("%s comes out canonical, idempotent, with the same meaning", async (file) => {
     const text = readFileSync(`test/format/${file}`, "utf8");
-    const expected = readFileSync(`test/format/${file.replace(/\.net$/, ".expected")}`, "utf8");
-    expect(await expectSafeFormatting(text, file)).toBe(expected);
+    expectGolden(await expectSafeFormatting(text, file), `test/format/${file.replace(/\.net$/, ".expected")}`);
   });
 
   it("reads CRLF line endings and writes LF", async () => {
