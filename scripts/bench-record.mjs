@@ -1,5 +1,5 @@
-// The last step of `npm run bench`: gathers what the benchmark scripts just wrote
-// (bench/train.json, bench/startup.json, bench/lsp.json, which git ignores) into one small file
+// The last step of `npm run bench` (and `bench:full`): gathers what the benchmark scripts wrote
+// (bench/train.json, startup.json, lsp.json, full.json, which git ignores) into one small file
 // that is committed and that the README's Benchmarks section cites:
 // bench/results/<YYYY-MM-DD>-<machine>.json (format: bench/results/README.md).
 // The machine name is BENCH_MACHINE, or the CPU's model name and core count (`xeon-2core`).
@@ -15,7 +15,7 @@ const date = new Date().toISOString().slice(0, 10);
 const record = {
   date,
   machine,
-  command: "npm run bench",
+  command: process.env.npm_lifecycle_event ? `npm run ${process.env.npm_lifecycle_event}` : "node scripts/bench-record.mjs",
   cpu,
   cores: cpus().length,
   memoryGiB: Math.round(totalmem() / 2 ** 30),
@@ -24,6 +24,7 @@ const record = {
   train: read("train"),
   startup: read("startup"),
   lsp: read("lsp"),
+  full: read("full"),
 };
 mkdirSync("bench/results", { recursive: true });
 const path = `bench/results/${date}-${machine}.json`;
