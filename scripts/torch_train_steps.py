@@ -72,8 +72,6 @@ SPREADS = torch.tensor([1.5, 0.5]).view(1, 2, 1, 1)
 
 KINDS = {nn.BatchNorm2d: "bn", nn.BatchNorm1d: "bn", nn.Conv2d: "conv",
          nn.Linear: "linear"}
-NETC_PARAM = {"weight": "weight", "bias": "bias", "running_mean": "moving_mean",
-              "running_var": "moving_var"}
 
 
 def float32s(t):
@@ -111,14 +109,11 @@ def netc_weights(net, values):
             for name, t in out.items()}
 
 
-VALUES_PER_CHANNEL = {}
-
-
 def netc_moving_var(bn, momentum):
     steps = int(bn.num_batches_tracked)
     if steps == 0:
         return bn.running_var
-    n = VALUES_PER_CHANNEL[id(bn)]
+    n = bn.values_per_channel
     decay = momentum ** steps
     return decay + (bn.running_var - decay) * (n - 1) / n
 
@@ -136,8 +131,7 @@ def main():
     net = net.double()
 
     def count(module, inputs, _output):
-        x = inputs[0]
-        VALUES_PER_CHANNEL[id(module)] = x.numel() // x.shape[1]
+        module.values_per_channel = inputs[0].numel() // inputs[0].shape[1]
     for module in net:
         if isinstance(module, nn.modules.batchnorm._BatchNorm):
             module.register_forward_hook(count)
