@@ -6,7 +6,7 @@
 export default {
   mutate: ["src/layers/**/*.ts", "src/shapes.ts"],
   testRunner: "vitest",
-  vitest: { configFile: "vitest.config.ts", related: true },
+  vitest: { configFile: "vitest.stryker.config.ts", related: true },
   // The tests that exercise the layers in-process. Tests that spawn the CLI cannot report
   // coverage to Stryker, and the formatter's and runtime's tests only slow each run down.
   testFiles: [
