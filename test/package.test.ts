@@ -3,6 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { commitEnv, skipWithoutPreCommit } from "./pre-commit.js";
 
 /**
  * netc as its users get it: the tarball `npm pack` makes (what `npm publish` uploads), installed
@@ -13,6 +14,8 @@ const version = JSON.parse(readFileSync("package.json", "utf8")).version as stri
 
 describe("the npm package", () => {
   const dir = mkdtempSync(join(tmpdir(), "netc-package-"));
+  // The project that uses netc (made by the second test, used by the third).
+  const project = join(dir, "project");
 
   it("holds the CLI's bundles, the grammar, README and LICENSE; no sources, tests or source maps", () => {
     // The globally set-up build made dist/; packing must not rebuild it under the other tests' feet.
@@ -39,7 +42,6 @@ describe("the npm package", () => {
   });
 
   it("installs into an empty project, where `npx netc` checks, formats and trains", { timeout: 300_000 }, () => {
-    const project = join(dir, "project");
     mkdirSync(join(project, "models"), { recursive: true });
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "uses-netc", private: true }));
     // From the tarball; its dependencies from npm's cache (filled by `npm ci`), the registry only for what is missing.
@@ -78,5 +80,30 @@ describe("the npm package", () => {
     expect(train.code).toBe(0);
     expect(train.stdout).toMatch(/loss [\d.]+, train acc [\d.]+, test acc [\d.]+/);
     expect(existsSync(join(project, "runs/try/checkpoint/weights.bin"))).toBe(true);
+  });
+
+  it.skipIf(skipWithoutPreCommit)("runs as the README's local pre-commit hooks, which stop a commit of a broken model", () => {
+    const readme = readFileSync("README.md", "utf8");
+    const config = /```yaml\n(repos:\n {2}- repo: local\n[^`]*)```/.exec(readme)?.[1];
+    expect(config).toContain("entry: npx netc check");
+    writeFileSync(join(project, ".pre-commit-config.yaml"), config!);
+    writeFileSync(join(project, ".gitignore"), "node_modules/\nruns/\n");
+    const env = commitEnv();
+    const run = (command: string, ...args: string[]) => spawnSync(command, args, { cwd: project, encoding: "utf8", env });
+    execFileSync("git", ["init", "-q"], { cwd: project });
+    expect(run("pre-commit", "install").status).toBe(0);
+
+    writeFileSync(join(project, "models/broken.net"), "input 784\nlinear 10 | relu | linear\n");
+    run("git", "add", "-A");
+    const blocked = run("git", "commit", "-m", "models");
+    expect(blocked.status).toBe(1);
+    expect(blocked.stderr).toMatch(/netc check\.+Failed/);
+    expect(blocked.stderr).toContain("models/broken.net:2:20: error: `linear` is missing its `features` argument [NET012]");
+
+    writeFileSync(join(project, "models/broken.net"), "input 784\nlinear 10 | relu | linear 10\n");
+    run("git", "add", "-A");
+    const committed = run("git", "commit", "-m", "models");
+    expect(committed.stderr).toMatch(/netc check\.+Passed/);
+    expect(committed.status).toBe(0);
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { CODES, error, explanation, warning } from "../src/diagnostics.js";
 import { renderGithubAnnotation } from "../src/render.js";
 import { SourceFile } from "../src/source.js";
+import { commitEnv, skipWithoutPreCommit } from "./pre-commit.js";
 
 /** `.net` files in repositories: `netc check` and `netc fmt` over directories, CI output, the pre-commit hooks. */
 
@@ -182,10 +183,7 @@ describe("netc fmt over directories", () => {
   });
 });
 
-// pre-commit itself (Debian's `pre-commit`; .ci/run installs it, so CI never skips this).
-const hasPreCommit = spawnSync("pre-commit", ["--version"]).status === 0;
-
-describe.skipIf(!hasPreCommit && !process.env.CI)("the pre-commit hooks", () => {
+describe.skipIf(skipWithoutPreCommit)("the pre-commit hooks", () => {
   /**
    * The hooks of .pre-commit-hooks.yaml as a repository's local hooks: `language: node` would
    * make pre-commit `npm install` this repository; `system` runs the same entry with `netc`
@@ -205,16 +203,7 @@ describe.skipIf(!hasPreCommit && !process.env.CI)("the pre-commit hooks", () => 
     const repo = tree({ "models/good.net": GOOD, "models/broken.net": BROKEN, ".pre-commit-config.yaml": localConfig() }, { git: true });
     const bin = mkdtempSync(join(tmpdir(), "netc-bin-"));
     symlinkSync(NETC, join(bin, "netc"));
-    const env = {
-      ...process.env,
-      PATH: [bin, dirname(process.execPath), process.env.PATH].join(delimiter),
-      PRE_COMMIT_HOME: mkdtempSync(join(tmpdir(), "netc-pre-commit-")),
-      NO_COLOR: "1",
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.com",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.com",
-    };
+    const env = commitEnv([bin, dirname(process.execPath), process.env.PATH].join(delimiter));
     const git = (...args: string[]) => spawnSync("git", args, { cwd: repo, encoding: "utf8", env });
     expect(spawnSync("pre-commit", ["install"], { cwd: repo, encoding: "utf8", env }).status).toBe(0);
 
