@@ -1,12 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { checkBytes, type Checked } from "./compile.js";
-import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
+import { CODES, explanation, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { isUserError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 import type { BuildOptions } from "./layers/types.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
-import { diagnosticToJson, renderDiagnostic, renderSummary, type Colors } from "./render.js";
+import { findModelFiles } from "./model-files.js";
+import { diagnosticToJson, renderDiagnostic, renderGithubAnnotation, renderSummary, sarifLog, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
 
 
@@ -52,16 +53,24 @@ function checkFile(path: string, options: BuildOptions): Checked {
   return checkBytes(path, readModelFile(path), options);
 }
 
-type Format = "human" | "json";
+type Format = "human" | "json" | "github" | "sarif";
 
-/** Prints diagnostics of several files; returns whether any is an error. */
+/**
+ * Prints diagnostics of several files: code frames on stderr (`human`), or one document or line
+ * per diagnostic on stdout for tools, with the summary on stderr for people reading a CI log
+ * (`github`). Returns whether any is an error.
+ */
 function report(results: Checked[], format: Format, colors: Colors, summary: boolean): boolean {
   const failed = results.some((r) => hasErrors(r.diagnostics));
-  if (format === "json") {
-    return failed;
+  if (format === "json") process.stdout.write(JSON.stringify({ version: 1, files: diagnosticsJson(results) }, null, 2) + "\n");
+  if (format === "sarif") process.stdout.write(JSON.stringify(sarifLog(results, process.cwd()), null, 2) + "\n");
+  for (const r of results) {
+    for (const d of r.diagnostics) {
+      if (format === "human") process.stderr.write(renderDiagnostic(d, r.source, colors) + "\n\n");
+      if (format === "github") process.stdout.write(renderGithubAnnotation(d, r.source, process.cwd()) + "\n");
+    }
   }
-  for (const r of results) for (const d of r.diagnostics) process.stderr.write(renderDiagnostic(d, r.source, colors) + "\n\n");
-  if (summary) {
+  if (summary && (format === "human" || format === "github")) {
     const all = results.flatMap((r) => r.diagnostics);
     const errors = all.filter((d) => d.severity === "error").length;
     process.stderr.write(renderSummary(errors, all.length - errors, results.length, colors) + "\n");
@@ -73,7 +82,7 @@ function diagnosticsJson(results: Checked[]) {
   return results.map((r) => ({ file: r.source.path, diagnostics: r.diagnostics.map((d) => diagnosticToJson(d, r.source)) }));
 }
 
-const formatOption = () => new Option("--format <format>", "output format").choices(["human", "json"]).default("human");
+const formatOption = (formats: Format[] = ["human", "json"]) => new Option("--format <format>", "output format").choices(formats).default("human");
 const bnOption = () => new Option("--bn <impl>", "batch norm implementation for `bn` layers that do not name one").choices(["scratch", "builtin"]).default("scratch");
 const backendOption = () => new Option("--backend <name>", "TensorFlow.js backend (auto: tensorflow, else wasm, else cpu)").choices(["auto", "tensorflow", "wasm", "cpu"]).default("auto");
 
@@ -91,12 +100,11 @@ export function buildProgram(): Command {
   program
     .command("check")
     .description("parse and validate model files, printing every problem found")
-    .argument("<files...>", ".net model files")
-    .addOption(formatOption())
+    .argument("[paths...]", ".net model files, or directories to search for them (default: the current directory)")
+    .addOption(formatOption(["human", "json", "github", "sarif"]))
     .addOption(bnOption())
-    .action((files: string[], opts: { format: Format; bn: BuildOptions["bn"] }) => {
-      const results = files.map((f) => checkFile(f, { bn: opts.bn }));
-      if (opts.format === "json") process.stdout.write(JSON.stringify({ version: 1, files: diagnosticsJson(results) }, null, 2) + "\n");
+    .action((paths: string[], opts: { format: Format; bn: BuildOptions["bn"] }) => {
+      const results = findModelFiles(paths).map((f) => checkFile(f, { bn: opts.bn }));
       process.exitCode = report(results, opts.format, colorsFor(process.stderr, globalColor()), true) ? 1 : 0;
     });
 
@@ -172,7 +180,7 @@ export function buildProgram(): Command {
     .action((code: string) => {
       const key = code.toUpperCase() as DiagnosticCode;
       if (!(key in CODES)) throw new UserError(`no diagnostic has the code ${code}`, [`codes: ${Object.keys(CODES).join(", ")}`], 2);
-      process.stdout.write(`${key}: ${CODES[key]}\n`);
+      process.stdout.write(`${explanation(key)}\n`);
     });
 
   program
@@ -186,10 +194,14 @@ export function buildProgram(): Command {
   program
     .command("fmt")
     .description("format model files in the canonical layout (Prettier with netc's plugin)")
-    .argument("<files...>", ".net model files")
+    .argument("[paths...]", ".net model files, or directories to search for them (default with --check or --write: the current directory)")
     .addOption(new Option("--check", "list the files that are not formatted; exit 1 if any").conflicts("write"))
     .option("--write", "rewrite the files in place")
-    .action(async (files: string[], opts: { check?: boolean; write?: boolean }) => {
+    .action(async (paths: string[], opts: { check?: boolean; write?: boolean }) => {
+      if (paths.length === 0 && !opts.check && !opts.write) {
+        throw new UserError("`netc fmt` prints the formatted text of the files it is given: name them", ["`netc fmt --check` or `--write` alone work on every .net file below the current directory"], 2);
+      }
+      const files = findModelFiles(paths);
       // Loaded only here: Prettier is large, and `check` and `shapes` must start fast.
       const { runFmt } = await import("./format/command.js");
       process.exitCode = await runFmt(files, opts, readModelFile, colorsFor(process.stderr, globalColor()));

@@ -34,6 +34,11 @@ export const CODES = {
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;
+
+/** What `netc explain CODE` prints (and SARIF logs give as each rule's help). */
+export function explanation(code: DiagnosticCode): string {
+  return `${code}: ${CODES[code]}`;
+}
 export type Severity = "error" | "warning";
 
 export interface Label {

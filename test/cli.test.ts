@@ -43,7 +43,7 @@ describe("netc check", () => {
   });
 
   it("exits 2 on usage errors, never with a stack trace", () => {
-    for (const args of [["check", "missing.net"], ["check", "--bogus", "models/lenet.net"], ["frobnicate"], ["check", "models"], ["shapes", "models/lenet.net", "--batch", "0"]]) {
+    for (const args of [["check", "missing.net"], ["check", "--bogus", "models/lenet.net"], ["frobnicate"], ["shapes", "models"], ["shapes", "models/lenet.net", "--batch", "0"]]) {
       const r = netc(...args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
