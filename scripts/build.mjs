@@ -70,3 +70,6 @@ await build({
 // The Prettier plugin, for `prettier --plugin netc/prettier` (package.json `exports`): one
 // self-contained file, Prettier's document builders included, so it loads with any Prettier 3.
 await build({ ...standalone, entryPoints: ["src/format/plugin.ts"], outfile: "dist/prettier-plugin-netc.mjs" });
+
+// The VS Code extension (editors/vscode): its grammar and its bundled language client.
+await import("../editors/vscode/build.mjs");

@@ -5,6 +5,7 @@ import { CODES, explanation, hasErrors, type DiagnosticCode } from "./diagnostic
 import { isUserError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 import type { BuildOptions } from "./layers/types.js";
+import type { Transport } from "./lsp/server.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
 import { findModelFiles } from "./model-files.js";
 import { diagnosticToJson, renderDiagnostic, renderGithubAnnotation, renderSummary, sarifLog, type Colors } from "./render.js";
@@ -26,6 +27,12 @@ function positiveNumber(text: string): number {
 function nonNegativeInt(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of at least 0");
+  return n;
+}
+
+function tcpPort(text: string): number {
+  const n = positiveInt(text);
+  if (n > 65535) throw new InvalidArgumentError("must be a port number, 1 to 65535");
   return n;
 }
 
@@ -207,15 +214,25 @@ export function buildProgram(): Command {
       process.exitCode = await runFmt(files, opts, readModelFile, colorsFor(process.stderr, globalColor()));
     });
 
+  // The arguments LSP clients start servers with (vscode-languageclient: one transport, then
+  // `--clientProcessId=PID`).
   program
     .command("lsp")
-    .description("start the language server: Language Server Protocol over stdin/stdout")
-    .option("--stdio", "talk over stdin/stdout (the default and only transport)")
+    .description("start the language server: Language Server Protocol over stdin/stdout, or the transport given")
+    .addOption(new Option("--stdio", "talk over stdin/stdout (the default)").conflicts(["nodeIpc", "socket", "pipe"]))
+    .addOption(new Option("--node-ipc", "talk over Node's IPC channel (a server started with child_process.fork)").conflicts(["socket", "pipe"]))
+    .addOption(new Option("--socket <port>", "talk over a TCP connection to this port on 127.0.0.1").argParser(tcpPort).conflicts("pipe"))
+    .option("--pipe <name>", "talk over a connection to this named pipe or Unix domain socket")
+    .option("--clientProcessId <pid>", "the editor's process id: exit when that process ends", positiveInt)
     .addOption(bnOption())
-    .allowUnknownOption()
-    .action(async (opts: { bn: BuildOptions["bn"] }) => {
-      const { runStdioServer } = await import("./lsp/server.js");
-      await runStdioServer({ bn: opts.bn, version: VERSION });
+    .action(async (opts: { bn: BuildOptions["bn"]; nodeIpc?: boolean; socket?: number; pipe?: string }) => {
+      if (opts.nodeIpc && !process.send) {
+        throw new UserError("--node-ipc needs an IPC channel: the server must be started with child_process.fork", ["an editor that runs `netc lsp` as a command talks over --stdio"], 2);
+      }
+      const transport: Transport =
+        opts.nodeIpc ? { kind: "node-ipc" } : opts.socket !== undefined ? { kind: "socket", port: opts.socket } : opts.pipe !== undefined ? { kind: "pipe", name: opts.pipe } : { kind: "stdio" };
+      const { runServer } = await import("./lsp/server.js");
+      await runServer(transport, { bn: opts.bn, version: VERSION });
     });
 
   return program;
