@@ -23,6 +23,8 @@ export const CODES = {
   NET030: "header: `model`, `input` and `train` may each appear once, before the layers",
   NET031: "missing input: the model has no `input` declaration, so shapes cannot be checked",
   NET032: "empty model: the file declares no layers",
+  NET033: "training settings that do not go together: an option of another optimizer or schedule (`momentum` with `adam`), `nesterov` without momentum, `schedule=step` without `step`, a warmup as long as the run, or `normalize` numbers that do not fit the input's channels",
+  NET034: "the model does not fit the data: its input is not the dataset's images (a 1-channel model on CIFAR-10's 3 channels, a flat input of another size), or its output is not one logit per class of the dataset",
   NET101: "kernel too large: a convolution or pooling window is larger than its (padded) input, so the output would be empty",
   NET102: "needs C×H×W: `conv`, pooling and `gap` need an image-shaped input, but get a flat vector (after `flatten` or `linear`, or from `input N`)",
   NET103: "needs a flat input: `linear` gets a C×H×W tensor; insert `flatten` before it",

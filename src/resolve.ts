@@ -4,7 +4,7 @@ import type { ArgSpec, ArgValue, ArgValues, LayerSpec, MergeSpec } from "./layer
 import type { Span } from "./source.js";
 import { nearbyNames } from "./suggest.js";
 import type * as A from "./syntax/ast.js";
-import { TRAIN_ARGS, type TrainSettings } from "./train-settings.js";
+import { normalizeFits, settingsProblems, TRAIN_ARGS, type TrainSettings } from "./train-settings.js";
 
 /**
  * Resolution: the AST with meaning attached. Layer names are looked up in the registry, arguments
@@ -82,6 +82,7 @@ export function optionOfWord(specs: readonly ArgSpec[], word: string): { spec: A
 export function argForm(spec: ArgSpec): string {
   if (spec.type === "flag") return spec.name;
   if (spec.type === "choice") return spec.choices!.join(" | ");
+  if (spec.type === "floats") return `${spec.name}=${spec.count ? Array(spec.count).fill("N").join(",") : "N,..."}`;
   if (spec.short) return `${spec.short}N`;
   return spec.positional ? `<${spec.name}>` : `${spec.name}=N`;
 }
@@ -100,6 +101,7 @@ class Resolver {
     const network: Network = { name: fallbackName, train: {}, layers: [] };
     const seen = new Map<string, Span>();
     let firstLayer: Span | undefined;
+    let trainHeader: { statement: A.TrainDecl; spans: ReadonlyMap<string, Span> } | undefined;
     for (const statement of ast.statements) {
       if (statement.kind === "block") {
         this.defineBlock(statement);
@@ -120,8 +122,13 @@ class Resolver {
       }
       if (statement.kind === "model") network.name = statement.name.text;
       else if (statement.kind === "input") this.declareInput(statement, network);
-      else network.train = this.bindArgs("`train`", TRAIN_ARGS, statement.args, statement.span, rootScope()).values as Partial<TrainSettings>;
+      else {
+        const bound = this.bindArgs("`train`", TRAIN_ARGS, statement.args, statement.span, rootScope());
+        network.train = bound.values as Partial<TrainSettings>;
+        trainHeader = { statement, spans: bound.spans };
+      }
     }
+    if (trainHeader) this.checkTrainSettings(network, trainHeader.statement, trainHeader.spans);
     for (const statement of ast.statements) {
       if (statement.kind === "chain") network.layers.push(...this.expandChain(statement, rootScope()));
     }
@@ -139,6 +146,25 @@ class Resolver {
 
   private report(d: Diagnostic): void {
     this.diagnostics.push(d);
+  }
+
+  /** The rules between training settings, and `normalize` against the input's channels. */
+  private checkTrainSettings(network: Network, statement: A.TrainDecl, spans: ReadonlyMap<string, Span>): void {
+    for (const problem of settingsProblems(network.train)) {
+      const related = (problem.others ?? []).flatMap((o) => (spans.has(o.key) ? [{ span: spans.get(o.key)!, message: o.message }] : []));
+      this.report(error("NET033", spans.get(problem.key) ?? statement.span, problem.message, { related, hints: [problem.hint] }));
+    }
+    const normalize = network.train.normalize;
+    const input = network.input;
+    if (normalize && normalize.length % 2 === 0 && input?.shape.length === 3 && !normalizeFits(normalize, input.shape[0]!)) {
+      const channels = input.shape[0]!;
+      this.report(
+        error("NET033", spans.get("normalize")!, `\`normalize\` gives ${normalize.length / 2} means and standard deviations, but the input has ${channels} channel${channels === 1 ? "" : "s"}`, {
+          related: [{ span: input.span, message: `the input is declared ${input.shape.join("×")} here` }],
+          hints: [channels === 1 ? "give one mean and one standard deviation" : `give one mean and std for every channel, or ${channels} means then ${channels} standard deviations`],
+        }),
+      );
+    }
   }
 
   private declareInput(decl: A.InputDecl, network: Network): void {
@@ -232,7 +258,7 @@ class Resolver {
     const env = new Map<string, BlockValue>();
     for (const p of def.params) {
       const given = bound.values[p.name.text] as BlockValue | undefined;
-      const fallback = p.default && p.default.kind !== "ref" ? (p.default.kind === "number" ? p.default.value : p.default.dims) : undefined;
+      const fallback = p.default?.kind === "number" ? p.default.value : p.default?.kind === "dims" ? p.default.dims : undefined;
       const value = given ?? fallback;
       if (value !== undefined) env.set(p.name.text, value);
     }
@@ -242,7 +268,7 @@ class Resolver {
   }
 
   /** Binds a layer's, block's or header's arguments to their specs, reporting every problem. */
-  private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; ok: boolean } {
+  private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; ok: boolean; spans: ReadonlyMap<string, Span> } {
     const values: Record<string, ArgValue> = {};
     const reportedBefore = this.diagnostics.length;
     const setAt = new Map<string, Span>();
@@ -330,7 +356,7 @@ class Resolver {
         );
       }
     }
-    return { values, ok };
+    return { values, ok, spans: setAt };
   }
 
   private unknownOption(owner: string, word: string, span: Span, specs: readonly ArgSpec[]): Diagnostic {
@@ -363,6 +389,11 @@ class Resolver {
 
   /** A written value as the spec wants it, with parameter references looked up. */
   private convert(owner: string, spec: ArgSpec, value: A.Value, scope: Scope, scopeNote: Partial<Pick<Diagnostic, "related">>): ArgValue | undefined {
+    if (spec.type === "floats") return this.convertList(owner, spec, value, scope, scopeNote);
+    if (value.kind === "list") {
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` takes one value, not a list`, { hints: spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+      return undefined;
+    }
     let resolved: BlockValue | string;
     if (value.kind === "ref") {
       const bound = scope.env.get(value.name);
@@ -375,15 +406,18 @@ class Resolver {
     } else {
       resolved = value.kind === "number" ? value.value : value.dims;
     }
-    const bad = (why: string) => {
-      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints: spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+    const bad = (why: string, similar: string[] = []) => {
+      const hints = [...(similar.length > 0 ? [`a choice with a similar name exists: ${similar.map((c) => `\`${c}\``).join(", ")}`] : []), ...(spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [])];
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints, ...scopeNote }));
       return undefined;
     };
     switch (spec.type) {
       case "value":
         return typeof resolved === "string" ? bad("must be a number") : resolved;
-      case "choice":
-        return typeof resolved === "string" && spec.choices!.includes(resolved) ? resolved : bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`);
+      case "choice": {
+        if (typeof resolved === "string" && spec.choices!.includes(resolved)) return resolved;
+        return bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`, typeof resolved === "string" ? nearbyNames(resolved, spec.choices!) : []);
+      }
       case "flag":
         return bad("is a flag and takes no value");
       case "size": {
@@ -399,17 +433,35 @@ class Resolver {
       case "int":
       case "float": {
         if (typeof resolved !== "number") return bad(`must be a number, not ${typeof resolved === "string" ? resolved : resolved.join("x")}`);
-        if (spec.type === "int" && !Number.isInteger(resolved)) return bad(`must be a whole number, not ${resolved}`);
-        if (spec.min !== undefined && (resolved < spec.min || (spec.exclusiveMin && resolved === spec.min))) return bad(`must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${resolved}`);
-        if (spec.max !== undefined && resolved > spec.max) return bad(`must be at most ${spec.max}, not ${resolved}`);
-        return resolved;
+        const outside = rangeProblem(spec, resolved);
+        return outside ? bad(outside) : resolved;
       }
     }
   }
+
+  /** A `floats` argument: one number or several separated by commas, each in the spec's range. */
+  private convertList(owner: string, spec: ArgSpec, value: A.Value, scope: Scope, scopeNote: Partial<Pick<Diagnostic, "related">>): ArgValue | undefined {
+    const items = value.kind === "list" ? value.items : [value];
+    const numbers = items.map((item) => this.convert(owner, { ...spec, type: "float" }, item, scope, scopeNote));
+    if (numbers.some((n) => n === undefined)) return undefined;
+    if (spec.count !== undefined && numbers.length !== spec.count) {
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` takes ${spec.count} numbers separated by commas, not ${numbers.length}`, { hints: [`e.g. \`${spec.name}=${spec.default ?? "N,N"}\``], ...scopeNote }));
+      return undefined;
+    }
+    return numbers as number[];
+  }
+}
+
+/** Why a number is not a valid value of an `int` or `float` argument, or undefined if it is. */
+export function rangeProblem(spec: ArgSpec, n: number): string | undefined {
+  if (spec.type === "int" && !Number.isInteger(n)) return `must be a whole number, not ${n}`;
+  if (spec.min !== undefined && (n < spec.min || (spec.exclusiveMin && n === spec.min))) return `must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${n}`;
+  if (spec.max !== undefined && (n > spec.max || (spec.exclusiveMax && n === spec.max))) return `must be ${spec.exclusiveMax ? "less than" : "at most"} ${spec.max}, not ${n}`;
+  return undefined;
 }
 
 function similarOptions(word: string, specs: readonly ArgSpec[]): string[] {
-  const spellings = specs.flatMap((s) => (s.type === "flag" ? [s.name] : s.type === "choice" ? [...s.choices!] : [s.name]));
+  const spellings = specs.flatMap((s) => (s.type === "choice" ? [s.name, ...s.choices!] : [s.name]));
   return nearbyNames(word, spellings).filter((s) => s !== word);
 }
 

@@ -24,9 +24,10 @@ export interface ArgSpec {
   /**
    * `int`/`float`: a number; `size`: a number or `HxW` (stored as [h, w]); `flag`: a bare word
    * (`nobias`); `choice`: one of `choices`, written bare (`scratch`) or as `key=value`;
-   * `value`: a number or dims, checked where it is used (block parameters).
+   * `value`: a number or dims, checked where it is used (block parameters); `floats`: numbers
+   * separated by commas (`betas=0.9,0.999`), stored as a list.
    */
-  type: "int" | "float" | "size" | "flag" | "choice" | "value";
+  type: "int" | "float" | "size" | "flag" | "choice" | "value" | "floats";
   choices?: readonly string[];
   /** Taken from positional arguments, in declaration order. */
   positional?: boolean;
@@ -39,6 +40,10 @@ export interface ArgSpec {
   max?: number;
   /** Whether `min` itself is excluded (a dropout probability may be 0, a learning rate may not). */
   exclusiveMin?: boolean;
+  /** Whether `max` itself is excluded (a momentum must stay below 1). */
+  exclusiveMax?: boolean;
+  /** `floats`: how many numbers the list has. */
+  count?: number;
   doc: string;
 }
 

@@ -19,7 +19,7 @@ import type { CompileFn, Deps } from "../../src/train/setup.js";
 import { trainCommand, type TrainFlags } from "../../src/train/train-command.js";
 import { inputLayout } from "../../src/train/loop.js";
 import type { CompiledModel } from "../../src/train/model.js";
-import { DEFAULT_TRAIN, resolveSettings } from "../../src/train-settings.js";
+import { resolveSettings } from "../../src/train-settings.js";
 
 const DATA = new URL("../fixtures/fashion-mnist-small/", import.meta.url).pathname;
 
@@ -117,10 +117,17 @@ async function evalRun(dir: string, compile = fakeCompile()) {
 const readJson = async (dir: string) => JSON.parse(await readFile(join(dir, "checkpoint/model.json"), "utf8")) as ModelJson;
 
 describe("settings and formatting", () => {
-  it("takes DEFAULT_TRAIN, then the model's train header, then flags", () => {
-    expect(resolveSettings({}, {})).toEqual(DEFAULT_TRAIN);
-    expect(resolveSettings({ lr: 0.1, batch: 64 }, {})).toEqual({ lr: 0.1, epochs: 10, batch: 64 });
-    expect(resolveSettings({ lr: 0.1, batch: 64 }, { lr: 2, epochs: 3, batch: undefined })).toEqual({ lr: 2, epochs: 3, batch: 64 });
+  it("takes the defaults, then the model's train header, then flags", () => {
+    expect(resolveSettings({}, {})).toEqual({
+      ...{ lr: 1, epochs: 10, batch: 128, optimizer: "sgd", momentum: 0, nesterov: false, wd: 0, betas: [0.9, 0.999], eps: 1e-8 },
+      ...{ schedule: "constant", gamma: 0.1, warmup: 0, data: "fashion-mnist", flip: false, crop: 0 },
+    });
+    expect(resolveSettings({ lr: 0.1, batch: 64 }, {})).toMatchObject({ lr: 0.1, epochs: 10, batch: 64 });
+    expect(resolveSettings({ lr: 0.1, batch: 64 }, { lr: 2, epochs: 3, batch: undefined })).toMatchObject({ lr: 2, epochs: 3, batch: 64 });
+    // PyTorch's defaults where the seed has none: Adam's lr, AdamW's weight decay.
+    expect(resolveSettings({ optimizer: "adam" })).toMatchObject({ lr: 0.001, wd: 0 });
+    expect(resolveSettings({ optimizer: "sgd", momentum: 0.9 }, { optimizer: "adamw" })).toMatchObject({ optimizer: "adamw", lr: 0.001, wd: 0.01 });
+    expect(resolveSettings({ flip: true, normalize: [0.5, 0.25] }, { flip: false })).toMatchObject({ flip: false, normalize: [0.5, 0.25] });
   });
 
   it("formats numbers as the seed's Python does", () => {
@@ -193,7 +200,7 @@ describe("netc train (in-process, tiny model)", () => {
     expect(await r.promise).toBe(0);
     expect(r.stderr.text).toContain("300 training examples (the first 300 of 1,000)");
     expect(r.stdout.text).toContain("epoch 1/1 ");
-    expect((await readJson(r.out)).netc.settings).toEqual({ lr: 0.25, epochs: 1, batch: 100, seed: 0, limit: 300 });
+    expect((await readJson(r.out)).netc.settings).toMatchObject({ lr: 0.25, epochs: 1, batch: 100, seed: 0, limit: 300 });
     // 3 batches: a point after every one (the seed's 3//5 = 0 would divide by zero), and test acc.
     expect((await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n")).toHaveLength(4);
   });
