@@ -10,17 +10,12 @@ import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
 import { findModelFiles } from "./model-files.js";
 import { diagnosticToJson, renderDiagnostic, renderGithubAnnotation, renderSummary, sarifLog, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
+import { trainSettingOptions } from "./train-flags.js";
 
 
 function positiveInt(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("must be a whole number of at least 1");
-  return n;
-}
-
-function positiveNumber(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number above 0");
   return n;
 }
 
@@ -143,18 +138,17 @@ export function buildProgram(): Command {
       process.exitCode = failed ? 1 : 0;
     });
 
-  program
+  const train = program
     .command("train")
-    .description("train a model on Fashion-MNIST with TensorFlow.js, as the seed notebook's train()")
-    .argument("<file>", ".net model file")
-    .option("--epochs <n>", "passes over the training set (default: the model's `train` header, else 10)", positiveInt)
-    .option("--lr <x>", "SGD learning rate (default: the model's `train` header, else 1.0)", positiveNumber)
-    .option("--batch <n>", "examples per minibatch (default: the model's `train` header, else 128)", positiveInt)
+    .description("train a model with TensorFlow.js, as the seed notebook's train(): on Fashion-MNIST unless the model or --data names other data")
+    .argument("<file>", ".net model file");
+  // --lr, --epochs, --batch, --optimizer, --data, …: the `train` header's settings.
+  for (const option of trainSettingOptions()) train.addOption(option);
+  train
     .addOption(bnOption())
     .addOption(backendOption())
     .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
-    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
-    .option("--seed <n>", "seed of weight initialization and shuffling", nonNegativeInt, 0)
+    .option("--seed <n>", "seed of weight initialization, shuffling and augmentation", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
     .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
     .action(async (file: string, opts: import("./train/train-command.js").TrainFlags) => {
@@ -174,7 +168,7 @@ export function buildProgram(): Command {
     .argument("<run-dir>", "run directory printed by `netc train`")
     .addOption(backendOption())
     .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
-    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files")
+    .option("--data <name|dir>", "dataset, or directory of IDX files, to evaluate on (default: the one the run trained on)")
     .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);

@@ -171,7 +171,7 @@ export function normalizeFits(normalize: readonly number[], channels: number): b
 const number = (n: number) => String(n);
 
 /** `sgd lr 0.05 momentum 0.9 nesterov wd 0.0005`: the optimizer, with what differs from its defaults. */
-export function optimizerSummary(s: TrainSettings): string {
+function optimizerSummary(s: TrainSettings): string {
   const parts = [s.optimizer, `lr ${number(s.lr)}`];
   if (s.optimizer === "sgd") {
     if (s.momentum > 0) parts.push(`momentum ${number(s.momentum)}`);
@@ -185,10 +185,15 @@ export function optimizerSummary(s: TrainSettings): string {
 }
 
 /** `cosine after 1 warmup epoch`, `step ×0.1 every 10 epochs`, or empty for a constant rate. */
-export function scheduleSummary(s: TrainSettings): string {
+function scheduleSummary(s: TrainSettings): string {
   const main = s.schedule === "cosine" ? "cosine" : s.schedule === "step" ? `step ×${number(s.gamma)} every ${s.step} epoch${s.step === 1 ? "" : "s"}` : "";
   const warmup = s.warmup > 0 ? `${s.warmup} warmup epoch${s.warmup === 1 ? "" : "s"}` : "";
   return main && warmup ? `${main} after ${warmup}` : main || warmup;
+}
+
+/** How the parameters are updated: `sgd lr 0.1 momentum 0.9, cosine after 1 warmup epoch`. */
+export function updateSummary(s: TrainSettings): string {
+  return [optimizerSummary(s), scheduleSummary(s)].filter(Boolean).join(", ");
 }
 
 /** `normalize 0.5,0.25, flip, crop 4`, or empty. */

@@ -10,7 +10,7 @@ import { findBlock, targetAt } from "./locate.js";
 import { thousands } from "../numbers.js";
 import { optionForKey, optionOfWord } from "../resolve.js";
 import { lookupDataset } from "../datasets.js";
-import { optimizerSummary, preprocessSummary, resolveSettings, scheduleSummary, TRAIN_ARGS } from "../train-settings.js";
+import { preprocessSummary, resolveSettings, TRAIN_ARGS, updateSummary } from "../train-settings.js";
 
 /**
  * Hover: for a layer, its input and output shape (every distinct one when a block or `repeat`
@@ -112,9 +112,7 @@ function trainHover(analysis: Analysis, arg: A.Arg | undefined): string[] {
     return [...about, argLine(spec), "", "`netc train --" + spec.name + "` overrides it"];
   }
   const s = resolveSettings(analysis.checked.network.train);
-  const schedule = scheduleSummary(s);
-  const preprocess = preprocessSummary(s);
-  const summary = [optimizerSummary(s), schedule, `${s.epochs} epochs`, `batch ${s.batch}`, s.data, preprocess].filter(Boolean).join(", ");
+  const summary = [updateSummary(s), `${s.epochs} epochs`, `batch ${s.batch}`, s.data, preprocessSummary(s)].filter(Boolean).join(", ");
   return [`**train**: training settings (\`netc train\`'s flags of the same names override them)`, "", `\`${summary}\``, "", ...TRAIN_ARGS.map((a) => `- ${argLine(a)}`)];
 }
 

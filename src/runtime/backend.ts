@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import os, { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { registerNetcKernels } from "../kernels/register.js";
-import { cacheDir } from "./data.js";
+import { netcCache } from "./cache.js";
 import { writeFileAtomic } from "./fsutil.js";
 import type { KernelBackend, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 
@@ -122,7 +122,7 @@ async function enableWasmThreads(tf: Tf, wasm: typeof import("@tensorflow/tfjs-b
   const loader = /if\(typeof e\.data\.urlOrBlob=="string"\)\{importScripts\(e\.data\.urlOrBlob\)\}else\{[^}]*\}/;
   if (!loader.test(original)) throw new Error("unexpected tfjs worker script");
   const worker = original.replace(loader, `importScripts(${JSON.stringify(join(dir, "tfjs-backend-wasm-threaded-simd.js"))});`).replace(/\n/g, "\\n");
-  const workerPath = join(dirname(cacheDir()), `tfjs-wasm-worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.cjs`);
+  const workerPath = join(netcCache(), `tfjs-wasm-worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.cjs`);
   const existing = await readFile(workerPath, "utf8").catch(() => undefined);
   if (existing !== worker) {
     await mkdir(dirname(workerPath), { recursive: true });

@@ -16,6 +16,8 @@ export interface MetricPoint {
   trainLoss?: number;
   trainAcc?: number;
   testAcc?: number;
+  /** The learning rate at a training point (not plotted: the settings are in the subtitle). */
+  lr?: number;
 }
 
 export interface PlotOptions {

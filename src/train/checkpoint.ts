@@ -1,8 +1,9 @@
 /**
  * Checkpoints: a directory `checkpoint/` in the run directory holding `model.json` (TensorFlow.js's
  * weights-manifest format, with netc's metadata), `weights.bin` and `model.net` (the model source,
- * verbatim). The directory is built aside and renamed into place, so `model.json` and
- * `weights.bin` always belong together, whenever the process dies.
+ * verbatim). `weights.bin` holds the model's tensors and, under names starting with `opt.`, the
+ * optimizer's state (optimizers.ts). The directory is built aside and renamed into place, so
+ * `model.json` and `weights.bin` always belong together, whenever the process dies.
  */
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
@@ -11,6 +12,8 @@ import type { NamedTensorMap } from "@tensorflow/tfjs";
 import { UserError } from "../errors.js";
 import type { Tf } from "../runtime/backend.js";
 import { writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
+import type { TrainSettings } from "../train-settings.js";
+import { isOptimizerState } from "./optimizers.js";
 
 export const CHECKPOINT_DIR = "checkpoint";
 export const FORMAT = "netc-checkpoint";
@@ -26,7 +29,8 @@ export interface CheckpointMeta {
   batch: number;
   /** Test accuracy after `epoch` epochs (absent when the checkpoint is mid-epoch). */
   testAcc?: number;
-  settings: { lr: number; epochs: number; batch: number; seed: number; limit?: number };
+  /** Every training setting (a resumed run continues with them), the seed, and `--limit`. */
+  settings: TrainSettings & { seed: number; limit?: number };
   bn: "scratch" | "builtin";
   backend: string;
   /** SHA-256 of `model.net`, hex. */
@@ -124,15 +128,21 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   return { dir, json, source, sourcePath, weightsData };
 }
 
-export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): NamedTensorMap {
-  return tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
+/** The saved tensors: the model's weights, and the optimizer's state (empty for plain SGD). */
+export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): { weights: NamedTensorMap; optimizer: NamedTensorMap } {
+  const all = tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
+  const weights: NamedTensorMap = {};
+  const optimizer: NamedTensorMap = {};
+  for (const [name, t] of Object.entries(all)) (isOptimizerState(name) ? optimizer : weights)[name] = t;
+  return { weights, optimizer };
 }
 
 /**
  * Differences between the weights a compiled model has and a checkpoint's, one line each
- * (empty when they fit).
+ * (empty when they fit). The optimizer's state is not the model's and is left out.
  */
-export function weightMismatches(model: NamedTensorMap, saved: readonly ManifestEntry[]): string[] {
+export function weightMismatches(model: NamedTensorMap, manifest: readonly ManifestEntry[]): string[] {
+  const saved = manifest.filter((w) => !isOptimizerState(w.name));
   const out: string[] = [];
   const savedByName = new Map(saved.map((w) => [w.name, w]));
   const shape = (s: readonly number[]) => `[${s.join(", ")}]`;

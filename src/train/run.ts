@@ -4,13 +4,15 @@
  * stopped mid-epoch. `netc train` runs one; `netc compare` runs several in a row. How a run
  * ends (diverged, stopped) is returned, not thrown: each command decides what it means.
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
+import { DEFAULT_DATASET } from "../datasets.js";
 import { pyFixed, thousands } from "../numbers.js";
 import type { Network } from "../resolve.js";
 import type { Tf } from "../runtime/backend.js";
 import type { Split } from "../runtime/data.js";
 import { writeFileAtomic } from "../runtime/fsutil.js";
 import { writePlot, type MetricPoint } from "../runtime/plot.js";
+import { updateSummary } from "../train-settings.js";
 import { VERSION } from "../version.js";
 import { saveCheckpoint, sha256, type CheckpointMeta } from "./checkpoint.js";
 import type { Interrupts } from "./interrupts.js";
@@ -52,7 +54,8 @@ export interface RunOutcome extends LoopResult {
 
 /** The plot's subtitle: the settings of the run. */
 export function runSubtitle(settings: LoopSettings, bn: Bn, backend: string, limited?: number): string {
-  return `lr ${settings.lr}, batch ${settings.batch}, bn ${bn}, ${backend}${limited !== undefined ? `, first ${thousands(limited)} examples` : ""}`;
+  const data = settings.data === DEFAULT_DATASET ? "" : `, ${basename(settings.data)}`;
+  return `${updateSummary(settings)}, batch ${settings.batch}, bn ${bn}, ${backend}${data}${limited !== undefined ? `, first ${thousands(limited)} examples` : ""}`;
 }
 
 export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
@@ -71,7 +74,7 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
     savedAt: new Date().toISOString(),
   });
   const save = (epoch: number, batch: number, testAcc?: number) =>
-    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, model.weights(), spec.source, meta(epoch, batch, testAcc)));
+    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, { ...model.weights(), ...model.optimizerState() }, spec.source, meta(epoch, batch, testAcc)));
   const saveMetrics = async () => {
     await writeFileAtomic(join(runDir, "metrics.jsonl"), points.map((p) => JSON.stringify(p) + "\n").join(""));
     await writePlot(runDir, points, {
@@ -98,8 +101,10 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
         onPoint: (p) => points.push(p),
         async onEpoch(e) {
           progress.clear();
+          // The learning rate is shown when it changes during the run.
+          const lr = settings.schedule !== "constant" || settings.warmup > 0 ? `  lr ${Number(e.lr.toPrecision(4))}` : "";
           stdout.write(
-            `${spec.linePrefix ?? ""}epoch ${e.epoch}/${settings.epochs}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec\n`,
+            `${spec.linePrefix ?? ""}epoch ${e.epoch}/${settings.epochs}${lr}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec\n`,
           );
           await save(e.epoch, 0, e.testAcc);
           checkpointEpoch = e.epoch;
