@@ -12,6 +12,7 @@ import { thousands } from "../numbers.js";
 import { renderDiagnostic } from "../render.js";
 import type { Network } from "../resolve.js";
 import { initBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
+import type { DataFacts } from "../datasets.js";
 import type { Dataset, Split } from "../runtime/data.js";
 import { peakActivation, type ShapeReport } from "../shapes.js";
 import type { CompiledModel } from "./model.js";
@@ -62,7 +63,7 @@ export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: 
  * dataset was checked already; `--data` may name another): errors, located in the model, become
  * a UserError before any training.
  */
-export function checkDataFit(checked: Checked, data: Dataset, normalize: readonly number[] | undefined): void {
+export function checkDataFit(checked: Checked, data: DataFacts, normalize: readonly number[] | undefined): void {
   const errors = dataFitDiagnostics(checked.network, checked.shapes, data);
   if (errors.length > 0) {
     const rendered = errors.map((d) => renderDiagnostic(d, checked.source, { enabled: false })).join("\n\n");

@@ -3,7 +3,7 @@
  * load any of this (nor TensorFlow.js, which backend.ts imports on demand).
  */
 import { join, resolve } from "node:path";
-import { isDatasetName } from "../datasets.js";
+import { isDatasetName, lookupDataset } from "../datasets.js";
 import { UserError } from "../errors.js";
 import { pyFixed } from "../numbers.js";
 import type { BackendChoice } from "../runtime/backend.js";
@@ -55,6 +55,9 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
   const progress = new Progress(stderr, settings.epochs);
   const interrupts = new Interrupts(deps.signals ?? process, stderr, deps.exitNow ?? (() => process.exit(130)), () => progress.clear());
   try {
+    // A dataset known by name is checked before it is loaded (or downloaded); a directory once read.
+    const named = lookupDataset(settings.data);
+    if (named) checkDataFit(checked, named, settings.normalize);
     const loaded = await loadDataset(settings.data);
     checkDataFit(checked, loaded, settings.normalize);
     const layout = inputLayout(network.input?.shape, loaded.shape);

@@ -69,11 +69,11 @@ export function cacheDir(name: DatasetName, env: Record<string, string | undefin
 export async function loadDataset(data: string, opts: LoadOptions = {}): Promise<Dataset> {
   const cwd = opts.cwd ?? process.cwd();
   if (isDatasetName(data)) return loadNamed(SOURCES[data], opts);
-  return readDirectory(resolve(cwd, data), "--data");
+  return readDirectory(resolve(cwd, data), "--data", cacheDir("cifar10", opts.env));
 }
 
-async function readDirectory(dir: string, how: string): Promise<Dataset> {
-  const cifar = await CIFAR10.read(dir, cacheDir("cifar10"));
+async function readDirectory(dir: string, how: string, cifarCache: string): Promise<Dataset> {
+  const cifar = await CIFAR10.read(dir, cifarCache);
   const read = "missing" in cifar ? await readIdxDirectory(dir, how) : cifar;
   return { ...read.facts, train: read.train, test: read.test, source: read.from ?? dir };
 }

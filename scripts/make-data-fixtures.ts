@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Generates the small synthetic datasets the tests train on, one per format netc reads (the real
 // MNIST and CIFAR-10 are not installed here, and the fixtures must be small). Byte-for-byte
 // reproducible: a seeded generator, gzip without names or times, a tar with fixed dates.
@@ -11,30 +10,21 @@
 //                                  five training batches of 40 and a test batch of 80 colour
 //                                  32×32 images, each class a colour and a shape
 //
-// Usage: node scripts/make-data-fixtures.mjs
+// Usage, from the repository's root: npm run fixtures:data
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { create } from "tar";
+import { mulberry32 } from "../src/runtime/data.js";
 
-const root = new URL("../test/fixtures/", import.meta.url).pathname;
+const root = "test/fixtures";
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = mulberry32(13);
-const int = (n) => Math.floor(random() * n);
+const int = (n: number) => Math.floor(random() * n);
 
 // A 5×7 font: each glyph seven rows of five bits, most significant bit on the left.
-const FONT = {
+const FONT: Record<string, number[]> = {
   0: [14, 17, 19, 21, 25, 17, 14], 1: [4, 12, 4, 4, 4, 4, 14], 2: [14, 17, 1, 2, 4, 8, 31], 3: [31, 2, 4, 2, 1, 17, 14],
   4: [2, 6, 10, 18, 31, 2, 2], 5: [31, 16, 30, 1, 1, 17, 14], 6: [6, 8, 16, 30, 17, 17, 14], 7: [31, 1, 2, 4, 8, 8, 8],
   8: [14, 17, 17, 14, 17, 17, 14], 9: [14, 17, 17, 15, 1, 2, 12],
@@ -48,7 +38,7 @@ const FONT = {
 };
 
 /** A glyph drawn into a side×side grey image: scaled, shifted, thick or thin, with some noise. */
-function drawGlyph(glyph, side, scale) {
+function drawGlyph(glyph: number[], side: number, scale: number): Uint8Array {
   const image = new Uint8Array(side * side);
   const [w, h] = [5 * scale, 7 * scale];
   const top = Math.floor((side - h) / 2) + int(5) - 2;
@@ -57,7 +47,7 @@ function drawGlyph(glyph, side, scale) {
   const thick = random() < 0.5;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const on = (gx, gy) => gy >= 0 && gy < 7 && gx >= 0 && gx < 5 && (glyph[gy] >> (4 - gx)) & 1;
+      const on = (gx: number, gy: number) => gy >= 0 && gy < 7 && gx >= 0 && gx < 5 && (glyph[gy]! >> (4 - gx)) & 1;
       const gx = Math.floor(x / scale);
       const gy = Math.floor(y / scale);
       const lit = on(gx, gy) || (thick && on(Math.floor((x - 1) / scale), gy));
@@ -69,30 +59,30 @@ function drawGlyph(glyph, side, scale) {
   return image;
 }
 
-function idx(dims, bytes) {
+function idx(dims: number[], bytes: ArrayLike<number>): Buffer {
   const header = Buffer.alloc(4 + 4 * dims.length);
   header.writeUInt32BE(0x800 + dims.length, 0);
   dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
   // gzip's header carries no name or time here, so the output is reproducible byte for byte.
-  return gzipSync(Buffer.concat([header, Buffer.from(bytes)]), { level: 9 });
+  return gzipSync(Buffer.concat([header, Buffer.from(Array.from(bytes))]), { level: 9 });
 }
 
 /** Balanced labels in a shuffled order. */
-function labels(count, classes) {
+function labels(count: number, classes: number): number[] {
   const out = Array.from({ length: count }, (_, i) => i % classes);
   for (let i = count - 1; i > 0; i--) {
     const j = int(i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
+    [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;
 }
 
-function writeIdxSet(dir, prefix, glyphs, side, scale, counts) {
+function writeIdxSet(dir: string, prefix: string, glyphs: string[], side: number, scale: number, counts: Record<string, number>): void {
   mkdirSync(dir, { recursive: true });
   for (const [split, count] of Object.entries(counts)) {
     const ys = labels(count, glyphs.length);
     const pixels = new Uint8Array(count * side * side);
-    ys.forEach((y, i) => pixels.set(drawGlyph(FONT[glyphs[y]], side, scale), i * side * side));
+    ys.forEach((y, i) => pixels.set(drawGlyph(FONT[glyphs[y]!]!, side, scale), i * side * side));
     writeFileSync(join(dir, `${prefix}${split}-images-idx3-ubyte.gz`), idx([count, side, side], pixels));
     writeFileSync(join(dir, `${prefix}${split}-labels-idx1-ubyte.gz`), idx([count], ys));
     console.log(`${join(dir, `${prefix}${split}-*`)}: ${count} images, ${side}×${side}, ${glyphs.length} classes`);
@@ -104,14 +94,14 @@ writeIdxSet(join(root, "letters-small"), "emnist-letters-", "ABCDEFGHIJKLMNOPQRS
 
 // CIFAR-10: each class a colour and a shape on a darker background, placed at random.
 const COLOURS = [[230, 60, 60], [60, 200, 60], [70, 90, 230], [230, 210, 50], [200, 60, 220], [50, 210, 210], [240, 140, 40], [150, 150, 150], [120, 60, 30], [250, 250, 250]];
-function cifarRecord(label) {
+function cifarRecord(label: number): Uint8Array {
   const side = 32;
   const record = new Uint8Array(1 + 3 * side * side);
   record[0] = label;
   const [cx, cy] = [10 + int(12), 10 + int(12)];
   const shape = label % 5;
   const size = 6 + int(4);
-  const inside = (x, y) => {
+  const inside = (x: number, y: number) => {
     const [dx, dy] = [x - cx, y - cy];
     if (shape === 0) return dx * dx + dy * dy <= size * size;
     if (shape === 1) return Math.abs(dx) <= size && Math.abs(dy) <= size;
@@ -124,7 +114,7 @@ function cifarRecord(label) {
     for (let y = 0; y < side; y++) {
       for (let x = 0; x < side; x++) {
         const noise = random() < 0.05 ? 8 * (1 + int(2)) : 0;
-        record[1 + c * side * side + y * side + x] = inside(x, y) ? COLOURS[label][c] - noise : background + noise;
+        record[1 + c * side * side + y * side + x] = inside(x, y) ? COLOURS[label]![c]! - noise : background + noise;
       }
     }
   }
