@@ -150,7 +150,8 @@ class Resolver {
 
   /** The rules between training settings, and `normalize` against the input's channels. */
   private checkTrainSettings(network: Network, statement: A.TrainDecl, spans: ReadonlyMap<string, Span>): void {
-    for (const problem of settingsProblems(network.train)) {
+    const invalid = new Set([...spans.keys()].filter((k) => network.train[k as keyof TrainSettings] === undefined));
+    for (const problem of settingsProblems(network.train, invalid)) {
       const related = (problem.others ?? []).flatMap((o) => (spans.has(o.key) ? [{ span: spans.get(o.key)!, message: o.message }] : []));
       this.report(error("NET033", spans.get(problem.key) ?? statement.span, problem.message, { related, hints: [problem.hint] }));
     }

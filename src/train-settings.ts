@@ -118,44 +118,60 @@ export interface SettingsProblem {
 const SGD_ONLY: SettingKey[] = ["momentum", "nesterov"];
 const ADAM_ONLY: SettingKey[] = ["betas", "eps"];
 
-/** What is wrong with settings given together (each one alone was checked against its ArgSpec). */
-export function settingsProblems(given: Partial<TrainSettings>): SettingsProblem[] {
+/**
+ * What is wrong with settings given together (each one alone was checked against its ArgSpec).
+ * `invalid` names settings that were given with a value already reported as bad: a rule that
+ * depends on one of them is not checked, so one mistake is reported once.
+ */
+export function settingsProblems(given: Partial<TrainSettings>, invalid: ReadonlySet<string> = new Set()): SettingsProblem[] {
   const problems: SettingsProblem[] = [];
+  const check = (involved: SettingKey[], problem: () => SettingsProblem | undefined) => {
+    if (involved.some((k) => invalid.has(k))) return;
+    const found = problem();
+    if (found) problems.push(found);
+  };
   const optimizer = given.optimizer ?? "sgd";
   const chosen = given.optimizer !== undefined ? [{ key: "optimizer" as const, message: `the optimizer is \`${optimizer}\`` }] : [];
   for (const key of optimizer === "sgd" ? ADAM_ONLY : SGD_ONLY) {
-    if (given[key] === undefined) continue;
     const owners = optimizer === "sgd" ? "`adam` and `adamw`" : "`sgd`";
-    problems.push({
-      key,
-      message: `\`${key}\` is an option of ${owners}, not of \`${optimizer}\`${given.optimizer === undefined ? " (the default optimizer)" : ""}`,
-      others: chosen,
-      hint: optimizer === "sgd" ? `remove it, or choose \`optimizer=adam\`` : `remove it${key === "momentum" ? `: ${optimizer}'s moments decay by \`betas\` (default 0.9,0.999)` : ""}, or choose \`optimizer=sgd\``,
-    });
+    check(["optimizer", key], () =>
+      given[key] === undefined
+        ? undefined
+        : {
+            key,
+            message: `\`${key}\` is an option of ${owners}, not of \`${optimizer}\`${given.optimizer === undefined ? " (the default optimizer)" : ""}`,
+            others: chosen,
+            hint: optimizer === "sgd" ? `remove it, or choose \`optimizer=adam\`` : `remove it${key === "momentum" ? `: ${optimizer}'s moments decay by \`betas\` (default 0.9,0.999)` : ""}, or choose \`optimizer=sgd\``,
+          },
+    );
   }
-  if (optimizer === "sgd" && given.nesterov && !(given.momentum! > 0)) {
-    problems.push({ key: "nesterov", message: "`nesterov` needs a momentum", hint: "add e.g. `momentum=0.9` (PyTorch's SGD refuses Nesterov momentum without one too)" });
-  }
+  check(["optimizer", "momentum"], () =>
+    optimizer === "sgd" && given.nesterov && !(given.momentum! > 0)
+      ? { key: "nesterov", message: "`nesterov` needs a momentum", hint: "add e.g. `momentum=0.9` (PyTorch's SGD refuses Nesterov momentum without one too)" }
+      : undefined,
+  );
   const schedule = given.schedule ?? "constant";
-  if (schedule === "step" && given.step === undefined) {
-    problems.push({ key: "schedule", message: "`schedule=step` needs `step=N`, the epochs between two decays", hint: "e.g. `schedule=step step=10 gamma=0.1`" });
-  }
+  check(["schedule", "step"], () =>
+    schedule === "step" && given.step === undefined ? { key: "schedule", message: "`schedule=step` needs `step=N`, the epochs between two decays", hint: "e.g. `schedule=step step=10 gamma=0.1`" } : undefined,
+  );
   for (const key of ["step", "gamma"] as const) {
-    if (schedule !== "step" && given[key] !== undefined) {
-      problems.push({ key, message: `\`${key}\` is an option of \`schedule=step\`, but the schedule is \`${schedule}\``, hint: "add `schedule=step`, or remove it" });
-    }
+    check(["schedule", key], () =>
+      schedule !== "step" && given[key] !== undefined ? { key, message: `\`${key}\` is an option of \`schedule=step\`, but the schedule is \`${schedule}\``, hint: "add `schedule=step`, or remove it" } : undefined,
+    );
   }
   const epochs = given.epochs ?? 10;
-  if (given.warmup !== undefined && given.warmup >= epochs) {
-    problems.push({
-      key: "warmup",
-      message: `\`warmup=${given.warmup}\` leaves none of the ${epochs} epochs${given.epochs === undefined ? " (the default)" : ""} to the schedule`,
-      others: given.epochs !== undefined ? [{ key: "epochs", message: `${epochs} epochs in all` }] : [],
-      hint: "warm up for fewer epochs than the run has",
-    });
-  }
+  check(["epochs", "warmup"], () =>
+    given.warmup !== undefined && given.warmup >= epochs
+      ? {
+          key: "warmup",
+          message: `\`warmup=${given.warmup}\` leaves none of the ${epochs} epochs${given.epochs === undefined ? " (the default)" : ""} to the schedule`,
+          others: given.epochs !== undefined ? [{ key: "epochs", message: `${epochs} epochs in all` }] : [],
+          hint: "warm up for fewer epochs than the run has",
+        }
+      : undefined,
+  );
   const normalize = given.normalize;
-  if (normalize && (normalize.length % 2 !== 0)) {
+  if (normalize && normalize.length % 2 !== 0) {
     problems.push({ key: "normalize", message: `\`normalize\` takes means then standard deviations, an even count of numbers, not ${normalize.length}`, hint: "e.g. `normalize=0.5,0.25` (every channel), or `normalize=0.49,0.48,0.45,0.25,0.24,0.26` (three channels)" });
   } else if (normalize?.slice(normalize.length / 2).some((std) => std <= 0)) {
     problems.push({ key: "normalize", message: "`normalize`'s standard deviations must be above 0", hint: "the second half of the numbers are the standard deviations, which images are divided by" });
