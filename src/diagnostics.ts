@@ -31,6 +31,9 @@ export const CODES = {
   NET106: "bad padding: pooling padding must be at most half the kernel size, as in PyTorch",
   NET107: "`bn` input rank: batch normalization takes C×H×W or flat inputs",
   NET200: "bias before `bn`: a conv or linear bias that feeds straight into `bn` is cancelled by its mean subtraction (the seed's first exercise); `nobias` saves the parameters",
+  NET300: "no export: the layer kind has no PyTorch or ONNX export yet (its registry entry has no `torch` or `onnx` section)",
+  NET301: "export layout: after `flatten`, netc orders features H,W,C and PyTorch/ONNX C,H,W; the export reorders them in the `linear` (or per-feature layer) that reads them, and cannot through this layer",
+  NET302: "export of `repeat`: a count given by a block parameter becomes a Python loop, which needs each repetition's output channels to be fixed or to grow by a fixed amount",
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;

@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
-import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
+import { formatShape, pyCall, pyNumber, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -32,9 +32,56 @@ function trackMoving(tf: Tf, p: Readonly<Record<string, Tensor>>, momentum: numb
   };
 }
 
+function implOf(args: ArgValues, options: BuildOptions): "scratch" | "builtin" {
+  return (args["impl"] as "scratch" | "builtin" | undefined) ?? options.bn;
+}
+
+/**
+ * The seed notebook's from-scratch batch normalization, for the PyTorch export: its
+ * `batch_norm` verbatim, and its `BatchNorm` with three changes: eps and momentum are
+ * arguments, the moving statistics are buffers (so they are saved, loaded, moved to the device
+ * and broadcast by DistributedDataParallel) and they are updated in place.
+ */
+const SEED_BATCH_NORM = [
+  `def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):
+    if not torch.is_grad_enabled():
+        X_hat = (X-moving_mean) / torch.sqrt(moving_var+eps)
+    else:
+        match len(X.shape):
+            case 2:
+                mean = X.mean(dim=0)
+                var = ((X-mean)**2).mean(dim=0)
+            case 4:
+                mean = X.mean(dim=(0, 2, 3), keepdim=True)
+                var = ((X-mean)**2).mean(dim=(0,2,3), keepdim=True)
+            case _:
+                raise ValueError(f"Invalid X shape dims: {len(X.shape)}")
+        X_hat = (X-mean) / torch.sqrt(var+eps)
+        moving_mean = momentum*moving_mean + (1.0-momentum)*mean
+        moving_var = momentum*moving_var + (1.0-momentum)*var
+    Y = gamma*X_hat + beta
+    return Y, moving_mean.data, moving_var.data`,
+  `class BatchNorm(nn.Module):
+    def __init__(self, num_features, num_dims, eps=1e-5, momentum=0.9):
+        super(BatchNorm, self).__init__()
+        shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
+        self.gamma = nn.Parameter(torch.ones(shape))
+        self.beta = nn.Parameter(torch.zeros(shape))
+        self.register_buffer("moving_mean", torch.zeros(shape))
+        self.register_buffer("moving_var", torch.ones(shape))
+        self.eps, self.momentum = eps, momentum
+
+    def forward(self, X):
+        Y, moving_mean, moving_var = batch_norm(X, self.gamma, self.beta, self.moving_mean,
+                                                self.moving_var, eps=self.eps, momentum=self.momentum)
+        self.moving_mean.copy_(moving_mean)
+        self.moving_var.copy_(moving_var)
+        return Y`,
+];
+
 function settings(ctx: LowerContext, args: ArgValues) {
   return {
-    impl: (args["impl"] as "scratch" | "builtin" | undefined) ?? ctx.bn,
+    impl: implOf(args, { bn: ctx.bn }),
     eps: (args["eps"] as number | undefined) ?? 1e-5,
     momentum: (args["momentum"] as number | undefined) ?? 0.9,
   };
@@ -165,6 +212,35 @@ export const bn: LayerSpec = {
       const scale = tf.div(tf.mul(p["gamma"]!, invStd), m);
       const dx = tf.mul(scale, tf.sub(tf.sub(tf.mul(dy, m), dBeta), tf.mul(xHat, dGamma)));
       return { dx, grads };
+    },
+  },
+  torch: {
+    module({ arg, args, channels, input, options }) {
+      const eps = arg("eps");
+      const momentum = arg("momentum");
+      if (implOf(args, options) === "scratch") return pyCall("BatchNorm", [channels], { num_dims: input.length === 3 ? "4" : "2", eps, momentum });
+      // PyTorch's momentum weighs the new batch: netc's 0.9 is its 0.1 (the default).
+      const torchMomentum = momentum === undefined ? undefined : typeof args["momentum"] === "number" && momentum === pyNumber(args["momentum"]) ? pyNumber(1 - args["momentum"]) : `1 - ${momentum}`;
+      return pyCall(input.length === 3 ? "nn.BatchNorm2d" : "nn.BatchNorm1d", [channels], { eps, momentum: torchMomentum });
+    },
+    definitions: (args, options) => (implOf(args, options) === "scratch" ? SEED_BATCH_NORM : []),
+    params(args, input, options) {
+      const c = input[0]!;
+      if (implOf(args, options) === "scratch") {
+        const shape = input.length === 3 ? [1, c, 1, 1] : [1, c];
+        return Object.fromEntries(["gamma", "beta", "moving_mean", "moving_var"].map((name) => [name, { name, shape, featureAxis: 0 }]));
+      }
+      const names = { gamma: "weight", beta: "bias", moving_mean: "running_mean", moving_var: "running_var" };
+      return Object.fromEntries(Object.entries(names).map(([ours, theirs]) => [ours, { name: theirs, featureAxis: 0 }]));
+    },
+    counters: (args, options) => (implOf(args, options) === "builtin" ? ["num_batches_tracked"] : []),
+    keepsFeatureOrder: true,
+  },
+  onnx: {
+    emit(graph, x, args, input) {
+      const c = [input[0]!];
+      const inputs = [x, ...["gamma", "beta", "moving_mean", "moving_var"].map((name) => graph.weight(name, c))];
+      return graph.node("BatchNormalization", inputs, { epsilon: { float: (args["eps"] as number | undefined) ?? 1e-5 } });
     },
   },
 };

@@ -23,6 +23,25 @@ export const add: MergeSpec = {
   },
   merge: (tf, ys) => tf.addN(ys as Tensor[]),
   split: (_tf, dy, ys) => ys.map(() => dy),
+  torch: {
+    className: "Add",
+    definitions: [
+      `class Add(nn.Module):
+    """\`add { ... } { ... }\`: the sum of its branches' outputs (a residual connection)."""
+
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, X):
+        Y = self.branches[0](X)
+        for branch in self.branches[1:]:
+            Y = Y + branch(X)
+        return Y`,
+    ],
+    channels: "same",
+  },
+  onnx: { emit: (graph, branches) => graph.node("Sum", branches) },
 };
 
 export const concat: MergeSpec = {
@@ -49,4 +68,21 @@ export const concat: MergeSpec = {
   // Channels are the last axis in NHWC.
   merge: (tf, ys) => tf.concat(ys as Tensor[], -1),
   split: (tf, dy, ys) => tf.split(dy, ys.map((y) => y.shape.at(-1)!), -1),
+  torch: {
+    className: "Concat",
+    definitions: [
+      `class Concat(nn.Module):
+    """\`concat { ... } { ... }\`: its branches' outputs concatenated along channels (Inception, DenseNet)."""
+
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, X):
+        return torch.cat([branch(X) for branch in self.branches], dim=1)`,
+    ],
+    channels: "sum",
+  },
+  // Channels are axis 1 in NCHW.
+  onnx: { emit: (graph, branches) => graph.node("Concat", branches, { axis: 1 }) },
 };
