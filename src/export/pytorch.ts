@@ -415,7 +415,7 @@ def load_weights(model, path):
     model.load_state_dict(tensors)
 
 
-def save_weights(model, path, **metadata):
-    """Writes the model's parameters and buffers to a safetensors file."""
+def save_weights(model, path, metadata=None):
+    """Writes the model's parameters and buffers to a safetensors file, with string metadata."""
     write_safetensors(model.state_dict(), path, metadata)
 `;

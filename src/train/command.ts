@@ -2,7 +2,7 @@
  * `netc train` and `netc eval`. Loaded by cli.ts with a dynamic import, so commands that never
  * train don't load any of this (nor TensorFlow.js, which backend.ts imports on demand).
  */
-import { mkdir, readFile, readdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { SingleBar } from "cli-progress";
 import { checkBytes } from "../compile.js";
@@ -15,7 +15,7 @@ import type { Network } from "../resolve.js";
 import { renderDiagnostic } from "../render.js";
 import { initBackend, stopBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
 import { loadFashionMnist, type FashionMnist, type Split } from "../runtime/data.js";
-import { writeFileAtomic } from "../runtime/fsutil.js";
+import { makeEmptyDir, writeFileAtomic } from "../runtime/fsutil.js";
 import { writePlot, type MetricPoint } from "../runtime/plot.js";
 import { DEFAULT_TRAIN, type TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR, decodeWeights, readCheckpoint, saveCheckpoint, sha256, weightMismatches, type CheckpointMeta } from "./checkpoint.js";
@@ -76,13 +76,7 @@ function timestamp(d: Date): string {
 /** Creates the run directory: `--out` (which must be empty or new), else `runs/<model>-<time>`. */
 async function makeRunDir(out: string | undefined, model: string, now: Date): Promise<string> {
   if (out !== undefined) {
-    await mkdir(out, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-      throw new UserError(`cannot create ${out}: ${e.code === "EEXIST" || e.code === "ENOTDIR" ? "a file is in the way" : e.message}`, [], 2);
-    });
-    const entries = await readdir(out);
-    if (entries.length > 0) {
-      throw new UserError(`${out} is not empty`, ["pass a new directory to --out (netc never overwrites a run), or leave --out out for a fresh runs/<model>-<time>"], 2);
-    }
+    await makeEmptyDir(out, "pass a new directory to --out (netc never overwrites a run), or leave --out out for a fresh runs/<model>-<time>");
     return out;
   }
   const base = join("runs", `${model.replace(/[^\w.-]+/g, "_")}-${timestamp(now)}`);
