@@ -12,6 +12,8 @@ import { OPSET } from "../../src/export/onnx.js";
 import { initBackend, stopBackend, type Backend } from "../../src/runtime/backend.js";
 import { FIXTURE, PYTHON, argmax, maxAbsDiff, netc, netcLogits, onnxMissing, run, testImages, tmp, trainedRun } from "./helpers.js";
 
+/** Training and evaluating ResNet-18 on wasm; the machine may be shared. */
+const SLOW = 180_000;
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
 
 async function onnxLogits(file: string, input: { data: Float32Array; dims: number[] }): Promise<Float32Array> {
@@ -29,7 +31,7 @@ describe("ONNX export", () => {
     lenetRun = await trainedRun(backend.tf, "models/lenet-bn.net", "scratch", 8, 64);
     lenetFile = join(tmp(), "lenet-bn.onnx");
     expect(await exportCommand(lenetRun, { to: "onnx", out: lenetFile, bn: "scratch" }, quiet)).toBe(0);
-  });
+  }, SLOW);
   afterAll(() => stopBackend(backend));
 
   it("LeNet-BN: onnxruntime's logits equal netc's to 1e-4, and so does its accuracy", async () => {
@@ -56,7 +58,7 @@ describe("ONNX export", () => {
     const largest = Math.max(...Array.from(ours.logits, Math.abs));
     expect(largest).toBeGreaterThan(1);
     expect(maxAbsDiff(theirs, ours.logits) / largest).toBeLessThan(1e-5);
-  });
+  }, SLOW);
 
   it.skipIf(onnxMissing)(`ONNX's checker accepts the file (opset ${OPSET})${onnxMissing ? ` — ${onnxMissing}` : ""}`, () => {
     const check = `import onnx, sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(m.opset_import[0].version, m.graph.input[0].type.tensor_type.shape.dim[0].dim_param)`;
