@@ -94,7 +94,7 @@ export function pytorchModel(network: Network, layout: Layout, source: SourceFil
   const definitions: string[] = [];
   const classes = new Map<A.BlockDef, BlockClass[]>();
   const classOrder: BlockClass[] = [];
-  const usedNames = new Set(["BatchNorm", "Add", "Concat", "Identity"]);
+  const usedNames = new Set(["BatchNorm", "Branches", "Add", "Concat"]);
   const file = source.path.split(/[\\/]/).at(-1)!;
 
   const define = (texts: readonly string[]) => {

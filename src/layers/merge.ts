@@ -1,6 +1,12 @@
 import type { Tensor } from "@tensorflow/tfjs";
 import { formatShape, type MergeSpec } from "./types.js";
 
+/** The PyTorch export's base class of merges: modules applied to the same input. */
+const BRANCHES = `class Branches(nn.Module):
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)`;
+
 export const add: MergeSpec = {
   kind: "merge",
   name: "add",
@@ -26,12 +32,9 @@ export const add: MergeSpec = {
   torch: {
     className: "Add",
     definitions: [
-      `class Add(nn.Module):
+      BRANCHES,
+      `class Add(Branches):
     """\`add { ... } { ... }\`: the sum of its branches' outputs (a residual connection)."""
-
-    def __init__(self, *branches):
-        super().__init__()
-        self.branches = nn.ModuleList(branches)
 
     def forward(self, X):
         Y = self.branches[0](X)
@@ -71,12 +74,9 @@ export const concat: MergeSpec = {
   torch: {
     className: "Concat",
     definitions: [
-      `class Concat(nn.Module):
+      BRANCHES,
+      `class Concat(Branches):
     """\`concat { ... } { ... }\`: its branches' outputs concatenated along channels (Inception, DenseNet)."""
-
-    def __init__(self, *branches):
-        super().__init__()
-        self.branches = nn.ModuleList(branches)
 
     def forward(self, X):
         return torch.cat([branch(X) for branch in self.branches], dim=1)`,
