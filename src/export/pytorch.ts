@@ -178,7 +178,7 @@ export function pytorchModel(network: Network, layout: Layout, source: SourceFil
     }
     define(torch.definitions);
     const outs = branches.map((b) => b.channels);
-    const text = `${torch.className}(\n${branches.map((b) => indent(module(b.entries)) + ",").join("\n")}\n)`;
+    const text = `${torch.className}(\n${branches.map((b) => indent(module(b.entries, lineOf(node))) + ",").join("\n")}\n)`;
     return { text, channels: scope ? (torch.channels === "sum" ? sum(outs) : outs[0]!) : known(node) };
   }
 
@@ -246,7 +246,7 @@ export function pytorchModel(network: Network, layout: Layout, source: SourceFil
       // A known count: each repetition written out, or a loop when they read alike.
       const bodies: { entries: Entry[]; channels: string }[] = [];
       for (let i = 0; i < origin.times; i++) bodies.push(sequence(iteration(i), i === 0 ? channels : bodies[i - 1]!.channels, scope));
-      const texts = bodies.map((b) => module(b.entries));
+      const texts = bodies.map((b) => module(b.entries, lineOf(node)));
       const last = bodies.at(-1)!.channels;
       if (texts.every((t) => t === texts[0])) return { text: `nn.Sequential(*(\n${indent(texts[0]!)}\n    for _ in range(${origin.times})\n))`, channels: last };
       return { text: `nn.Sequential(\n${texts.map((t) => indent(t) + ",").join("\n")}\n)`, channels: last };
@@ -268,19 +268,22 @@ export function pytorchModel(network: Network, layout: Layout, source: SourceFil
       );
       return { text: "None", channels };
     }
-    const body = module(sequence(iteration(0), input, scope).entries);
+    const body = module(sequence(iteration(0), input, scope).entries, lineOf(node));
     const variable = /\bi\b/.test(body) ? "i" : "_";
     return { text: `nn.Sequential(*(\n${indent(body)}\n    for ${variable} in range(${countRef})\n))`, channels: after };
   }
 
-  /** Entries as the arguments of a call: a chain's modules on one line under a comment with its `.net` line. */
-  function entries(list: readonly Entry[]): string {
+  /**
+   * Entries as the arguments of a call: a chain's modules on one line under a comment with its
+   * `.net` line (unless the enclosing module's comment already names that line).
+   */
+  function entries(list: readonly Entry[], commented?: number): string {
     const out: string[] = [];
     for (let i = 0; i < list.length; ) {
       let j = i + 1;
       while (j < list.length && list[j]!.line === list[i]!.line) j++;
       const group = list.slice(i, j).map((e) => e.text);
-      out.push(lineComment(list[i]!.line));
+      if (list[i]!.line !== commented) out.push(lineComment(list[i]!.line));
       const joined = group.join(", ") + ",";
       if (group.every((t) => !t.includes("\n")) && joined.length <= LINE_WIDTH) out.push(joined);
       else out.push(...group.map((t) => t + ","));
@@ -290,9 +293,9 @@ export function pytorchModel(network: Network, layout: Layout, source: SourceFil
   }
 
   /** A sequence as one module: a single module itself, several in an `nn.Sequential`. */
-  function module(list: readonly Entry[]): string {
-    if (list.length === 1) return `${lineComment(list[0]!.line)}\n${list[0]!.text}`;
-    return `nn.Sequential(\n${indent(entries(list))}\n)`;
+  function module(list: readonly Entry[], commented: number): string {
+    if (list.length === 1) return list[0]!.line === commented ? list[0]!.text : `${lineComment(list[0]!.line)}\n${list[0]!.text}`;
+    return `nn.Sequential(\n${indent(entries(list, commented))}\n)`;
   }
 
   const top = sequence(network.layers, String(network.input!.shape[0]), undefined);
