@@ -20,7 +20,7 @@ import { pytorchModel, type TorchModel } from "./pytorch.js";
 import { packageReadme, trainPy } from "./pytorch-train.js";
 import { decodeSafetensors, encodeSafetensors, float32Data, float32Tensor, type SafeTensor } from "./safetensors.js";
 
-export type Bn = BuildOptions["bn"];
+type Bn = BuildOptions["bn"];
 
 export interface ExportFlags {
   to: "pytorch" | "onnx";

@@ -155,7 +155,7 @@ export function pytorchModel(network: Network, layout: Layout, source: SourceFil
       const value = node.args[name];
       return value === undefined ? undefined : pyLiteral(value);
     };
-    const ctx: TorchContext = { arg, args: node.args, channels, input, output, options };
+    const ctx: TorchContext = { arg, args: node.args, channels, input, options };
     define(torch.definitions?.(node.args, options) ?? []);
     return { text: torch.module(ctx), channels: scope ? channelsAfter(torch.channelsArg && arg(torch.channelsArg), channels, input, output) : known(node) };
   }

@@ -162,7 +162,6 @@ export interface TorchContext {
   /** The input's channels (C of C×H×W, or its features when flat), as Python source. */
   channels: string;
   input: Shape;
-  output: Shape;
   options: BuildOptions;
 }
 
