@@ -256,12 +256,16 @@ python3 train.py --epochs 1                     # one process
 torchrun --nproc_per_node=2 train.py --epochs 1 # two processes (DistributedDataParallel)
 \`\`\`
 
-Where there is no \`torchrun\` command, \`python3 -m torch.distributed.run\` is the same. Over several
+Where there is no \`torchrun\` command, \`python3 -m torch.distributed.run\` is the same. PyTorch
+1.13's \`torchrun\` on Python 3.11 (Debian 12) stops with \`AttributeError: 'NoneType' object has no
+attribute 'get'\` before starting the script (fixed in PyTorch 2.0); \`export PET_REDIRECTS=9:1 PET_TEE=9:1\`
+(settings for a process that does not exist) sidesteps it. Over several
 machines: \`torchrun --nnodes=2 --node_rank=R --master_addr=HOST --master_port=29500 --nproc_per_node=N train.py\`
 on each. \`--batch\` is the batch of one step over all processes, each taking an equal share (so the
 same settings train the same way on 1 or N processes, up to batch-norm statistics, which each
 process computes over its share). Processes use gloo on CPUs, NCCL with \`--device cuda\` (the default
-where CUDA is available); \`--threads N\` sets the CPU threads of each process.
+where CUDA is available); \`--threads N\` sets the CPU threads of each process (on a CPU other
+work keeps busy, several threads want \`OMP_WAIT_POLICY=passive\`).
 
 Data: the four Fashion-MNIST IDX files, found as netc finds them: \`--data DIR\`, \`$NETC_DATA\`,
 \`./data/fashion-mnist\`, netc's cache (\`~/.cache/netc/fashion-mnist\`), Debian's
