@@ -81,7 +81,7 @@ describe("netc shapes", () => {
     const r = netc("shapes", "models/lenet-bn.net");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Total params: 44,878");
-    expect(r.stdout).toContain("Non-trainable state (BN moving statistics, \"+N\" above): 452");
+    expect(r.stdout).toContain("Non-trainable state (moving statistics, \"+N\" above): 452");
     const rows = r.stdout.split("\n").filter((l) => /^\s+\d+\s+\w+ \(/.test(l));
     expect(rows).toHaveLength(16);
     const params = rows.map((l) => l.match(/\]\s+([\d,]+|--)/)![1]!).map((p) => (p === "--" ? 0 : Number(p.replace(/,/g, ""))));

@@ -162,7 +162,7 @@ describe("language server (in memory)", () => {
     expect(conv).toContain("2-D convolution");
     expect(conv).toContain("kernel size");
     const bn = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(lenetBn, "bn", 0, 4) }));
-    expect(bn).toContain("`120 → 120` · 240 parameters, +240 BN statistics");
+    expect(bn).toContain("`120 → 120` · 240 parameters, +240 moving statistics");
     const arg = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(lenetBn, "k5") });
     expect(hoverText(arg)).toContain("`kN` or `kernel=N`: kernel size");
     expect(arg?.range).toEqual({ start: at(lenetBn, "k5"), end: at(lenetBn, "k5", 2) });
