@@ -32,7 +32,7 @@ export const CODES = {
   NET107: "`bn` input rank: batch normalization takes C×H×W or flat inputs",
   NET108: "uneven groups: `groupnorm G` and `iternorm groups=G` split the channels into G groups of equal size, so G must divide the channel count",
   NET109: "one value per statistic: `instancenorm` standardizes each channel of an image over its H×W values, which needs more than one (PyTorch refuses a 1×1 input in training too)",
-  NET200: "bias before `bn`: a conv or linear bias that feeds straight into `bn` is cancelled by its mean subtraction (the seed's first exercise); `nobias` saves the parameters",
+  NET200: "bias before `bn`: a conv or linear bias that feeds straight into `bn` (or `instancenorm`, `iternorm`) is cancelled by its mean subtraction (the seed's first exercise); `nobias` saves the parameters",
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;

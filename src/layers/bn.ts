@@ -1,7 +1,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
-import { movingAverage } from "./normalize.js";
-import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
+import { affineParams, movingAverage, movingStatistics } from "./normalize.js";
+import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -107,23 +107,9 @@ export const bn: LayerSpec = {
   subtractsMean: true,
   lower: {
     params(input, _output, args) {
-      const c = [input[0]!];
       const { affine, track, momentum } = options(args);
-      return [
-        ...(affine
-          ? [
-              { name: "gamma", shape: c, init: { constant: 1 }, trainable: true },
-              { name: "beta", shape: c, init: { constant: 0 }, trainable: true },
-            ]
-          : []),
-        ...(track
-          ? [
-              { name: "moving_mean", shape: c, init: { constant: 0 }, trainable: false },
-              { name: "moving_var", shape: c, init: { constant: 1 }, trainable: false },
-              ...(momentum === "none" ? [{ name: "num_batches_tracked", shape: [], init: { constant: 0 }, trainable: false }] : []),
-            ]
-          : []),
-      ];
+      const count: ParamSpec = { name: "num_batches_tracked", shape: [], init: { constant: 0 }, trainable: false };
+      return [...(affine ? affineParams([input[0]!]) : []), ...(track ? movingStatistics(input[0]!) : []), ...(track && momentum === "none" ? [count] : [])];
     },
     forward(ctx, x, p, args) {
       const { tf } = ctx;

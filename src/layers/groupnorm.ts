@@ -1,4 +1,4 @@
-import { EPS_ARG, epsOf, normalizeBackward, normalizeForward, unevenGroups } from "./normalize.js";
+import { affineParams, EPS_ARG, epsOf, normalizeBackward, normalizeForward, unevenGroups } from "./normalize.js";
 import { numberArg, type LayerSpec } from "./types.js";
 
 /**
@@ -21,12 +21,7 @@ export const groupnorm: LayerSpec = {
   // As torchinfo counts a module's weight and bias.
   macs: (input) => 2 * input[0]!,
   lower: {
-    params(input) {
-      return [
-        { name: "gamma", shape: [input[0]!], init: { constant: 1 }, trainable: true },
-        { name: "beta", shape: [input[0]!], init: { constant: 0 }, trainable: true },
-      ];
-    },
+    params: (input) => affineParams([input[0]!]),
     forward: ({ tf }, x, p, args) => normalizeForward(tf, x, p, numberArg(args, "groups"), epsOf(args)),
     backward: ({ tf }, dy, _x, forward, p, args, needDx) => normalizeBackward(tf, dy, forward, p, numberArg(args, "groups"), needDx),
   },

@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import { EPS_ARG, epsOf, movingAverage, normalizeBackward, normalizeForward } from "./normalize.js";
+import { affineParams, EPS_ARG, epsOf, movingAverage, movingStatistics, normalizeBackward, normalizeForward } from "./normalize.js";
 import { formatShape, type ArgValues, type LayerSpec } from "./types.js";
 import { needsImage } from "./window.js";
 
@@ -56,22 +56,8 @@ export const instancenorm: LayerSpec = {
   subtractsMean: true,
   lower: {
     params(input, _output, args) {
-      const c = [input[0]!];
       const { affine, track } = options(args);
-      return [
-        ...(affine
-          ? [
-              { name: "gamma", shape: c, init: { constant: 1 }, trainable: true },
-              { name: "beta", shape: c, init: { constant: 0 }, trainable: true },
-            ]
-          : []),
-        ...(track
-          ? [
-              { name: "moving_mean", shape: c, init: { constant: 0 }, trainable: false },
-              { name: "moving_var", shape: c, init: { constant: 1 }, trainable: false },
-            ]
-          : []),
-      ];
+      return [...(affine ? affineParams([input[0]!]) : []), ...(track ? movingStatistics(input[0]!) : [])];
     },
     forward(ctx, x, p, args) {
       const { tf } = ctx;

@@ -1,5 +1,5 @@
 import type { Tensor, Tensor3D } from "@tensorflow/tfjs";
-import { EPS_ARG, epsOf, movingAverage, unevenGroups } from "./normalize.js";
+import { affineParams, EPS_ARG, epsOf, movingAverage, unevenGroups } from "./normalize.js";
 import { formatShape, type ArgValues, type LayerSpec, type Tf } from "./types.js";
 
 /**
@@ -70,8 +70,7 @@ export const iternorm: LayerSpec = {
       const c = input[0]!;
       const g = options(args).groups;
       return [
-        { name: "gamma", shape: [c], init: { constant: 1 }, trainable: true },
-        { name: "beta", shape: [c], init: { constant: 0 }, trainable: true },
+        ...affineParams([c]),
         { name: "moving_mean", shape: [c], init: { constant: 0 }, trainable: false },
         { name: "moving_whitening", shape: [g, c / g, c / g], init: { identity: true }, trainable: false },
       ];

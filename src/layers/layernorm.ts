@@ -1,4 +1,4 @@
-import { EPS_ARG, epsOf, normalizeBackward, normalizeForward } from "./normalize.js";
+import { affineParams, EPS_ARG, epsOf, normalizeBackward, normalizeForward } from "./normalize.js";
 import { product, type LayerSpec } from "./types.js";
 
 /**
@@ -18,13 +18,7 @@ export const layernorm: LayerSpec = {
   // As torchinfo counts a module's weight and bias.
   macs: (input) => 2 * product(input),
   lower: {
-    params(input) {
-      const shape = input.length === 3 ? [input[1]!, input[2]!, input[0]!] : [...input];
-      return [
-        { name: "gamma", shape, init: { constant: 1 }, trainable: true },
-        { name: "beta", shape, init: { constant: 0 }, trainable: true },
-      ];
-    },
+    params: (input) => affineParams(input.length === 3 ? [input[1]!, input[2]!, input[0]!] : [...input]),
     forward: ({ tf }, x, p, args) => normalizeForward(tf, x, p, 1, epsOf(args)),
     backward: ({ tf }, dy, _x, forward, p, _args, needDx) => normalizeBackward(tf, dy, forward, p, 1, needDx),
   },

@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import type { ArgSpec, BackwardResult, ForwardResult, ShapeProblem, Tf } from "./types.js";
+import type { ArgSpec, BackwardResult, ForwardResult, ParamSpec, ShapeProblem, Tf } from "./types.js";
 
 /**
  * What the normalization layers share. The per-example ones (`layernorm`, `groupnorm`,
@@ -11,6 +11,22 @@ export const EPS_ARG: ArgSpec = { name: "eps", type: "float", min: 0, exclusiveM
 
 export function epsOf(args: Readonly<Record<string, unknown>>): number {
   return (args["eps"] as number | undefined) ?? 1e-5;
+}
+
+/** The learned scale γ (ones) and shift β (zeros): per channel, or per element for layernorm. */
+export function affineParams(shape: number[]): ParamSpec[] {
+  return [
+    { name: "gamma", shape, init: { constant: 1 }, trainable: true },
+    { name: "beta", shape, init: { constant: 0 }, trainable: true },
+  ];
+}
+
+/** The per-channel moving mean (zeros) and variance (ones) that inference normalizes with. */
+export function movingStatistics(channels: number): ParamSpec[] {
+  return [
+    { name: "moving_mean", shape: [channels], init: { constant: 0 }, trainable: false },
+    { name: "moving_var", shape: [channels], init: { constant: 1 }, trainable: false },
+  ];
 }
 
 /** moving = momentum·moving + (1 − momentum)·batch: the d2l convention, where PyTorch's momentum is 1 − this one. */
