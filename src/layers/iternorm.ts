@@ -12,6 +12,10 @@ import { formatShape, type ArgValues, type LayerSpec, type Tf } from "./types.js
  *   y = γ·W(x − μ) + β
  * Newton–Schulz iterations converge to Σ_N^{-1/2} because Σ_N's eigenvalues lie in (0, 1]; a
  * few (the paper's T = 5) whiten approximately, at a fraction of an eigendecomposition's cost.
+ * Many would not help: linearized at its fixed point, this iteration multiplies rounding errors
+ * at every step once two eigenvalues of Σ differ by more than a factor of about 2.4, so in float32
+ * the output drifts and then overflows (after 20–30 iterations on typical covariances); `iters`
+ * stops at 10.
  * Moving averages of μ and W normalize at inference. The backward is TensorFlow.js's autodiff of this
  * forward (the graph's `tf.grads` fallback), not an explicit gradient.
  */
@@ -45,7 +49,14 @@ export const iternorm: LayerSpec = {
   example: "iternorm groups=2 iters=5",
   args: [
     { name: "groups", type: "int", min: 1, default: "1", doc: "number of groups G, whitened separately (C/G channels each); it must divide the channels (1: the full C×C covariance)" },
-    { name: "iters", type: "int", min: 1, max: 100, default: "5", doc: "Newton–Schulz iterations T; more whiten more fully" },
+    {
+      name: "iters",
+      type: "int",
+      min: 0,
+      max: 10,
+      default: "5",
+      doc: "Newton–Schulz iterations T; more whiten more fully, but rounding errors grow with each one (0: centre and scale only; the paper tries 0–7)",
+    },
     { ...EPS_ARG, doc: "added to the covariance's diagonal" },
     { name: "momentum", type: "float", min: 0, max: 1, default: "0.9", doc: "moving = momentum·moving + (1−momentum)·batch, for the mean and the whitening matrix, as `bn` (the authors' `momentum=0.1` means 0.9 here)" },
   ],

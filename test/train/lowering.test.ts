@@ -164,6 +164,35 @@ describe("batch normalization: from scratch = built in", () => {
   });
 });
 
+describe("iternorm", () => {
+  /** The channel covariance of a training-mode output, N×C. */
+  function outputCovariance(args: ArgValues, x: tf.Tensor): number[][] {
+    const s = spec("iternorm");
+    const c = x.shape[1]!;
+    const p = { gamma: tf.ones([c]), beta: tf.zeros([c]), moving_mean: tf.zeros([c]), moving_whitening: tf.zeros([1]) };
+    const y = s.lower.forward(ctx(true), x, p, args).y;
+    return tf.div(tf.matMul(y, y, true, false), x.shape[0]!).arraySync() as number[][];
+  }
+  // 64 examples of 4 correlated features (a covariance with condition number about 7).
+  const mixing = tf.tensor2d([1, 0.4, 0, 0, 0, 1, 0.4, 0, 0, 0, 1, 0.4, 0.4, 0, 0, 1], [4, 4]);
+  const x = tf.add(tf.matMul(tf.randomNormal([64, 4], 0, 1, "float32", 21), mixing), 5);
+  const maxOff = (cov: number[][], from: number, to: number) => Math.max(...cov.flatMap((row, i) => row.map((v, j) => (i >= from && i < to && j >= from && j < to ? Math.abs(v - (i === j ? 1 : 0)) : 0))));
+
+  it("whitens: the output's covariance approaches the identity as the iterations grow", () => {
+    const errors = [0, 1, 3, 5, 10].map((iters) => maxOff(outputCovariance({ iters }, x), 0, 4));
+    expect(errors[0]).toBeGreaterThan(0.5);
+    for (let i = 1; i < errors.length; i++) expect(errors[i]).toBeLessThan(errors[i - 1]!);
+    expect(errors.at(-1)).toBeLessThan(1e-3);
+  });
+
+  it("whitens groups separately: within each, not across", () => {
+    const cov = outputCovariance({ groups: 2, iters: 10 }, x);
+    expect(maxOff(cov, 0, 2)).toBeLessThan(1e-3);
+    expect(maxOff(cov, 2, 4)).toBeLessThan(1e-3);
+    expect(Math.max(Math.abs(cov[0]![2]!), Math.abs(cov[0]![3]!), Math.abs(cov[1]![2]!), Math.abs(cov[1]![3]!))).toBeGreaterThan(0.05);
+  });
+});
+
 describe("compiled model", () => {
   const source = (text: string) => check(new SourceFile("m.net", text), { bn: "scratch" });
 
