@@ -57,7 +57,7 @@ function grouped(x: Tensor, groups: number): { shape: number[]; axes: number[] }
  * values and s = 1/√(σ² + ε). x̂ has x's shape; μ, σ² and s keep the grouped shape with size-1
  * axes (N×1×1×G×1 for an image), one value per example and group.
  */
-export function standardizeGroups(tf: Tf, x: Tensor, groups: number, eps: number): { xHat: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor } {
+function standardizeGroups(tf: Tf, x: Tensor, groups: number, eps: number): { xHat: Tensor; mean: Tensor; variance: Tensor; invStd: Tensor } {
   const { shape, axes } = grouped(x, groups);
   const g = tf.reshape(x, shape);
   const mean = tf.mean(g, axes, true);
@@ -72,7 +72,7 @@ export function standardizeGroups(tf: Tf, x: Tensor, groups: number, eps: number
  *   dx = (s/m)·(m·dx̂ − Σ dx̂ − x̂·Σ dx̂·x̂)
  * (μ and σ² depend on every value of the group, which gives the two subtracted sums).
  */
-export function standardizeGroupsBackward(tf: Tf, dxHat: Tensor, xHat: Tensor, invStd: Tensor, groups: number): Tensor {
+function standardizeGroupsBackward(tf: Tf, dxHat: Tensor, xHat: Tensor, invStd: Tensor, groups: number): Tensor {
   const { shape, axes } = grouped(dxHat, groups);
   const m = axes.reduce((n, a) => n * shape[a]!, 1);
   const [dg, xg] = [tf.reshape(dxHat, shape), tf.reshape(xHat, shape)];
