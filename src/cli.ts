@@ -274,6 +274,13 @@ export async function main(argv: string[]): Promise<void> {
   const colors = () => colorsFor(process.stderr, program.opts<{ color?: boolean }>().color);
   // Errors thrown on the wasm backend's worker threads arrive here, not in the catch below.
   process.on("uncaughtException", (e) => process.exit(reportFailure(e, colors())));
+  // A reader that stops early (`netc eval RUN | head -1`) closes the pipe: not an error of netc's.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(141); // as if killed by SIGPIPE, quietly
+      throw e;
+    });
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

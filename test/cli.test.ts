@@ -144,3 +144,17 @@ describe("netc shapes", () => {
     expect(r.stderr).toContain("insert `flatten` before it (6×12×12 → 864)");
   });
 });
+
+describe("a reader that stops early", () => {
+  it("ends netc quietly, as SIGPIPE would, without an internal error", () => {
+    // `head -1` closes the pipe after one line; netc's writes past the pipe's buffer (64 KiB)
+    // then fail with EPIPE.
+    const dir = mkdtempSync(join(tmpdir(), "netc-pipe-"));
+    const big = join(dir, "big.net");
+    writeFileSync(big, "input 1x8x8\nrepeat 400 { conv 4 k3 p1 | relu }\nflatten | linear 10\n");
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" bin/netc.mjs shapes --format json "${big}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: "utf8" });
+    expect(r.stdout).toBe("{\n");
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr).toContain("status 141\n");
+  });
+});
