@@ -15,3 +15,9 @@ export const TRAIN_ARGS: readonly ArgSpec[] = [
   { name: "epochs", type: "int", min: 1, default: "10", doc: "passes over the training set" },
   { name: "batch", type: "int", min: 1, default: "128", doc: "examples per minibatch" },
 ];
+
+/** DEFAULT_TRAIN, overridden by the model's `train` header, overridden by flags. */
+export function resolveSettings(header: Partial<TrainSettings>, flags: Partial<TrainSettings>): TrainSettings {
+  const pick = <K extends keyof TrainSettings>(k: K): TrainSettings[K] => flags[k] ?? header[k] ?? DEFAULT_TRAIN[k];
+  return { lr: pick("lr"), epochs: pick("epochs"), batch: pick("batch") };
+}

@@ -10,7 +10,8 @@ import { UserError } from "../errors.js";
 import { pyFixed } from "../numbers.js";
 import type { BuildOptions } from "../layers/types.js";
 import { renderDiagnostic, type Colors } from "../render.js";
-import { makeEmptyDir, writeFileAtomic } from "../runtime/fsutil.js";
+import { writeFileAtomic } from "../runtime/fsutil.js";
+import { makeEmptyDir, makeTimestampedDir } from "../train/setup.js";
 import { CHECKPOINT_DIR, readCheckpoint, saveCheckpoint, sha256, type CheckpointMeta, type LoadedCheckpoint } from "../train/checkpoint.js";
 import { DEFAULT_TRAIN } from "../train-settings.js";
 import { VERSION } from "../version.js";
@@ -30,7 +31,8 @@ export interface ExportFlags {
 }
 
 export interface ImportFlags {
-  out: string;
+  /** The run directory to write (default: a new runs/<model>-from-torch-<time>). */
+  out?: string;
   bn?: Bn;
 }
 
@@ -196,7 +198,7 @@ export async function importWeightsCommand(weightsPath: string, modelPath: strin
     ]);
   }
 
-  await makeEmptyDir(flags.out, "pass a new directory to -o (netc never overwrites a run)");
+  const runDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", `${model.checked.network.name}-from-torch`, new Date());
   const number = (key: string) => (metadata[key] !== undefined && Number.isFinite(Number(metadata[key])) ? Number(metadata[key]) : undefined);
   const settings = { ...DEFAULT_TRAIN, ...model.checked.network.train };
   const testAcc = number("test_acc");
@@ -220,7 +222,7 @@ export async function importWeightsCommand(weightsPath: string, modelPath: strin
       model.layout.layers.flatMap((l) => l.params.map((p) => [p.netcName, tf.tensor(weights.get(p.netcName)!, [...p.netcShape], "float32")])),
     );
     try {
-      await saveCheckpoint(tf, flags.out, named, source, meta);
+      await saveCheckpoint(tf, runDir, named, source, meta);
     } finally {
       tf.dispose(Object.values(named));
     }
@@ -228,6 +230,6 @@ export async function importWeightsCommand(weightsPath: string, modelPath: strin
     stopBackend(backend);
   }
   const acc = testAcc !== undefined ? `, test acc ${pyFixed(testAcc, 3)} when saved` : "";
-  stdout.write(`imported ${weights.size} tensors into ${join(flags.out, CHECKPOINT_DIR)}/ (epoch ${meta.epoch}${acc}); \`netc eval ${flags.out}\` evaluates it\n`);
+  stdout.write(`imported ${weights.size} tensors into ${join(runDir, CHECKPOINT_DIR)}/ (epoch ${meta.epoch}${acc}); \`netc eval ${runDir}\` evaluates it\n`);
   return 0;
 }

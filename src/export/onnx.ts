@@ -101,6 +101,11 @@ export function onnxModel(network: Network, layout: Layout, weightOf: (param: Ex
           diagnostics.push(error("NET300", node.span, `\`${node.spec.name}\` has no ONNX export yet`, { hints: ["its registry entry (src/layers/) needs an `onnx` section"] }));
           continue;
         }
+        const unsupported = onnx.unsupported?.(node.args);
+        if (unsupported) {
+          diagnostics.push(error("NET300", node.span, unsupported));
+          continue;
+        }
         const prefix = layer.params[0]?.netcName.replace(/\.[^.]*$/, "") ?? node.spec.name;
         x = onnx.emit(graphFor(prefix, layer.params), x, node.args, layer.input);
       }

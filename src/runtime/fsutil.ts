@@ -3,9 +3,8 @@
  * Ctrl-C mid-write leaves the previous version (or nothing), plus at worst a temp sibling.
  */
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readdir, realpath, rename, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, open, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { UserError } from "../errors.js";
 
 /** A fresh name next to `path` (same directory, hence same filesystem, so rename is atomic). */
 function tempSibling(path: string, tag: string): string {
@@ -62,12 +61,4 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
     throw err;
   }
   if (movedAside) await rm(old, { recursive: true, force: true });
-}
-
-/** Creates `dir` for a new run, or takes it if empty: netc never writes into a run that exists. */
-export async function makeEmptyDir(dir: string, hint: string): Promise<void> {
-  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new UserError(`cannot create ${dir}: ${e.code === "EEXIST" || e.code === "ENOTDIR" ? "a file is in the way" : e.message}`, [], 2);
-  });
-  if ((await readdir(dir)).length > 0) throw new UserError(`${dir} is not empty`, [hint], 2);
 }

@@ -14,10 +14,12 @@ import { UserError } from "../../src/errors.js";
 import type { Tf } from "../../src/runtime/backend.js";
 import type { ModelJson } from "../../src/train/checkpoint.js";
 import { pyFixed, thousands } from "../../src/numbers.js";
-import { evalCommand, resolveSettings, trainCommand, type CompileFn, type Deps, type TrainFlags } from "../../src/train/command.js";
+import { evalCommand } from "../../src/train/eval-command.js";
+import type { CompileFn, Deps } from "../../src/train/setup.js";
+import { trainCommand, type TrainFlags } from "../../src/train/train-command.js";
 import { inputLayout } from "../../src/train/loop.js";
 import type { CompiledModel } from "../../src/train/model.js";
-import { DEFAULT_TRAIN } from "../../src/train-settings.js";
+import { DEFAULT_TRAIN, resolveSettings } from "../../src/train-settings.js";
 
 const DATA = new URL("../fixtures/fashion-mnist-small/", import.meta.url).pathname;
 

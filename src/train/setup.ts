@@ -1,0 +1,124 @@
+/**
+ * What every command that trains or evaluates does first: read and check the model, start a
+ * backend, load the lowering. Each command (train, eval, …) has its own small file and calls these.
+ */
+import { mkdir, readFile, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { checkBytes } from "../compile.js";
+import { hasErrors } from "../diagnostics.js";
+import { UserError } from "../errors.js";
+import { thousands } from "../numbers.js";
+import { renderDiagnostic } from "../render.js";
+import type { Network } from "../resolve.js";
+import { initBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
+import type { FashionMnist, Split } from "../runtime/data.js";
+import { peakActivation, type ShapeReport } from "../shapes.js";
+import type { CompiledModel } from "./model.js";
+
+export type Bn = "scratch" | "builtin";
+export type CompileFn = (tf: Tf, network: Network, options: { bn: Bn; seed: number }) => CompiledModel;
+
+/** What tests replace: the lowering, the output streams, the clock, the signals. */
+export interface Deps {
+  compile?: CompileFn;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  /** Start time, for default run directories' names. */
+  now?: Date;
+  /** Defaults to `process`; SIGINT handlers are installed on it. */
+  signals?: NodeJS.EventEmitter;
+  /** Called on a second Ctrl-C (default: `process.exit(130)`). */
+  exitNow?: () => void;
+}
+
+export async function loadCompile(deps: Deps): Promise<CompileFn> {
+  if (deps.compile) return deps.compile;
+  const { compileModel } = await import("./graph.js");
+  return compileModel;
+}
+
+export async function readModel(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new UserError(`cannot read ${path}: ${(e as Error).message}`, [], 2);
+  }
+}
+
+/** Checks a model for training; its first error, if any, becomes a UserError. */
+export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; evalBatch: number } {
+  const checked = checkBytes(path, bytes, { bn });
+  if (hasErrors(checked.diagnostics)) {
+    const first = checked.diagnostics.find((d) => d.severity === "error")!;
+    throw new UserError(`the model has errors:\n${renderDiagnostic(first, checked.source, { enabled: false })}`, [`\`netc check ${path}\` lists them all`]);
+  }
+  return { network: checked.network, evalBatch: evalBatchFor(checked.shapes) };
+}
+
+/** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
+const EVAL_FLOATS = 64 * 2 ** 20;
+
+/**
+ * Evaluation batches of 1,000 where they fit: inference holds about two activations at a
+ * time, and the wasm backend's memory ends at 4 GB (a 96×96 DenseNet fits ~200 examples).
+ */
+function evalBatchFor(shapes: ShapeReport): number {
+  return Math.max(1, Math.min(1000, Math.floor(EVAL_FLOATS / (2 * Math.max(1, peakActivation(shapes))))));
+}
+
+export async function startBackend(choice: BackendChoice, threads: number | undefined): Promise<Backend> {
+  try {
+    return await initBackend(choice, threads === undefined ? {} : { threads });
+  } catch (e) {
+    throw new UserError((e as Error).message, ["`--backend auto` falls back from tensorflow to wasm to cpu"]);
+  }
+}
+
+/** The first `limit` examples of a split (`--limit`). */
+export function limitSplit(split: Split, limit: number | undefined): Split {
+  if (limit === undefined || limit >= split.count) return split;
+  const pixels = split.images.length / split.count;
+  return { images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit), count: limit };
+}
+
+export function describeData(data: FashionMnist, train: Split): string {
+  const limited = train.count < data.train.count ? ` (the first ${thousands(train.count)} of ${thousands(data.train.count)})` : "";
+  return `Fashion-MNIST from ${data.source}: ${thousands(train.count)} training examples${limited}, ${thousands(data.test.count)} test examples`;
+}
+
+export function timestamp(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/** Makes `dir`, which must be new or empty: netc never writes into a run it did not make. */
+export async function makeEmptyDir(dir: string, flag: string): Promise<string> {
+  await mkdir(dir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot create ${dir}: ${e.code === "EEXIST" || e.code === "ENOTDIR" ? "a file is in the way" : e.message}`, [], 2);
+  });
+  const entries = await readdir(dir);
+  if (entries.length > 0) {
+    throw new UserError(`${dir} is not empty`, [`pass a new directory to ${flag} (netc never overwrites a run), or leave ${flag} out for a fresh one under runs/`], 2);
+  }
+  return dir;
+}
+
+/** Makes a new directory `<parent>/<name>-<time>` (with `-2`, `-3`, … when that exists). */
+export async function makeTimestampedDir(parent: string, name: string, now: Date): Promise<string> {
+  const base = join(parent, `${name.replace(/[^\w.-]+/g, "_")}-${timestamp(now)}`);
+  await mkdir(parent, { recursive: true });
+  for (let i = 1; ; i++) {
+    const dir = i === 1 ? base : `${base}-${i}`;
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+  }
+}
+
+/** A learning rate a tenth of `lr`, written short. */
+export function smallerLr(lr: number): string {
+  return String(Number((lr / 10).toPrecision(3)));
+}
