@@ -108,7 +108,8 @@ export function layout(network: Network, options: BuildOptions): { layout: Layou
       const mapping = torch?.params?.(node.args, shape, options) ?? {};
       const index = result.layers.length;
       const consumesOrder = specs.some((p) => mapping[p.name]?.featureAxis !== undefined);
-      if (order && !consumesOrder && !torch?.keepsFeatureOrder && !torch?.flattens) cannotCarry(node, `\`${node.spec.name}\``);
+      // A kind without an export is reported by the back end, not here.
+      if (order && torch && !consumesOrder && !torch.keepsFeatureOrder && !torch.flattens) cannotCarry(node, `\`${node.spec.name}\``);
       const params = specs.map((p): ExportedParam => {
         const torchParam = mapping[p.name] ?? { name: p.name };
         const permuted = (torchParam.permute ?? p.shape.map((_, i) => i)).map((axis) => p.shape[axis]!);
