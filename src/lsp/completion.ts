@@ -7,7 +7,7 @@ import { TRAIN_ARGS } from "../train-settings.js";
 import { lookupDataset } from "../datasets.js";
 import { contains, type Analysis } from "./analysis.js";
 import { blockSignature } from "./hover.js";
-import { optionForKey, optionOfWord } from "../resolve.js";
+import { argForm, optionForKey, optionOfWord } from "../resolve.js";
 
 /**
  * Completion from the text before the cursor on its line (the tree may be half-typed): at the
@@ -73,6 +73,8 @@ function optionItems(args: readonly ArgSpec[], given: ReadonlySet<string>, optio
     if (given.has(a.name)) continue;
     const doc = argLine(a);
     if (a.type === "flag") items.push({ label: a.name, kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
+    // A bool as the spelling that changes its default.
+    else if (a.type === "bool") items.push({ label: argForm(a), kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
     else if (a.type === "choice") items.push(...choiceItems(a));
     else if (a.positional && !a.short) continue;
     else {

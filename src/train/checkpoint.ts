@@ -45,6 +45,14 @@ export interface ModelJson {
   netc: CheckpointMeta;
 }
 
+/**
+ * A parameter's name in checkpoints: its layer's position among the network's layers (depth
+ * first, branches in order), the layer kind and the parameter, e.g. `03.conv.weight`.
+ */
+export function weightName(layerIndex: number, layer: string, param: string): string {
+  return `${String(layerIndex).padStart(2, "0")}.${layer}.${param}`;
+}
+
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
