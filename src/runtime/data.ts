@@ -10,15 +10,10 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { SingleBar } from "cli-progress";
 import { UserError } from "../errors.js";
+import { IDX_FILES, isGzip, parseSplit, type IdxFile, type Split } from "./fashion-mnist.js";
 import { writeFileAtomic } from "./fsutil.js";
 
-export const IDX_FILES = [
-  "train-images-idx3-ubyte",
-  "train-labels-idx1-ubyte",
-  "t10k-images-idx3-ubyte",
-  "t10k-labels-idx1-ubyte",
-] as const;
-export type IdxFile = (typeof IDX_FILES)[number];
+export { batches, IDX_FILES, mulberry32, shuffledIndices, type Batch, type IdxFile, type Split } from "./fashion-mnist.js";
 
 export const OFFICIAL_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
 /**
@@ -34,16 +29,6 @@ export const OFFICIAL_MD5: Record<IdxFile, string> = {
 };
 export const SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"; // Debian: dataset-fashion-mnist
 
-const SIDE = 28;
-const PIXELS = SIDE * SIDE;
-const CLASSES = 10;
-
-export interface Split {
-  /** count × 784 pixels, row-major, scaled to [0, 1] (as torchvision's ToTensor). */
-  images: Float32Array;
-  labels: Int32Array;
-  count: number;
-}
 export interface FashionMnist {
   train: Split;
   test: Split;
@@ -76,7 +61,18 @@ export function cacheDir(env: Record<string, string | undefined> = process.env):
   return join(base, "netc", "fashion-mnist");
 }
 
-export async function loadFashionMnist(opts: LoadOptions = {}): Promise<FashionMnist> {
+/** Where the four files are: the directory and each file's path (`.gz` or not). */
+export interface FoundFiles {
+  dir: string;
+  files: Record<IdxFile, string>;
+}
+
+/**
+ * Finds the files: the directory the user named (`--data`, `NETC_DATA`), else the first of
+ * ./data/fashion-mnist, the cache and the system directories that has them, else downloads them
+ * into the cache.
+ */
+export async function locateFashionMnist(opts: LoadOptions = {}): Promise<FoundFiles> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
   const cache = cacheDir(env);
@@ -89,13 +85,13 @@ export async function loadFashionMnist(opts: LoadOptions = {}): Promise<FashionM
     if ("missing" in found) {
       throw new UserError(`${how} ${dir}: missing ${found.missing.map((f) => `${f}[.gz]`).join(", ")}`, howToProvide(cache));
     }
-    return loadDir(dir, found.files, cache);
+    return { dir, files: found.files };
   }
 
   const searched = [resolve(cwd, "data/fashion-mnist"), cache, ...(opts.systemDirs ?? [SYSTEM_DIR])];
   for (const dir of searched) {
     const found = await findFiles(dir);
-    if ("files" in found) return loadDir(dir, found.files, cache);
+    if ("files" in found) return { dir, files: found.files };
   }
   if (opts.download === false) {
     throw new UserError(`Fashion-MNIST not found (looked in ${searched.join(", ")})`, howToProvide(cache));
@@ -105,7 +101,12 @@ export async function loadFashionMnist(opts: LoadOptions = {}): Promise<FashionM
   await downloadInto(cache, withSlash(base), opts.md5 ?? OFFICIAL_MD5, progress, opts.stallTimeoutMs ?? 30_000);
   const found = await findFiles(cache);
   if (!("files" in found)) throw new Error(`downloaded files vanished from ${cache}`);
-  return loadDir(cache, found.files, cache);
+  return { dir: cache, files: found.files };
+}
+
+export async function loadFashionMnist(opts: LoadOptions = {}): Promise<FashionMnist> {
+  const { dir, files } = await locateFashionMnist(opts);
+  return loadDir(dir, files, cacheDir(opts.env ?? process.env));
 }
 
 function withSlash(url: string): string {
@@ -154,84 +155,22 @@ async function loadDir(dir: string, files: Record<IdxFile, string>, cache: strin
 }
 
 async function loadSplit(imagesFile: string, labelsFile: string, cache: string): Promise<Split> {
-  const [imgBytes, lblBytes] = await Promise.all([readIdx(imagesFile, cache), readIdx(labelsFile, cache)]);
-  const images = parseImages(imgBytes, imagesFile, cache);
-  const labels = parseLabels(lblBytes, labelsFile, cache);
-  const count = labels.length;
-  if (images.length !== count * PIXELS) {
-    throw new UserError(
-      `${imagesFile} holds ${images.length / PIXELS} images but ${labelsFile} holds ${count} labels`,
-      [`The two files must come from the same set; ${corruptHint(cache)}`],
-    );
-  }
-  return { images, labels, count };
+  const [images, labels] = await Promise.all([readIdx(imagesFile, cache), readIdx(labelsFile, cache)]);
+  return parseSplit({ file: imagesFile, bytes: images }, { file: labelsFile, bytes: labels }, corruptHint(cache));
 }
 
 function corruptHint(cache: string): string {
   return `replace the damaged file with an intact copy (delete it if it is in ${cache}, and netc downloads it again)`;
 }
 
-function corrupt(file: string, what: string, cache: string): UserError {
-  return new UserError(`${file}: ${what}`, [corruptHint(cache)]);
-}
-
 async function readIdx(file: string, cache: string): Promise<Buffer> {
   const bytes = await readFile(file);
-  // Decide by content, not name: some distributions keep gzipped data without the suffix.
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  if (!isGzip(bytes)) return bytes;
   try {
     return await promisify(gunzip)(bytes);
   } catch (err) {
-    throw corrupt(file, `not a valid gzip file (${(err as Error).message})`, cache);
+    throw new UserError(`${file}: not a valid gzip file (${(err as Error).message})`, [corruptHint(cache)]);
   }
-}
-
-/** Checks an IDX header (magic 0x0000_08_NN: unsigned bytes, NN dimensions) and returns the dims. */
-function idxDims(buf: Buffer, file: string, ndims: number, what: string, cache: string): number[] {
-  const header = 4 + 4 * ndims;
-  if (buf.length < header) throw corrupt(file, `truncated: ${buf.length} bytes, shorter than an IDX header`, cache);
-  const magic = buf.readUInt32BE(0);
-  const want = 0x800 + ndims;
-  if (magic !== want) {
-    const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
-    throw corrupt(file, `bad magic number ${hex(magic)}, expected ${hex(want)} (IDX ${what})`, cache);
-  }
-  return Array.from({ length: ndims }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-}
-
-function checkLength(buf: Buffer, file: string, header: number, count: number, itemSize: number, noun: string, cache: string) {
-  const want = header + count * itemSize;
-  if (buf.length < want) {
-    const have = Math.floor((buf.length - header) / itemSize);
-    throw corrupt(file, `truncated: holds ${have} of the ${count} ${noun} its header declares`, cache);
-  }
-  if (buf.length > want) {
-    throw corrupt(file, `${buf.length - want} unexpected bytes after the ${count} ${noun} its header declares`, cache);
-  }
-}
-
-// ToTensor's scaling, as float32, looked up rather than divided per pixel.
-const SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
-
-function parseImages(buf: Buffer, file: string, cache: string): Float32Array {
-  const [count, rows, cols] = idxDims(buf, file, 3, "images: unsigned bytes, 3 dimensions", cache) as [number, number, number];
-  if (rows !== SIDE || cols !== SIDE) throw corrupt(file, `images are ${rows}×${cols}, expected ${SIDE}×${SIDE}`, cache);
-  checkLength(buf, file, 16, count, PIXELS, "images", cache);
-  const out = new Float32Array(count * PIXELS);
-  for (let i = 0; i < out.length; i++) out[i] = SCALE[buf[16 + i]!]!;
-  return out;
-}
-
-function parseLabels(buf: Buffer, file: string, cache: string): Int32Array {
-  const [count] = idxDims(buf, file, 1, "labels: unsigned bytes, 1 dimension", cache) as [number];
-  checkLength(buf, file, 8, count, 1, "labels", cache);
-  const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const label = buf[8 + i]!;
-    if (label >= CLASSES) throw corrupt(file, `label ${label} at index ${i} is outside 0-${CLASSES - 1}`, cache);
-    out[i] = label;
-  }
-  return out;
 }
 
 async function downloadInto(
@@ -310,54 +249,4 @@ function describeFetchError(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   const cause = e.cause?.code ?? e.cause?.message;
   return cause ? `${e.message} (${cause})` : e.message;
-}
-
-/** A small, fast seeded PRNG (mulberry32): uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * A permutation of 0..count-1 determined by `seed` (Fisher-Yates). For repeatable per-epoch
- * shuffles pass e.g. `seed + epoch`: mulberry32 decorrelates nearby seeds.
- */
-export function shuffledIndices(count: number, seed: number): Int32Array {
-  const order = Int32Array.from({ length: count }, (_, i) => i);
-  const rand = mulberry32(seed);
-  for (let i = count - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
-}
-
-export interface Batch {
-  images: Float32Array;
-  labels: Int32Array;
-  size: number;
-}
-
-/**
- * The examples of `split` in `order`, `batchSize` at a time; the last batch may be smaller
- * (as PyTorch's DataLoader without drop_last). Each batch is a fresh copy.
- */
-export function* batches(split: Split, batchSize: number, order?: Int32Array): Generator<Batch> {
-  for (let start = 0; start < split.count; start += batchSize) {
-    const size = Math.min(batchSize, split.count - start);
-    const images = new Float32Array(size * PIXELS);
-    const labels = new Int32Array(size);
-    for (let b = 0; b < size; b++) {
-      const i = order ? order[start + b]! : start + b;
-      images.set(split.images.subarray(i * PIXELS, (i + 1) * PIXELS), b * PIXELS);
-      labels[b] = split.labels[i]!;
-    }
-    yield { images, labels, size };
-  }
 }

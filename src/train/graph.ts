@@ -1,7 +1,7 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
 import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type ForwardResult, type LayerSpec, type LowerContext, type Shape, type Tf } from "../layers/types.js";
 import type { Network, Node } from "../resolve.js";
-import { mulberry32 } from "../runtime/data.js";
+import { mulberry32 } from "../runtime/fashion-mnist.js";
 import type { CompiledModel } from "./model.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";

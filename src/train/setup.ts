@@ -12,8 +12,10 @@ import { renderDiagnostic } from "../render.js";
 import type { Network } from "../resolve.js";
 import { initBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
 import type { FashionMnist, Split } from "../runtime/data.js";
-import { peakActivation, type ShapeReport } from "../shapes.js";
+import { evalBatchFor } from "./loop.js";
 import type { CompiledModel } from "./model.js";
+
+export { limitSplit } from "../runtime/fashion-mnist.js";
 
 export type Bn = "scratch" | "builtin";
 export type CompileFn = (tf: Tf, network: Network, options: { bn: Bn; seed: number }) => CompiledModel;
@@ -55,30 +57,12 @@ export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: 
   return { network: checked.network, evalBatch: evalBatchFor(checked.shapes) };
 }
 
-/** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
-const EVAL_FLOATS = 64 * 2 ** 20;
-
-/**
- * Evaluation batches of 1,000 where they fit: inference holds about two activations at a
- * time, and the wasm backend's memory ends at 4 GB (a 96×96 DenseNet fits ~200 examples).
- */
-function evalBatchFor(shapes: ShapeReport): number {
-  return Math.max(1, Math.min(1000, Math.floor(EVAL_FLOATS / (2 * Math.max(1, peakActivation(shapes))))));
-}
-
 export async function startBackend(choice: BackendChoice, threads: number | undefined): Promise<Backend> {
   try {
     return await initBackend(choice, threads === undefined ? {} : { threads });
   } catch (e) {
     throw new UserError((e as Error).message, ["`--backend auto` falls back from tensorflow to wasm to cpu"]);
   }
-}
-
-/** The first `limit` examples of a split (`--limit`). */
-export function limitSplit(split: Split, limit: number | undefined): Split {
-  if (limit === undefined || limit >= split.count) return split;
-  const pixels = split.images.length / split.count;
-  return { images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit), count: limit };
 }
 
 export function describeData(data: FashionMnist, train: Split): string {

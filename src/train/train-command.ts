@@ -4,13 +4,13 @@
  */
 import { join } from "node:path";
 import { UserError } from "../errors.js";
-import { pyFixed } from "../numbers.js";
 import type { BackendChoice } from "../runtime/backend.js";
 import { loadFashionMnist } from "../runtime/data.js";
 import { stopBackend } from "../runtime/backend.js";
 import { resolveSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
+import { finalLines } from "./lines.js";
 import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
@@ -91,9 +91,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
         stderr.write(`interrupted at ${where}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
         return 130;
       }
-      // The seed's last two lines, in its format.
-      stdout.write(`loss ${pyFixed(outcome.trainLoss, 3)}, train acc ${pyFixed(outcome.trainAcc, 3)}, test acc ${pyFixed(outcome.testAcc, 3)}\n`);
-      stdout.write(`${pyFixed(outcome.examplesPerSec, 1)} examples/sec on ${backend.name}\n`);
+      for (const line of finalLines(outcome, backend.name)) stdout.write(`${line}\n`);
       stderr.write(`saved ${runDir}/: ${CHECKPOINT_DIR}/ (model.json, weights.bin, model.net), metrics.jsonl, plot.svg, plot.png\n`);
       return 0;
     } finally {
