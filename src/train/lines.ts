@@ -1,6 +1,6 @@
 /** The lines a training run prints, the same in the terminal and in the browser page. */
 import { pyFixed, thousands } from "../numbers.js";
-import type { EpochInfo, LoopResult } from "./loop.js";
+import type { EpochInfo, LoopEnd, LoopResult, LoopSettings } from "./loop.js";
 
 export function epochLine(e: EpochInfo, epochs: number): string {
   return `epoch ${e.epoch}/${epochs}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec`;
@@ -12,4 +12,24 @@ export function finalLines(result: LoopResult, backend: string): [string, string
     `loss ${pyFixed(result.trainLoss, 3)}, train acc ${pyFixed(result.trainAcc, 3)}, test acc ${pyFixed(result.testAcc, 3)}`,
     `${pyFixed(result.examplesPerSec, 1)} examples/sec on ${backend}`,
   ];
+}
+
+/** Where a stopped run stopped: `epoch 2, batch 4` or `the end of epoch 1`. */
+export function stopPoint(end: { epoch: number; batch: number }): string {
+  return end.batch > 0 ? `epoch ${end.epoch + 1}, batch ${end.batch}` : `the end of epoch ${end.epoch}`;
+}
+
+/** `loss became NaN at epoch 2, batch 3 (lr 0.5)`. */
+export function divergence(end: Extract<LoopEnd, { kind: "diverged" }>, lr: number): string {
+  return `loss became ${Number.isNaN(end.loss) ? "NaN" : end.loss > 0 ? "Infinity" : "-Infinity"} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${lr})`;
+}
+
+/** A learning rate a tenth of `lr`, written short. */
+export function smallerLr(lr: number): string {
+  return String(Number((lr / 10).toPrecision(3)));
+}
+
+/** The plot's subtitle: the settings of the run. */
+export function runSubtitle(settings: LoopSettings, bn: "scratch" | "builtin", backend: string, limited?: number): string {
+  return `lr ${settings.lr}, batch ${settings.batch}, bn ${bn}, ${backend}${limited !== undefined ? `, first ${thousands(limited)} examples` : ""}`;
 }

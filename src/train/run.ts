@@ -5,7 +5,6 @@
  * ends (diverged, stopped) is returned, not thrown: each command decides what it means.
  */
 import { join } from "node:path";
-import { thousands } from "../numbers.js";
 import type { Network } from "../resolve.js";
 import type { Tf } from "../runtime/backend.js";
 import type { Split } from "../runtime/data.js";
@@ -15,7 +14,7 @@ import { writePlot } from "../runtime/svg-files.js";
 import { checkpointMeta } from "./checkpoint-files.js";
 import { saveCheckpoint, sha256 } from "./checkpoint.js";
 import type { Interrupts } from "./interrupts.js";
-import { epochLine } from "./lines.js";
+import { epochLine, runSubtitle } from "./lines.js";
 import { trainLoop, type InputLayout, type LoopResult, type LoopSettings } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import type { Progress } from "./progress.js";
@@ -52,10 +51,7 @@ export interface RunOutcome extends LoopResult {
   points: MetricPoint[];
 }
 
-/** The plot's subtitle: the settings of the run. */
-export function runSubtitle(settings: LoopSettings, bn: Bn, backend: string, limited?: number): string {
-  return `lr ${settings.lr}, batch ${settings.batch}, bn ${bn}, ${backend}${limited !== undefined ? `, first ${thousands(limited)} examples` : ""}`;
-}
+export { runSubtitle } from "./lines.js";
 
 export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
   const { tf, network, model, settings, runDir, progress, interrupts, stdout } = spec;

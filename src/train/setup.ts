@@ -16,6 +16,7 @@ import { evalBatchFor } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 
 export { limitSplit } from "../runtime/fashion-mnist.js";
+export { smallerLr } from "./lines.js";
 
 export type Bn = "scratch" | "builtin";
 export type CompileFn = (tf: Tf, network: Network, options: { bn: Bn; seed: number }) => CompiledModel;
@@ -100,9 +101,4 @@ export async function makeTimestampedDir(parent: string, name: string, now: Date
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
   }
-}
-
-/** A learning rate a tenth of `lr`, written short. */
-export function smallerLr(lr: number): string {
-  return String(Number((lr / 10).toPrecision(3)));
 }

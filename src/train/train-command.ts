@@ -10,7 +10,7 @@ import { stopBackend } from "../runtime/backend.js";
 import { resolveSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
-import { finalLines } from "./lines.js";
+import { divergence, finalLines, stopPoint } from "./lines.js";
 import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
@@ -82,13 +82,12 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
             ? "no checkpoint was saved (the loss diverged in the first epoch)"
             : `the checkpoint of epoch ${outcome.checkpointEpoch} in ${join(runDir, CHECKPOINT_DIR)} is kept`;
         throw new UserError(
-          `loss became ${Number.isNaN(end.loss) ? "NaN" : end.loss > 0 ? "Infinity" : "-Infinity"} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${settings.lr}): try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
+          `${divergence(end, settings.lr)}: try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
           [kept],
         );
       }
       if (end.kind === "stopped") {
-        const where = end.batch > 0 ? `epoch ${end.epoch + 1}, batch ${end.batch}` : `the end of epoch ${end.epoch}`;
-        stderr.write(`interrupted at ${where}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
+        stderr.write(`interrupted at ${stopPoint(end)}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
         return 130;
       }
       for (const line of finalLines(outcome, backend.name)) stdout.write(`${line}\n`);
