@@ -1,5 +1,4 @@
 /** What the page offers as files: the model's text, a checkpoint, the plot. */
-import { strToU8, zipSync } from "fflate";
 import { plotSvg, type MetricPoint, type PlotOptions } from "../runtime/plot.js";
 import type { CheckpointFiles } from "../train/checkpoint-files.js";
 import { CHECKPOINT_DIR } from "../train/checkpoint-files.js";
@@ -17,7 +16,8 @@ export function download(name: string, data: Blob): void {
  * A checkpoint as a zip of a run directory, `NAME/checkpoint/{model.json, weights.bin,
  * model.net}`: unzipped, `netc eval NAME` evaluates it.
  */
-export function checkpointZip(runName: string, files: CheckpointFiles): Blob {
+export async function checkpointZip(runName: string, files: CheckpointFiles): Promise<Blob> {
+  const { strToU8, zipSync } = await import("fflate");
   const entries = Object.fromEntries(Object.entries(files).map(([name, data]) => [`${runName}/${CHECKPOINT_DIR}/${name}`, typeof data === "string" ? strToU8(data) : data]));
   return new Blob([zipSync(entries, { level: 6 })], { type: "application/zip" });
 }

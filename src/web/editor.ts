@@ -8,7 +8,6 @@ import { bracketMatching, indentOnInput } from "@codemirror/language";
 import { linter, lintGutter, type Diagnostic as CmDiagnostic } from "@codemirror/lint";
 import { EditorState, type Text } from "@codemirror/state";
 import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, hoverTooltip, keymap, lineNumbers } from "@codemirror/view";
-import { Marked } from "marked";
 import type { Position } from "vscode-languageserver";
 import { lspDiagnostics } from "../lsp/diagnostics.js";
 import { hover } from "../lsp/hover.js";
@@ -20,8 +19,12 @@ function offsetOf(doc: Text, p: Position): number {
   return Math.min(line.from + p.character, line.to);
 }
 
-// Hover text is Markdown; raw HTML in it (from a model's comments) is shown as text.
-const markdown = new Marked({ renderer: { html: ({ text }) => text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!) } });
+/** Hover text is Markdown, rendered by marked (loaded on the first hover); raw HTML in it, from a model's comments, is shown as text. */
+let markdown: Promise<import("marked").Marked> | undefined;
+const loadMarkdown = async () => {
+  const { Marked } = await import("marked");
+  return new Marked({ renderer: { html: ({ text }) => text.replace(/[&<>]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;" })[c]!) } });
+};
 
 export interface EditorHooks {
   /** The analysis of the current text (the page checks once per change and shares it). */
@@ -46,11 +49,11 @@ export function createEditor(parent: HTMLElement, text: string, hooks: EditorHoo
       ),
     { delay: 80 },
   );
-  const netcHover = hoverTooltip((view, pos) => {
+  const netcHover = hoverTooltip(async (view, pos) => {
     const result = hover(hooks.analysis(view.state.doc), pos);
     // netc's hover is one Markdown string.
     if (!result?.range || typeof result.contents !== "object" || !("kind" in result.contents)) return null;
-    const value = result.contents.value;
+    const html = (await (markdown ??= loadMarkdown())).parse(result.contents.value, { async: false });
     return {
       pos: offsetOf(view.state.doc, result.range.start),
       end: offsetOf(view.state.doc, result.range.end),
@@ -58,7 +61,7 @@ export function createEditor(parent: HTMLElement, text: string, hooks: EditorHoo
       create() {
         const dom = document.createElement("div");
         dom.className = "netc-hover";
-        dom.innerHTML = markdown.parse(value, { async: false });
+        dom.innerHTML = html;
         return { dom };
       },
     };

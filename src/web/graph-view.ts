@@ -4,8 +4,10 @@
  * click on a layer puts the editor's cursor on its line.
  */
 import type { Checked } from "../compile.js";
-import { modelGraph } from "../draw/model-graph.js";
-import { drawGraph } from "../draw/svg.js";
+
+/** The drawing code and its layout library, loaded when the view is first opened. */
+const loadDrawing = () => Promise.all([import("../draw/model-graph.js"), import("../draw/svg.js")]);
+let drawing: ReturnType<typeof loadDrawing> | undefined;
 
 /** Models with more layers than this start with their groups collapsed. */
 const EXPANDED_LIMIT = 60;
@@ -29,7 +31,7 @@ export class GraphView {
       const group = target.closest<SVGElement>("g.cluster > text, g.box.group")?.closest<SVGElement>("[data-group]")?.dataset["group"];
       if (group) {
         this.toggled.set(group, !this.isCollapsed(group));
-        this.render();
+        void this.render();
         return;
       }
       const line = Number(target.closest<SVGElement>("g.box")?.dataset["line"]);
@@ -48,24 +50,26 @@ export class GraphView {
       this.toggled.clear();
       this.collapseAll = checked.shapes.rows.filter((r) => r.leaf).length > EXPANDED_LIMIT;
     }
-    if (this.visible()) this.render();
+    if (this.visible()) void this.render();
   }
 
   /** Draws the latest model, if not drawn yet. */
   show(): void {
-    if (this.checked !== this.drawn) this.render();
+    if (this.checked !== this.drawn) void this.render();
   }
 
   setAll(collapsed: boolean): void {
     this.collapseAll = collapsed;
     this.toggled.clear();
-    this.render();
+    void this.render();
   }
 
-  private render(): void {
+  private async render(): Promise<void> {
     const checked = this.checked;
     if (!checked) return;
     this.drawn = checked;
+    const [{ modelGraph }, { drawGraph }] = await (drawing ??= loadDrawing());
+    if (checked !== this.checked) return; // a newer text is drawn instead
     const graph = modelGraph(checked.network, checked.shapes, checked.source, { collapsed: (id) => this.isCollapsed(id) });
     this.svg = drawGraph(graph).svg;
     // The SVG is netc's own, every text in it escaped.

@@ -32,7 +32,7 @@ export class ShapesView {
     const warnings = diagnostics.length - errors;
     const t = shapes.totals;
     const problems = [errors ? `${errors} error${errors === 1 ? "" : "s"}` : "", warnings ? `${warnings} warning${warnings === 1 ? "" : "s"}` : ""].filter(Boolean).join(", ");
-    this.summary.textContent = `${network.name}: ${thousands(t.trainable)} parameters, ${thousands(t.macs)} mult-adds per example, output ${shapes.output ? shapes.output.join("×") : "?"}${problems ? ` · ${problems}` : ""}`;
+    this.summary.textContent = [`${network.name}: ${thousands(t.trainable)} parameters`, `${thousands(t.macs)} mult-adds`, `output ${shapes.output ? shapes.output.join("×") : "?"}`, ...(problems ? [problems] : [])].join(" · ");
     this.summary.classList.toggle("has-errors", errors > 0);
 
     const text = this.style === "torch" ? torchStyle(shapes, 1) : table(network.name, shapes, source, 1);
