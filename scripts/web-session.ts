@@ -99,10 +99,12 @@ export function shapesText(page: Page): Promise<string> {
  */
 export async function typeAndTime(page: Page, text: string): Promise<number[]> {
   await page.evaluate(() => {
-    const w = window as unknown as { netcKeyTimes: number[]; netcKeyAt: number };
+    const w = window as unknown as { netcKeyTimes?: number[]; netcKeyAt: number };
+    if (!w.netcKeyTimes) {
+      document.addEventListener("keydown", (e) => (w.netcKeyAt = e.timeStamp), { capture: true });
+      new MutationObserver(() => w.netcKeyTimes!.push(performance.now() - w.netcKeyAt)).observe(document.getElementById("shapes")!, { childList: true });
+    }
     w.netcKeyTimes = [];
-    document.addEventListener("keydown", (e) => (w.netcKeyAt = e.timeStamp), { capture: true });
-    new MutationObserver(() => w.netcKeyTimes.push(performance.now() - w.netcKeyAt)).observe(document.getElementById("shapes")!, { childList: true });
   });
   for (const ch of text) await page.keyboard.type(ch);
   return page.evaluate(() => (window as unknown as { netcKeyTimes: number[] }).netcKeyTimes);

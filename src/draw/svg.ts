@@ -12,8 +12,8 @@ const CHAR_EM = 0.602; // DejaVu Sans Mono's advance
 const TITLE_SIZE = 12.5;
 const DETAIL_SIZE = 11;
 const LABEL_SIZE = 10.5;
+const CLUSTER_TITLE_SIZE = 10.5;
 const PAD_X = 12;
-const CLUSTER_TITLE = 18;
 
 const FILL: Record<Category, [fill: string, stroke: string]> = {
   io: ["#eeeeee", "#888888"],
@@ -67,10 +67,12 @@ function edgePath(points: readonly { x: number; y: number }[]): string {
 
 export function drawGraph(graph: ModelGraph): Drawing {
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: false });
-  g.setGraph({ rankdir: "TB", nodesep: 22, ranksep: 30, edgesep: 12, marginx: 16, marginy: 16 });
+  // Clusters' borders take ranks of their own, half a rank separation apart: 40 leaves a
+  // nested cluster's title room below its parent's.
+  g.setGraph({ rankdir: "TB", nodesep: 22, ranksep: 40, edgesep: 12, marginx: 16, marginy: 16 });
   g.setDefaultEdgeLabel(() => ({}));
   for (const cluster of graph.clusters) {
-    g.setNode(cluster.id, { width: 0, height: 0, paddingTop: CLUSTER_TITLE });
+    g.setNode(cluster.id, { width: 0, height: 0 });
     if (cluster.parent) g.setParent(cluster.id, cluster.parent);
   }
   for (const box of graph.boxes) {
@@ -97,7 +99,7 @@ export function drawGraph(graph: ModelGraph): Drawing {
     out.push(
       `<g class="cluster" data-group="${escapeXml(cluster.id)}" data-line="${cluster.line}">`,
       `<rect x="${r(x)}" y="${r(y)}" width="${r(n.width)}" height="${r(n.height)}" rx="6" fill="#000000" fill-opacity="0.035" stroke="#999999" stroke-dasharray="4 3"/>`,
-      `<text x="${r(x + 8)}" y="${r(y + 13)}" font-size="${DETAIL_SIZE}" fill="#555555">▾ ${escapeXml(cluster.title)}</text>`,
+      `<text x="${r(x + 8)}" y="${r(y + 12)}" font-size="${CLUSTER_TITLE_SIZE}" fill="#555555">▾ ${escapeXml(cluster.title)}</text>`,
       `</g>`,
     );
   }

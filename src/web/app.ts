@@ -83,8 +83,9 @@ async function main(): Promise<void> {
   const graphTab = element("tab-graph");
   const graph = new GraphView(element("graph"), () => !graphTab.hidden, goToLine);
   const train = new TrainView(() => ({ text: view.state.doc.toString(), fileName }), assets);
-  if (config?.data) train.addSource("served", { name: `served by netc serve from ${config.data.name}`, files: absolute(config.data.files) });
-  train.addSource("sample", { name: "the bundled sample (1,000 training, 200 test images)", files: absolute(Object.fromEntries(IDX_FILES.map((f) => [f, `sample/${f}.gz`])) as Record<IdxFile, string>) });
+  if (config?.data) train.addSource("served", `${config.data.name} (served by netc serve)`, { name: config.data.name, files: absolute(config.data.files) });
+  const sample = Object.fromEntries(IDX_FILES.map((f) => [f, `sample/${f}.gz`])) as Record<IdxFile, string>;
+  train.addSource("sample", "the bundled sample (1,000 training, 200 test images)", { name: "the bundled sample", files: absolute(sample) });
 
   const refresh = (view: EditorView, docChanged: boolean) => {
     const { checked } = analysis(view.state.doc);

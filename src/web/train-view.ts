@@ -73,12 +73,12 @@ export class TrainView {
     new ResizeObserver(() => this.chart?.setSize(this.chartSize())).observe(this.chartBox);
   }
 
-  /** The data the page can train on, first the default. */
-  addSource(key: string, source: DataSource): void {
+  /** Data the page can train on, under `label` in the menu; the first added is the default. */
+  addSource(key: string, label: string, source: DataSource): void {
     this.sources.set(key, source);
     const option = document.createElement("option");
     option.value = key;
-    option.textContent = source.name;
+    option.textContent = label;
     this.data.insertBefore(option, this.data.querySelector('option[value="url"]'));
     if (this.sources.size === 1) this.data.value = key;
   }

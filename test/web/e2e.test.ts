@@ -118,7 +118,7 @@ describe.skipIf(missing)(`the page in headless Chromium${missing ? ` (skipped: $
     const [accuracy, speed] = lines.split("\n");
     expect(speed).toMatch(/^\d+\.\d examples\/sec on wasm$/);
     expect((await page.locator("#epoch-lines").innerText()).trimEnd()).toMatch(/^epoch 1\/1  loss \d\.\d{3}  train acc \d\.\d{3}  test acc \d\.\d{3}  [\d,]+ examples\/sec$/);
-    expect(await page.locator("#train-info").innerText()).toMatch(/^training on wasm \(WebAssembly SIMD, \d threads?, netc kernels\)\nFashion-MNIST from the bundled sample/);
+    expect(await page.locator("#train-info").innerText()).toMatch(/^training on wasm \(WebAssembly SIMD, \d threads?, netc kernels\)\nFashion-MNIST from the bundled sample: 1,000 training examples, 200 test examples/);
     // The plot: the seed's Animator points (5 per epoch here, and the test accuracy).
     expect(Number(await page.locator("#chart").getAttribute("data-points"))).toBe(9);
     const shot = await page.screenshot();
