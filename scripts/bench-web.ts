@@ -4,7 +4,7 @@
 // the same run. Also takes the README's screenshot (docs/serve.png) mid-training.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { cursorToLineEnd, finalLines, launchChromium, openPage, startServe, startTraining, typeAndTime } from "./web-session.js";
 
@@ -35,16 +35,20 @@ try {
     await page.keyboard.press("Backspace");
   }
 
-  // Training, the page's and netc train's, alternating: the same model, data, settings and seed.
+  // Training, the page's and netc train's, alternating: the same model, data, settings and seed,
+  // with one thread and with every core.
   const out = mkdtempSync(join(tmpdir(), "netc-bench-web-"));
-  const browser: number[] = [];
-  const cli: number[] = [];
+  const threadCounts = [...new Set([1, cpus().length])];
+  const runs = Object.fromEntries(threadCounts.map((t) => [t, { browser: [] as number[], cli: [] as number[] }]));
   for (let round = 0; round < ROUNDS; round++) {
-    const r = spawnSync(process.execPath, ["bin/netc.mjs", "train", "models/lenet-bn.net", "--epochs", "1", "--limit", String(LIMIT), "--out", join(out, `cli-${round}`)], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`netc train failed: ${r.stderr}`);
-    cli.push(examplesPerSec(r.stdout));
-    await startTraining(page, { epochs: 1, data: "served", limit: LIMIT });
-    browser.push(examplesPerSec(await finalLines(page, 300_000)));
+    for (const threads of threadCounts) {
+      const args = ["bin/netc.mjs", "train", "models/lenet-bn.net", "--epochs", "1", "--limit", String(LIMIT), "--threads", String(threads), "--out", join(out, `cli-${round}-${threads}`)];
+      const r = spawnSync(process.execPath, args, { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`netc train failed: ${r.stderr}`);
+      runs[threads]!.cli.push(examplesPerSec(r.stdout));
+      await startTraining(page, { epochs: 1, data: "served", limit: LIMIT, threads });
+      runs[threads]!.browser.push(examplesPerSec(await finalLines(page, 300_000)));
+    }
   }
   const backend = await page.locator("#train-info").innerText();
 
@@ -62,7 +66,8 @@ try {
     backend: backend.split("\n")[0],
     pageLoadToInteractiveMs: { median: median(loads), samples: loads },
     keystrokeToTableMs: { median: median(keys), p90: p90(keys), samples: keys.length },
-    training: { limit: LIMIT, epochs: 1, browser, cli, browserMedian: median(browser), cliMedian: median(cli), ratio: median(browser) / median(cli) },
+    loadAverage: loadavg()[0],
+    training: Object.entries(runs).map(([threads, r]) => ({ threads: Number(threads), limit: LIMIT, epochs: 1, ...r, browserMedian: median(r.browser), cliMedian: median(r.cli), ratio: median(r.browser) / median(r.cli) })),
   };
   mkdirSync("bench", { recursive: true });
   writeFileSync("bench/web.json", JSON.stringify(result, null, 2) + "\n");

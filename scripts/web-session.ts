@@ -117,6 +117,7 @@ export interface TrainSettings {
   /** `served` or `sample`. */
   data: string;
   limit?: number;
+  threads?: number;
 }
 
 /** Fills in the Train panel and presses Start. */
@@ -126,6 +127,7 @@ export async function startTraining(page: Page, s: TrainSettings): Promise<void>
   if (s.batch !== undefined) await page.fill("#batch", String(s.batch));
   if (s.lr !== undefined) await page.fill("#lr", String(s.lr));
   await page.fill("#limit", s.limit === undefined ? "" : String(s.limit));
+  if (s.threads !== undefined) await page.fill("#threads", String(s.threads));
   await page.selectOption("#data", s.data);
   await page.click("#start");
 }

@@ -36,6 +36,7 @@ export class TrainView {
   private readonly seed = element<HTMLInputElement>("seed");
   private readonly bn = element<HTMLSelectElement>("bn");
   private readonly limit = element<HTMLInputElement>("limit");
+  private readonly threads = element<HTMLInputElement>("threads");
   private readonly data = element<HTMLSelectElement>("data");
   private readonly dataUrl = element<HTMLInputElement>("data-url");
   private readonly start = element<HTMLButtonElement>("start");
@@ -50,7 +51,8 @@ export class TrainView {
   private readonly chartBox = element("chart");
   private readonly downloads = [element<HTMLButtonElement>("download-checkpoint"), element<HTMLButtonElement>("download-plot-svg"), element<HTMLButtonElement>("download-plot-png")];
 
-  private worker: Worker | undefined;
+  /** The training worker, and the threads its backend started with (fixed for its life). */
+  private worker: { worker: Worker; threads: number } | undefined;
   private running = false;
   private checked: Checked | undefined;
   private header = "";
@@ -63,6 +65,7 @@ export class TrainView {
     private readonly text: () => { text: string; fileName: string },
     private readonly assets: string,
   ) {
+    this.threads.value = String(navigator.hardwareConcurrency || 1);
     this.start.addEventListener("click", () => this.begin());
     this.stop.addEventListener("click", () => this.post({ type: "stop" }));
     this.data.addEventListener("change", () => (this.dataUrl.hidden = this.data.value !== "url"));
@@ -106,7 +109,7 @@ export class TrainView {
   }
 
   private post(message: ToWorker): void {
-    this.worker?.postMessage(message);
+    this.worker?.worker.postMessage(message);
   }
 
   private number(input: HTMLInputElement, name: string, integer: boolean): number {
@@ -137,13 +140,16 @@ export class TrainView {
         ...(limit !== undefined ? { limit } : {}),
         data: this.dataSource(),
         assets: this.assets,
-        threads: navigator.hardwareConcurrency || 1,
+        threads: this.number(this.threads, "threads", true),
       };
     } catch (e) {
       this.showStatus((e as Error).message, true);
       return;
     }
-    this.worker ??= this.createWorker();
+    if (this.worker?.threads !== request.threads) {
+      this.worker?.worker.terminate();
+      this.worker = { worker: this.createWorker(), threads: request.threads };
+    }
     this.running = true;
     this.run = undefined;
     this.points = [];

@@ -40,6 +40,9 @@ function startBackend(assets: string, threads: number): Promise<string> {
     tf.enableProdMode();
     setWasmPaths(`${assets}tfjs/`);
     const threaded = self.crossOriginIsolated && threads > 1;
+    // One thread is tfjs's plain build, as `netc train --threads 1` runs it (the threaded build
+    // would be chosen wherever shared memory exists, and netc's kernels follow the memory).
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", threaded);
     if (threaded) setThreadsCount(threads);
     // tfjs starts at most half the cores' threads (as in Node, where backend.ts lets it have
     // every core): it reads the count of cores while the backend starts.
@@ -53,7 +56,14 @@ function startBackend(assets: string, threads: number): Promise<string> {
     }
     registerWasmConv2DBackpropFilter(tf);
     const [plain, shared] = await Promise.all([fetchBytes(`${assets}netc-kernels.wasm`), threaded ? fetchBytes(`${assets}netc-kernels-shared.wasm`) : undefined]);
-    const kernels = registerNetcKernels(tf, { name: "netc-kernels.wasm", plain, shared: () => shared ?? plain });
+    const kernels = registerNetcKernels(tf, {
+      name: "netc-kernels.wasm",
+      plain,
+      shared() {
+        if (!shared) throw new Error("internal: tfjs's memory is shared, but its threads were not asked for");
+        return shared;
+      },
+    });
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
     const count = getThreadsCount();
     const why = threads > 1 && !threaded ? " (threads need a cross-origin isolated page, as `netc serve` gives)" : "";

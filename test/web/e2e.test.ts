@@ -169,12 +169,20 @@ describe.skipIf(missing)(`the page published as static files${missing ? ` (skipp
     server?.close();
   });
 
-  it("starts from the bundled LeNet-BN and trains on the bundled sample, single-threaded", async () => {
+  it("starts from the bundled LeNet-BN, trains on the bundled sample single-threaded, and stops when asked", async () => {
     const { page } = await openPage(session.context, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     expect(await page.locator("#model option:checked").innerText()).toBe("models/lenet-bn.net");
     expect(await page.locator("#data option").allInnerTexts()).toEqual(["the bundled sample (1,000 training, 200 test images)", "Fashion-MNIST at a URL…"]);
     await startTraining(page, { epochs: 1, data: "sample", limit: 256 });
     expect(await finalLines(page, 90_000)).toMatch(/^loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}\n/);
     expect(await page.locator("#train-info").innerText()).toContain("1 thread (threads need a cross-origin isolated page");
+
+    // Stop ends a run between two steps; the weights so far can be downloaded.
+    await startTraining(page, { epochs: 20, data: "sample" });
+    await page.locator("#epoch-lines", { hasText: "epoch 1/20" }).waitFor();
+    await page.click("#stop");
+    expect(await finalLines(page, 30_000)).toMatch(/^stopped at (epoch \d+, batch \d+|the end of epoch \d+)$/);
+    expect(await page.locator("#download-checkpoint").isEnabled()).toBe(true);
+    expect(await page.locator("#start").isEnabled()).toBe(true);
   }, 120_000);
 });
