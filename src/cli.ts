@@ -216,6 +216,31 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("export")
+    .description("export a model, or a trained run with its weights, to PyTorch (a Python package to train with torchrun) or ONNX")
+    .argument("<target>", ".net model file, or run directory printed by `netc train`")
+    .addOption(new Option("--to <format>", "pytorch or onnx").choices(["pytorch", "onnx"]).makeOptionMandatory())
+    .option("-o, --out <path>", "pytorch: a directory (default <model>-pytorch); onnx: a file (default <model>.onnx)")
+    .addOption(bnOption())
+    .action(async (target: string, opts: import("./export/command.js").ExportFlags) => {
+      // Loaded only here, like training.
+      const { exportCommand } = await import("./export/command.js");
+      process.exitCode = await exportCommand(target, opts);
+    });
+
+  program
+    .command("import-weights")
+    .description("bring weights trained in PyTorch (a safetensors file from the exported package) back into a netc run directory")
+    .argument("<weights>", ".safetensors file, e.g. runs/<model>-torch-<time>/weights.safetensors")
+    .argument("<model>", ".net file the weights were trained with (the package's model.net)")
+    .option("-o, --out <dir>", "run directory to write, new or empty (default runs/<model>-from-torch-<YYYYmmdd-HHMMSS>)")
+    .addOption(new Option("--bn <impl>", "batch norm the package was exported with (default: the file's metadata, else scratch)").choices(["scratch", "builtin"]))
+    .action(async (weights: string, model: string, opts: import("./export/command.js").ImportFlags) => {
+      const { importWeightsCommand } = await import("./export/command.js");
+      process.exitCode = await importWeightsCommand(weights, model, opts);
+    });
+
+  program
     .command("explain")
     .description("explain a diagnostic code, e.g. `netc explain NET010`")
     .argument("<code>", "diagnostic code")
@@ -309,6 +334,13 @@ export async function main(argv: string[]): Promise<void> {
   const colors = () => colorsFor(process.stderr, program.opts<{ color?: boolean }>().color);
   // Errors thrown on the wasm backend's worker threads arrive here, not in the catch below.
   process.on("uncaughtException", (e) => process.exit(reportFailure(e, colors())));
+  // A reader that stops early (`netc eval RUN | head -1`) closes the pipe: not an error of netc's.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(141); // as if killed by SIGPIPE, quietly
+      throw e;
+    });
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

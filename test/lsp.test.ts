@@ -168,10 +168,31 @@ describe("language server (in memory)", () => {
     expect(conv).toContain("2-D convolution");
     expect(conv).toContain("kernel size");
     const bn = hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(lenetBn, "bn", 0, 4) }));
-    expect(bn).toContain("`120 → 120` · 240 parameters, +240 BN statistics");
+    expect(bn).toContain("`120 → 120` · 240 parameters, +240 moving statistics");
     const arg = await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(lenetBn, "k5") });
     expect(hoverText(arg)).toContain("`kN` or `kernel=N`: kernel size");
     expect(arg?.range).toEqual({ start: at(lenetBn, "k5"), end: at(lenetBn, "k5", 2) });
+  });
+
+  it("shows the normalization layers' shapes, counts, documentation and options on hover", async () => {
+    const uri = "file:///work/norms.net";
+    const text = readFileSync("test/format/normalization.expected", "utf8");
+    await open(client, uri, text);
+    // `linear 84 | bn`: the bias warning, nothing else.
+    expect((await client.diagnostics(uri, 1)).diagnostics.map((d) => d.code)).toEqual(["NET200"]);
+    const hover = async (needle: string, delta = 0) => hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(text, needle, delta) }));
+    const layernorm = await hover("layernorm");
+    expect(layernorm).toContain("`6×28×28 → 6×28×28` · 9,408 parameters");
+    expect(layernorm).toContain("PyTorch `nn.LayerNorm`");
+    expect(await hover("groupnorm")).toContain("`16×24×24 → 16×24×24` · 32 parameters");
+    expect(await hover("instancenorm")).toContain("`16×12×12 → 16×12×12` · 32 parameters, +32 moving statistics");
+    const iternorm = await hover("iternorm");
+    expect(iternorm).toContain("`16×12×12 → 16×12×12` · 32 parameters, +80 moving statistics");
+    expect(iternorm).toContain("its gradient is autodiff's");
+    expect(await hover("bn affine=false")).toContain("`120 → 120`");
+    expect(await hover("affine=false")).toContain("`affine=false`: no learned per-channel scale γ and shift β");
+    expect(await hover("momentum=none")).toContain("`momentum=N` or `momentum=none`");
+    expect(await hover("track=true")).toContain("`track` or `track=true`: keep moving statistics");
   });
 
   it("shows every distinct shape of a layer inside a block, and a block use's signature", async () => {
@@ -205,6 +226,15 @@ describe("language server (in memory)", () => {
     expect(options).not.toContain("kN");
     expect(options).not.toContain("conv");
     expect(labels(await complete({ line: 5, character: 7 }))).toEqual(["c="]);
+    // A bool option as the spelling that changes its default.
+    const norms = "file:///work/complete-norms.net";
+    await open(client, norms, "input 1x28x28\nconv 6 k5 | bn \nconv 6 k5 | instancenorm affine \n");
+    await client.diagnostics(norms, 1);
+    const completeIn = async (line: number, character: number) => labels(await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri: norms }, position: { line, character } }));
+    expect(await completeIn(1, 15)).toEqual(expect.arrayContaining(["eps=", "momentum=", "affine=false", "track=false", "scratch", "builtin"]));
+    const instancenorm = await completeIn(2, 32);
+    expect(instancenorm).toEqual(expect.arrayContaining(["track", "momentum=", "eps="]));
+    expect(instancenorm).not.toContain("affine");
     const header = labels(await complete({ line: 0, character: 0 }));
     expect(header).toEqual(expect.arrayContaining(["model", "input", "train", "block", "conv"]));
   });

@@ -6,7 +6,7 @@ import type * as A from "../syntax/ast.js";
 import { TRAIN_ARGS } from "../train-settings.js";
 import { contains, type Analysis } from "./analysis.js";
 import { blockSignature } from "./hover.js";
-import { optionForKey, optionOfWord } from "../resolve.js";
+import { argForm, optionForKey, optionOfWord } from "../resolve.js";
 
 /**
  * Completion from the text before the cursor on its line (the tree may be half-typed): at the
@@ -64,6 +64,8 @@ function optionItems(args: readonly ArgSpec[], given: ReadonlySet<string>, optio
     if (given.has(a.name)) continue;
     const doc = argLine(a);
     if (a.type === "flag") items.push({ label: a.name, kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
+    // A bool as the spelling that changes its default.
+    else if (a.type === "bool") items.push({ label: argForm(a), kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
     else if (a.type === "choice") for (const c of a.choices ?? []) items.push({ label: c, kind: KIND.enumMember, detail: a.doc, documentation: { kind: "markdown", value: doc } });
     else if (a.positional && !a.short) continue;
     else {

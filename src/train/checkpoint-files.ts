@@ -11,6 +11,14 @@ import type { LoopSettings } from "./loop.js";
 export const CHECKPOINT_DIR = "checkpoint";
 export const FORMAT = "netc-checkpoint";
 
+/**
+ * A parameter's name in checkpoints: its layer's position among the network's layers (depth
+ * first, branches in order), the layer kind and the parameter, e.g. `03.conv.weight`.
+ */
+export function weightName(layerIndex: number, layer: string, param: string): string {
+  return `${String(layerIndex).padStart(2, "0")}.${layer}.${param}`;
+}
+
 export type ManifestEntry = { name: string; shape: number[]; dtype: "float32" | "int32" | "bool" | "string" | "complex64" };
 
 export interface CheckpointMeta {

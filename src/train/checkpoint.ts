@@ -13,7 +13,7 @@ import type { Tf } from "../runtime/backend.js";
 import { writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
 import { CHECKPOINT_DIR, checkpointFiles, FORMAT, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 
-export { CHECKPOINT_DIR, FORMAT, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
+export { CHECKPOINT_DIR, FORMAT, weightName, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");

@@ -3,6 +3,7 @@ import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type
 import type { Network, Node } from "../resolve.js";
 import { mulberry32 } from "../runtime/fashion-mnist.js";
 import type { CompiledModel } from "./model.js";
+import { weightName } from "./checkpoint-files.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";
 
@@ -63,15 +64,20 @@ class Builder {
 
   private layer(spec: LayerSpec, args: ArgValues, input: Shape, output: Shape): LayerStep {
     const { tf } = this;
-    const prefix = `${String(this.layerIndex++).padStart(2, "0")}.${spec.name}`;
+    const index = this.layerIndex++;
     const variables: Record<string, Variable> = {};
     for (const p of spec.lower.params?.(input, output, args) ?? []) {
-      const initial = "uniform" in p.init ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed()) : tf.fill(p.shape, p.init.constant);
+      const initial =
+        "uniform" in p.init
+          ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed())
+          : "identity" in p.init
+            ? tf.tidy(() => tf.broadcastTo(tf.eye(p.shape.at(-1)!), p.shape))
+            : tf.fill(p.shape, p.init.constant);
       // Unnamed for tfjs, whose variable names are global to the process.
       const variable = tf.variable(initial, p.trainable);
       initial.dispose();
       variables[p.name] = variable;
-      this.all[`${prefix}.${p.name}`] = variable;
+      this.all[weightName(index, spec.name, p.name)] = variable;
     }
     return { kind: "layer", spec, args, variables };
   }

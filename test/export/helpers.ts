@@ -1,0 +1,131 @@
+/** What the export tests share: the CLI, Debian's Python with PyTorch, trained runs, netc's own logits. */
+import { spawnSync, type SpawnSyncOptions } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll } from "vitest";
+import { checkBytes } from "../../src/compile.js";
+import type { Tf } from "../../src/runtime/backend.js";
+import { batches, loadFashionMnist } from "../../src/runtime/data.js";
+import { decodeWeights, readCheckpoint, saveCheckpoint, sha256 } from "../../src/train/checkpoint.js";
+import { compileModel } from "../../src/train/graph.js";
+import { imagesTensor, inputLayout } from "../../src/train/loop.js";
+
+export const FIXTURE = "test/fixtures/fashion-mnist-small";
+/** Debian's dataset-fashion-mnist, which CI installs: the full 10,000 test images. */
+export const FULL_DATA = "/usr/share/datasets/fashion-mnist";
+export const PYTHON = "/usr/bin/python3";
+
+/** Why the PyTorch tests cannot run here, or undefined when they can. */
+export const torchMissing = pythonLacks("torch", "python3-torch");
+export const onnxMissing = pythonLacks("onnx", "python3-onnx");
+
+function pythonLacks(module: string, debianPackage: string): string | undefined {
+  if (!existsSync(PYTHON)) return `skipped: no ${PYTHON}`;
+  const r = spawnSync(PYTHON, ["-c", `import ${module}`], { encoding: "utf8" });
+  return r.status === 0 ? undefined : `skipped: ${PYTHON} cannot import ${module} (apt-get install ${debianPackage})`;
+}
+
+export function netc(...args: string[]) {
+  const r = spawnSync(process.execPath, ["bin/netc.mjs", ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function run(command: string, args: string[], options: SpawnSyncOptions = {}) {
+  const r = spawnSync(command, args, { encoding: "utf8", ...options });
+  return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+export function tmp(): string {
+  const dir = mkdtempSync(join(tmpdir(), "netc-export-"));
+  made.push(dir);
+  return dir;
+}
+
+// The functions below take TensorFlow.js from a backend the test file starts once (a wasm backend
+// cannot be started again once stopped).
+
+/**
+ * A run directory as `netc train` leaves one, trained in-process for a few steps on the
+ * fixture (enough to move the weights and the moving statistics).
+ */
+export async function trainedRun(tf: Tf, modelPath: string, bn: "scratch" | "builtin", steps: number, batch: number): Promise<string> {
+  const source = readFileSync(modelPath);
+  const { network } = checkBytes(modelPath, source, { bn });
+  const layout = inputLayout(network.input?.shape);
+  const data = await loadFashionMnist({ dir: FIXTURE });
+  const model = compileModel(tf, network, { bn, seed: 1 });
+  try {
+    let step = 0;
+    for (const b of batches(data.train, batch)) {
+      if (step++ === steps) break;
+      tf.tidy(() => {
+        const out = model.trainStep(imagesTensor(tf, b.images, b.size, layout), tf.tensor1d(b.labels, "int32"), 0.1);
+        out.loss.dataSync();
+      });
+    }
+    const dir = tmp();
+    const settings = { lr: 0.1, epochs: 1, batch, seed: 1 };
+    await saveCheckpoint(tf, dir, model.weights(), source, { version: "test", model: network.name, epoch: 0, batch: steps, settings, bn, backend: "wasm", sourceSha256: sha256(source), savedAt: new Date().toISOString() });
+    return dir;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** netc's logits for the first `count` test images of `dataDir`, from a run's checkpoint. */
+export async function netcLogits(tf: Tf, runDir: string, dataDir: string, count: number): Promise<{ logits: Float32Array; labels: Int32Array; shape: number[] }> {
+  const ckpt = await readCheckpoint(runDir);
+  const { bn, settings } = ckpt.json.netc;
+  const { network } = checkBytes(ckpt.sourcePath, ckpt.source, { bn });
+  const layout = inputLayout(network.input?.shape);
+  const { test } = await loadFashionMnist({ dir: dataDir });
+  const model = compileModel(tf, network, { bn, seed: settings.seed });
+  try {
+    const weights = decodeWeights(tf, ckpt);
+    model.setWeights(weights);
+    tf.dispose(Object.values(weights));
+    const batch = batches(test, count).next().value!;
+    const logits = tf.tidy(() => model.predict(imagesTensor(tf, batch.images, batch.size, layout)));
+    const out = { logits: logits.dataSync() as Float32Array, labels: batch.labels, shape: logits.shape };
+    logits.dispose();
+    return out;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** The model's input for the first `count` test images: NCHW floats (NHWC and NCHW agree for one channel). */
+export async function testImages(tf: Tf, modelPath: string, dataDir: string, count: number): Promise<{ data: Float32Array; dims: number[] }> {
+  const { network } = checkBytes(modelPath, readFileSync(modelPath), { bn: "scratch" });
+  const layout = inputLayout(network.input?.shape);
+  const { test } = await loadFashionMnist({ dir: dataDir });
+  const batch = batches(test, count).next().value!;
+  const x = imagesTensor(tf, batch.images, batch.size, layout);
+  const data = x.dataSync() as Float32Array;
+  x.dispose();
+  return { data, dims: [batch.size, ...network.input!.shape] };
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expectSameLength(a, b);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!));
+  return max;
+}
+
+function expectSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+}
+
+export function argmax(logits: ArrayLike<number>, classes: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < logits.length; i += classes) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (logits[i + c]! > logits[i + best]!) best = c;
+    out.push(best);
+  }
+  return out;
+}

@@ -1,0 +1,25 @@
+"""The exported model's logits for the test set, with its weights.safetensors, for comparing with netc.
+
+    /usr/bin/python3 test/export/logits.py PACKAGE_DIR DATA_DIR COUNT OUT.safetensors
+
+Reads the data with the package's own train.py, writes the first COUNT logits to OUT (through
+model.py's write_safetensors) and prints {"correct": ..., "count": ...} over the whole test set.
+"""
+import json
+import sys
+
+import torch
+
+package, data, count, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+sys.path.insert(0, package)
+import model  # noqa: E402
+import train  # noqa: E402
+
+net = train.Net()
+model.load_weights(net, f"{package}/weights.safetensors")
+net.eval()
+images, labels = train.load_split(train.data_dir(data), "t10k")
+with torch.no_grad():
+    logits = torch.cat([net(train.as_input(images[i:i + 1000], "cpu")) for i in range(0, labels.shape[0], 1000)])
+model.write_safetensors({"logits": logits[:count]}, out)
+print(json.dumps({"correct": int((logits.argmax(axis=1) == labels).sum()), "count": labels.shape[0]}))
