@@ -37,7 +37,9 @@ function tcpPort(text: string): number {
 }
 
 function portOrZero(text: string): number {
-  return text.trim() === "0" ? 0 : tcpPort(text);
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number, 0 to 65535 (0: any free one)");
+  return n;
 }
 
 function colorsFor(stream: NodeJS.WriteStream, flag: boolean | undefined): Colors {

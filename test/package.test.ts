@@ -22,7 +22,7 @@ describe("the npm package", () => {
     const [pack] = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { encoding: "utf8" }));
     expect(pack.filename).toBe(`netc-${version}.tgz`);
     const paths = (pack.files as { path: string }[]).map((f) => f.path);
-    const shipped = /^(package\.json|README\.md|LICENSE|bin\/netc\.mjs|dist\/[\w-]+\.(mjs|wasm)|dist\/chunks\/[\w-]+\.mjs|dist\/web\/(chunks\/)?[\w-]+\.(html|js|css)|dist\/web\/(tfjs\/)?[\w-]+\.wasm|dist\/web\/models\/[\w-]+\.(net|json)|dist\/web\/sample\/[\w-]+\.gz|grammar\/[\w.-]+)$/;
+    const shipped = /^(package\.json|README\.md|LICENSE|bin\/netc\.mjs|dist\/[\w-]+\.(mjs|wasm)|dist\/chunks\/[\w-]+\.mjs|dist\/web\/(chunks\/)?[\w.-]+\.(html|js|css)|dist\/web\/(tfjs\/)?[\w-]+\.wasm|dist\/web\/models\/[\w-]+\.(net|json)|dist\/web\/sample\/[\w-]+\.gz|grammar\/[\w.-]+)$/;
     expect(paths.filter((p) => !shipped.test(p))).toEqual([]);
     expect(paths).toEqual(
       expect.arrayContaining([

@@ -40,10 +40,13 @@ describe.skipIf(missing)(`the page in headless Chromium${missing ? ` (skipped: $
   let session: Session;
   let page: Page;
   const dir = mkdtempSync(join(tmpdir(), "netc-web-"));
+  const requested: string[] = [];
+  const trainingCode = /\/(train-worker\.js|tfjs\/[\w-]+\.wasm)$/;
 
   beforeAll(async () => {
     serve = await startServe(["models/lenet-bn.net", "--data", FIXTURE]);
     session = await launchChromium();
+    session.context.on("request", (r) => requested.push(r.url()));
     ({ page } = await openPage(session.context, serve.url));
   }, 60_000);
 
@@ -113,6 +116,8 @@ describe.skipIf(missing)(`the page in headless Chromium${missing ? ` (skipped: $
   });
 
   it("trains an epoch on the sample as netc train does, draws the plot, and saves a checkpoint netc eval reads", async () => {
+    // TensorFlow.js and the training code load when Start is pressed, not before.
+    expect(requested.filter((url) => trainingCode.test(url))).toEqual([]);
     await startTraining(page, { epochs: 1, data: "sample" });
     const lines = await finalLines(page, 90_000);
     const [accuracy, speed] = lines.split("\n");
@@ -121,6 +126,7 @@ describe.skipIf(missing)(`the page in headless Chromium${missing ? ` (skipped: $
     expect(await page.locator("#train-info").innerText()).toMatch(/^training on wasm \(WebAssembly SIMD, \d threads?, netc kernels\)\nFashion-MNIST from the bundled sample: 1,000 training examples, 200 test examples/);
     // The plot: the seed's Animator points (5 per epoch here, and the test accuracy).
     expect(Number(await page.locator("#chart").getAttribute("data-points"))).toBe(9);
+    expect(requested.filter((url) => trainingCode.test(url)).map((url) => new URL(url).pathname)).toEqual(["/train-worker.js", "/tfjs/tfjs-backend-wasm-threaded-simd.wasm"]);
     const shot = await page.screenshot();
     writeFileSync(join(dir, "page.png"), shot);
     expect(distinctColours(shot)).toBeGreaterThan(50);
@@ -169,11 +175,14 @@ describe.skipIf(missing)(`the page published as static files${missing ? ` (skipp
     server?.close();
   });
 
-  it("starts from the bundled LeNet-BN, trains on the bundled sample single-threaded, and stops when asked", async () => {
+  it("starts from the bundled LeNet-BN, trains single-threaded on data at a URL or the bundled sample, and stops when asked", async () => {
     const { page } = await openPage(session.context, `http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
     expect(await page.locator("#model option:checked").innerText()).toBe("models/lenet-bn.net");
     expect(await page.locator("#data option").allInnerTexts()).toEqual(["the bundled sample (1,000 training, 200 test images)", "Fashion-MNIST at a URL…"]);
-    await startTraining(page, { epochs: 1, data: "sample", limit: 256 });
+    // The data from a URL the user gives: here the sample's, as another site would serve it.
+    await page.selectOption("#data", "url");
+    await page.fill("#data-url", `http://127.0.0.1:${(server.address() as AddressInfo).port}/sample`);
+    await startTraining(page, { epochs: 1, data: "url", limit: 256 });
     expect(await finalLines(page, 90_000)).toMatch(/^loss \d\.\d{3}, train acc \d\.\d{3}, test acc \d\.\d{3}\n/);
     expect(await page.locator("#train-info").innerText()).toContain("1 thread (threads need a cross-origin isolated page");
 
