@@ -67,7 +67,7 @@ function serveConfig(options: ServeOptions) {
   };
 }
 
-export async function routesFor(options: ServeOptions): Promise<Map<string, Route>> {
+async function routesFor(options: ServeOptions): Promise<Map<string, Route>> {
   const routes = await bundleFiles(options.root);
   const index = routes.get("/index.html");
   if (!index) throw new Error(`${options.root} holds no index.html (run \`npm run build\`)`);
@@ -96,7 +96,7 @@ function answer(res: ServerResponse, status: number, text: string): void {
   res.end(`${text}\n`);
 }
 
-export function handler(routes: Map<string, Route>, port: () => number) {
+function handler(routes: Map<string, Route>, port: () => number) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Only this machine's own names: a page elsewhere cannot rebind a host name to 127.0.0.1 and read these files.
     const host = req.headers.host ?? "";
