@@ -31,6 +31,12 @@ function tcpPort(text: string): number {
   return n;
 }
 
+function portOrZero(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number, 0 to 65535 (0: any free one)");
+  return n;
+}
+
 function colorsFor(stream: NodeJS.WriteStream, flag: boolean | undefined): Colors {
   if (flag !== undefined) return { enabled: flag };
   return { enabled: Boolean(stream.isTTY) && !("NO_COLOR" in process.env) };
@@ -172,6 +178,37 @@ export function buildProgram(): Command {
     .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);
+    });
+
+  program
+    .command("draw")
+    .description("draw the model's graph (one box per layer, shapes on the edges) as SVG or PNG")
+    .argument("<file>", ".net model file")
+    .requiredOption("-o, --out <file>", "the drawing: a .svg or .png file")
+    .option("--collapse", "draw every block use and `repeat` as one box")
+    .addOption(bnOption())
+    .action(async (file: string, opts: import("./draw/command.js").DrawFlags & { bn: BuildOptions["bn"] }) => {
+      const { drawCommand, drawFormat } = await import("./draw/command.js");
+      drawFormat(opts.out);
+      const result = checkFile(file, { bn: opts.bn });
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      if (report([{ ...result, diagnostics: errors }], "human", colorsFor(process.stderr, globalColor()), errors.length > 0)) {
+        process.exitCode = 1;
+        return;
+      }
+      process.stderr.write(`${await drawCommand(result, opts)}\n`);
+    });
+
+  program
+    .command("serve")
+    .description("serve the browser page on 127.0.0.1: edit a model, see its shapes and graph, train it with a live plot")
+    .argument("[file]", ".net model file to open (default: the page starts from models/lenet-bn.net)")
+    .option("--port <n>", "TCP port (0: any free one)", portOrZero, 8080)
+    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
+    .action(async (file: string | undefined, opts: import("./serve/command.js").ServeFlags) => {
+      if (file !== undefined) readModelFile(file);
+      const { serveCommand } = await import("./serve/command.js");
+      await serveCommand(file, opts);
     });
 
   program

@@ -19,7 +19,7 @@ import { fromTorch, layout, toTorch, type Layout } from "./layout.js";
 import { onnxModel } from "./onnx.js";
 import { pytorchModel, type TorchModel } from "./pytorch.js";
 import { packageReadme, trainPy } from "./pytorch-train.js";
-import { decodeSafetensors, encodeSafetensors, float32Data, float32Tensor, type SafeTensor } from "./safetensors.js";
+import { decodeSafetensors, encodeSafetensors, float32Data, float32Tensor, int64AsFloat32, int64Tensor, type SafeTensor } from "./safetensors.js";
 
 type Bn = BuildOptions["bn"];
 
@@ -143,7 +143,10 @@ async function writePackage(out: string, model: Model, torch: TorchModel): Promi
   const tensors = new Map<string, SafeTensor>();
   for (const layer of model.layout.layers) {
     const path = torch.paths.get(layer.node)!;
-    for (const p of layer.params) tensors.set(`${path}.${p.torch.name}`, float32Tensor(p.torchShape, toTorch(p, model.weights.get(p.netcName)!)));
+    for (const p of layer.params) {
+      const values = toTorch(p, model.weights.get(p.netcName)!);
+      tensors.set(`${path}.${p.torch.name}`, p.torch.integer ? int64Tensor(p.torchShape, values) : float32Tensor(p.torchShape, values));
+    }
     for (const counter of layer.node.spec.torch?.counters?.(layer.node.args, { bn: model.bn }) ?? []) {
       tensors.set(`${path}.${counter}`, { dtype: "I64", shape: [], bytes: new Uint8Array(8) });
     }
@@ -184,9 +187,10 @@ export async function importWeightsCommand(weightsPath: string, modelPath: strin
       expected.add(key);
       const t = tensors.get(key);
       const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
+      const dtype = p.torch.integer ? "I64" : "F32";
       if (!t) problems.push(`${key} ${shape(p.torchShape)}: not in the file`);
-      else if (t.dtype !== "F32" || shape(t.shape) !== shape(p.torchShape)) problems.push(`${key}: the model has F32 ${shape(p.torchShape)}, the file ${t.dtype} ${shape(t.shape)}`);
-      else weights.set(p.netcName, fromTorch(p, float32Data(t)));
+      else if (t.dtype !== dtype || shape(t.shape) !== shape(p.torchShape)) problems.push(`${key}: the model has ${dtype} ${shape(p.torchShape)}, the file ${t.dtype} ${shape(t.shape)}`);
+      else weights.set(p.netcName, fromTorch(p, dtype === "I64" ? int64AsFloat32(t) : float32Data(t)));
     }
   }
   for (const key of tensors.keys()) if (!expected.has(key)) problems.push(`${key}: in the file but not in the model`);

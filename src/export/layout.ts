@@ -77,7 +77,7 @@ export function layout(network: Network, options: BuildOptions): { layout: Layou
   const cannotCarry = (node: Node, what: string) =>
     diagnostics.push(
       error("NET301", node.span, `${what} gets features in \`flatten\`'s order, which PyTorch and ONNX lay out differently`, {
-        hints: ["move `flatten` right before the `linear` that consumes it (element-wise layers and `bn` may stand between them)"],
+        hints: ["move `flatten` right before the `linear` that consumes it (element-wise layers, `bn` and `layernorm` may stand between them)"],
       }),
     );
 

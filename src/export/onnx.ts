@@ -4,7 +4,7 @@
  * (`onnx.emit`); this file builds the graph and serializes it with the protobuf definitions
  * generated from ONNX's own onnx.proto.
  */
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import {
   AttributeProto_AttributeType,
   AttributeProtoSchema,
@@ -63,6 +63,12 @@ export function onnxModel(network: Network, layout: Layout, weightOf: (param: Ex
     return name;
   };
 
+  const initializer = (fields: MessageInitShape<typeof TensorProtoSchema>): string => {
+    const tensor = create(TensorProtoSchema, fields);
+    initializers.push(tensor);
+    return tensor.name;
+  };
+
   /** The graph as one layer (or merge) sees it: its weights, and names after it. */
   function graphFor(prefix: string, params: readonly ExportedParam[]): OnnxGraph {
     return {
@@ -70,14 +76,18 @@ export function onnxModel(network: Network, layout: Layout, weightOf: (param: Ex
         const param = params.find((p) => p.param === name);
         if (!param) throw new Error(`internal: ${prefix} has no parameter ${name}`);
         const data = weightOf(param);
-        const tensor = create(TensorProtoSchema, {
+        return initializer({
           name: fresh(param.netcName),
           dims: (dims ?? param.torchShape).map(BigInt),
           dataType: TensorProto_DataType.FLOAT,
           rawData: new Uint8Array(data.buffer as ArrayBuffer, data.byteOffset, data.byteLength),
         });
-        initializers.push(tensor);
-        return tensor.name;
+      },
+      floats(name, values, dims = [values.length]) {
+        return initializer({ name: fresh(`${prefix}.${name}`), dims: dims.map(BigInt), dataType: TensorProto_DataType.FLOAT, floatData: [...values] });
+      },
+      ints(name, values) {
+        return initializer({ name: fresh(`${prefix}.${name}`), dims: [BigInt(values.length)], dataType: TensorProto_DataType.INT64, int64Data: values.map(BigInt) });
       },
       node(op, inputs, attributes = {}) {
         const output = fresh(prefix);
@@ -99,11 +109,6 @@ export function onnxModel(network: Network, layout: Layout, weightOf: (param: Ex
         const onnx = node.spec.onnx;
         if (!onnx) {
           diagnostics.push(error("NET300", node.span, `\`${node.spec.name}\` has no ONNX export yet`, { hints: ["its registry entry (src/layers/) needs an `onnx` section"] }));
-          continue;
-        }
-        const unsupported = onnx.unsupported?.(node.args);
-        if (unsupported) {
-          diagnostics.push(error("NET300", node.span, unsupported));
           continue;
         }
         const prefix = layer.params[0]?.netcName.replace(/\.[^.]*$/, "") ?? node.spec.name;

@@ -149,11 +149,6 @@ export function pytorchModel(network: Network, layout: Layout, source: SourceFil
       diagnostics.push(error("NET300", node.span, `\`${node.spec.name}\` has no PyTorch export yet`, { hints: ["its registry entry (src/layers/) needs a `torch` section"] }));
       return { text: "None", channels };
     }
-    const unsupported = torch.unsupported?.(node.args, options);
-    if (unsupported) {
-      diagnostics.push(error("NET300", node.span, unsupported));
-      return { text: "None", channels };
-    }
     const arg = (name: string) => {
       const ref = node.refs[name];
       if (scope && ref !== undefined) return scope.get(ref)!;

@@ -21,6 +21,12 @@ export function float32Tensor(shape: readonly number[], data: Float32Array): Saf
   return { dtype: "F32", shape, bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
 }
 
+/** Whole numbers that netc keeps as floats (a count) as an I64 tensor, as PyTorch keeps them. */
+export function int64Tensor(shape: readonly number[], values: ArrayLike<number>): SafeTensor {
+  const data = BigInt64Array.from(Array.from(values, (v) => BigInt(Math.round(v))));
+  return { dtype: "I64", shape, bytes: new Uint8Array(data.buffer) };
+}
+
 export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensor>, metadata: Readonly<Record<string, string>>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
@@ -74,4 +80,10 @@ export function decodeSafetensors(bytes: Uint8Array, path: string): { tensors: M
 /** A F32 tensor's values. */
 export function float32Data(t: SafeTensor): Float32Array {
   return new Float32Array(t.bytes.buffer, t.bytes.byteOffset, t.bytes.byteLength / 4);
+}
+
+/** An I64 tensor's values as floats. */
+export function int64AsFloat32(t: SafeTensor): Float32Array {
+  // A copy of the bytes: they may not be 8-byte aligned in their buffer (a Buffer's slice does not copy).
+  return Float32Array.from(new BigInt64Array(new Uint8Array(t.bytes).buffer), Number);
 }

@@ -1,7 +1,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
-import { affineParams, movingAverage, movingStatistics } from "./normalize.js";
-import { formatShape, pyCall, pyNumber, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
+import { affineParams, channelDims, movingAverage, movingStatistics, onnxAffine, onnxMovingStatistics, onnxStandardize, torchMomentum, torchParams } from "./normalize.js";
+import { formatShape, pyCall, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -64,13 +64,18 @@ function implOf(args: ArgValues, options: BuildOptions): "scratch" | "builtin" {
 
 /**
  * The seed notebook's from-scratch batch normalization, for the PyTorch export: its
- * `batch_norm` verbatim, and its `BatchNorm` with three changes: eps and momentum are
- * arguments, the moving statistics are buffers (so they are saved, loaded, moved to the device
- * and broadcast by DistributedDataParallel) and they are updated in place.
+ * `batch_norm` and `BatchNorm`, with what netc's `bn` adds. The moving statistics are buffers
+ * (so they are saved, loaded, moved to the device and broadcast by DistributedDataParallel),
+ * updated in place; eps and momentum are arguments; and PyTorch's options are too:
+ * `affine=False` (γ and β the constants 1 and 0), `track_running_stats=False` (no moving
+ * statistics: `batch_norm` then normalizes with the batch's in inference too) and
+ * `momentum=None` (the average of all batches so far: the t-th weighs 1/t, i.e. momentum 1 − 1/t
+ * in the seed's convention). Unlike `nn.BatchNorm2d`, it tracks the biased batch variance, as
+ * the seed and netc do.
  */
 const SEED_BATCH_NORM = [
   `def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):
-    if not torch.is_grad_enabled():
+    if not torch.is_grad_enabled() and moving_mean is not None:
         X_hat = (X-moving_mean) / torch.sqrt(moving_var+eps)
     else:
         match len(X.shape):
@@ -83,25 +88,41 @@ const SEED_BATCH_NORM = [
             case _:
                 raise ValueError(f"Invalid X shape dims: {len(X.shape)}")
         X_hat = (X-mean) / torch.sqrt(var+eps)
-        moving_mean = momentum*moving_mean + (1.0-momentum)*mean
-        moving_var = momentum*moving_var + (1.0-momentum)*var
+        if moving_mean is not None:
+            moving_mean = momentum*moving_mean + (1.0-momentum)*mean.data
+            moving_var = momentum*moving_var + (1.0-momentum)*var.data
     Y = gamma*X_hat + beta
-    return Y, moving_mean.data, moving_var.data`,
+    return Y, moving_mean, moving_var`,
   `class BatchNorm(nn.Module):
-    def __init__(self, num_features, num_dims, eps=1e-5, momentum=0.9):
+    def __init__(self, num_features, num_dims, eps=1e-5, momentum=0.9, affine=True, track_running_stats=True):
         super(BatchNorm, self).__init__()
         shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
-        self.gamma = nn.Parameter(torch.ones(shape))
-        self.beta = nn.Parameter(torch.zeros(shape))
-        self.register_buffer("moving_mean", torch.zeros(shape))
-        self.register_buffer("moving_var", torch.ones(shape))
+        if affine:
+            self.gamma = nn.Parameter(torch.ones(shape))
+            self.beta = nn.Parameter(torch.zeros(shape))
+        else:
+            self.gamma, self.beta = 1.0, 0.0
+        if track_running_stats:
+            self.register_buffer("moving_mean", torch.zeros(shape))
+            self.register_buffer("moving_var", torch.ones(shape))
+        else:
+            self.register_buffer("moving_mean", None)
+            self.register_buffer("moving_var", None)
+        # momentum=None: the moving statistics average all the batches so far, which it counts.
+        counted = track_running_stats and momentum is None
+        self.register_buffer("num_batches_tracked", torch.tensor(0) if counted else None)
         self.eps, self.momentum = eps, momentum
 
     def forward(self, X):
+        momentum = self.momentum
+        if self.num_batches_tracked is not None and torch.is_grad_enabled():
+            self.num_batches_tracked += 1
+            momentum = 1.0 - 1.0 / self.num_batches_tracked
         Y, moving_mean, moving_var = batch_norm(X, self.gamma, self.beta, self.moving_mean,
-                                                self.moving_var, eps=self.eps, momentum=self.momentum)
-        self.moving_mean.copy_(moving_mean)
-        self.moving_var.copy_(moving_var)
+                                                self.moving_var, eps=self.eps, momentum=momentum)
+        if self.moving_mean is not None:
+            self.moving_mean.copy_(moving_mean)
+            self.moving_var.copy_(moving_var)
         return Y`,
 ];
 
@@ -256,46 +277,38 @@ export const bn: LayerSpec = {
     },
   },
   torch: {
-    unsupported(args, buildOptions) {
-      const { affine, track, momentum } = options(args);
-      if (momentum === "none") return "`bn momentum=none` has no PyTorch export yet (netc counts the batches in a float, PyTorch in an integer)";
-      if (implOf(args, buildOptions) === "scratch" && (!affine || !track)) return "`bn` from scratch exports as the seed's `BatchNorm`, which has no `affine=false` or `track=false`: use `impl=builtin` (or `--bn builtin`)";
-      return undefined;
-    },
-    module({ arg, args, channels, input, options: buildOptions }) {
-      const eps = arg("eps");
-      const momentum = arg("momentum");
-      if (implOf(args, buildOptions) === "scratch") return pyCall("BatchNorm", [channels], { num_dims: input.length === 3 ? "4" : "2", eps, momentum });
-      // PyTorch's momentum weighs the new batch: netc's 0.9 is its 0.1 (the default).
-      const torchMomentum = momentum === undefined ? undefined : typeof args["momentum"] === "number" && momentum === pyNumber(args["momentum"]) ? pyNumber(1 - args["momentum"]) : `1 - ${momentum}`;
+    module(ctx) {
+      const { arg, args, channels, input, options: buildOptions } = ctx;
       const { affine, track } = options(args);
-      return pyCall(input.length === 3 ? "nn.BatchNorm2d" : "nn.BatchNorm1d", [channels], {
-        eps,
-        momentum: torchMomentum,
-        affine: affine ? undefined : "False",
-        track_running_stats: track ? undefined : "False",
-      });
+      const flags = { affine: affine ? undefined : "False", track_running_stats: track ? undefined : "False" };
+      if (implOf(args, buildOptions) === "scratch") {
+        const momentum = args["momentum"] === "none" ? "None" : arg("momentum");
+        return pyCall("BatchNorm", [channels], { num_dims: input.length === 3 ? "4" : "2", eps: arg("eps"), momentum, ...flags });
+      }
+      return pyCall(input.length === 3 ? "nn.BatchNorm2d" : "nn.BatchNorm1d", [channels], { eps: arg("eps"), momentum: torchMomentum(ctx), ...flags });
     },
     definitions: (args, options) => (implOf(args, options) === "scratch" ? SEED_BATCH_NORM : []),
-    params(args, input, options) {
-      const c = input[0]!;
-      if (implOf(args, options) === "scratch") {
-        const shape = input.length === 3 ? [1, c, 1, 1] : [1, c];
-        return Object.fromEntries(["gamma", "beta", "moving_mean", "moving_var"].map((name) => [name, { name, shape, featureAxis: 0 }]));
-      }
-      const names = { gamma: "weight", beta: "bias", moving_mean: "running_mean", moving_var: "running_var" };
-      return Object.fromEntries(Object.entries(names).map(([ours, theirs]) => [ours, { name: theirs, featureAxis: 0 }]));
+    params(args, input, buildOptions) {
+      // With `momentum=none`, PyTorch counts the batches in an int64.
+      const count = { num_batches_tracked: { name: "num_batches_tracked", integer: true } };
+      if (implOf(args, buildOptions) === "builtin") return { ...torchParams(0), ...count };
+      const shape = input.length === 3 ? [1, input[0]!, 1, 1] : [1, input[0]!];
+      return { ...Object.fromEntries(["gamma", "beta", "moving_mean", "moving_var"].map((name) => [name, { name, shape, featureAxis: 0 }])), ...count };
     },
-    counters: (args, buildOptions) => (implOf(args, buildOptions) === "builtin" && options(args).track ? ["num_batches_tracked"] : []),
+    // nn.BatchNorm counts batches whenever it tracks statistics; it reads the count only for `momentum=None`.
+    counters(args, buildOptions) {
+      const { track, momentum } = options(args);
+      return implOf(args, buildOptions) === "builtin" && track && momentum !== "none" ? ["num_batches_tracked"] : [];
+    },
     keepsFeatureOrder: true,
   },
   onnx: {
-    // ONNX's BatchNormalization (inference) normalizes with the moving statistics and scales.
-    unsupported: (args) => (options(args).affine && options(args).track ? undefined : "`bn affine=false` and `bn track=false` have no ONNX export yet"),
     emit(graph, x, args, input) {
-      const c = [input[0]!];
-      const inputs = [x, ...["gamma", "beta", "moving_mean", "moving_var"].map((name) => graph.weight(name, c))];
-      return graph.node("BatchNormalization", inputs, { epsilon: { float: (args["eps"] as number | undefined) ?? 1e-5 } });
+      const { eps, affine, track } = options(args);
+      if (track) return onnxMovingStatistics(graph, x, affine, input[0]!, eps);
+      // Without moving statistics, inference normalizes with the batch's, over N,H,W (N when flat).
+      const xHat = onnxStandardize(graph, x, input.length === 3 ? [0, 2, 3] : [0], eps);
+      return affine ? onnxAffine(graph, xHat, channelDims(input)) : xHat;
     },
   },
 };

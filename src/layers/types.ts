@@ -188,11 +188,11 @@ export interface TorchParam {
    * features are in H,W,C order and PyTorch's in C,H,W, so the export reorders this axis.
    */
   featureAxis?: number;
+  /** A count PyTorch keeps as an int64 (`num_batches_tracked` with `momentum=None`) and netc as a float. */
+  integer?: boolean;
 }
 
 export interface TorchExport {
-  /** Why these arguments cannot be exported (yet), if they cannot: the exporter reports it at the layer. */
-  unsupported?(args: ArgValues, options: BuildOptions): string | undefined;
   /** The module as a Python expression, e.g. `nn.Conv2d(1, 6, kernel_size=5)`. */
   module(ctx: TorchContext): string;
   /** The argument that gives the output's channels (features); without one, they follow the input's. */
@@ -216,13 +216,15 @@ export type OnnxAttribute = number | readonly number[] | { float: number } | str
 export interface OnnxGraph {
   /** The layer's parameter as an initializer in PyTorch's layout (`dims` to reshape it); returns its name. */
   weight(name: string, dims?: readonly number[]): string;
+  /** A float32 constant named after the layer (`eps`), of shape `dims` (default: a vector of the values). */
+  floats(name: string, values: readonly number[], dims?: readonly number[]): string;
+  /** An int64 vector constant, e.g. the shape a Reshape takes. */
+  ints(name: string, values: readonly number[]): string;
   /** Adds a node with one output; returns the output's name. */
   node(op: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>): string;
 }
 
 export interface OnnxExport {
-  /** Why these arguments cannot be exported (yet), if they cannot. */
-  unsupported?(args: ArgValues): string | undefined;
   /** Adds the layer's nodes, in inference mode, on input `x`; returns the output's name. */
   emit(graph: OnnxGraph, x: string, args: ArgValues, input: Shape): string;
 }

@@ -1,5 +1,5 @@
 import type * as A from "../syntax/ast.js";
-import { contains } from "./analysis.js";
+import { contains } from "./range.js";
 
 /** What the cursor is on, found in the syntax tree (which survives syntax errors elsewhere). */
 export type Target =

@@ -1,8 +1,9 @@
 /**
  * Datasets in memory and their minibatches: images kept as bytes (a quarter of the floats' size:
  * CIFAR-10's training set is 150 MB), scaled, normalized and augmented batch by batch as
- * torchvision's transforms do, seeded so that a run is repeatable. Finding and reading each
- * format is in datasets/ (one file per format; `loadDataset` in datasets/load.ts picks one).
+ * torchvision's transforms do, seeded so that a run is repeatable. No I/O: Node reads the files
+ * (datasets/, one file per format; `loadDataset` in datasets/load.ts picks one), the browser
+ * page fetches them (src/web/); both parse them with idx.ts.
  */
 import type { DataFacts, ImageShape } from "../datasets.js";
 import { pixelsOf } from "../datasets.js";
@@ -121,4 +122,11 @@ export function* batches(split: Split, batchSize: number, order?: Int32Array, pr
     }
     yield { images, labels, size };
   }
+}
+
+/** The first `limit` examples of a split (`--limit`). */
+export function limitSplit(split: Split, limit: number | undefined): Split {
+  if (limit === undefined || limit >= split.count) return split;
+  const pixels = pixelsOf(split.shape);
+  return { ...split, images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit), count: limit };
 }

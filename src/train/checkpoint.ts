@@ -12,46 +12,10 @@ import type { NamedTensorMap } from "@tensorflow/tfjs";
 import { UserError } from "../errors.js";
 import type { Tf } from "../runtime/backend.js";
 import { writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
-import type { TrainSettings } from "../train-settings.js";
 import { isOptimizerState } from "./optimizers.js";
+import { CHECKPOINT_DIR, checkpointFiles, FORMAT, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 
-export const CHECKPOINT_DIR = "checkpoint";
-export const FORMAT = "netc-checkpoint";
-
-type ManifestEntry = { name: string; shape: number[]; dtype: "float32" | "int32" | "bool" | "string" | "complex64" };
-
-export interface CheckpointMeta {
-  /** netc's version. */
-  version: string;
-  model: string;
-  /** Epochs completed; `batch` more steps were taken into the next one when interrupted. */
-  epoch: number;
-  batch: number;
-  /** Test accuracy after `epoch` epochs (absent when the checkpoint is mid-epoch). */
-  testAcc?: number;
-  /** Every training setting (a resumed run continues with them), the seed, and `--limit`. */
-  settings: TrainSettings & { seed: number; limit?: number };
-  bn: "scratch" | "builtin";
-  backend: string;
-  /** SHA-256 of `model.net`, hex. */
-  sourceSha256: string;
-  savedAt: string;
-}
-
-export interface ModelJson {
-  format: typeof FORMAT;
-  modelTopology: null;
-  weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
-  netc: CheckpointMeta;
-}
-
-/**
- * A parameter's name in checkpoints: its layer's position among the network's layers (depth
- * first, branches in order), the layer kind and the parameter, e.g. `03.conv.weight`.
- */
-export function weightName(layerIndex: number, layer: string, param: string): string {
-  return `${String(layerIndex).padStart(2, "0")}.${layer}.${param}`;
-}
+export { CHECKPOINT_DIR, FORMAT, weightName, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -59,20 +23,10 @@ export function sha256(bytes: Uint8Array | string): string {
 
 /** Writes (or replaces) `runDir/checkpoint/` atomically; returns its path. */
 export async function saveCheckpoint(tf: Tf, runDir: string, weights: NamedTensorMap, source: Uint8Array, meta: CheckpointMeta): Promise<string> {
-  const { data, specs } = await tf.io.encodeWeights(weights);
-  const json: ModelJson = {
-    format: FORMAT,
-    modelTopology: null,
-    weightsManifest: [{ paths: ["weights.bin"], weights: specs as ManifestEntry[] }],
-    netc: meta,
-  };
+  const files = await checkpointFiles(tf, weights, source, meta);
   const dir = join(runDir, CHECKPOINT_DIR);
   await writeDirAtomic(dir, async (tmp) => {
-    await writeFileAtomic(join(tmp, "weights.bin"), new Uint8Array(data));
-    await writeFileAtomic(join(tmp, "model.net"), source);
-    // Indented, with each shape on one line.
-    const text = JSON.stringify(json, null, 2).replace(/\[\s+([-\d.e,\s]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
-    await writeFileAtomic(join(tmp, "model.json"), text + "\n");
+    for (const [name, bytes] of Object.entries(files)) await writeFileAtomic(join(tmp, name), bytes);
   });
   return dir;
 }

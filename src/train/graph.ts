@@ -3,7 +3,7 @@ import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type
 import type { Network, Node } from "../resolve.js";
 import { mulberry32 } from "../runtime/data.js";
 import type { CompiledModel } from "./model.js";
-import { weightName } from "./checkpoint.js";
+import { weightName } from "./checkpoint-files.js";
 import { createOptimizer, PLAIN_SGD, type OptimizerSettings } from "./optimizers.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";

@@ -9,6 +9,7 @@ import { pixelsOf, type ImageShape } from "../datasets.js";
 import type { Tf } from "../runtime/backend.js";
 import { batches, mulberry32, shuffledIndices, type Preprocess, type Split } from "../runtime/data.js";
 import type { MetricPoint } from "../runtime/plot.js";
+import { peakActivation, type ShapeReport } from "../shapes.js";
 import type { TrainSettings } from "../train-settings.js";
 import type { CompiledModel } from "./model.js";
 import { learningRate } from "./schedules.js";
@@ -43,6 +44,17 @@ export function imagesTensor(tf: Tf, images: Float32Array, count: number, layout
     // align_corners=False and half-pixel centres: PyTorch's (and torchvision's) bilinear resize.
     return tf.image.resizeBilinear(x, [layout.height, layout.width], false, true);
   });
+}
+
+/** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
+const EVAL_FLOATS = 64 * 2 ** 20;
+
+/**
+ * Evaluation batches of 1,000 where they fit: inference holds about two activations at a
+ * time, and the wasm backend's memory ends at 4 GB (a 96×96 DenseNet fits ~200 examples).
+ */
+export function evalBatchFor(shapes: ShapeReport): number {
+  return Math.max(1, Math.min(1000, Math.floor(EVAL_FLOATS / (2 * Math.max(1, peakActivation(shapes))))));
 }
 
 export interface Evaluation {
@@ -81,9 +93,21 @@ export async function evaluate(
   return { correct, count, accuracy: count ? correct / count : 0, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Lets signal handlers and I/O callbacks run between two synchronous tfjs steps. */
+/**
+ * Lets signal handlers and I/O callbacks (in a browser's worker: messages such as Stop) run
+ * between two synchronous tfjs steps. Workers have no setImmediate, and their nested timeouts
+ * wait 4 ms at least: a message to ourselves is the prompt way there.
+ */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  if (typeof setImmediate === "function") return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
 export interface LoopSettings extends TrainSettings {

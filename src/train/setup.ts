@@ -14,9 +14,12 @@ import type { Network } from "../resolve.js";
 import { initBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
 import type { DataFacts } from "../datasets.js";
 import type { Dataset, Split } from "../runtime/data.js";
-import { peakActivation, type ShapeReport } from "../shapes.js";
+import { evalBatchFor } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import type { OptimizerSettings } from "./optimizers.js";
+
+export { limitSplit } from "../runtime/data.js";
+export { smallerLr } from "./lines.js";
 
 export type Bn = "scratch" | "builtin";
 export type CompileFn = (tf: Tf, network: Network, options: { bn: Bn; seed: number; optimizer?: OptimizerSettings }) => CompiledModel;
@@ -73,30 +76,12 @@ export function checkDataFit(checked: Checked, data: DataFacts, normalize: reado
   if (problem) throw new UserError(problem, [`give one mean and std for every channel, or ${data.shape.channels} means then ${data.shape.channels} standard deviations`]);
 }
 
-/** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
-const EVAL_FLOATS = 64 * 2 ** 20;
-
-/**
- * Evaluation batches of 1,000 where they fit: inference holds about two activations at a
- * time, and the wasm backend's memory ends at 4 GB (a 96×96 DenseNet fits ~200 examples).
- */
-function evalBatchFor(shapes: ShapeReport): number {
-  return Math.max(1, Math.min(1000, Math.floor(EVAL_FLOATS / (2 * Math.max(1, peakActivation(shapes))))));
-}
-
 export async function startBackend(choice: BackendChoice, threads: number | undefined): Promise<Backend> {
   try {
     return await initBackend(choice, threads === undefined ? {} : { threads });
   } catch (e) {
     throw new UserError((e as Error).message, ["`--backend auto` falls back from tensorflow to wasm to cpu"]);
   }
-}
-
-/** The first `limit` examples of a split (`--limit`). */
-export function limitSplit(split: Split, limit: number | undefined): Split {
-  if (limit === undefined || limit >= split.count) return split;
-  const pixels = split.images.length / split.count;
-  return { ...split, images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit), count: limit };
 }
 
 /** `CIFAR-10 from DIR (3×32×32 images, 10 classes)`. */
@@ -141,9 +126,4 @@ export async function makeTimestampedDir(parent: string, name: string, now: Date
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
   }
-}
-
-/** A learning rate a tenth of `lr`, written short. */
-export function smallerLr(lr: number): string {
-  return String(Number((lr / 10).toPrecision(3)));
 }

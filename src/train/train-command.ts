@@ -5,13 +5,13 @@
 import { join, resolve } from "node:path";
 import { isDatasetName, lookupDataset } from "../datasets.js";
 import { UserError } from "../errors.js";
-import { pyFixed } from "../numbers.js";
 import type { BackendChoice } from "../runtime/backend.js";
 import { loadDataset } from "../runtime/datasets/load.js";
 import { stopBackend } from "../runtime/backend.js";
 import { mergeGiven, preprocessSummary, resolveSettings, settingsProblems, TRAIN_ARGS, updateSummary, type TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
+import { divergence, finalLines, stopPoint } from "./lines.js";
 import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
@@ -101,18 +101,15 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
             ? "no checkpoint was saved (the loss diverged in the first epoch)"
             : `the checkpoint of epoch ${outcome.checkpointEpoch} in ${join(runDir, CHECKPOINT_DIR)} is kept`;
         throw new UserError(
-          `loss became ${Number.isNaN(end.loss) ? "NaN" : end.loss > 0 ? "Infinity" : "-Infinity"} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${settings.lr}): try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
+          `${divergence(end, settings.lr)}: try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
           [kept],
         );
       }
       if (end.kind === "stopped") {
-        const where = end.batch > 0 ? `epoch ${end.epoch + 1}, batch ${end.batch}` : `the end of epoch ${end.epoch}`;
-        stderr.write(`interrupted at ${where}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
+        stderr.write(`interrupted at ${stopPoint(end)}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
         return 130;
       }
-      // The seed's last two lines, in its format.
-      stdout.write(`loss ${pyFixed(outcome.trainLoss, 3)}, train acc ${pyFixed(outcome.trainAcc, 3)}, test acc ${pyFixed(outcome.testAcc, 3)}\n`);
-      stdout.write(`${pyFixed(outcome.examplesPerSec, 1)} examples/sec on ${backend.name}\n`);
+      for (const line of finalLines(outcome, backend.name)) stdout.write(`${line}\n`);
       stderr.write(`saved ${runDir}/: ${CHECKPOINT_DIR}/ (model.json, weights.bin, model.net), metrics.jsonl, plot.svg, plot.png\n`);
       return 0;
     } finally {

@@ -5,22 +5,15 @@
  */
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import * as ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportCommand } from "../../src/export/command.js";
 import { OPSET } from "../../src/export/onnx.js";
 import { initBackend, stopBackend, type Backend } from "../../src/runtime/backend.js";
-import { FIXTURE, PYTHON, argmax, maxAbsDiff, netc, netcLogits, onnxMissing, run, testImages, tmp, trainedRun } from "./helpers.js";
+import { FIXTURE, PYTHON, argmax, maxAbsDiff, netc, netcLogits, onnxLogits, onnxMissing, run, testImages, tmp, trainedRun } from "./helpers.js";
 
 /** Training and evaluating ResNet-18 on wasm; the machine may be shared. */
 const SLOW = 180_000;
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-
-async function onnxLogits(file: string, input: { data: Float32Array; dims: number[] }): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(file);
-  const { logits } = await session.run({ input: new ort.Tensor("float32", input.data, input.dims) });
-  return logits!.data as Float32Array;
-}
 
 describe("ONNX export", () => {
   let backend: Backend;

@@ -5,7 +5,7 @@
  * torchrun with two processes, and weights carried both ways.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkBytes } from "../../src/compile.js";
@@ -16,12 +16,13 @@ import { decodeSafetensors, encodeSafetensors, float32Data, float32Tensor } from
 import { lookupLayer } from "../../src/layers/registry.js";
 import type { LayerSpec } from "../../src/layers/types.js";
 import { initBackend, stopBackend, type Backend } from "../../src/runtime/backend.js";
-import { FIXTURE, FULL_DATA, PYTHON, maxAbsDiff, netc, netcLogits, run, tmp, torchMissing } from "./helpers.js";
+import { FIXTURE, FULL_DATA, NORMS_MODEL, PYTHON, SEED_LINES, maxAbsDiff, netc, netcLogits, run, tmp, torchMissing, trainOneEpoch } from "./helpers.js";
 
 /** Python starts, trains and evaluates in these; the machine may be shared. */
 const SLOW = 180_000;
 const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-const MODELS = readdirSync("models").filter((f) => f.endsWith(".net"));
+/** Every model in models/, and one with every normalization layer and option. */
+const MODELS = [...readdirSync("models").filter((f) => f.endsWith(".net")).map((f) => `models/${f}`), NORMS_MODEL];
 const fullDataMissing = existsSync(join(FULL_DATA, "t10k-labels-idx1-ubyte.gz")) ? undefined : `skipped: no ${FULL_DATA} (apt-get install dataset-fashion-mnist)`;
 /** torchrun's launcher, or the module it runs where the command is missing. */
 const TORCHRUN = existsSync("/usr/bin/torchrun") ? ["/usr/bin/torchrun"] : [PYTHON, "-m", "torch.distributed.run"];
@@ -30,11 +31,6 @@ const TORCHRUN = existsSync("/usr/bin/torchrun") ? ["/usr/bin/torchrun"] : [PYTH
  * settings; naming a process that does not exist (9) sidesteps it and changes nothing (README).
  */
 const TORCHRUN_ENV = { ...process.env, PET_REDIRECTS: "9:1", PET_TEE: "9:1" };
-const SEED_LINES = [
-  /^epoch 1\/1  loss \d\.\d{3}  train acc \d\.\d{3}  test acc \d\.\d{3}  [\d,]+ examples\/sec$/,
-  /^loss \d\.\d{3}, train acc \d\.\d{3}, test acc (\d\.\d{3})$/,
-  /^\d+\.\d examples\/sec on cpu$/,
-];
 
 function title(text: string, skip: string | undefined): string {
   return skip ? `${text} — ${skip}` : text;
@@ -48,20 +44,20 @@ function netcEval(runDir: string, data: string): string {
 }
 
 describe.skipIf(torchMissing)(title("PyTorch export", torchMissing), () => {
-  it("every model in models/: model.py has netc's parameter and buffer counts and per-layer shapes", async () => {
+  it(`every model in models/ and ${NORMS_MODEL}: model.py has netc's parameter and buffer counts and per-layer shapes`, async () => {
     const dirs: Record<string, string> = {};
     for (const file of MODELS) {
-      dirs[file] = join(tmp(), file.replace(/\.net$/, ""));
-      expect(await exportCommand(`models/${file}`, { to: "pytorch", out: dirs[file], bn: "scratch" }, quiet)).toBe(0);
+      dirs[file] = join(tmp(), basename(file, ".net"));
+      expect(await exportCommand(file, { to: "pytorch", out: dirs[file], bn: "scratch" }, quiet)).toBe(0);
     }
     const r = run(PYTHON, ["test/export/describe_model.py", ...Object.values(dirs)]);
     expect(r.stderr).toBe("");
     const described = JSON.parse(r.stdout) as Record<string, { params: number; state: number; layers: [string, number[]][] }>;
     for (const file of MODELS) {
-      const { shapes } = checkBytes(`models/${file}`, readFileSync(`models/${file}`), { bn: "scratch" });
+      const { shapes } = checkBytes(file, readFileSync(file), { bn: "scratch" });
       const torch = described[dirs[file]!]!;
       expect({ params: torch.params, state: torch.state }, file).toEqual({ params: shapes.totals.trainable, state: shapes.totals.state });
-      expect(torch.layers, file).toEqual(shapes.rows.filter((row) => row.leaf).map((row) => [row.torchName, [1, ...row.output!]]));
+      expect(torch.layers, file).toEqual(shapes.rows.filter((row) => row.leaf).map((row) => [row.torchName, row.output]));
     }
   }, SLOW);
 
@@ -102,13 +98,7 @@ describe.skipIf(torchMissing)(title("PyTorch export", torchMissing), () => {
     });
 
     it("train.py trains it as a plain script, printing the seed's lines, and netc evaluates its weights alike", () => {
-      const out = join(tmp(), "torch-run");
-      const r = run(PYTHON, [join(pkg, "train.py"), "--epochs", "1", "--data", FIXTURE, "--out", out]);
-      expect(r.stderr).toBe("");
-      const [first, ...lines] = r.stdout.trimEnd().split("\n");
-      expect(first).toBe("training on cpu (1 thread)");
-      lines.forEach((line, i) => expect(line).toMatch(SEED_LINES[i]!));
-      const testAcc = SEED_LINES[1]!.exec(lines[1]!)![1];
+      const { out, testAcc } = trainOneEpoch(pkg);
       // PyTorch-trained weights back in netc: the same test accuracy on the same images.
       const back = join(tmp(), "back");
       expect(netc("import-weights", join(out, "weights.safetensors"), join(pkg, "model.net"), "-o", back).code).toBe(0);

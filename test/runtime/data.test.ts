@@ -12,7 +12,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.js";
 import { batches, shuffledIndices, mulberry32, type Split } from "../../src/runtime/data.js";
 import { cacheDir, loadDataset, type LoadOptions } from "../../src/runtime/datasets/load.js";
-import { FASHION_MNIST_SYSTEM_DIR, FASHION_MNIST_URL, IDX_FILES, type IdxFile } from "../../src/runtime/datasets/mnist.js";
+import { FASHION_MNIST_SYSTEM_DIR, FASHION_MNIST_URL } from "../../src/runtime/datasets/mnist.js";
+import { IDX_FILES, type IdxFile } from "../../src/runtime/fashion-mnist.js";
 
 const FIXTURE = new URL("../fixtures/fashion-mnist-small/", import.meta.url).pathname;
 const MNIST_FIXTURE = new URL("../fixtures/mnist-small/", import.meta.url).pathname;

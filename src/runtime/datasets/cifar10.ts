@@ -9,8 +9,9 @@ import { basename, join } from "node:path";
 import { list } from "tar";
 import { lookupDataset } from "../../datasets.js";
 import type { Split } from "../data.js";
-import { corrupt, readMaybeGzipped } from "./idx.js";
-import type { NamedSource } from "./load.js";
+import { corrupt } from "../idx.js";
+import { corruptHint, readMaybeGzipped } from "./idx.js";
+import type { FoundFiles, NamedSource } from "./load.js";
 
 const TRAIN_FILES = ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin"];
 const TEST_FILE = "test_batch.bin";
@@ -27,18 +28,24 @@ async function isFile(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isFile(), () => false);
 }
 
-/** The six batch files' bytes by name, from `dir`, `dir/cifar-10-batches-bin` or the archive; undefined when none holds them all. */
-async function batchFiles(dir: string, cache: string): Promise<{ files: Map<string, Buffer>; from: string } | undefined> {
+/** The six batch files in `dir` or `dir/cifar-10-batches-bin` by name, or the archive in `dir`. */
+async function findBatches(dir: string): Promise<FoundFiles | { missing: string[] }> {
   for (const folder of [dir, join(dir, FOLDER)]) {
     const present = await Promise.all(FILES.map((f) => isFile(join(folder, f))));
-    if (present.every(Boolean)) {
-      const bytes = await Promise.all(FILES.map((f) => readMaybeGzipped(join(folder, f), cache)));
-      return { files: new Map(FILES.map((f, i) => [f, bytes[i]!])), from: folder };
-    }
+    if (present.every(Boolean)) return { dir: folder, files: Object.fromEntries(FILES.map((f) => [f, join(folder, f)])) };
   }
   const archive = join(dir, ARCHIVE);
-  if (!(await isFile(archive))) return undefined;
-  const files = new Map<string, Buffer>();
+  return (await isFile(archive)) ? { dir, files: { [ARCHIVE]: archive } } : { missing: [`${ARCHIVE} (or ${FOLDER}/*.bin)`] };
+}
+
+/** The six batch files' bytes by name: read, or taken from the archive as it is. */
+async function batchBytes(found: FoundFiles, hint: string): Promise<Map<string, Uint8Array>> {
+  const archive = found.files[ARCHIVE];
+  if (!archive) {
+    const bytes = await Promise.all(FILES.map((f) => readMaybeGzipped(found.files[f]!, hint)));
+    return new Map(FILES.map((f, i) => [f, bytes[i]!]));
+  }
+  const files = new Map<string, Uint8Array>();
   try {
     await list({
       file: archive,
@@ -51,19 +58,19 @@ async function batchFiles(dir: string, cache: string): Promise<{ files: Map<stri
       },
     });
   } catch (err) {
-    throw corrupt(archive, `not a readable .tar.gz archive (${(err as Error).message})`, cache);
+    throw corrupt(archive, `not a readable .tar.gz archive (${(err as Error).message})`, hint);
   }
   const missing = FILES.filter((f) => !files.has(f));
-  if (missing.length > 0) throw corrupt(archive, `the archive lacks ${missing.map((f) => `${FOLDER}/${f}`).join(", ")}`, cache);
-  return { files, from: archive };
+  if (missing.length > 0) throw corrupt(archive, `the archive lacks ${missing.map((f) => `${FOLDER}/${f}`).join(", ")}`, hint);
+  return files;
 }
 
 /** Records → channels-last bytes and labels. */
-function parseRecords(parts: { bytes: Buffer; file: string }[], cache: string): Split {
+function parseRecords(parts: { bytes: Uint8Array; file: string }[], hint: string): Split {
   let count = 0;
   for (const { bytes, file } of parts) {
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
-      throw corrupt(file, `${bytes.length} bytes is not a whole number of ${RECORD}-byte records (a label and a ${C}×${H}×${W} image)`, cache);
+      throw corrupt(file, `${bytes.length} bytes is not a whole number of ${RECORD}-byte records (a label and a ${C}×${H}×${W} image)`, hint);
     }
     count += bytes.length / RECORD;
   }
@@ -73,7 +80,7 @@ function parseRecords(parts: { bytes: Buffer; file: string }[], cache: string): 
   for (const { bytes, file } of parts) {
     for (let r = 0; r < bytes.length; r += RECORD, n++) {
       const label = bytes[r]!;
-      if (label >= INFO.classes) throw corrupt(file, `label ${label} of record ${r / RECORD} is outside 0-${INFO.classes - 1}`, cache);
+      if (label >= INFO.classes) throw corrupt(file, `label ${label} of record ${r / RECORD} is outside 0-${INFO.classes - 1}`, hint);
       labels[n] = label;
       const out = n * C * H * W;
       for (let c = 0; c < C; c++) {
@@ -91,11 +98,13 @@ export const CIFAR10: NamedSource = {
   downloads: { [ARCHIVE]: "c32a1d4ab5d03f1284b67883e8d87530" },
   systemDirs: [],
   needs: `the binary version: ${ARCHIVE}, or the ${FILES.join(", ")} extracted from it`,
-  async read(dir, cache) {
-    const found = await batchFiles(dir, cache);
-    if (!found) return { missing: [`${ARCHIVE} (or ${FOLDER}/*.bin)`] };
-    const source = (f: string) => (found.from.endsWith(ARCHIVE) ? `${found.from}:${FOLDER}/${f}` : join(found.from, f));
-    const split = (files: string[]) => parseRecords(files.map((f) => ({ bytes: found.files.get(f)!, file: source(f) })), cache);
-    return { train: split(TRAIN_FILES), test: split([TEST_FILE]), facts: INFO, from: found.from };
+  find: findBatches,
+  async read(found, cache) {
+    const hint = corruptHint(cache);
+    const bytes = await batchBytes(found, hint);
+    const archive = found.files[ARCHIVE];
+    const source = (f: string) => (archive ? `${archive}:${FOLDER}/${f}` : found.files[f]!);
+    const split = (files: string[]) => parseRecords(files.map((f) => ({ bytes: bytes.get(f)!, file: source(f) })), hint);
+    return { train: split(TRAIN_FILES), test: split([TEST_FILE]), facts: INFO, from: archive ?? found.dir };
   },
 };

@@ -14,6 +14,12 @@ import { CIFAR10 } from "./cifar10.js";
 import { downloadVerified } from "./download.js";
 import { FASHION_MNIST, MNIST, readIdxDirectory } from "./mnist.js";
 
+/** A dataset's files in a directory, by name. */
+export interface FoundFiles {
+  dir: string;
+  files: Record<string, string>;
+}
+
 /** A dataset read from a directory. */
 export interface DirectoryRead {
   train: Split;
@@ -36,8 +42,10 @@ export interface NamedSource {
   needs: string;
   /** The Debian package that installs it into one of `systemDirs`. */
   apt?: string;
-  /** Reads it from `dir`, or names what the directory lacks. */
-  read(dir: string, cache: string): Promise<DirectoryRead | { missing: string[] }>;
+  /** Its files in `dir`, or what the directory lacks. */
+  find(dir: string): Promise<FoundFiles | { missing: string[] }>;
+  /** Reads the files found. */
+  read(found: FoundFiles, cache: string): Promise<DirectoryRead>;
 }
 
 const SOURCES: Record<DatasetName, NamedSource> = { "fashion-mnist": FASHION_MNIST, mnist: MNIST, cifar10: CIFAR10 };
@@ -68,36 +76,39 @@ export function cacheDir(name: DatasetName, env: Record<string, string | undefin
  */
 export async function loadDataset(data: string, opts: LoadOptions = {}): Promise<Dataset> {
   const cwd = opts.cwd ?? process.cwd();
-  if (isDatasetName(data)) return loadNamed(SOURCES[data], opts);
-  return readDirectory(resolve(cwd, data), "--data", cacheDir("cifar10", opts.env));
+  if (!isDatasetName(data)) return readDirectory(resolve(cwd, data), cacheDir("cifar10", opts.env));
+  const source = SOURCES[data];
+  const found = await locateDataset(data, opts);
+  return dataset(await source.read(found, cacheDir(data, opts.env ?? process.env)), found.dir);
 }
 
-async function readDirectory(dir: string, how: string, cifarCache: string): Promise<Dataset> {
-  const cifar = await CIFAR10.read(dir, cifarCache);
-  const read = "missing" in cifar ? await readIdxDirectory(dir, how) : cifar;
+function dataset(read: DirectoryRead, dir: string): Dataset {
   return { ...read.facts, train: read.train, test: read.test, source: read.from ?? dir };
 }
 
-async function loadNamed(source: NamedSource, opts: LoadOptions): Promise<Dataset> {
+/** What `--data DIR` holds: CIFAR-10's batches or archive, else IDX files. */
+async function readDirectory(dir: string, cifarCache: string): Promise<Dataset> {
+  const cifar = await CIFAR10.find(dir);
+  return dataset("missing" in cifar ? await readIdxDirectory(dir, "--data") : await CIFAR10.read(cifar, cifarCache), dir);
+}
+
+/**
+ * Where a dataset's files are: NETC_DATA (Fashion-MNIST's only, as before there were other
+ * datasets), else the first of ./data/<name>, the cache and the system's directories that holds
+ * them, else the cache after downloading them. A directory the user named is used or rejected,
+ * never silently passed over.
+ */
+export async function locateDataset(name: DatasetName, opts: LoadOptions = {}): Promise<FoundFiles> {
   const env = opts.env ?? process.env;
   const cwd = opts.cwd ?? process.cwd();
-  const name = source.info.name as DatasetName;
+  const source = SOURCES[name];
   const cache = cacheDir(name, env);
-  const dataset = (read: DirectoryRead, dir: string): Dataset => ({ ...read.facts, train: read.train, test: read.test, source: read.from ?? dir });
-
-  // NETC_DATA is the Fashion-MNIST directory, as before there were other datasets. A directory
-  // the user named is used or rejected, never silently passed over.
-  if (name === "fashion-mnist" && env.NETC_DATA) {
-    const dir = resolve(cwd, env.NETC_DATA);
-    const read = await source.read(dir, cache);
-    if ("missing" in read) throw new UserError(`NETC_DATA ${dir}: missing ${read.missing.join(", ")}`, howToProvide(source, cache));
-    return dataset(read, dir);
-  }
+  if (name === "fashion-mnist" && env.NETC_DATA) return findIn(source, resolve(cwd, env.NETC_DATA), "NETC_DATA", cache);
 
   const searched = [resolve(cwd, "data", name), cache, ...(opts.systemDirs ?? source.systemDirs)];
   for (const dir of searched) {
-    const read = await source.read(dir, cache);
-    if (!("missing" in read)) return dataset(read, dir);
+    const found = await source.find(dir);
+    if (!("missing" in found)) return found;
   }
   if (opts.download === false) throw new UserError(`${source.info.title} not found (looked in ${searched.join(", ")})`, howToProvide(source, cache));
 
@@ -107,12 +118,24 @@ async function loadNamed(source: NamedSource, opts: LoadOptions): Promise<Datase
   for (const file of Object.keys(source.downloads)) {
     // Files already in the cache were verified when written (atomically), so a re-run after a
     // failed download only fetches what is missing.
-    if (await isFile(join(cache, file)) || await isFile(join(cache, file.replace(/\.gz$/, "")))) continue;
+    if ((await isFile(join(cache, file))) || (await isFile(join(cache, file.replace(/\.gz$/, ""))))) continue;
     await downloadVerified(bases, file, md5[file]!, cache, download, { title: source.info.title, howToProvide: howToProvide(source, cache) });
   }
-  const read = await source.read(cache, cache);
-  if ("missing" in read) throw new Error(`internal: the downloaded files of ${name} are not in ${cache}`);
-  return dataset(read, cache);
+  const found = await source.find(cache);
+  if ("missing" in found) throw new Error(`internal: the downloaded files of ${name} are not in ${cache}`);
+  return found;
+}
+
+/** Fashion-MNIST's four files, for the browser page (`netc serve`): in `dir` when given, else where netc looks. */
+export async function locateFashionMnist(opts: LoadOptions & { dir?: string } = {}): Promise<FoundFiles> {
+  if (opts.dir === undefined) return locateDataset("fashion-mnist", opts);
+  return findIn(FASHION_MNIST, resolve(opts.cwd ?? process.cwd(), opts.dir), "--data", cacheDir("fashion-mnist", opts.env ?? process.env));
+}
+
+async function findIn(source: NamedSource, dir: string, how: string, cache: string): Promise<FoundFiles> {
+  const found = await source.find(dir);
+  if ("missing" in found) throw new UserError(`${how} ${dir}: missing ${found.missing.join(", ")}`, howToProvide(source, cache));
+  return found;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -8,11 +8,10 @@ import { join } from "node:path";
 import { UserError } from "../../errors.js";
 import { lookupDataset, type NamedDataset } from "../../datasets.js";
 import type { Split } from "../data.js";
-import { corrupt, corruptHint, parseIdxImages, parseIdxLabels, readMaybeGzipped, type IdxImages } from "./idx.js";
+import { IDX_FILES, parseSplit, type IdxFile } from "../fashion-mnist.js";
+import { parseIdxSplit } from "../idx.js";
+import { corruptHint, readMaybeGzipped } from "./idx.js";
 import type { DirectoryRead, NamedSource } from "./load.js";
-
-export const IDX_FILES = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"] as const;
-export type IdxFile = (typeof IDX_FILES)[number];
 
 const ALL_IDX_FILES = `${IDX_FILES.map((f) => `${f}.gz`).join(", ")}; gzipped or not`;
 
@@ -58,7 +57,7 @@ function mnistLike(info: NamedDataset, urls: readonly string[], md5: Record<IdxF
     systemDirs,
     needs: `the four IDX files (${ALL_IDX_FILES})`,
     ...(apt ? { apt } : {}),
-    async read(dir, cache) {
+    async find(dir) {
       const files: Partial<Record<IdxFile, string>> = {};
       const missing: string[] = [];
       for (const name of IDX_FILES) {
@@ -66,9 +65,10 @@ function mnistLike(info: NamedDataset, urls: readonly string[], md5: Record<IdxF
         if (path) files[name] = path;
         else missing.push(`${name}[.gz]`);
       }
-      if (missing.length > 0) return { missing };
-      const { shape, classes } = info;
-      const read = (images: IdxFile, labels: IdxFile) => readSplit(files[images]!, files[labels]!, cache, { ...shape, classes });
+      return missing.length > 0 ? { missing } : { dir, files };
+    },
+    async read({ files }, cache) {
+      const read = (images: IdxFile, labels: IdxFile) => readSplit(files[images]!, files[labels]!, corruptHint(cache), parseSplit);
       const [train, test] = await Promise.all([read("train-images-idx3-ubyte", "train-labels-idx1-ubyte"), read("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")]);
       return { train, test, facts: info };
     },
@@ -79,18 +79,10 @@ export const FASHION_MNIST = mnistLike(lookupDataset("fashion-mnist")!, [FASHION
 // Yann LeCun's page, the official home, often refuses downloads now; torchvision's mirror is next.
 export const MNIST = mnistLike(lookupDataset("mnist")!, ["http://yann.lecun.com/exdb/mnist/", "https://ossci-datasets.s3.amazonaws.com/mnist/"], MNIST_MD5, []);
 
-/** Images and labels of one split, checked against each other (and against `expect` when given). */
-async function readSplit(imagesFile: string, labelsFile: string, cache: string | undefined, expect?: { height: number; width: number; classes: number }): Promise<Split> {
-  const [imageBytes, labelBytes] = await Promise.all([readMaybeGzipped(imagesFile, cache), readMaybeGzipped(labelsFile, cache)]);
-  const images: IdxImages = parseIdxImages(imageBytes, imagesFile, cache);
-  if (expect && (images.height !== expect.height || images.width !== expect.width)) {
-    throw corrupt(imagesFile, `images are ${images.height}×${images.width}, expected ${expect.height}×${expect.width}`, cache);
-  }
-  const labels = parseIdxLabels(labelBytes, labelsFile, cache, expect?.classes);
-  if (images.count !== labels.length) {
-    throw new UserError(`${imagesFile} holds ${images.count} images but ${labelsFile} holds ${labels.length} labels`, [`The two files must come from the same set; ${corruptHint(cache)}`]);
-  }
-  return { images: images.pixels, labels, count: labels.length, shape: { channels: 1, height: images.height, width: images.width } };
+/** An images file and a labels file, read and parsed as a split. */
+async function readSplit(imagesFile: string, labelsFile: string, hint: string, parse: typeof parseIdxSplit): Promise<Split> {
+  const [images, labels] = await Promise.all([readMaybeGzipped(imagesFile, hint), readMaybeGzipped(labelsFile, hint)]);
+  return parse({ file: imagesFile, bytes: images }, { file: labelsFile, bytes: labels }, hint);
 }
 
 // A directory of IDX files under any prefix, e.g. EMNIST's `emnist-letters-train-images-idx3-ubyte`.
@@ -124,7 +116,8 @@ export async function readIdxDirectory(dir: string, how: string): Promise<Direct
   }
   const path = (role: Role) => join(dir, found.get(role)![0]!);
   // The user's own files: none of them is in netc's cache.
-  const [train, test] = await Promise.all([readSplit(path("train images"), path("train labels"), undefined), readSplit(path("test images"), path("test labels"), undefined)]);
+  const hint = corruptHint(undefined);
+  const [train, test] = await Promise.all([readSplit(path("train images"), path("train labels"), hint, parseIdxSplit), readSplit(path("test images"), path("test labels"), hint, parseIdxSplit)]);
   if (train.shape.height !== test.shape.height || train.shape.width !== test.shape.width) {
     throw new UserError(`${how} ${dir}: the training images are ${train.shape.height}×${train.shape.width} but the test images ${test.shape.height}×${test.shape.width}`);
   }
