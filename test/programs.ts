@@ -25,6 +25,8 @@ function numberFor(arg: ArgSpec): fc.Arbitrary<number> {
 /** An argument's value as written: `5`, `3x2`, `0.25`, `builtin`. */
 function valueFor(arg: ArgSpec): fc.Arbitrary<string> {
   if (arg.type === "choice") return fc.constantFrom(...arg.choices!);
+  if (arg.type === "bool") return fc.constantFrom("true", "false");
+  if (arg.words) return fc.oneof(numberFor(arg).map(String), fc.constantFrom(...arg.words));
   if (arg.type === "size") return fc.oneof(numberFor(arg).map(String), fc.tuple(numberFor(arg), numberFor(arg)).map(([h, w]) => `${h}x${w}`));
   return numberFor(arg).map(String);
 }
