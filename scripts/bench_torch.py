@@ -107,7 +107,7 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    build, chw = MODELS[args.model]
+    build, chw, _source = MODELS[args.model]
     net = with_bn(build(), args.bn)
     if args.epochs:
         train_full(net, args.epochs, args.lr, args.batch, args.data)

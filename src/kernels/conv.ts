@@ -15,15 +15,14 @@
  * NetcSplit {x}, attrs {sizes} → parts of x along the last axis, `sizes` channels each
  *
  * A convolution's three are one matrix product (see the .wat), with fused multiply-add where the
- * engine has relaxed SIMD. All run on as many threads as tfjs runs (a threaded build), with the
- * scratch they need kept from call to call.
+ * engine has relaxed SIMD. All run on as many threads as tfjs runs (a threaded build) where the
+ * runtime can start threads (Node; a page runs them on its one worker), with the scratch they
+ * need kept from call to call.
  */
-import { readFileSync } from "node:fs";
-import v8 from "node:v8";
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
-import { Arena, address, backendMemory, findBinary, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
+import { Arena, address, backendMemory, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 import { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT } from "./names.js";
-import { CONTROL_BYTES, KernelPool } from "./threads.js";
+import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
@@ -80,37 +79,31 @@ interface Runtime {
 const runtimes = new WeakMap<WebAssembly.Memory, Runtime>();
 
 /**
- * The fused multiply-add build where the engine validates it. Node 20's V8 has relaxed SIMD
- * behind a flag, which is set for this (it changes nothing else); NETC_FMA=0 keeps the plain
- * build, e.g. to compare the two.
+ * The assembled kernels, from the runtime (binaries.ts in Node; the page fetches them), and what
+ * starts the thread pool's workers: without it the kernels run on the calling thread only.
  */
-function loadModule(shared: boolean): { module: WebAssembly.Module; fma: boolean } {
-  const suffix = shared ? "-shared" : "";
-  const read = (name: string) => {
-    const path = findBinary(name);
-    if (!path) throw new Error(`dist/${name} not found (run \`npm run build\`)`);
-    return readFileSync(path);
-  };
-  if (process.env["NETC_FMA"] !== "0") {
-    const fma = read(`netc-conv-fma${suffix}.wasm`);
-    if (!WebAssembly.validate(fma)) v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-    if (WebAssembly.validate(fma)) return { module: new WebAssembly.Module(fma), fma: true };
-  }
-  return { module: new WebAssembly.Module(read(`netc-conv${suffix}.wasm`)), fma: false };
+export interface ConvBinaries {
+  /** The module for tfjs's plain or shared memory, and whether it is the fused multiply-add build. */
+  module(shared: boolean): { module: WebAssembly.Module; fma: boolean };
+  startWorker?: StartWorker;
 }
+
+let binaries: ConvBinaries | undefined;
 
 function runtimeFor(backend: WasmBackend): Runtime {
   const memory = backendMemory(backend);
   let runtime = runtimes.get(memory);
   if (!runtime) {
+    if (!binaries) throw new Error("netc kernels: the convolution kernels are not registered");
     const shared = isShared(memory);
-    const { module, fma } = loadModule(shared);
+    const { module, fma } = binaries.module(shared);
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>;
     const raw = backend.wasm._malloc(BLOCK_WORDS * 4 + CONTROL_BYTES + 16);
     if (!raw) throw new Error("netc kernels: out of wasm memory");
     const block = (raw + 15) & ~15;
-    const threads = shared ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
-    const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES);
+    // As many threads as tfjs runs, where the runtime can start them.
+    const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
+    const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
     runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
@@ -122,7 +115,12 @@ export function convUsesFma(backend: KernelBackend): boolean {
   return runtimeFor(backend as WasmBackend).fma;
 }
 
-export function registerConvKernels(tf: Tf): void {
+/**
+ * Registers the kernels for the wasm backend; they are instantiated on first use, against the
+ * memory of the backend that runs them.
+ */
+export function registerConvKernels(tf: Tf, given: ConvBinaries): void {
+  binaries = given;
   register(tf, CONV2D, "wasm", convForward);
   register(tf, CONV2D_BACKPROP_FILTER, "wasm", convBackpropFilter);
   register(tf, CONV2D_BACKPROP_INPUT, "wasm", convBackpropInput);

@@ -1,11 +1,8 @@
 /**
  * What netc's WebAssembly kernels need from tfjs-backend-wasm: its memory (the kernels are
  * instantiated on it, so they read and write tensors where tfjs keeps them), the heap address
- * of a tensor, its allocator, and where the assembled kernels are.
+ * of a tensor, and its allocator. It imports only tfjs's types (the page bundles it too).
  */
-import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
 
 export type Tf = typeof import("@tensorflow/tfjs");
@@ -79,17 +76,6 @@ export class Arena {
       this.bytes = bytes;
     }
     return (this.raw + 15) & ~15;
-  }
-}
-
-/** The assembled kernels: next to the bundle, or in the package's dist/ (from src/kernels/ in tests). */
-export function findBinary(name: string): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    for (const candidate of [join(dir, name), join(dir, "dist", name)]) if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
   }
 }
 

@@ -28,13 +28,12 @@
  *   w = 2·PW; an odd h or w leaves the last row/column 0): each input gets dy/4 of its window.
  *
  * None has a gradient registered: they are meant for the explicit backward of the training graph.
- * The module imports only tfjs's types: the runtime passes `tf` in once a backend is up.
+ * The module imports only tfjs's types: the runtime passes `tf` in once a backend is up, and the
+ * assembled kernels' bytes (read from dist/ by binaries.ts in Node, fetched in a browser).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
-import { registerConvKernels } from "./conv.js";
-import { address, backendMemory, findBinary, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
+import { registerConvKernels, type ConvBinaries } from "./conv.js";
+import { address, backendMemory, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
 import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD } from "./names.js";
 
@@ -50,32 +49,42 @@ export interface NetcKernelsStatus {
   reason?: string;
 }
 
-export interface RegisterOptions {
-  /** The assembled kernels; found next to the bundle or in the package's dist/ otherwise. */
-  wasmBinary?: string;
-}
+/** The assembled kernels (dist/netc-kernels.wasm and its shared-memory build), or why they are missing. */
+export type KernelBinaries =
+  | {
+      /** Where they came from, for messages. */
+      name: string;
+      plain: Uint8Array<ArrayBuffer>;
+      /** The build for a threaded tfjs's shared memory, asked for only there. */
+      shared(): Uint8Array<ArrayBuffer>;
+      /** The convolution kernels (conv.ts); without them tfjs's convolutions run. */
+      conv?: ConvBinaries;
+    }
+  | { missing: string };
+
+let registered: Exclude<KernelBinaries, { missing: string }> | undefined;
 
 /**
- * Registers the kernels (idempotent). The wasm ones are compiled on first use, against the
- * memory of the backend that runs them.
+ * Registers the kernels (idempotent): the JavaScript reference on cpu always, the WebAssembly
+ * ones on wasm when `binaries` are given. Those are compiled on first use, against the memory of
+ * the backend that runs them.
  */
-export function registerNetcKernels(tf: Tf, options: RegisterOptions = {}): NetcKernelsStatus {
+export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKernelsStatus {
   register(tf, BN_FORWARD, "cpu", bnForwardReferenceKernel);
   register(tf, BN_BACKWARD, "cpu", bnBackwardReferenceKernel);
   register(tf, AVG_POOL2_BACKWARD, "cpu", avgPool2BackwardReferenceKernel);
   register(tf, ACTIVATION, "cpu", activationReferenceKernel);
   if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
-  const path = options.wasmBinary ?? findBinary("netc-kernels.wasm");
-  if (!path || !existsSync(path)) return { wasm: false, reason: `${path ?? "dist/netc-kernels.wasm"} not found (run \`npm run build\`)` };
-  const bytes = readFileSync(path);
-  if (!WebAssembly.validate(bytes)) return { wasm: false, reason: `${path} does not validate (WebAssembly SIMD unsupported?)` };
-  const binaries = { plain: bytes, sharedPath: join(dirname(path), "netc-kernels-shared.wasm") };
+  if (!binaries) return { wasm: false, reason: "no kernel binaries given" };
+  if ("missing" in binaries) return { wasm: false, reason: binaries.missing };
+  if (!WebAssembly.validate(binaries.plain)) return { wasm: false, reason: `${binaries.name} does not validate (WebAssembly SIMD unsupported?)` };
+  registered = binaries;
   const kernels = (backend: KernelBackend) => instanceFor(backend as WasmBackend, binaries);
   register(tf, BN_FORWARD, "wasm", (args) => bnForwardWasm(args, kernels));
   register(tf, BN_BACKWARD, "wasm", (args) => bnBackwardWasm(args, kernels));
   register(tf, AVG_POOL2_BACKWARD, "wasm", (args) => avgPool2BackwardWasm(args, kernels));
   register(tf, ACTIVATION, "wasm", (args) => activationWasm(args, kernels));
-  registerConvKernels(tf);
+  if (binaries.conv) registerConvKernels(tf, binaries.conv);
   return { wasm: true };
 }
 
@@ -212,11 +221,11 @@ interface Kernels {
 
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 
-function instanceFor(backend: WasmBackend, binaries: { plain: Uint8Array<ArrayBuffer>; sharedPath: string }): Kernels {
+function instanceFor(backend: WasmBackend, binaries: Exclude<KernelBinaries, { missing: string }>): Kernels {
   const memory = backendMemory(backend);
   let kernels = instances.get(memory);
   if (!kernels) {
-    const bytes = isShared(memory) ? readFileSync(binaries.sharedPath) : binaries.plain;
+    const bytes = isShared(memory) ? binaries.shared() : binaries.plain;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     kernels = instance.exports as unknown as Kernels;
     instances.set(memory, kernels);
@@ -409,9 +418,8 @@ function avgPool2BackwardReferenceKernel(args: KernelArgs): TensorInfo {
   return output(args.backend, [n, h, w, c], avgPool2BackwardReference(read(args.backend, dy), n, h, w, c));
 }
 
-/** The raw WebAssembly exports for the wasm backend `backend` (tests and benchmarks). */
+/** The raw WebAssembly exports for the wasm backend `backend`, once registered (tests and benchmarks). */
 export function netcKernelExports(backend: KernelBackend): Kernels {
-  const path = findBinary("netc-kernels.wasm");
-  if (!path) throw new Error("dist/netc-kernels.wasm not found (run `npm run build`)");
-  return instanceFor(backend as WasmBackend, { plain: readFileSync(path), sharedPath: join(dirname(path), "netc-kernels-shared.wasm") });
+  if (!registered) throw new Error("netc kernels: not registered for wasm");
+  return instanceFor(backend as WasmBackend, registered);
 }

@@ -11,10 +11,11 @@
  * then closes the job; a worker that joins (counts itself in) before the close takes part and is
  * waited for, one that comes later backs out. JOINED and DONE only grow, so a late worker's
  * counting cannot be mistaken for a later job's. Workers sleep in Atomics.wait between jobs, so
- * they cost nothing while tfjs's own threads run, and they are unref'd: they never keep the
- * process alive.
+ * they cost nothing while tfjs's own threads run.
+ *
+ * The module imports nothing of Node's: the runtime gives the pool a way to start a worker
+ * thread (binaries.ts, with Node's worker_threads); without one, every job runs on the caller.
  */
-import { Worker } from "node:worker_threads";
 
 /** Control block words. */
 const GENERATION = 0;
@@ -27,10 +28,24 @@ const THREADS = 6;
 const FAILED = 7;
 export const CONTROL_BYTES = 32;
 
-// CommonJS, run with `eval`: no file to find next to the bundle.
-const WORKER = `
-const { workerData } = require("node:worker_threads");
-const { module, memory, control, index, entries } = workerData;
+/** What a worker thread of a pool is given. */
+export interface WorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: number;
+  index: number;
+  entries: readonly string[];
+}
+
+/**
+ * Starts a worker thread that runs WORKER_LOOP with `data` in scope (and does not keep the
+ * process alive).
+ */
+export type StartWorker = (data: WorkerData) => void;
+
+/** A worker thread's program: script text, with a WorkerData named `data` in scope. */
+export const WORKER_LOOP = `
+const { module, memory, control, index, entries } = data;
 const exports_ = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const words = new Int32Array(memory.buffer, control, ${CONTROL_BYTES / 4});
 let seen = 0;
@@ -59,12 +74,11 @@ for (;;) {
 type Entry = (block: number, thread: number, threads: number) => void;
 
 export class KernelPool {
-  private readonly workers: Worker[] = [];
   private readonly words: Int32Array;
 
   /**
    * `control` is CONTROL_BYTES of the shared memory for this pool alone; `entries`, the names
-   * of the entry points callable with `run`.
+   * of the entry points callable with `run`; `startWorker`, needed for more than one thread.
    */
   constructor(
     private readonly exports: Record<string, unknown>,
@@ -73,20 +87,18 @@ export class KernelPool {
     control: number,
     readonly threads: number,
     private readonly entries: readonly string[],
+    startWorker?: StartWorker,
   ) {
+    if (threads > 1 && !startWorker) throw new Error("netc kernels: a pool of several threads needs a way to start them");
     this.words = new Int32Array(memory.buffer, control, CONTROL_BYTES / 4);
     this.words.fill(0);
-    for (let index = 1; index < threads; index++) {
-      const worker = new Worker(WORKER, { eval: true, workerData: { module, memory, control, index, entries } });
-      worker.unref();
-      this.workers.push(worker);
-    }
+    for (let index = 1; index < threads; index++) startWorker!({ module, memory, control, index, entries });
   }
 
   /** Runs `entry` with the pool's workers, or with `parallel` false on the calling thread only. */
   run(entry: string, block: number, parallel = true): void {
     const own = this.exports[entry] as Entry;
-    if (!parallel || this.workers.length === 0) {
+    if (!parallel || this.threads === 1) {
       own(block, 0, 1);
       return;
     }

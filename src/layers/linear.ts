@@ -1,7 +1,7 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
 import { CHANNEL_SUMS, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { netcConv, useNetcConv } from "./conv.js";
-import { canUseKernel, formatShape, numberArg, product, type LayerSpec, type Tf } from "./types.js";
+import { canUseKernel, formatShape, numberArg, product, pyCall, type LayerSpec, type Tf } from "./types.js";
 
 /** y = act(x·W + b) as the project's 1×1 convolution of [N, 1, 1, F]. */
 function asPointwiseConv(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor | undefined, activation: "linear" | "relu"): Tensor {
@@ -78,5 +78,14 @@ export const linear: LayerSpec = {
       grads["weight"] = tf.matMul(tf.transpose(x), dy);
       return { ...(needDx ? { dx: tf.matMul(dy, tf.transpose(weight)) } : {}), grads };
     },
+  },
+  torch: {
+    module: ({ arg, args, channels }) => pyCall("nn.Linear", [channels, arg("features")!], { bias: args["nobias"] ? "False" : undefined }),
+    channelsArg: "features",
+    // netc keeps in×out (x·W), PyTorch out×in (x·Wᵀ).
+    params: () => ({ weight: { name: "weight", permute: [1, 0], featureAxis: 0 }, bias: { name: "bias" } }),
+  },
+  onnx: {
+    emit: (graph, x, args) => graph.node("Gemm", [x, graph.weight("weight"), ...(args["nobias"] ? [] : [graph.weight("bias")])], { transB: 1 }),
   },
 };

@@ -3,14 +3,16 @@ import { isProblem, type BackwardResult, type BuildOptions, type ForwardResult, 
 import type { LayerNode, Network, Node } from "../resolve.js";
 import { mulberry32 } from "../runtime/data.js";
 import type { CompiledModel, StepTimer } from "./model.js";
+import { weightName } from "./checkpoint-files.js";
+import { createOptimizer, PLAIN_SGD, type OptimizerSettings } from "./optimizers.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";
 
 /**
  * Lowering: a checked network becomes a static training graph. Every layer runs its registry
  * entry's forward; the backward pass walks the recorded steps in reverse, calling each entry's
- * explicit backward (or differentiating its forward with `tf.grads` where it has none), and SGD
- * updates the parameters in place. No autodiff tape spans the whole network.
+ * explicit backward (or differentiating its forward with `tf.grads` where it has none), and the
+ * optimizer (optimizers.ts) updates the parameters in place. No autodiff tape spans the whole network.
  */
 
 /** What the forward pass keeps for the backward pass. */
@@ -64,15 +66,20 @@ class Builder {
   private layer(node: LayerNode, input: Shape, output: Shape): LayerStep {
     const { tf } = this;
     const { spec, args } = node;
-    const prefix = `${String(this.layerIndex++).padStart(2, "0")}.${spec.name}`;
+    const index = this.layerIndex++;
     const variables: Record<string, Variable> = {};
     for (const p of spec.lower.params?.(input, output, args) ?? []) {
-      const initial = "uniform" in p.init ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed()) : tf.fill(p.shape, p.init.constant);
+      const initial =
+        "uniform" in p.init
+          ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed())
+          : "identity" in p.init
+            ? tf.tidy(() => tf.broadcastTo(tf.eye(p.shape.at(-1)!), p.shape))
+            : tf.fill(p.shape, p.init.constant);
       // Unnamed for tfjs, whose variable names are global to the process.
       const variable = tf.variable(initial, p.trainable);
       initial.dispose();
       variables[p.name] = variable;
-      this.all[`${prefix}.${p.name}`] = variable;
+      this.all[weightName(index, spec.name, p.name)] = variable;
     }
     return { kind: "layer", node, spec, args, variables };
   }
@@ -83,6 +90,8 @@ export interface CompileOptions extends BuildOptions {
   seed: number;
   /** Run the compiler passes (default); without them the graph is the plain reference. */
   optimize?: boolean;
+  /** The update rule (default: the seed's plain SGD). */
+  optimizer?: OptimizerSettings;
 }
 
 export function compileModel(tf: Tf, network: Network, options: CompileOptions): CompiledModel {
@@ -96,6 +105,8 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const trainingSteps = optimize ? fuseNormActivationPool(freezeBiasBeforeNorm(steps), context(true)) : steps;
   const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
+  const trainable = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.trainable));
+  const optimizer = createOptimizer(tf, trainable, options.optimizer ?? PLAIN_SGD);
 
   function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null, timer?: StepTimer): Tensor {
     for (const step of sequence) {
@@ -221,12 +232,9 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         timer?.lap({ phase: "loss" }, dLogits);
         const grads = new Map<Variable, Tensor>();
         backward(records, dLogits, ctx, grads, false, timer);
-        let updated: Tensor = loss;
-        for (const [variable, g] of grads) {
-          variable.assign(tf.sub(variable, tf.mul(g, lr)));
-          updated = variable;
-        }
-        timer?.lap({ phase: "update" }, updated);
+        optimizer.apply(grads, lr);
+        // The update assigns every parameter in place; the last one assigned marks its end.
+        if (timer) timer.lap({ phase: "update" }, Object.values(trainable).at(-1) ?? loss);
         return { loss, correct };
       });
     },
@@ -256,8 +264,11 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       }
       for (const name of expected) variables[name]!.assign(weights[name]!);
     },
+    optimizerState: () => optimizer.state(),
+    setOptimizerState: (state) => optimizer.setState(state),
     dispose() {
       for (const v of Object.values(variables)) v.dispose();
+      optimizer.dispose();
     },
   };
 }

@@ -4,7 +4,7 @@ import type { LayerNode, MergeNode } from "../resolve.js";
 /** A part of a training step, as `netc time` reports it. */
 export type StepPart =
   | { phase: "forward" | "backward"; node: LayerNode | MergeNode }
-  /** The loss and its gradient; the SGD update of every parameter. */
+  /** The loss and its gradient; the optimizer's update of every parameter. */
   | { phase: "loss" | "update" };
 
 /**
@@ -22,7 +22,8 @@ export interface StepTimer {
  */
 export interface CompiledModel {
   /**
-   * One SGD step on a batch, in training mode (batch statistics, moving statistics updated).
+   * One optimizer step on a batch at learning rate `lr`, in training mode (batch statistics,
+   * moving statistics updated).
    * Returns the mean cross-entropy loss and the number of correct predictions as scalars;
    * the caller reads them (reading synchronises) and disposes them. With a timer, each layer's
    * forward and backward is reported to it as it completes.
@@ -42,5 +43,13 @@ export interface CompiledModel {
   weights(): NamedTensorMap;
   /** Replaces parameters and state; throws when a name or shape does not match. */
   setWeights(weights: NamedTensorMap): void;
+  /**
+   * The optimizer's state (momentum buffers, Adam's moments, its step count) by names that
+   * start with `opt.` (optimizers.ts): saved in checkpoints beside `weights()`, so that a
+   * resumed run continues where it stopped. Empty for plain SGD.
+   */
+  optimizerState(): NamedTensorMap;
+  /** Replaces the optimizer's state; throws when a name or shape does not match. */
+  setOptimizerState(state: NamedTensorMap): void;
   dispose(): void;
 }

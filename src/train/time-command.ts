@@ -11,7 +11,7 @@ import { backendMemoryBytes, stopBackend, type BackendChoice, type Tf } from "..
 import { columns, layerLabel, withBatch } from "../shape-table.js";
 import type { ShapeReport } from "../shapes.js";
 import type { SourceFile } from "../source.js";
-import { resolveSettings } from "../train-settings.js";
+import { resolveSettings, type OptimizerName } from "../train-settings.js";
 import type { CompiledModel, StepPart, StepTimer } from "./model.js";
 import { checkModel, loadCompile, readModel, startBackend, type Bn, type Deps } from "./setup.js";
 
@@ -91,6 +91,7 @@ export interface TimeReport {
   file: string;
   backend: string;
   bn: Bn;
+  optimizer: OptimizerName;
   batch: number;
   warmup: number;
   steps: number;
@@ -209,7 +210,8 @@ export async function timeCommand(path: string, flags: TimeFlags, deps: Deps = {
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const bytes = await readModel(path);
-  const { network, shapes, source } = checkModel(path, bytes, flags.bn);
+  const { network, checked } = checkModel(path, bytes, flags.bn);
+  const { shapes, source } = checked;
   const settings = resolveSettings(network.train, { batch: flags.batch });
   const batch = settings.batch;
   // Issue 12's memory estimate (parameters, state, activations and gradients at this batch
@@ -220,7 +222,8 @@ export async function timeCommand(path: string, flags: TimeFlags, deps: Deps = {
   let model: CompiledModel | undefined;
   let data: { x: Tensor; y: Tensor } | undefined;
   try {
-    model = compile(tf, network, { bn: flags.bn, seed: flags.seed });
+    // The header's optimizer, as `netc train` would run it: its update is part of the step.
+    model = compile(tf, network, { bn: flags.bn, seed: flags.seed, optimizer: settings });
     data = randomBatch(tf, network.input!.shape, shapes.output![0]!, batch, flags.seed);
     const total = flags.warmup + flags.steps;
     stderr.write(`timing ${network.name} (batch ${batch}, bn ${flags.bn}): ${flags.warmup} warm-up + ${flags.steps} timed steps on random data\n`);
@@ -240,6 +243,7 @@ export async function timeCommand(path: string, flags: TimeFlags, deps: Deps = {
       file: path,
       backend: backend.description,
       bn: flags.bn,
+      optimizer: settings.optimizer,
       batch,
       warmup: flags.warmup,
       steps: flags.steps,
@@ -292,7 +296,7 @@ export function renderTimeReport(r: TimeReport, shapes: ShapeReport): string {
     rule,
     ...lines,
     rule,
-    `Loss and its gradient: ${rest(r.lossMs)}; SGD update: ${rest(r.updateMs)}; other (freeing the step's tensors): ${rest(r.otherMs)}`,
+    `Loss and its gradient: ${rest(r.lossMs)}; ${r.optimizer} update: ${rest(r.updateMs)}; other (freeing the step's tensors): ${rest(r.otherMs)}`,
     ...fused,
     `Step: ${pyFixed(step.mean, 1)} ms (median ${pyFixed(step.median, 1)}, fastest ${pyFixed(step.min, 1)}), ${pyFixed(r.cpuMs, 1)} ms of CPU time   ${pyFixed(r.examplesPerSec, 1)} examples/sec`,
     `Conv and linear: ${pyFixed(r.gflopPerStep, 2)} GFLOP per step, ${pyFixed((r.gflopPerStep * 1000) / step.mean, 1)} GFLOP/s over the whole step`,

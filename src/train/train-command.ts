@@ -2,32 +2,44 @@
  * `netc train FILE`. Loaded by cli.ts with a dynamic import, so commands that never train don't
  * load any of this (nor TensorFlow.js, which backend.ts imports on demand).
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { isDatasetName, lookupDataset } from "../datasets.js";
 import { UserError } from "../errors.js";
-import { pyFixed } from "../numbers.js";
 import type { BackendChoice } from "../runtime/backend.js";
-import { loadFashionMnist } from "../runtime/data.js";
+import { loadDataset } from "../runtime/datasets/load.js";
 import { stopBackend } from "../runtime/backend.js";
-import { resolveSettings } from "../train-settings.js";
+import { mergeGiven, preprocessSummary, resolveSettings, settingsProblems, TRAIN_ARGS, updateSummary, type TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
+import { divergence, finalLines, stopPoint } from "./lines.js";
 import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
 import { runTraining } from "./run.js";
-import { checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, smallerLr, startBackend, type Bn, type Deps } from "./setup.js";
+import { checkDataFit, checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, smallerLr, startBackend, type Bn, type Deps } from "./setup.js";
 
-export interface TrainFlags {
-  epochs?: number;
-  lr?: number;
-  batch?: number;
+/** The training settings' flags (`--lr`, `--optimizer`, `--data`, …: train-flags.ts) and the run's own. */
+export interface TrainFlags extends Partial<TrainSettings> {
   bn: Bn;
   backend: BackendChoice;
   threads?: number;
-  data?: string;
   seed: number;
   out?: string;
   limit?: number;
+}
+
+/** The settings of flags over the model's header; a rule broken between them is a UserError naming where each came from. */
+function settingsOf(header: Partial<TrainSettings>, flags: TrainFlags): TrainSettings {
+  const own: Partial<TrainSettings> = Object.fromEntries(TRAIN_ARGS.map((a) => [a.name, flags[a.name as keyof TrainSettings]]));
+  const problems = settingsProblems(mergeGiven(header, own));
+  if (problems.length > 0) {
+    const where = (key: string) => (own[key as keyof TrainSettings] !== undefined ? `--${key}` : "the model's `train` header");
+    const [first] = problems;
+    throw new UserError(`${where(first!.key)}: ${first!.message}`, [first!.hint, ...problems.slice(1).map((p) => `also (${where(p.key)}): ${p.message}`)], 2);
+  }
+  const settings = resolveSettings(header, own);
+  // A directory is recorded absolute, so that `netc eval` finds it from anywhere.
+  return isDatasetName(settings.data) ? settings : { ...settings, data: resolve(settings.data) };
 }
 
 /**
@@ -38,23 +50,30 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const source = await readModel(path);
-  const { network, evalBatch } = checkModel(path, source, flags.bn);
-  const layout = inputLayout(network.input?.shape);
-  const settings = { ...resolveSettings(network.train, { lr: flags.lr, epochs: flags.epochs, batch: flags.batch }), seed: flags.seed };
+  const { network, evalBatch, checked } = checkModel(path, source, flags.bn);
+  const settings = { ...settingsOf(network.train, flags), seed: flags.seed };
   const progress = new Progress(stderr, settings.epochs);
   const interrupts = new Interrupts(deps.signals ?? process, stderr, deps.exitNow ?? (() => process.exit(130)), () => progress.clear());
   try {
-    const loaded = await loadFashionMnist({ dir: flags.data });
+    // A dataset known by name is checked before it is loaded (or downloaded); a directory once read.
+    const named = lookupDataset(settings.data);
+    if (named) checkDataFit(checked, named, settings.normalize);
+    const loaded = await loadDataset(settings.data);
+    checkDataFit(checked, loaded, settings.normalize);
+    const layout = inputLayout(network.input?.shape, loaded.shape);
     const train = limitSplit(loaded.train, flags.limit);
     const compile = await loadCompile(deps);
     const backend = await startBackend(flags.backend, flags.threads);
     let model: CompiledModel | undefined;
     try {
-      model = compile(backend.tf, network, { bn: flags.bn, seed: flags.seed });
+      model = compile(backend.tf, network, { bn: flags.bn, seed: flags.seed, optimizer: settings });
       const runDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", network.name, deps.now ?? new Date());
       stdout.write(`training on ${backend.description}\n`);
       stderr.write(`${describeData(loaded, train)}\n`);
-      stderr.write(`${network.name}: lr ${settings.lr}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}, bn ${flags.bn}, seed ${flags.seed}; writing ${runDir}/\n`);
+      const preprocess = preprocessSummary(settings);
+      stderr.write(
+        `${network.name}: ${updateSummary(settings)}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}${preprocess ? `, ${preprocess}` : ""}, bn ${flags.bn}, seed ${flags.seed}; writing ${runDir}/\n`,
+      );
       if (layout.kind === "image" && layout.resize) stderr.write(`images resized to ${layout.height}×${layout.width} for the model's input\n`);
 
       const outcome = await runTraining({
@@ -82,18 +101,15 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
             ? "no checkpoint was saved (the loss diverged in the first epoch)"
             : `the checkpoint of epoch ${outcome.checkpointEpoch} in ${join(runDir, CHECKPOINT_DIR)} is kept`;
         throw new UserError(
-          `loss became ${Number.isNaN(end.loss) ? "NaN" : end.loss > 0 ? "Infinity" : "-Infinity"} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${settings.lr}): try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
+          `${divergence(end, settings.lr)}: try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
           [kept],
         );
       }
       if (end.kind === "stopped") {
-        const where = end.batch > 0 ? `epoch ${end.epoch + 1}, batch ${end.batch}` : `the end of epoch ${end.epoch}`;
-        stderr.write(`interrupted at ${where}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
+        stderr.write(`interrupted at ${stopPoint(end)}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
         return 130;
       }
-      // The seed's last two lines, in its format.
-      stdout.write(`loss ${pyFixed(outcome.trainLoss, 3)}, train acc ${pyFixed(outcome.trainAcc, 3)}, test acc ${pyFixed(outcome.testAcc, 3)}\n`);
-      stdout.write(`${pyFixed(outcome.examplesPerSec, 1)} examples/sec on ${backend.name}\n`);
+      for (const line of finalLines(outcome, backend.name)) stdout.write(`${line}\n`);
       stderr.write(`saved ${runDir}/: ${CHECKPOINT_DIR}/ (model.json, weights.bin, model.net), metrics.jsonl, plot.svg, plot.png\n`);
       return 0;
     } finally {

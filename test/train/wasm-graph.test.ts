@@ -36,10 +36,20 @@ linear 20 | relu | dropout 0.5
 linear 10
 `;
 
+// LeNet-BN with the options of PyTorch's BatchNorm on every `bn`: the fused kernels get γ = 1, β = 0.
+const lenetBnOptions = readFileSync("models/lenet-bn.net", "utf8")
+  .replace(/\| bn \| sigmoid \| avgpool/g, "| bn affine=false momentum=none | sigmoid | avgpool")
+  .replace(/\| bn \| sigmoid$/gm, "| bn track=false | sigmoid");
+
 const MODELS = [
   { name: "lenet-bn", source: readFileSync("models/lenet-bn.net"), input: [32, 28, 28, 1] },
+  { name: "lenet-bn with bn options", source: new TextEncoder().encode(lenetBnOptions), input: [32, 28, 28, 1] },
   { name: "the d2l networks' pieces", source: new TextEncoder().encode(PIECES), input: [6, 20, 20, 1] },
 ];
+
+it("the variant of LeNet-BN has PyTorch's BatchNorm options on every bn", () => {
+  for (const option of [/affine=false momentum=none/g, /track=false/g]) expect(lenetBnOptions.match(option)?.length).toBe(2);
+});
 
 const RUNS = MODELS.flatMap((model) => (["scratch", "builtin"] as const).map((bn) => ({ model, bn })));
 for (const { model, bn } of RUNS) {
