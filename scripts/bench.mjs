@@ -1,61 +1,122 @@
-// `npm run bench`: netc's LeNet-BN training and eval throughput per backend and BN mode, and
-// PyTorch's for the same network measured in the same run (when /usr/bin/python3 has torch),
-// interleaved round by round so that load elsewhere on this shared machine hits both alike.
-// Prints a table and writes bench/train.json. Front-end start-up: scripts/bench-startup.mjs.
+// `npm run bench`: training and eval throughput of every model in models/, netc (wasm backend)
+// and PyTorch 1.13 (/usr/bin/python3, Debian's python3-torch: the same networks as d2l writes
+// them, scripts/bench_torch.py) side by side, with the same thread count on both sides, for
+// both BN kinds where a model has BN. Runs are interleaved round by round (the order of the two
+// sides alternating) so that load elsewhere on a shared machine hits both alike; the figures
+// are medians over rounds. Writes bench/train.json and the README's table between its
+// `bench:begin`/`bench:end` marks. Short runs: a few steps after warm-up. PyTorch runs with
+// OMP_WAIT_POLICY=PASSIVE: its OpenMP threads otherwise spin-wait, and on a shared machine whose
+// other load preempts them its 2-thread steps become 10–100× slower (measured here); passive
+// waiting is the favourable setting for PyTorch. The machine's load average is recorded, and
+// training examples per second of CPU time (all threads) next to the wall-clock figures: on a
+// loaded machine the share of the CPU each run gets varies, its CPU time much less.
+// BACKENDS=wasm,tensorflow adds netc on tfjs-node where it is installed.
+//   ROUNDS=2 THREADS=1,2 MODELS=resnet18,lenet-bn BACKENDS=wasm node scripts/bench.mjs
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { build } from "esbuild";
 
-const rounds = Number(process.env.ROUNDS ?? 3);
-const steps = process.env.STEPS ?? "60";
-// Each backend with one thread and with every core (PyTorch gets every core too).
-const threadCounts = [...new Set([1, cpus().length])];
-const backends = (process.env.BACKENDS ?? "wasm").split(",").flatMap((b) => threadCounts.map((t) => ({ name: b, threads: t })));
-const modes = ["scratch", "builtin"];
+const ROUNDS = Number(process.env.ROUNDS ?? 2);
+const BACKENDS = (process.env.BACKENDS ?? "wasm").split(",");
+const THREADS = (process.env.THREADS ?? [...new Set([1, cpus().length])].join(",")).split(",").map(Number);
+// Batches as d2l trains them where a step takes well under a minute here, smaller otherwise.
+const ALL = [
+  { model: "lenet", batch: 256, steps: 30, warmup: 5, evalBatch: 1000, evalBatches: 5, bn: false },
+  { model: "lenet-bn", batch: 128, steps: 40, warmup: 5, evalBatch: 1000, evalBatches: 5, bn: true },
+  { model: "alexnet", batch: 32, steps: 2, warmup: 1, evalBatch: 64, evalBatches: 2, bn: false },
+  { model: "vgg11", batch: 8, steps: 2, warmup: 1, evalBatch: 16, evalBatches: 2, bn: false },
+  { model: "nin", batch: 32, steps: 2, warmup: 1, evalBatch: 64, evalBatches: 2, bn: false },
+  { model: "googlenet", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: false },
+  { model: "resnet18", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: true },
+  { model: "densenet", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: true },
+];
+const only = process.env.MODELS?.split(",");
+const MODELS = only ? ALL.filter((m) => only.includes(m.model)) : ALL;
 
 const bundle = "node_modules/.cache/netc/bench-train.mjs";
 await build({ entryPoints: ["scripts/bench-train.ts"], outfile: bundle, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
 
-function run(cmd, args) {
-  const r = spawnSync(cmd, args, { encoding: "utf8" });
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 1 << 24, env: { ...process.env, ...env } });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").trim().split("\n").at(-1) };
   return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
 
-const torchThreads = String(cpus().length);
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
-const samples = {};
-const add = (key, result) => (samples[key] ??= []).push(result);
-for (let round = 0; round < rounds; round++) {
-  for (const bn of modes) {
-    if (hasTorch) add(`pytorch/${bn}`, run("/usr/bin/python3", ["scripts/bench_torch.py", "--bn", bn, "--steps", steps, "--threads", torchThreads]));
-    for (const backend of backends) add(`${backend.name}×${backend.threads}/${bn}`, run(process.execPath, [bundle, backend.name, bn, steps, String(backend.threads)]));
+const configs = MODELS.flatMap((m) => (m.bn ? ["scratch", "builtin"] : ["scratch"]).flatMap((bn) => THREADS.map((threads) => ({ ...m, bnKind: bn, threads }))));
+const SIDES = ["pytorch", ...BACKENDS.map((b) => `netc/${b}`)];
+const samples = new Map(configs.map((c) => [c, Object.fromEntries(SIDES.map((side) => [side, []]))]));
+const loadBefore = loadavg()[1];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of configs) {
+    const numbers = [c.batch, c.steps, c.warmup, c.evalBatch, c.evalBatches].map(String);
+    const sides = {
+      ...Object.fromEntries(BACKENDS.map((b) => [`netc/${b}`, () => run(process.execPath, [bundle, c.model, b, c.bnKind, String(c.threads), ...numbers])])),
+      pytorch: () =>
+        hasTorch
+          ? run("/usr/bin/python3", ["scripts/bench_torch.py", "--model", c.model, "--bn", c.bnKind, "--threads", String(c.threads), "--batch", numbers[0], "--steps", numbers[1], "--warmup", numbers[2], "--eval-batch", numbers[3], "--eval-batches", numbers[4]], { OMP_WAIT_POLICY: "PASSIVE" })
+          : { error: "no torch in /usr/bin/python3" },
+    };
+    const order = round % 2 === 0 ? SIDES : [...SIDES].reverse();
+    for (const side of order) {
+      const result = sides[side]();
+      samples.get(c)[side].push(result);
+      process.stderr.write(`round ${round + 1}/${ROUNDS} ${c.model} ${c.bn ? c.bnKind : ""} ×${c.threads} ${side}: ${result.error ?? `train ${result.train.toFixed(1)}, eval ${result.eval.toFixed(1)} examples/sec`}\n`);
+    }
   }
 }
 rmSync(bundle);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const summary = Object.entries(samples).map(([key, results]) => {
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length === 0 ? NaN : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const summary = (results) => {
   const ok = results.filter((r) => !r.error);
-  return { key, backend: ok[0]?.backend ?? key.split("/")[0], train: ok.length ? median(ok.map((r) => r.train)) : NaN, eval: ok.length ? median(ok.map((r) => r.eval)) : NaN, error: results.find((r) => r.error)?.error };
-});
-const rows = summary.map((s) => {
-  const torch = summary.find((t) => t.key === `pytorch/${s.key.split("/")[1]}`);
-  const vsSeed = summary.find((t) => t.key === "pytorch/scratch");
-  return {
-    "runner/bn": s.key,
-    "backend": s.backend,
-    "train ex/s": Math.round(s.train),
-    "eval ex/s": Math.round(s.eval),
-    "train ÷ PyTorch": torch ? +(s.train / torch.train).toFixed(2) : "-",
-    "eval ÷ PyTorch": torch ? +(s.eval / torch.eval).toFixed(2) : "-",
-    // The issue's reference: the seed notebook's own network, with its from-scratch BN.
-    "train ÷ seed": vsSeed ? +(s.train / vsSeed.train).toFixed(2) : "-",
-    "eval ÷ seed": vsSeed ? +(s.eval / vsSeed.eval).toFixed(2) : "-",
-    ...(s.error ? { error: s.error } : {}),
-  };
-});
-console.table(rows);
+  return { train: median(ok.map((r) => r.train)), trainCpu: median(ok.map((r) => r.trainCpu)), eval: median(ok.map((r) => r.eval)), rounds: ok.length, ...(ok.length < results.length ? { error: results.find((r) => r.error).error } : {}) };
+};
+const rows = configs.flatMap((c) =>
+  BACKENDS.map((backend) => {
+    const netc = samples.get(c)[`netc/${backend}`];
+    const n = summary(netc);
+    const p = summary(samples.get(c).pytorch);
+    return {
+      model: c.model,
+      backend,
+      bn: c.bn ? c.bnKind : null,
+      threads: c.threads,
+      batch: c.batch,
+      netc: n,
+      pytorch: p,
+      trainRatio: n.train / p.train,
+      trainCpuRatio: n.trainCpu / p.trainCpu,
+      evalRatio: n.eval / p.eval,
+      fma: netc.find((r) => !r.error)?.fma ?? null,
+    };
+  }),
+);
+const torchVersion = samples.values().next().value.pytorch.find((r) => !r.error)?.torch ?? null;
+const date = new Date().toISOString();
+// 5-minute load averages at the start and the end: a 2-core machine is saturated at 2.
+const load = [loadBefore, loadavg()[1]].map((l) => +l.toFixed(1));
+const machine = `${cpus().length}× ${cpus()[0]?.model ?? "?"}`;
 mkdirSync("bench", { recursive: true });
-writeFileSync("bench/train.json", JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, rounds, steps: Number(steps), batch: 128, pytorchThreads: hasTorch ? Number(torchThreads) : null, rows }, null, 2) + "\n");
+writeFileSync("bench/train.json", JSON.stringify({ date, machine, node: process.version, torch: torchVersion, rounds: ROUNDS, loadAverage: load, pytorchEnv: { OMP_WAIT_POLICY: "PASSIVE" }, rows }, null, 2) + "\n");
+
+const fixed = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+const thousands = (v) => (Number.isFinite(v) ? (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)) : "–");
+const table = [
+  `${date.slice(0, 10)}, ${machine}, Node ${process.version}, PyTorch ${torchVersion ?? "–"} (OMP_WAIT_POLICY=PASSIVE); medians of ${ROUNDS} rounds; examples/sec; load average ${load[0]} at the start, ${load[1]} at the end.`,
+  "",
+  "| model | BN | threads | batch | netc train | PyTorch train | train ratio | per CPU-second | netc eval | PyTorch eval | eval ratio |",
+  "|---|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.model}${BACKENDS.length > 1 ? ` (${r.backend})` : ""} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${fixed(r.trainCpuRatio, 2)} | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** |`),
+].join("\n");
+console.log(table);
+if (!only) {
+  const readme = readFileSync("README.md", "utf8");
+  const marked = /(<!-- bench:begin[^>]*-->\n)[\s\S]*?(\n<!-- bench:end -->)/;
+  if (marked.test(readme)) writeFileSync("README.md", readme.replace(marked, (_, begin, end) => `${begin}${table}${end}`));
+}

@@ -1,8 +1,11 @@
-"""PyTorch reference for `npm run bench`: the seed notebook's LeNet-BN (its own from-scratch
-BatchNorm, or nn.BatchNorm for `builtin`), its SGD step and its eval, on data already in memory.
-Prints one JSON object. Development-time only: netc never depends on PyTorch.
+"""PyTorch reference for `npm run bench`: a network of models/ as d2l writes it
+(scripts/torch_crosscheck.py), its BN layers the seed notebook's from-scratch BatchNorm
+(`scratch`) or nn.BatchNorm (`builtin`), the seed's SGD step and its eval, on random data of the
+model's input shape already in memory. Prints one JSON object. Development-time only: netc never
+depends on PyTorch.
 
-    /usr/bin/python3 scripts/bench_torch.py [--bn scratch|builtin] [--steps N] [--threads N]
+    /usr/bin/python3 scripts/bench_torch.py [--model lenet-bn] [--bn scratch|builtin] [--batch N]
+        [--steps N] [--warmup N] [--eval-batch N] [--eval-batches N] [--threads N]
 
 With `--epochs N` it instead trains the seed's loop on the real Fashion-MNIST (IDX files in
 `--data`, default Debian's /usr/share/datasets/fashion-mnist) and reports the seed's metrics,
@@ -17,19 +20,20 @@ import time
 import torch
 from torch import nn
 
-from torch_crosscheck import lenet_bn  # the seed's network with its from-scratch BatchNorm
+from torch_crosscheck import MODELS, BatchNorm  # d2l's networks; the seed's from-scratch BatchNorm
 
 
-def lenet_bn_builtin():
-    # The seed's concise version, with PyTorch's own batch normalization.
-    return nn.Sequential(
-        nn.Conv2d(1, 6, kernel_size=5), nn.BatchNorm2d(6), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Conv2d(6, 16, kernel_size=5), nn.BatchNorm2d(16), nn.Sigmoid(), nn.AvgPool2d(kernel_size=2, stride=2),
-        nn.Flatten(),
-        nn.Linear(256, 120), nn.BatchNorm1d(120), nn.Sigmoid(),
-        nn.Linear(120, 84), nn.BatchNorm1d(84), nn.Sigmoid(),
-        nn.Linear(84, 10),
-    )
+def with_bn(module, kind):
+    """The network with every BN layer the seed's BatchNorm (`scratch`) or nn.BatchNorm (`builtin`)."""
+    for name, child in module.named_children():
+        if kind == "scratch" and isinstance(child, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            setattr(module, name, BatchNorm(child.num_features, num_dims=2 if isinstance(child, nn.BatchNorm1d) else 4))
+        elif kind == "builtin" and isinstance(child, BatchNorm):
+            features = child.gamma.shape[1]
+            setattr(module, name, nn.BatchNorm1d(features) if child.gamma.dim() == 2 else nn.BatchNorm2d(features))
+        else:
+            with_bn(child, kind)
+    return module
 
 
 def read_idx(path):
@@ -88,9 +92,13 @@ def train_full(net, epochs, lr, batch, directory):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--model", choices=list(MODELS), default="lenet-bn")
     ap.add_argument("--bn", choices=["scratch", "builtin"], default="scratch")
     ap.add_argument("--steps", type=int, default=60)
+    ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--eval-batch", type=int, default=1000)
+    ap.add_argument("--eval-batches", type=int, default=10)
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=0)
     ap.add_argument("--lr", type=float, default=1.0)
@@ -99,16 +107,18 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    net = lenet_bn_builtin() if args.bn == "builtin" else lenet_bn()
+    build, chw, _source = MODELS[args.model]
+    net = with_bn(build(), args.bn)
     if args.epochs:
         train_full(net, args.epochs, args.lr, args.batch, args.data)
         return
-    for m in net:
+    for m in net.modules():
         if isinstance(m, (nn.Linear, nn.Conv2d)):
             nn.init.xavier_uniform_(m.weight)
-    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    # A small rate: random labels, and only the speed matters.
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
     loss = nn.CrossEntropyLoss()
-    X = torch.rand(args.batch, 1, 28, 28)
+    X = torch.rand(args.batch, *chw)
     y = torch.randint(0, 10, (args.batch,))
 
     def step():
@@ -121,24 +131,27 @@ def main():
         return float(l) * X.shape[0], float((y_hat.argmax(axis=1) == y).sum())
 
     net.train()
-    for _ in range(5):
+    for _ in range(args.warmup):
         step()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(args.steps):
         step()
     train = args.steps * args.batch / (time.perf_counter() - t0)
+    # Per second of CPU time (all threads): what a loaded machine does not take away.
+    train_cpu = args.steps * args.batch / (time.process_time() - c0)
 
     net.eval()
-    Xe = torch.rand(1000, 1, 28, 28)
+    Xe = torch.rand(args.eval_batch, *chw)
     with torch.no_grad():
         net(Xe)
         t0 = time.perf_counter()
         n = 0
-        for _ in range(10):
+        for _ in range(args.eval_batches):
             float((net(Xe).argmax(axis=1) == 0).sum())
             n += Xe.shape[0]
         evaluate = n / (time.perf_counter() - t0)
-    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "bn": args.bn, "train": train, "eval": evaluate}))
+    print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads(), "model": args.model, "bn": args.bn, "batch": args.batch, "train": train, "trainCpu": train_cpu, "eval": evaluate}))
 
 
 if __name__ == "__main__":

@@ -1,30 +1,85 @@
-// Assembles netc's WebAssembly SIMD kernels (src/kernels/netc-kernels.wat) with wabt into
-// dist/netc-kernels.wasm, which imports tfjs-backend-wasm's (non-shared) memory, plus
-// dist/netc-kernels-shared.wasm for a threaded tfjs build's shared memory. Run by
-// scripts/build.mjs; on its own: `node scripts/build-kernels.mjs`.
+// Assembles netc's WebAssembly SIMD kernels (src/kernels/*.wat) with wabt into dist/: each one
+// importing tfjs-backend-wasm's plain memory and, as `-shared`, a threaded build's shared one.
+// The convolution kernels also come as `-fma`, with relaxed SIMD's fused multiply-add; their
+// plain builds rewrite each `(f32x4.relaxed_madd a b c)` as `(f32x4.add (f32x4.mul a b) c)`.
+// Run by scripts/build.mjs; on its own: `node scripts/build-kernels.mjs`.
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const SOURCE = join(root, "src/kernels/netc-kernels.wat");
 const IMPORT = '(import "env" "memory" (memory 1))';
-const OUTPUTS = [
-  { file: join(root, "dist/netc-kernels.wasm"), memory: IMPORT, features: { simd: true } },
-  // A shared memory's import must declare a maximum; 65536 pages is wasm32's whole range.
-  { file: join(root, "dist/netc-kernels-shared.wasm"), memory: '(import "env" "memory" (memory 1 65536 shared))', features: { simd: true, threads: true } },
+// A shared memory's import must declare a maximum; 65536 pages is wasm32's whole range.
+const SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
+// Atomic instructions (the threads feature) also validate on a plain memory.
+const MEMORIES = [
+  { suffix: "", memory: IMPORT, features: { simd: true, threads: true } },
+  { suffix: "-shared", memory: SHARED_IMPORT, features: { simd: true, threads: true } },
+];
+const SOURCES = [
+  { source: "src/kernels/netc-kernels.wat", name: "netc-kernels", fma: false },
+  { source: "src/kernels/netc-conv.wat", name: "netc-conv", fma: true },
 ];
 
+/** The outputs of one source: per memory, and with and without fused multiply-add. */
+function outputs({ source, name, fma }) {
+  const variants = fma ? [{ tag: "", relaxed: false }, { tag: "-fma", relaxed: true }] : [{ tag: "", relaxed: false }];
+  return variants.flatMap((v) =>
+    MEMORIES.map((m) => ({
+      source: join(root, source),
+      file: join(root, `dist/${name}${v.tag}${m.suffix}.wasm`),
+      memory: m.memory,
+      relaxed: v.relaxed,
+      features: { ...m.features, ...(v.relaxed ? { relaxed_simd: true } : {}) },
+    })),
+  );
+}
+
+/** `(f32x4.relaxed_madd a b c)` → `(f32x4.add (f32x4.mul a b) c)`, for engines without relaxed SIMD. */
+export function withoutFma(text) {
+  const head = "(f32x4.relaxed_madd";
+  let out = "";
+  let at = 0;
+  for (let i = text.indexOf(head); i >= 0; i = text.indexOf(head, at)) {
+    out += text.slice(at, i);
+    const args = [];
+    let j = i + head.length;
+    while (args.length < 3) {
+      while (/\s/.test(text[j])) j++;
+      if (text[j] !== "(") throw new Error(`relaxed_madd at ${i}: expected parenthesised operands`);
+      let depth = 0;
+      const start = j;
+      do {
+        if (text[j] === "(") depth++;
+        else if (text[j] === ")") depth--;
+        j++;
+      } while (depth > 0);
+      args.push(text.slice(start, j));
+    }
+    while (/\s/.test(text[j])) j++;
+    if (text[j] !== ")") throw new Error(`relaxed_madd at ${i}: expected three operands`);
+    out += `(f32x4.add (f32x4.mul ${args[0]} ${args[1]}) ${args[2]})`;
+    at = j + 1;
+  }
+  return out + text.slice(at);
+}
+
 export async function buildKernels() {
-  const source = await readFile(SOURCE, "utf8");
-  if (!source.includes(IMPORT)) throw new Error(`${SOURCE}: expected the memory import ${IMPORT}`);
-  const sourceTime = Math.max((await stat(SOURCE)).mtimeMs, (await stat(fileURLToPath(import.meta.url))).mtimeMs);
-  const fresh = await Promise.all(OUTPUTS.map((o) => stat(o.file).then((s) => s.mtimeMs >= sourceTime, () => false)));
-  if (fresh.every(Boolean)) return;
+  const builder = fileURLToPath(import.meta.url);
+  const all = SOURCES.flatMap(outputs);
+  const stale = [];
+  for (const out of all) {
+    const sourceTime = Math.max((await stat(out.source)).mtimeMs, (await stat(builder)).mtimeMs);
+    if (!(await stat(out.file).then((s) => s.mtimeMs >= sourceTime, () => false))) stale.push(out);
+  }
+  if (stale.length === 0) return;
   const wabt = await (await import("wabt")).default();
   await mkdir(join(root, "dist"), { recursive: true });
-  for (const out of OUTPUTS) {
-    const module = wabt.parseWat("netc-kernels.wat", source.replace(IMPORT, out.memory), out.features);
+  for (const out of stale) {
+    const source = await readFile(out.source, "utf8");
+    if (!source.includes(IMPORT)) throw new Error(`${out.source}: expected the memory import ${IMPORT}`);
+    const text = source.replace(IMPORT, out.memory);
+    const module = wabt.parseWat(out.source, out.relaxed ? text : withoutFma(text), out.features);
     try {
       module.resolveNames();
       module.validate(out.features);

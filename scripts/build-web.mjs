@@ -39,7 +39,7 @@ export async function buildWeb() {
   const wasmOut = join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "wasm-out");
   await mkdir(join(out, "tfjs"));
   for (const file of (await readdir(wasmOut)).filter((f) => f.endsWith(".wasm"))) await copyFile(join(wasmOut, file), join(out, "tfjs", file));
-  for (const file of ["netc-kernels.wasm", "netc-kernels-shared.wasm"]) await copyFile(join(root, "dist", file), join(out, file));
+  for (const file of (await readdir(join(root, "dist"))).filter((f) => /^netc-.*\.wasm$/.test(f))) await copyFile(join(root, "dist", file), join(out, file));
 
   // The models to start from, and the sample to train on without a server's data.
   await mkdir(join(out, "models"));
@@ -70,7 +70,7 @@ export async function webSizes(metafile) {
   app.add(rel("dist/web/app.css"));
   app.add(rel("dist/web/index.html"));
   const worker = [...closure(rel("dist/web/train-worker.js"))].filter((f) => !app.has(f));
-  const threaded = ["dist/web/tfjs/tfjs-backend-wasm-threaded-simd.wasm", "dist/web/netc-kernels-shared.wasm"];
+  const threaded = ["dist/web/tfjs/tfjs-backend-wasm-threaded-simd.wasm", "dist/web/netc-kernels-shared.wasm", "dist/web/netc-conv-fma-shared.wasm"];
   const measure = async (files) => {
     let raw = 0;
     let gzip = 0;

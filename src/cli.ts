@@ -105,6 +105,17 @@ export function buildProgram(): Command {
 
   const globalColor = () => program.opts<{ color?: boolean }>().color;
 
+  /** Checks a model before anything trains it: its errors are printed (exit 1), warnings left to `check`. */
+  const checkedForTraining = (file: string, bn: BuildOptions["bn"]): boolean => {
+    const result = checkFile(file, { bn });
+    const errors = result.diagnostics.filter((d) => d.severity === "error");
+    if (report([{ ...result, diagnostics: errors }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
+      process.exitCode = 1;
+      return false;
+    }
+    return true;
+  };
+
   program
     .command("check")
     .description("parse and validate model files, printing every problem found")
@@ -158,11 +169,7 @@ export function buildProgram(): Command {
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
     .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
     .action(async (file: string, opts: import("./train/train-command.js").TrainFlags) => {
-      const result = checkFile(file, { bn: opts.bn });
-      if (report([{ ...result, diagnostics: result.diagnostics.filter((d) => d.severity === "error") }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
-        process.exitCode = 1;
-        return;
-      }
+      if (!checkedForTraining(file, opts.bn)) return;
       // Loaded only here: `check` and `shapes` never load the training code or TensorFlow.js.
       const { trainCommand } = await import("./train/train-command.js");
       process.exitCode = await trainCommand(file, opts);
@@ -178,6 +185,24 @@ export function buildProgram(): Command {
     .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);
+    });
+
+  program
+    .command("time")
+    .description("time training steps on random data, layer by layer (Caffe's `caffe time`)")
+    .argument("<file>", ".net model file")
+    .option("--batch <n>", "examples per step (default: the model's `train` header, else 128)", positiveInt)
+    .addOption(bnOption())
+    .addOption(backendOption())
+    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
+    .option("--steps <n>", "timed steps", positiveInt, 20)
+    .option("--warmup <n>", "untimed steps first", nonNegativeInt, 3)
+    .option("--seed <n>", "seed of the weights and the random data", nonNegativeInt, 0)
+    .addOption(formatOption())
+    .action(async (file: string, opts: import("./train/time-command.js").TimeFlags) => {
+      if (!checkedForTraining(file, opts.bn)) return;
+      const { timeCommand } = await import("./train/time-command.js");
+      process.exitCode = await timeCommand(file, opts);
     });
 
   program

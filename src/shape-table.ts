@@ -1,20 +1,20 @@
 import type { Shape } from "./layers/types.js";
 import { thousands } from "./numbers.js";
-import type { ShapeReport } from "./shapes.js";
+import type { ShapeReport, ShapeRow } from "./shapes.js";
 import type { SourceFile } from "./source.js";
 
 /** Renderings of a shape report: a torchinfo-style table, the seed's printout, and JSON. */
 
 const BYTES_PER_FLOAT = 4;
 
-function withBatch(shape: Shape, batch: number): number[] {
+export function withBatch(shape: Shape, batch: number): number[] {
   return [batch, ...shape];
 }
 
-type Align = "left" | "right";
+export type Align = "left" | "right";
 
 /** One formatter for every row, header included (as torchinfo's format_row). */
-function columns(rows: string[][], align: readonly Align[]): string[] {
+export function columns(rows: string[][], align: readonly Align[]): string[] {
   const widths = align.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (align[i] === "right" ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd());
 }
@@ -31,11 +31,16 @@ export function torchStyle(report: ShapeReport, batch: number): string {
     .join("\n");
 }
 
+/** The "Layer (type)" cell: indented by depth, PyTorch's class name after a layer. */
+export function layerLabel(r: ShapeRow): string {
+  return `${"  ".repeat(r.depth)}${r.label}${r.leaf && r.torchName ? ` (${r.torchName})` : ""}`;
+}
+
 export function table(name: string, report: ShapeReport, source: SourceFile, batch: number): string {
   const header = ["Line", "Layer (type)", "Output Shape", "Param #", "Mult-Adds"];
   const rows: string[][] = [];
   for (const r of report.rows) {
-    const label = `${"  ".repeat(r.depth)}${r.label}${r.leaf && r.torchName ? ` (${r.torchName})` : ""}`;
+    const label = layerLabel(r);
     const params = r.counts.trainable + r.counts.state;
     rows.push([
       String(source.position(r.span.start).line),

@@ -19,6 +19,8 @@ export interface ShapeRow {
   /** Whether this row is a layer (not a group that contains others). */
   leaf: boolean;
   span: Span;
+  /** The network's node this row describes; branch rows have none. */
+  node?: Node;
   /** Per-example input shape, or undefined when unknown because of an earlier mistake. */
   input?: Shape;
   /** Per-example output shape, or undefined when unknown because of an earlier mistake. */
@@ -82,7 +84,7 @@ class ShapeChecker {
       case "invalid":
         return { counts: ZERO, macs: 0 };
       case "layer": {
-        const row: ShapeRow = { depth, label: node.spec.name, leaf: true, span: node.span, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
+        const row: ShapeRow = { depth, label: node.spec.name, leaf: true, span: node.span, node, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
         this.rows.push(row);
         if (!input) return { counts: ZERO, macs: 0 };
         row.torchName = node.spec.torchName(node.args, input, this.options);
@@ -98,14 +100,14 @@ class ShapeChecker {
         return { output, counts: row.counts, macs: row.macs };
       }
       case "group": {
-        const row: ShapeRow = { depth, label: node.label, leaf: false, span: node.span, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
+        const row: ShapeRow = { depth, label: node.label, leaf: false, span: node.span, node, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
         this.rows.push(row);
         const result = this.sequence(node.children, input, depth + 1);
         Object.assign(row, result);
         return result;
       }
       case "merge": {
-        const row: ShapeRow = { depth, label: node.spec.name, torchName: node.spec.torchName, leaf: false, span: node.span, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
+        const row: ShapeRow = { depth, label: node.spec.name, torchName: node.spec.torchName, leaf: false, span: node.span, node, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
         this.rows.push(row);
         const outputs: (Shape | undefined)[] = [];
         node.branches.forEach((branch, i) => {

@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, netcKernelExports, registerNetcKernels, withScratch, type NetcActivation } from "../src/kernels/register.js";
+import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, netcKernelExports, registerNetcKernels, withScratch, type NetcActivation } from "../src/kernels/register.js";
 import { initBackend, type Tf } from "../src/runtime/backend.js";
 import { mulberry32 } from "../src/runtime/data.js";
 
@@ -214,6 +214,27 @@ describe("NetcBnBackward", () => {
           return tf.grads(f)(args, tf.tensor(dy.values, dy.shape)).map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
         });
         wasm.forEach((w, k) => expectClose(w, grads[k]!, tol(VS_TFJS, k), `${label(c, act)} ${names[k]} vs tf.grads`));
+      }
+    });
+  }
+});
+
+describe("NetcActivation", () => {
+  for (const c of CASES) {
+    it(`matches the JS reference and tfjs ops on ${label(c, "every act")}`, async () => {
+      for (const [i, act] of ACTS.entries()) {
+        const { x } = inputsFor(c, 300 + i);
+        const attrs = { act, pool: c.pool ? 2 : 0 };
+        const wasm = await run("wasm", ACTIVATION, { x }, attrs);
+        const cpu = await run("cpu", ACTIVATION, { x }, attrs);
+        expect(wasm.length).toBe(c.pool ? 2 : 1);
+        wasm.forEach((w, k) => expectClose(w, cpu[k]!, VS_REFERENCE, `${label(c, act)} output ${k} vs reference`));
+        await use("wasm");
+        const ops = tf.tidy(() => {
+          const y = applyAct(tf.tensor(x.values, x.shape), act);
+          return [y, ...(c.pool ? [tf.avgPool(y as Tensor4D, 2, 2, "valid")] : [])].map((t) => ({ values: t.dataSync() as Float32Array, shape: t.shape }));
+        });
+        wasm.forEach((w, k) => expectClose(w, ops[k]!, VS_TFJS, `${label(c, act)} output ${k} vs tfjs ops`));
       }
     });
   }

@@ -99,7 +99,7 @@ describe(`agreement with PyTorch ${fixture.torch}'s normalization modules`, () =
             p["gamma"] = parameter(c.weight, c);
             p["beta"] = parameter(c.bias!, c);
           }
-          const ctx = (training: boolean): LowerContext => ({ tf, training, bn: impl, nextSeed: () => 1 });
+          const ctx = (training: boolean): LowerContext => ({ tf, training, bn: impl, nextSeed: () => 1, kernels: true });
           const x = nhwc(c.xs[0]!, c);
           const dy = nhwc(c.dy, c);
 

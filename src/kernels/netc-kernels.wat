@@ -636,7 +636,6 @@
     (local $Q i32) (local $Qb i32) (local $nv i32) (local $r i32) (local $toff i32) (local $c i32) (local $cb i32)
     (local $j i32) (local $KK i32) (local $D1 i32) (local $D2 i32) (local $T0 i32)
     (local $m f64) (local $d1 f64) (local $var f64) (local $is f64)
-    (local $rowb i32) (local $prowb i32) (local $n i32) (local $h i32) (local $off i32)
     (local.set $Q (call $period (local.get $C)))
     (local.set $Qb (i32.shl (local.get $Q) (i32.const 2)))
     (local.set $KK (i32.add (local.get $s) (i32.mul (local.get $Qb) (i32.const 6))))
@@ -700,7 +699,21 @@
     (call $kreplicate (local.get $KK) (i32.const 0) (local.get $C) (local.get $Q))
     (call $kreplicate (local.get $KK) (i32.const 1) (local.get $C) (local.get $Q))
     (call $kreplicate (local.get $KK) (i32.const 2) (local.get $C) (local.get $Q))
-    ;; y (and the pooled y)
+    (call $emit_y (local.get $x) (local.get $y) (local.get $pooled) (local.get $M) (local.get $C) (local.get $act)
+      (local.get $s) (local.get $N) (local.get $H) (local.get $W)))
+
+  ;; y = act((x − K0)·K1 + K2) with the coefficients in scratch set (and with pooled ≠ 0 the
+  ;; pooled y, as bn_fwd describes)
+  (func $emit_y
+    (param $x i32) (param $y i32) (param $pooled i32) (param $M i32) (param $C i32) (param $act i32) (param $s i32)
+    (param $N i32) (param $H i32) (param $W i32)
+    (local $Qb i32) (local $nv i32) (local $r i32) (local $toff i32) (local $T0 i32)
+    (local $rowb i32) (local $prowb i32) (local $n i32) (local $h i32) (local $off i32)
+    (local.set $Qb (i32.shl (call $period (local.get $C)) (i32.const 2)))
+    (local.set $T0 (i32.add (local.get $s) (i32.mul (local.get $Qb) (i32.const 10))))
+    (local.set $nv (i32.shr_u (i32.mul (local.get $M) (local.get $C)) (i32.const 2)))
+    (local.set $r (i32.and (i32.mul (local.get $M) (local.get $C)) (i32.const 3)))
+    (local.set $toff (i32.shl (local.get $nv) (i32.const 4)))
     (call $init_consts (i32.add (local.get $T0) (i32.const 64)))
     (global.set $phase (i32.const 0))
     (local.set $rowb (i32.shl (i32.mul (local.get $W) (local.get $C)) (i32.const 2)))
@@ -738,6 +751,24 @@
           (call $copy (i32.add (local.get $T0) (i32.const 16)) (i32.add (local.get $y) (local.get $toff)) (local.get $r))))
         (if (local.get $pooled) (then (call $avgpool2_fwd (local.get $y) (local.get $pooled)
           (local.get $N) (local.get $H) (local.get $W) (local.get $C)))))))
+
+  ;; y = act(x) (with pooled ≠ 0 also avgpool2(y), x then [N,H,W,C]): what follows a
+  ;; normalization done elsewhere (tfjs's batchNorm, for --bn builtin); scratch as bn_fwd's
+  (func (export "act_fwd")
+    (param $x i32) (param $y i32) (param $pooled i32) (param $M i32) (param $C i32) (param $act i32) (param $s i32)
+    (param $N i32) (param $H i32) (param $W i32)
+    (local $Q i32) (local $KK i32) (local $q i32)
+    (local.set $Q (call $period (local.get $C)))
+    (local.set $KK (i32.add (local.get $s) (i32.mul (i32.shl (local.get $Q) (i32.const 2)) (i32.const 6))))
+    ;; K0 = 0, K1 = 1, K2 = 0
+    (call $zero (local.get $KK) (i32.shl (local.get $Q) (i32.const 4)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $q) (local.get $Q)))
+      (f32.store (call $kaddr (local.get $KK) (i32.const 1) (local.get $q)) (f32.const 1))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br $l)))
+    (call $emit_y (local.get $x) (local.get $y) (local.get $pooled) (local.get $M) (local.get $C) (local.get $act)
+      (local.get $s) (local.get $N) (local.get $H) (local.get $W)))
 
   ;; Backward. dz = dy·act'(y), x̂ = (x − mean)·invStd, dβ = Σ dz, dγ = Σ dz·x̂,
   ;; dx = γ·invStd·(dz − dβ/M − x̂·dγ/M) (subtracting before scaling: exactly 0 for M = 1).

@@ -21,6 +21,9 @@
  *   dx = (gamma·invStd/M)·(M·dz − dBeta − x̂·dGamma). dy is the gradient of y, or with pool = 2
  *   the gradient of avgpool2(y) ([N, ⌊H/2⌋, ⌊W/2⌋, C]), upsampled inside the kernel.
  *
+ * NetcActivation {x}, attrs {act, pool?: 0 | 2} → [y = act(x)] (+ pooled = avgpool2(y) when
+ *   pool = 2, as NetcBnForward's): what follows a normalization done elsewhere (--bn builtin).
+ *
  * NetcAvgPool2Backward {dy [N, PH, PW, C]}, attrs {h?, w?} → dx [N, h, w, C] (default h = 2·PH,
  *   w = 2·PW; an odd h or w leaves the last row/column 0): each input gets dy/4 of its window.
  *
@@ -28,13 +31,13 @@
  * The module imports only tfjs's types: the runtime passes `tf` in once a backend is up, and the
  * assembled kernels' bytes (read from dist/ by binaries.ts in Node, fetched in a browser).
  */
-import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
+import { registerConvKernels, type ConvBinaries } from "./conv.js";
+import { address, backendMemory, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
-type Tf = typeof import("@tensorflow/tfjs");
+import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD } from "./names.js";
 
-import { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD } from "./names.js";
-
-export { AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD };
+export { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, withScratch };
 
 export type NetcActivation = "none" | "relu" | "sigmoid" | "tanh";
 const ACT_CODES: Record<NetcActivation, number> = { none: 0, relu: 1, sigmoid: 2, tanh: 3 };
@@ -54,6 +57,8 @@ export type KernelBinaries =
       plain: Uint8Array<ArrayBuffer>;
       /** The build for a threaded tfjs's shared memory, asked for only there. */
       shared(): Uint8Array<ArrayBuffer>;
+      /** The convolution kernels (conv.ts); without them tfjs's convolutions run. */
+      conv?: ConvBinaries;
     }
   | { missing: string };
 
@@ -68,6 +73,7 @@ export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKern
   register(tf, BN_FORWARD, "cpu", bnForwardReferenceKernel);
   register(tf, BN_BACKWARD, "cpu", bnBackwardReferenceKernel);
   register(tf, AVG_POOL2_BACKWARD, "cpu", avgPool2BackwardReferenceKernel);
+  register(tf, ACTIVATION, "cpu", activationReferenceKernel);
   if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
   if (!binaries) return { wasm: false, reason: "no kernel binaries given" };
   if ("missing" in binaries) return { wasm: false, reason: binaries.missing };
@@ -77,22 +83,9 @@ export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKern
   register(tf, BN_FORWARD, "wasm", (args) => bnForwardWasm(args, kernels));
   register(tf, BN_BACKWARD, "wasm", (args) => bnBackwardWasm(args, kernels));
   register(tf, AVG_POOL2_BACKWARD, "wasm", (args) => avgPool2BackwardWasm(args, kernels));
+  register(tf, ACTIVATION, "wasm", (args) => activationWasm(args, kernels));
+  if (binaries.conv) registerConvKernels(tf, binaries.conv);
   return { wasm: true };
-}
-
-interface KernelArgs {
-  inputs: NamedTensorInfoMap;
-  backend: KernelBackend;
-  attrs: NamedAttrMap;
-}
-
-function register(tf: Tf, kernelName: string, backendName: string, run: (args: KernelArgs) => TensorInfo | TensorInfo[]): void {
-  if (tf.getKernel(kernelName, backendName)) return;
-  tf.registerKernel({
-    kernelName,
-    backendName,
-    kernelFunc: ({ inputs, backend, attrs }) => run({ inputs, backend: backend as KernelBackend, attrs: attrs ?? {} }),
-  });
 }
 
 // ------------------------------------------------------------------ shapes and attributes
@@ -214,23 +207,13 @@ function avgPool2BackwardGeometry({ inputs, attrs }: KernelArgs): { dy: TensorIn
 
 // ------------------------------------------------------------------ wasm
 
-interface WasmBackend extends KernelBackend {
-  wasm: {
-    _malloc(bytes: number): number;
-    _free(ptr: number): void;
-    asm?: { memory?: unknown };
-    wasmMemory?: unknown;
-  };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
-  makeOutput(shape: number[], dtype: DataType): TensorInfo;
-}
-
 /** The exports of netc-kernels.wat; pointers are byte addresses in tfjs's heap. */
 interface Kernels {
   bn_fwd(x: number, gamma: number, beta: number, y: number, mean: number, invStd: number, pooled: number, m: number, c: number, eps: number, act: number, scratch: number, n: number, h: number, w: number): void;
   bn_bwd(dy: number, y: number, x: number, mean: number, invStd: number, gamma: number, dx: number, dGamma: number, dBeta: number, pooled: number, m: number, c: number, act: number, scratch: number, n: number, h: number, w: number): void;
   avgpool2_bwd(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
   avgpool2_fwd(x: number, y: number, n: number, h: number, w: number, c: number): void;
+  act_fwd(x: number, y: number, pooled: number, m: number, c: number, act: number, scratch: number, n: number, h: number, w: number): void;
   /** y = act(x) over n floats (n a multiple of 4), with scratch_bytes(4, 0, 0) of scratch. */
   act(x: number, y: number, n: number, act: number, scratch: number): void;
   scratch_bytes(c: number, w: number, pooled: number): number;
@@ -239,35 +222,15 @@ interface Kernels {
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 
 function instanceFor(backend: WasmBackend, binaries: Exclude<KernelBinaries, { missing: string }>): Kernels {
-  const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
-  if (!(memory instanceof WebAssembly.Memory)) throw new Error("netc kernels: the wasm backend's WebAssembly.Memory was not found (tfjs-backend-wasm internals changed?)");
+  const memory = backendMemory(backend);
   let kernels = instances.get(memory);
   if (!kernels) {
-    // A threaded tfjs build has a shared memory, which only a module importing a shared one can use.
-    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = shared ? binaries.shared() : binaries.plain;
+    const bytes = isShared(memory) ? binaries.shared() : binaries.plain;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     kernels = instance.exports as unknown as Kernels;
     instances.set(memory, kernels);
   }
   return kernels;
-}
-
-function address(backend: WasmBackend, t: TensorInfo): number {
-  const data = backend.dataIdMap.get(t.dataId);
-  if (!data) throw new Error("netc kernels: a tensor is not on the wasm backend");
-  return data.memoryOffset;
-}
-
-/** Runs `body` with a 16-byte-aligned scratch block of tfjs's heap. */
-export function withScratch<T>(backend: WasmBackend, bytes: number, body: (ptr: number) => T): T {
-  const raw = backend.wasm._malloc(bytes + 16);
-  if (!raw) throw new Error(`netc kernels: out of wasm memory (${bytes} bytes of scratch)`);
-  try {
-    return body((raw + 15) & ~15);
-  } finally {
-    backend.wasm._free(raw);
-  }
 }
 
 type KernelsOf = (backend: KernelBackend) => Kernels;
@@ -282,6 +245,25 @@ function bnForwardWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
   withScratch(backend, kernels.scratch_bytes(g.c, g.w, g.pool ? 1 : 0), (scratch) => {
     const [y, mean, invStd, pooled] = outs.map((t) => address(backend, t));
     kernels.bn_fwd(address(backend, x), address(backend, gamma), address(backend, beta), y!, mean!, invStd!, pooled ?? 0, g.m, g.c, eps, ACT_CODES[act], scratch, g.n, g.h, g.w);
+  });
+  return outs;
+}
+
+function activationInputs({ inputs, attrs }: KernelArgs) {
+  const k = ACTIVATION;
+  const x = input(inputs, "x", k);
+  return { x, g: geometry(x, attrs, k), act: activation(attrs, k) };
+}
+
+function activationWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
+  const { x, g, act } = activationInputs(args);
+  const backend = args.backend as WasmBackend;
+  const kernels = kernelsOf(backend);
+  const outs = [backend.makeOutput([...x.shape], "float32")];
+  if (g.pool) outs.push(backend.makeOutput(pooledShape(g), "float32"));
+  withScratch(backend, kernels.scratch_bytes(g.c, g.w, g.pool ? 1 : 0), (scratch) => {
+    const [y, pooled] = outs.map((t) => address(backend, t));
+    kernels.act_fwd(address(backend, x), y!, pooled ?? 0, g.m, g.c, ACT_CODES[act], scratch, g.n, g.h, g.w);
   });
   return outs;
 }
@@ -420,6 +402,15 @@ function bnBackwardReferenceKernel(args: KernelArgs): TensorInfo[] {
   const dyFull = g.pool ? avgPool2BackwardReference(read(b, dy), g.n, g.h, g.w, g.c) : read(b, dy);
   const r = bnBackwardReference(dyFull, read(b, y), read(b, x), read(b, mean), read(b, invStd), read(b, gamma), g.m, g.c, act);
   return [output(b, [...x.shape], r.dx), output(b, [g.c], r.dGamma), output(b, [g.c], r.dBeta)];
+}
+
+function activationReferenceKernel(args: KernelArgs): TensorInfo[] {
+  const { x, g, act } = activationInputs(args);
+  const b = args.backend;
+  const y = read(b, x).map((v) => actRef(v, act));
+  const outs = [output(b, [...x.shape], y)];
+  if (g.pool) outs.push(output(b, pooledShape(g), avgPool2Reference(y, g.n, g.h, g.w, g.c)));
+  return outs;
 }
 
 function avgPool2BackwardReferenceKernel(args: KernelArgs): TensorInfo {

@@ -1,7 +1,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
-import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
+import { ACTIVATION, BN_BACKWARD, BN_FORWARD, MOMENTS } from "../kernels/names.js";
 import { affineParams, channelDims, movingAverage, movingStatistics, onnxAffine, onnxMovingStatistics, onnxStandardize, torchMomentum, torchParams } from "./normalize.js";
-import { formatShape, pyCall, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
+import { canUseKernel, formatShape, pyCall, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -23,6 +23,19 @@ function builtinBackward({ tf }: LowerContext, dy: Tensor, x: Tensor, [mean, var
   const held = tf.mul(dy, tf.mul(gamma, tf.rsqrt(tf.add(variance, eps))));
   const dx = tf.add(held, tf.add(tf.div(parts["mean"]!(), m), tf.mul(tf.sub(x, mean), tf.div(tf.mul(parts["variance"]!(), 2), m))));
   return { dx, grads: { gamma: parts["scale"]!(), beta: parts["offset"]!() } };
+}
+
+/**
+ * The batch's per-channel mean and biased variance: the project's kernel where it may run (one
+ * pass, multi-threaded; tfjs's moments takes several), else tfjs's.
+ */
+function batchMoments(ctx: LowerContext, x: Tensor): { mean: Tensor; variance: Tensor } {
+  const { tf } = ctx;
+  if (canUseKernel(ctx, MOMENTS)) {
+    const [mean, variance] = tf.engine().runKernel(MOMENTS, { x }) as Tensor[];
+    return { mean: mean!, variance: variance! };
+  }
+  return tf.moments(x, statAxes(x));
 }
 
 /** γ and β, or 1 and 0 without `affine`: tfjs's batch-norm kernel and the project's want tensors. */
@@ -195,7 +208,7 @@ export const bn: LayerSpec = {
       // Training (and inference without `track`) normalizes with the batch's statistics: the mean and the biased variance.
       const moving = (mean: Tensor, variance: Tensor) => (ctx.training && track ? { state: trackMoving(tf, p, momentum, mean, variance) } : {});
       if (impl === "builtin") {
-        const { mean, variance } = tf.moments(x, statAxes(x));
+        const { mean, variance } = batchMoments(ctx, x);
         const [gamma, beta] = gammaBeta(tf, x, p, affine);
         return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), saved: [mean, variance], ...moving(mean, variance) };
       }
@@ -219,11 +232,17 @@ export const bn: LayerSpec = {
       if (!tf.getKernel(BN_BACKWARD, tf.getBackend())) return undefined;
       const attrs = { eps, act: activation?.name ?? "none", pool: pool2 ? 2 : 0 };
       const builtinForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
-        const { mean, variance } = tf.moments(x, statAxes(x));
+        const { mean, variance } = batchMoments(ctx, x);
         const [gamma, beta] = gammaBeta(tf, x, p, affine);
         const normalized = tf.batchNorm(x, mean, variance, beta, gamma, eps);
+        const invStd = tf.rsqrt(tf.add(variance, eps));
+        if ((activation || pool2) && canUseKernel(ctx, ACTIVATION)) {
+          // The activation and the pooling after tfjs's normalization: one pass of the project's kernel.
+          const [y, pooled] = tf.engine().runKernel(ACTIVATION, { x: normalized }, { act: attrs.act, pool: attrs.pool }) as Tensor[];
+          return { y: y!, mean, variance, invStd, pooled };
+        }
         const y = activation ? activation.apply(normalized) : normalized;
-        return { y, mean, variance, invStd: tf.rsqrt(tf.add(variance, eps)), pooled: pool2 ? tf.avgPool(y as Tensor4D, 2, 2, "valid") : undefined };
+        return { y, mean, variance, invStd, pooled: pool2 ? tf.avgPool(y as Tensor4D, 2, 2, "valid") : undefined };
       };
       const scratchForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
         const [gamma, beta] = gammaBeta(tf, x, p, affine);

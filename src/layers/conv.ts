@@ -1,10 +1,28 @@
-import { isProblem, numberArg, product, pyCall, sizeArg, type ArgValues, type LayerSpec } from "./types.js";
+import { canUseKernel, isProblem, numberArg, product, pyCall, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
+import { CHANNEL_SUMS, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
 function geometry(args: ArgValues) {
   const stride = sizeArg(args, "stride", [1, 1]);
-  return { kernel: sizeArg(args, "kernel"), strides: [stride[0], stride[1]] as [number, number], pad: tfPadding(sizeArg(args, "padding", [0, 0])) };
+  const padding = sizeArg(args, "padding", [0, 0]);
+  return { kernel: sizeArg(args, "kernel"), strides: [stride[0], stride[1]] as [number, number], padding, pad: tfPadding(padding) };
+}
+
+/**
+ * Whether the project's convolution kernels run for this weight ([KH, KW, CI, CO] or [F, O]):
+ * where they may, except for fewer than 8 output channels (a partial register tile everywhere)
+ * and, forward, fewer than 8 input channels (im2col one float at a time), where XNNPACK's
+ * convolution and tfjs's filter gradient are faster (LeNet's first convolution, measured).
+ */
+export function useNetcConv(ctx: LowerContext, weight: Tensor, pass: "forward" | "backward"): boolean {
+  const [ci, co] = weight.shape.slice(-2) as [number, number];
+  return canUseKernel(ctx, CONV2D) && co >= 8 && (pass === "backward" || ci >= 8);
+}
+
+/** The project's convolution: y = act(x ⊛ w + b), PyTorch's padding. */
+export function netcConv(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor | undefined, strides: readonly number[], padding: readonly number[], activation: "linear" | "relu"): Tensor {
+  return tf.engine().runKernel(CONV2D, { x, filter: weight, ...(bias ? { bias } : {}) }, { strides: [...strides], padding: [...padding], activation }) as Tensor;
 }
 
 export const conv: LayerSpec = {
@@ -43,23 +61,33 @@ export const conv: LayerSpec = {
         ...(args["nobias"] ? [] : [{ name: "bias", shape: [output[0]!], init: { uniform: 1 / Math.sqrt(fanIn) }, trainable: true }]),
       ];
     },
-    forward({ tf }, x, p, args) {
+    forward(ctx, x, p, args) {
+      const { tf } = ctx;
+      if (useNetcConv(ctx, p["weight"]!, "forward")) return { y: netcConv(tf, x, p["weight"]!, p["bias"], geometry(args).strides, geometry(args).padding, "linear") };
       const { strides, pad } = geometry(args);
       return { y: tf.fused.conv2d({ x: x as Tensor4D, filter: p["weight"] as Tensor4D, strides, pad, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
-    affine({ tf }, x, weight, bias, args, activation) {
+    affine(ctx, x, weight, bias, args, activation) {
+      const { tf } = ctx;
+      if (useNetcConv(ctx, weight, "forward") && activation !== "sigmoid") return netcConv(tf, x, weight, bias, geometry(args).strides, geometry(args).padding, activation);
       const { strides, pad } = geometry(args);
       return tf.fused.conv2d({ x: x as Tensor4D, filter: weight as Tensor4D, strides, pad, bias, activation });
     },
-    backward({ tf }, dy, x, _forward, p, args, needDx) {
-      const { strides, pad } = geometry(args);
+    backward(ctx, dy, x, _forward, p, args, needDx) {
+      const { tf } = ctx;
+      const { strides, padding, pad } = geometry(args);
       const weight = p["weight"]!;
+      const grads: Record<string, Tensor> = {};
+      if (p["bias"]) grads["bias"] = canUseKernel(ctx, CHANNEL_SUMS) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, [0, 1, 2]);
+      if (useNetcConv(ctx, weight, "backward")) {
+        const attrs = { strides, padding: [...padding] };
+        grads["weight"] = tf.engine().runKernel(CONV2D_BACKPROP_FILTER, { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor;
+        if (!needDx) return { grads };
+        return { dx: tf.engine().runKernel(CONV2D_BACKPROP_INPUT, { dy, filter: weight }, { ...attrs, inputShape: x.shape }) as Tensor, grads };
+      }
       const attrs = { strides, pad, dataFormat: "NHWC" };
-      const grads: Record<string, Tensor> = {
-        // Kernels without a public op: the filter gradient (registered for wasm by the runtime).
-        weight: tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor4D,
-      };
-      if (p["bias"]) grads["bias"] = tf.sum(dy, [0, 1, 2]);
+      // Kernels without a public op: the filter gradient (registered for wasm by the runtime).
+      grads["weight"] = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor4D;
       if (!needDx) return { grads };
       const [kh, kw] = sizeArg(args, "kernel");
       const [ph, pw] = sizeArg(args, "padding", [0, 0]);

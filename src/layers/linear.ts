@@ -1,5 +1,14 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
-import { formatShape, numberArg, product, pyCall, type LayerSpec } from "./types.js";
+import { CHANNEL_SUMS, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
+import { netcConv, useNetcConv } from "./conv.js";
+import { canUseKernel, formatShape, numberArg, product, pyCall, type LayerSpec, type Tf } from "./types.js";
+
+/** y = act(x·W + b) as the project's 1×1 convolution of [N, 1, 1, F]. */
+function asPointwiseConv(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor | undefined, activation: "linear" | "relu"): Tensor {
+  const [n, f] = x.shape as [number, number];
+  const o = weight.shape[1]!;
+  return tf.reshape(netcConv(tf, tf.reshape(x, [n, 1, 1, f]), tf.reshape(weight, [1, 1, f, o]), bias, [1, 1], [0, 0], activation), [n, o]);
+}
 
 export const linear: LayerSpec = {
   kind: "layer",
@@ -39,15 +48,35 @@ export const linear: LayerSpec = {
         ...(args["nobias"] ? [] : [{ name: "bias", shape: [fanOut], init: { uniform: 1 / Math.sqrt(fanIn) }, trainable: true }]),
       ];
     },
-    forward({ tf }, x, p) {
+    forward(ctx, x, p) {
+      const { tf } = ctx;
+      if (useNetcConv(ctx, p["weight"]!, "forward")) return { y: asPointwiseConv(tf, x, p["weight"]!, p["bias"], "linear") };
       return { y: tf.fused.matMul({ a: x as Tensor2D, b: p["weight"] as Tensor2D, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
-    affine: ({ tf }, x, weight, bias, _args, activation) => tf.fused.matMul({ a: x as Tensor2D, b: weight as Tensor2D, bias, activation }),
-    // Explicit transposes: matMul's transpose flags are slow on wasm.
-    backward({ tf }, dy, x, _forward, p, _args, needDx) {
-      const grads: Record<string, Tensor> = { weight: tf.matMul(tf.transpose(x), dy) };
-      if (p["bias"]) grads["bias"] = tf.sum(dy, 0);
-      return { ...(needDx ? { dx: tf.matMul(dy, tf.transpose(p["weight"]!)) } : {}), grads };
+    affine(ctx, x, weight, bias, _args, activation) {
+      const { tf } = ctx;
+      if (useNetcConv(ctx, weight, "forward") && activation !== "sigmoid") return asPointwiseConv(tf, x, weight, bias, activation);
+      return tf.fused.matMul({ a: x as Tensor2D, b: weight as Tensor2D, bias, activation });
+    },
+    backward(ctx, dy, x, _forward, p, _args, needDx) {
+      const { tf } = ctx;
+      const weight = p["weight"]!;
+      const grads: Record<string, Tensor> = {};
+      if (p["bias"]) grads["bias"] = canUseKernel(ctx, CHANNEL_SUMS) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, 0);
+      if (useNetcConv(ctx, weight, "backward")) {
+        // As a 1×1 convolution of N images of 1×1 pixels (reshapes share the data).
+        const [n, f] = x.shape as [number, number];
+        const o = weight.shape[1]!;
+        const attrs = { strides: [1, 1], padding: [0, 0] };
+        const dy4 = tf.reshape(dy, [n, 1, 1, o]);
+        grads["weight"] = tf.reshape(tf.engine().runKernel(CONV2D_BACKPROP_FILTER, { x: tf.reshape(x, [n, 1, 1, f]), dy: dy4 }, { ...attrs, filterShape: [1, 1, f, o] }) as Tensor, [f, o]);
+        if (!needDx) return { grads };
+        const dx = tf.engine().runKernel(CONV2D_BACKPROP_INPUT, { dy: dy4, filter: tf.reshape(weight, [1, 1, f, o]) }, { ...attrs, inputShape: [n, 1, 1, f] }) as Tensor;
+        return { dx: tf.reshape(dx, [n, f]), grads };
+      }
+      // Explicit transposes: matMul's transpose flags are slow on wasm.
+      grads["weight"] = tf.matMul(tf.transpose(x), dy);
+      return { ...(needDx ? { dx: tf.matMul(dy, tf.transpose(weight)) } : {}), grads };
     },
   },
   torch: {

@@ -1,5 +1,7 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import { formatShape, type MergeSpec } from "./types.js";
+import { CONCAT, SPLIT } from "../kernels/names.js";
+import { canUseKernel, formatShape, type MergeSpec } from "./types.js";
+
 
 /** The PyTorch export's base class of merges: modules applied to the same input. */
 const BRANCHES = `class Branches(nn.Module):
@@ -27,7 +29,7 @@ export const add: MergeSpec = {
     }
     return first;
   },
-  merge: (tf, ys) => tf.addN(ys as Tensor[]),
+  merge: ({ tf }, ys) => tf.addN(ys as Tensor[]),
   split: (_tf, dy, ys) => ys.map(() => dy),
   torch: {
     className: "Add",
@@ -68,9 +70,17 @@ export const concat: MergeSpec = {
     }
     return [channels, ...inputs[0]!.slice(1)];
   },
-  // Channels are the last axis in NHWC.
-  merge: (tf, ys) => tf.concat(ys as Tensor[], -1),
-  split: (tf, dy, ys) => tf.split(dy, ys.map((y) => y.shape.at(-1)!), -1),
+  // Channels are the last axis in NHWC. The project's kernels where they may run: tfjs's concat
+  // and split are slow on wasm.
+  merge(ctx, ys) {
+    if (canUseKernel(ctx, CONCAT)) return ctx.tf.engine().runKernel(CONCAT, Object.fromEntries(ys.map((y, i) => [`x${i}`, y]))) as Tensor;
+    return ctx.tf.concat(ys as Tensor[], -1);
+  },
+  split(ctx, dy, ys) {
+    const sizes = ys.map((y) => y.shape.at(-1)!);
+    if (canUseKernel(ctx, SPLIT)) return ctx.tf.engine().runKernel(SPLIT, { x: dy }, { sizes }) as Tensor[];
+    return ctx.tf.split(dy, sizes, -1);
+  },
   torch: {
     className: "Concat",
     definitions: [

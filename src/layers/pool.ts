@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
-import { AVG_POOL2_BACKWARD } from "../kernels/names.js";
-import { isProblem, pyCall, sizeArg, type ArgValues, type LayerSpec, type Tf } from "./types.js";
+import { AVG_POOL2_BACKWARD, MAX_POOL_BACKWARD } from "../kernels/names.js";
+import { canUseKernel, isProblem, pyCall, sizeArg, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
 interface Window {
@@ -19,8 +19,8 @@ interface PoolOps {
   forward(tf: Tf, x: Tensor4D, w: Window): Tensor;
   /** The backend's gradient kernel (no public op exists), with the inputs it takes. */
   gradKernel: "AvgPoolGrad" | "MaxPoolGrad";
-  /** A cheaper gradient for common windows, when there is one. */
-  fastGrad?(tf: Tf, dy: Tensor, x: Tensor, w: Window): Tensor | undefined;
+  /** A cheaper gradient (for common windows, or with the project's kernels), when there is one. */
+  fastGrad?(ctx: LowerContext, dy: Tensor, x: Tensor, w: Window): Tensor | undefined;
   gradInputs(dy: Tensor, x: Tensor, y: Tensor): Record<string, Tensor>;
   average: boolean;
   onnxOp: "AveragePool" | "MaxPool";
@@ -52,9 +52,10 @@ function pooling(name: string, torchName: string, summary: string, ops: PoolOps)
         const w = poolWindow(args);
         return ops.average && w.pad === "valid" && [...w.filterSize, ...w.strides].every((n) => n === 2);
       },
-      backward({ tf }, dy, x, { y }, _p, args) {
+      backward(ctx, dy, x, { y }, _p, args) {
+        const { tf } = ctx;
         const w = poolWindow(args);
-        const dx = ops.fastGrad?.(tf, dy, x, w) ?? (tf.engine().runKernel(ops.gradKernel, ops.gradInputs(dy, x, y), { ...w }) as Tensor);
+        const dx = ops.fastGrad?.(ctx, dy, x, w) ?? (tf.engine().runKernel(ops.gradKernel, ops.gradInputs(dy, x, y), { ...w }) as Tensor);
         return { dx, grads: {} };
       },
     },
@@ -85,7 +86,7 @@ export const avgpool = pooling("avgpool", "AvgPool2d", "average pooling (PyTorch
   // Non-overlapping windows that tile the input: each input gets its window's dy / k², which is a
   // nearest-neighbour upsampling (the scale applied to the small dy), or for 2×2 one pass of the
   // project's kernel where the backend has it.
-  fastGrad(tf, dy, x, w) {
+  fastGrad({ tf }, dy, x, w) {
     const [k0, k1] = w.filterSize;
     const [, h, wd] = x.shape as number[];
     if (w.pad !== "valid" || w.strides[0] !== k0 || w.strides[1] !== k1 || h! % k0 !== 0 || wd! % k1 !== 0) return undefined;
@@ -98,5 +99,11 @@ export const maxpool = pooling("maxpool", "MaxPool2d", "max pooling (PyTorch `nn
   gradKernel: "MaxPoolGrad",
   gradInputs: (dy, x, y) => ({ dy, input: x, output: y }),
   average: false,
+  // The project's kernel, multi-threaded (tfjs's wasm MaxPoolGrad runs on one thread).
+  fastGrad(ctx, dy, x, w) {
+    if (!canUseKernel(ctx, MAX_POOL_BACKWARD)) return undefined;
+    const padding = w.pad === "valid" ? [0, 0] : [w.pad[1][0], w.pad[2][0]];
+    return ctx.tf.engine().runKernel(MAX_POOL_BACKWARD, { dy, x }, { filterSize: w.filterSize, strides: w.strides, padding }) as Tensor;
+  },
   onnxOp: "MaxPool",
 });

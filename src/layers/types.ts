@@ -102,6 +102,16 @@ export interface LowerContext {
   bn: BuildOptions["bn"];
   /** A fresh seed for a random op (dropout masks), from the run's seeded sequence. */
   nextSeed(): number;
+  /**
+   * Whether the project's own kernels may replace tfjs ops where the backend has them (an
+   * optimization: off in the plain reference graph, and wherever tfjs must differentiate).
+   */
+  kernels: boolean;
+}
+
+/** Whether the project's kernel `name` may run: the context allows it and the backend has it. */
+export function canUseKernel({ tf, kernels }: LowerContext, name: string): boolean {
+  return kernels && tf.getKernel(name, tf.getBackend()) !== undefined;
 }
 
 /** What a layer's forward pass returns. */
@@ -264,9 +274,9 @@ export interface MergeSpec extends SpecBase {
   torchName: string;
   outputShape(inputs: readonly Shape[]): ShapeResult;
   /** Combines the branches' outputs (NHWC). */
-  merge(tf: Tf, ys: readonly Tensor[]): Tensor;
+  merge(ctx: LowerContext, ys: readonly Tensor[]): Tensor;
   /** The gradient for each branch's output. */
-  split(tf: Tf, dy: Tensor, ys: readonly Tensor[]): Tensor[];
+  split(ctx: LowerContext, dy: Tensor, ys: readonly Tensor[]): Tensor[];
   torch?: {
     /** The Python class (among `definitions`) that takes the branches' modules, e.g. `Add`. */
     className: string;

@@ -158,6 +158,17 @@ export function stopBackend(backend: Backend): void {
   module?.PThread?.terminateAllThreads();
 }
 
+/**
+ * Bytes the backend holds outside JavaScript, where it can tell: the wasm backend's memory
+ * (which only grows, so this is its peak).
+ */
+export function backendMemoryBytes(backend: Backend): number | undefined {
+  if (backend.name !== "wasm") return undefined;
+  const module = (backend.tf.backend() as unknown as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
+  const memory = module?.asm?.memory ?? module?.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory.buffer.byteLength : undefined;
+}
+
 async function activate(tf: Tf, name: BackendName): Promise<void> {
   // setBackend resolves false (rather than throwing) when the backend's init fails.
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);

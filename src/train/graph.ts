@@ -1,8 +1,8 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
-import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type ForwardResult, type LayerSpec, type LowerContext, type Shape, type Tf } from "../layers/types.js";
-import type { Network, Node } from "../resolve.js";
+import { isProblem, type BackwardResult, type BuildOptions, type ForwardResult, type LowerContext, type Shape, type Tf } from "../layers/types.js";
+import type { LayerNode, Network, Node } from "../resolve.js";
 import { mulberry32 } from "../runtime/data.js";
-import type { CompiledModel } from "./model.js";
+import type { CompiledModel, StepTimer } from "./model.js";
 import { weightName } from "./checkpoint-files.js";
 import { createOptimizer, PLAIN_SGD, type OptimizerSettings } from "./optimizers.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
@@ -46,7 +46,7 @@ class Builder {
         case "layer": {
           const output = node.spec.outputShape(shape, node.args);
           if (isProblem(output)) throw new Error(`internal: unchecked shape error: ${output.problem}`);
-          steps.push(this.layer(node.spec, node.args, shape, output));
+          steps.push(this.layer(node, shape, output));
           shape = output;
           break;
         }
@@ -54,7 +54,7 @@ class Builder {
           const branches = node.branches.map((branch) => this.sequence(branch, shape));
           const output = node.spec.outputShape(branches.map((b) => b.output));
           if (isProblem(output)) throw new Error(`internal: unchecked shape error: ${output.problem}`);
-          steps.push({ kind: "merge", spec: node.spec, branches: branches.map((b) => b.steps) });
+          steps.push({ kind: "merge", node, spec: node.spec, branches: branches.map((b) => b.steps) });
           shape = output;
           break;
         }
@@ -63,8 +63,9 @@ class Builder {
     return { steps, output: shape };
   }
 
-  private layer(spec: LayerSpec, args: ArgValues, input: Shape, output: Shape): LayerStep {
+  private layer(node: LayerNode, input: Shape, output: Shape): LayerStep {
     const { tf } = this;
+    const { spec, args } = node;
     const index = this.layerIndex++;
     const variables: Record<string, Variable> = {};
     for (const p of spec.lower.params?.(input, output, args) ?? []) {
@@ -80,7 +81,7 @@ class Builder {
       variables[p.name] = variable;
       this.all[weightName(index, spec.name, p.name)] = variable;
     }
-    return { kind: "layer", spec, args, variables };
+    return { kind: "layer", node, spec, args, variables };
   }
 }
 
@@ -99,25 +100,26 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const nextSeed = () => Math.floor(random() * 2 ** 31);
   const builder = new Builder(tf, nextSeed);
   const { steps } = builder.sequence(network.layers, network.input.shape);
-  const context = (training: boolean): LowerContext => ({ tf, training, bn: options.bn, nextSeed });
   const optimize = options.optimize ?? true;
+  const context = (training: boolean, kernels = optimize): LowerContext => ({ tf, training, bn: options.bn, nextSeed, kernels });
   const trainingSteps = optimize ? fuseNormActivationPool(freezeBiasBeforeNorm(steps), context(true)) : steps;
   const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
   const trainable = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.trainable));
   const optimizer = createOptimizer(tf, trainable, options.optimizer ?? PLAIN_SGD);
 
-  function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null): Tensor {
+  function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null, timer?: StepTimer): Tensor {
     for (const step of sequence) {
       if (step.kind === "merge") {
         const branches: Record_[][] = [];
         const ys = step.branches.map((branch) => {
           const branchRecords: Record_[] = [];
           branches.push(branchRecords);
-          return forward(branch, x, ctx, records && branchRecords);
+          return forward(branch, x, ctx, records && branchRecords, timer);
         });
         records?.push({ step, ys, branches });
-        x = step.spec.merge(tf, ys);
+        x = step.spec.merge(ctx, ys);
+        timer?.lap({ phase: "forward", node: step.node }, x);
         continue;
       }
       if (step.kind === "folded") {
@@ -128,6 +130,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       for (const [name, value] of Object.entries(result.state ?? {})) step.variables[name]!.assign(value);
       records?.push({ step, x, forward: result });
       x = result.y;
+      timer?.lap({ phase: "forward", node: step.node }, x);
     }
     return x;
   }
@@ -142,7 +145,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       let next: Tensor;
       if (step.kind === "merge") {
         const ys = step.branches.map((branch) => infer(branch, x, ctx));
-        next = step.spec.merge(tf, ys);
+        next = step.spec.merge(ctx, ys);
         for (const y of ys) if (y !== x && y !== next) y.dispose();
       } else if (step.kind === "folded") {
         next = foldedForward(ctx, step, x);
@@ -185,7 +188,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   }
 
   /** Walks the records in reverse, collecting parameter gradients; returns the input's gradient. */
-  function backward(records: readonly Record_[], dy: Tensor, ctx: LowerContext, grads: Map<Variable, Tensor>, needInputGrad: boolean): Tensor | undefined {
+  function backward(records: readonly Record_[], dy: Tensor, ctx: LowerContext, grads: Map<Variable, Tensor>, needInputGrad: boolean, timer?: StepTimer): Tensor | undefined {
     let gradient: Tensor | undefined = dy;
     for (let i = records.length - 1; i >= 0 && gradient; i--) {
       const record = records[i]!;
@@ -194,10 +197,13 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         const result = layerBackward(ctx, record.step, record.x, record.forward, gradient, needDx);
         for (const [name, g] of Object.entries(result.grads)) grads.set(record.step.variables[name]!, g);
         gradient = result.dx;
+        timer?.lap({ phase: "backward", node: record.step.node }, gradient ?? Object.values(result.grads)[0] ?? dy);
       } else {
-        const parts = record.step.spec.split(tf, gradient, record.ys);
-        const dxs = record.branches.map((branch, b) => backward(branch, parts[b]!, ctx, grads, needDx) ?? parts[b]!);
+        const parts = record.step.spec.split(ctx, gradient, record.ys);
+        timer?.lap({ phase: "backward", node: record.step.node }, parts[0]!);
+        const dxs = record.branches.map((branch, b) => backward(branch, parts[b]!, ctx, grads, needDx, timer) ?? parts[b]!);
         gradient = needDx ? tf.addN(dxs) : undefined;
+        if (gradient) timer?.lap({ phase: "backward", node: record.step.node }, gradient);
       }
     }
     return gradient;
@@ -214,23 +220,27 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   }
 
   return {
-    trainStep(images, labels, lr) {
+    trainStep(images, labels, lr, timer) {
       return tf.tidy(() => {
         const ctx = context(true);
         const records: Record_[] = [];
-        const logits = forward(trainingSteps, images, ctx, records);
+        const logits = forward(trainingSteps, images, ctx, records, timer);
         // Softmax cross-entropy's gradient is (softmax − one-hot)/N.
         const { loss, logProbs, oneHot } = crossEntropy(logits, labels);
         const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), labels.shape[0]!);
+        const correct = countCorrectOf(logits, labels);
+        timer?.lap({ phase: "loss" }, dLogits);
         const grads = new Map<Variable, Tensor>();
-        backward(records, dLogits, ctx, grads, false);
+        backward(records, dLogits, ctx, grads, false, timer);
         optimizer.apply(grads, lr);
-        return { loss, correct: countCorrectOf(logits, labels) };
+        // The update assigns every parameter in place; the last one assigned marks its end.
+        if (timer) timer.lap({ phase: "update" }, Object.values(trainable).at(-1) ?? loss);
+        return { loss, correct };
       });
     },
     trainingLoss(images, labels) {
-      // The unoptimized steps: fused kernels have no tfjs gradient.
-      return tf.tidy(() => crossEntropy(forward(steps, images, context(true), null), labels).loss);
+      // The unoptimized steps on tfjs ops: the project's kernels have no tfjs gradient.
+      return tf.tidy(() => crossEntropy(forward(steps, images, context(true, false), null), labels).loss);
     },
     predict(images) {
       return tf.tidy(() => infer(inferenceSteps, images, context(false)));

@@ -1,4 +1,20 @@
 import type { NamedTensorMap, Scalar, Tensor } from "@tensorflow/tfjs";
+import type { LayerNode, MergeNode } from "../resolve.js";
+
+/** A part of a training step, as `netc time` reports it. */
+export type StepPart =
+  | { phase: "forward" | "backward"; node: LayerNode | MergeNode }
+  /** The loss and its gradient; the optimizer's update of every parameter. */
+  | { phase: "loss" | "update" };
+
+/**
+ * Told when each part of a training step has run (`netc time`). A step given one pays for the
+ * calls and whatever `lap` does (e.g. waiting for `output` on an asynchronous backend); a step
+ * without one pays for neither.
+ */
+export interface StepTimer {
+  lap(part: StepPart, output: Tensor): void;
+}
 
 /**
  * A network lowered to TensorFlow.js, ready to train: the interface between the lowering
@@ -9,9 +25,10 @@ export interface CompiledModel {
    * One optimizer step on a batch at learning rate `lr`, in training mode (batch statistics,
    * moving statistics updated).
    * Returns the mean cross-entropy loss and the number of correct predictions as scalars;
-   * the caller reads them (reading synchronises) and disposes them.
+   * the caller reads them (reading synchronises) and disposes them. With a timer, each layer's
+   * forward and backward is reported to it as it completes.
    */
-  trainStep(images: Tensor, labels: Tensor, lr: number): { loss: Scalar; correct: Scalar };
+  trainStep(images: Tensor, labels: Tensor, lr: number, timer?: StepTimer): { loss: Scalar; correct: Scalar };
   /**
    * The mean cross-entropy of a training-mode forward (which also updates the moving
    * statistics), as one function of the variables that `tf.grads` can differentiate: the

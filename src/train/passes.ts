@@ -85,8 +85,9 @@ export function fuseNormActivationPool(steps: readonly Step[], ctx: LowerContext
       out.push(step);
       continue;
     }
-    out.push({ ...step, lower });
-    i += (activation ? 1 : 0) + (pool2 ? 1 : 0);
+    const absorbed = [activation ? next : undefined, pool2 ? afterActivation : undefined].filter(isLayer).map((s) => s.node);
+    out.push({ ...step, lower, absorbed });
+    i += absorbed.length;
   }
   return out;
 }

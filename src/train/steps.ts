@@ -1,10 +1,13 @@
 import type { Variable } from "@tensorflow/tfjs";
 import type { ArgValues, LayerSpec, Lowering, MergeSpec } from "../layers/types.js";
+import type { LayerNode, MergeNode } from "../resolve.js";
 
 /** The lowered graph: the network's layers as steps, groups flattened, branches kept. */
 
 export interface LayerStep {
   kind: "layer";
+  /** The layer of the checked network this step runs (`netc time` reports by it). */
+  node: LayerNode;
   spec: LayerSpec;
   args: ArgValues;
   /** Parameter and state variables by the layer's own names (`weight`, `moving_mean`). */
@@ -13,10 +16,13 @@ export interface LayerStep {
   frozen?: ReadonlySet<string>;
   /** A fused lowering that replaces the entry's own (and the steps it absorbed). */
   lower?: Lowering;
+  /** The layers a fused lowering absorbed, which no longer run as steps of their own. */
+  absorbed?: readonly LayerNode[];
 }
 
 export interface MergeStep {
   kind: "merge";
+  node: MergeNode;
   spec: MergeSpec;
   branches: Step[][];
 }

@@ -58,13 +58,27 @@ function startBackend(assets: string, threads: number): Promise<string> {
       if (threaded && cores) delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
     }
     registerWasmConv2DBackpropFilter(tf);
-    const [plain, shared] = await Promise.all([fetchBytes(`${assets}netc-kernels.wasm`), threaded ? fetchBytes(`${assets}netc-kernels-shared.wasm`) : undefined]);
+    const [plain, shared, conv] = await Promise.all([
+      fetchBytes(`${assets}netc-kernels.wasm`),
+      threaded ? fetchBytes(`${assets}netc-kernels-shared.wasm`) : undefined,
+      convModule(assets, threaded),
+    ]);
+    const expectMemory = (shared: boolean) => {
+      if (shared !== threaded) throw new Error("internal: tfjs's memory is not the kind its threads setting asked for");
+    };
     const kernels = registerNetcKernels(tf, {
       name: "netc-kernels.wasm",
       plain,
       shared() {
-        if (!shared) throw new Error("internal: tfjs's memory is shared, but its threads were not asked for");
-        return shared;
+        expectMemory(true);
+        return shared!;
+      },
+      // No worker threads of netc's here: the convolution kernels run on this worker's thread.
+      conv: {
+        module(shared) {
+          expectMemory(shared);
+          return conv;
+        },
       },
     });
     const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
@@ -73,6 +87,14 @@ function startBackend(assets: string, threads: number): Promise<string> {
     return `WebAssembly${simd ? " SIMD" : ""}, ${count} thread${count === 1 ? "" : "s"}${why}${kernels.wasm ? ", netc kernels" : `; netc kernels unavailable: ${kernels.reason}`}`;
   })();
   return backend;
+}
+
+/** netc's convolution kernels for tfjs's memory: the fused multiply-add build where the browser has relaxed SIMD. */
+async function convModule(assets: string, shared: boolean): Promise<{ module: WebAssembly.Module; fma: boolean }> {
+  const suffix = shared ? "-shared" : "";
+  const fma = await fetchBytes(`${assets}netc-conv-fma${suffix}.wasm`);
+  if (WebAssembly.validate(fma)) return { module: await WebAssembly.compile(fma), fma: true };
+  return { module: await WebAssembly.compile(await fetchBytes(`${assets}netc-conv${suffix}.wasm`)), fma: false };
 }
 
 function loadData(source: DataSource): Promise<{ train: Split; test: Split }> {

@@ -252,5 +252,6 @@ describe("lazy loading", () => {
     expect(main).not.toContain("examples/sec");
     expect(main).toMatch(/import\(["']\.\/chunks\/train-command-/);
     expect(main).toMatch(/import\(["']\.\/chunks\/eval-command-/);
+    expect(main).toMatch(/import\(["']\.\/chunks\/time-command-/);
   });
 });

@@ -27,7 +27,7 @@ function spec(name: string): LayerSpec {
 }
 
 function ctx(training: boolean, bn: "scratch" | "builtin" = "scratch"): LowerContext {
-  return { tf, training, bn, nextSeed: () => 7 };
+  return { tf, training, bn, nextSeed: () => 7, kernels: false };
 }
 
 /** NHWC tensor for a registry C×H×W (or F) shape, batch n. */
@@ -165,7 +165,7 @@ describe("initial weights", () => {
 describe("fusion", () => {
   it("needs the project's kernels: on a backend without them, BN is not fused", () => {
     const withoutKernels = { ...tf, getBackend: () => "no-netc-kernels" } as typeof tf;
-    const fused = spec("bn").lower.fuse!({ tf: withoutKernels, training: true, bn: "scratch", nextSeed: () => 1 }, {}, { pool2: false });
+    const fused = spec("bn").lower.fuse!({ tf: withoutKernels, training: true, bn: "scratch", nextSeed: () => 1, kernels: true }, {}, { pool2: false });
     expect(fused).toBeUndefined();
     expect(spec("bn").lower.fuse!(ctx(true), {}, { pool2: false })).toBeDefined();
   });

@@ -1,0 +1,378 @@
+/**
+ * netc's sliding-window kernels (src/kernels/netc-conv.wat) as tfjs kernels of the wasm backend:
+ * call them with `tf.engine().runKernel(name, inputs, attrs)`. Tensors are float32 NHWC, filters
+ * [KH, KW, CI, CO]; `strides` and `padding` are [h, w] pairs, the padding PyTorch's (the same
+ * number of zeros on both sides).
+ *
+ * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
+ * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
+ * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
+ * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
+ *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
+ * NetcMoments {x} → [mean [C], variance [C]]: per channel (the last axis), the biased variance
+ * NetcChannelSums {x} → [C]: per-channel sums (a bias's gradient)
+ * NetcConcat {x0, x1, …} → y: concatenation along the last axis
+ * NetcSplit {x}, attrs {sizes} → parts of x along the last axis, `sizes` channels each
+ *
+ * A convolution's three are one matrix product (see the .wat), with fused multiply-add where the
+ * engine has relaxed SIMD. All run on as many threads as tfjs runs (a threaded build) where the
+ * runtime can start threads (Node; a page runs them on its one worker), with the scratch they
+ * need kept from call to call.
+ */
+import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
+import { Arena, address, backendMemory, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
+import { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT } from "./names.js";
+import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
+
+export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
+
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+
+/** Words of the parameter block (netc-conv.wat's layout). */
+const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
+const BLOCK_WORDS = 32;
+
+/**
+ * Block sizes (see the .wat): rows of M, reduction and columns per block, chosen by measuring
+ * the models' convolutions here (blocks of A of a few hundred KB, in L2; long reductions per
+ * micro-kernel call); for the input gradient, images per unit of work.
+ */
+interface Blocks {
+  mb: number;
+  kb: number;
+  nb: number;
+  group?: number;
+}
+
+/** The largest Wᵀ the input gradient makes whole (once per call), rather than a block per unit. */
+const WHOLE_TRANSPOSE_BYTES = 32 << 20;
+/** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
+const PARALLEL_WORK = 1 << 21;
+
+export interface ConvGeometry {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  oh: number;
+  ow: number;
+  co: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+}
+
+/** The module on one backend memory, its thread pool and its buffers. */
+interface Runtime {
+  exports: Record<string, unknown>;
+  pool: KernelPool;
+  block: number;
+  arena: Arena;
+  /** The list of a concatenation's parts. */
+  parts: Arena;
+  fma: boolean;
+}
+
+const runtimes = new WeakMap<WebAssembly.Memory, Runtime>();
+
+/**
+ * The assembled kernels, from the runtime (binaries.ts in Node; the page fetches them), and what
+ * starts the thread pool's workers: without it the kernels run on the calling thread only.
+ */
+export interface ConvBinaries {
+  /** The module for tfjs's plain or shared memory, and whether it is the fused multiply-add build. */
+  module(shared: boolean): { module: WebAssembly.Module; fma: boolean };
+  startWorker?: StartWorker;
+}
+
+let binaries: ConvBinaries | undefined;
+
+function runtimeFor(backend: WasmBackend): Runtime {
+  const memory = backendMemory(backend);
+  let runtime = runtimes.get(memory);
+  if (!runtime) {
+    if (!binaries) throw new Error("netc kernels: the convolution kernels are not registered");
+    const shared = isShared(memory);
+    const { module, fma } = binaries.module(shared);
+    const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>;
+    const raw = backend.wasm._malloc(BLOCK_WORDS * 4 + CONTROL_BYTES + 16);
+    if (!raw) throw new Error("netc kernels: out of wasm memory");
+    const block = (raw + 15) & ~15;
+    // As many threads as tfjs runs, where the runtime can start them.
+    const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
+    const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), fma };
+    runtimes.set(memory, runtime);
+  }
+  return runtime;
+}
+
+/** Whether the convolution kernels use fused multiply-add on this backend (benchmarks report it). */
+export function convUsesFma(backend: KernelBackend): boolean {
+  return runtimeFor(backend as WasmBackend).fma;
+}
+
+/**
+ * Registers the kernels for the wasm backend; they are instantiated on first use, against the
+ * memory of the backend that runs them.
+ */
+export function registerConvKernels(tf: Tf, given: ConvBinaries): void {
+  binaries = given;
+  register(tf, CONV2D, "wasm", convForward);
+  register(tf, CONV2D_BACKPROP_FILTER, "wasm", convBackpropFilter);
+  register(tf, CONV2D_BACKPROP_INPUT, "wasm", convBackpropInput);
+  register(tf, MAX_POOL_BACKWARD, "wasm", maxPoolBackward);
+  register(tf, MOMENTS, "wasm", (args) => channelSums(args, true));
+  register(tf, CHANNEL_SUMS, "wasm", (args) => channelSums(args, false));
+  register(tf, CONCAT, "wasm", concat);
+  register(tf, SPLIT, "wasm", split);
+}
+
+// ------------------------------------------------------------------ attributes and shapes
+
+function pair(value: unknown, name: string, kernel: string, min: number): [number, number] {
+  const v = typeof value === "number" ? [value, value] : value;
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isInteger(n) && n >= min)) {
+    throw new Error(`${kernel}: ${name} must be a whole number ≥ ${min} or a pair of them, got ${JSON.stringify(value)}`);
+  }
+  return [v[0], v[1]];
+}
+
+function shape4(t: unknown, name: string, kernel: string): [number, number, number, number] {
+  const s = Array.isArray(t) ? t : (t as TensorInfo | undefined)?.shape;
+  if (!s || s.length !== 4 || !s.every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`${kernel}: ${name} must have 4 dimensions, got ${JSON.stringify(s)}`);
+  return s as [number, number, number, number];
+}
+
+function float(inputs: KernelArgs["inputs"], name: string, kernel: string): TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`${kernel}: missing input ${name}`);
+  if (t.dtype !== "float32") throw new Error(`${kernel}: ${name} must be float32, got ${t.dtype}`);
+  return t;
+}
+
+/** The geometry from the input's and the filter's shapes, checked as PyTorch would. */
+export function convGeometry(kernel: string, input: readonly number[], filter: readonly number[], strides: unknown, padding: unknown): ConvGeometry {
+  const [n, h, w, ci] = shape4(input, "the input", kernel);
+  const [kh, kw, fci, co] = shape4(filter, "the filter", kernel);
+  if (fci !== ci) throw new Error(`${kernel}: the filter takes ${fci} channels, the input has ${ci}`);
+  const [sh, sw] = pair(strides, "strides", kernel, 1);
+  const [ph, pw] = pair(padding ?? 0, "padding", kernel, 0);
+  const oh = Math.floor((h + 2 * ph - kh) / sh) + 1;
+  const ow = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  if (oh < 1 || ow < 1) throw new Error(`${kernel}: a ${kh}×${kw} kernel does not fit the padded ${h + 2 * ph}×${w + 2 * pw} input`);
+  return { n, h, w, ci, oh, ow, co, kh, kw, sh, sw, ph, pw };
+}
+
+// ------------------------------------------------------------------ running
+
+function macs(g: ConvGeometry): number {
+  return g.n * g.oh * g.ow * g.kh * g.kw * g.ci * g.co;
+}
+
+/**
+ * Writes the parameter block (the tensors' addresses, the geometry, `shared` bytes of scratch
+ * for all threads and `scratchBytes` for each, the first `zeroed` bytes of each zeroed) and
+ * runs `entry`; returns where each thread's scratch is. Calls with the same sizes get the same
+ * scratch.
+ */
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0, zeroed = 0): number[] {
+  const rt = runtimeFor(backend);
+  const perThread = (scratchBytes + 63) & ~63;
+  const sharedBytes = (shared + 63) & ~63;
+  const arena = rt.arena.get(sharedBytes + perThread * rt.pool.threads) + sharedBytes;
+  const scratches = Array.from({ length: rt.pool.threads }, (_, t) => arena + t * perThread);
+  for (const at of scratches) new Uint8Array(backendMemory(backend).buffer, at, zeroed).fill(0);
+  const words = new Int32Array(backendMemory(backend).buffer, rt.block, BLOCK_WORDS);
+  words.fill(0);
+  words[P.x] = tensors.x ?? 0;
+  words[P.w] = tensors.w ?? 0;
+  words[P.bias] = tensors.bias ?? 0;
+  words[P.out] = tensors.out ?? 0;
+  words[P.dy] = tensors.dy ?? 0;
+  words[P.scratch] = arena;
+  words[P.scratchBytes] = perThread;
+  words[P.flags] = flags;
+  words.set([g.n, g.h, g.w, g.ci, g.oh, g.ow, g.co, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw], P.n);
+  words[P.mb] = blocks.mb;
+  words[P.kb] = blocks.kb;
+  words[P.nb] = blocks.nb;
+  words[P.group] = blocks.group ?? 0;
+  words[P.shared] = shared ? arena - sharedBytes : 0;
+  rt.pool.run(entry, rt.block, work >= PARALLEL_WORK);
+  return scratches;
+}
+
+/** Bytes of the GEMM's own scratch for a reduction of up to `k` (see $gemm). */
+function gemmScratch(k: number): number {
+  return k * 32 + 256;
+}
+
+function isDirect(g: ConvGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0;
+}
+
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+const FLOAT = 4;
+
+function convForward(args: KernelArgs): TensorInfo {
+  const k = CONV2D;
+  const x = float(args.inputs, "x", k);
+  const filter = float(args.inputs, "filter", k);
+  const bias = args.inputs["bias"];
+  const g = convGeometry(k, x.shape, filter.shape, args.attrs["strides"], args.attrs["padding"]);
+  if (bias && (bias.dtype !== "float32" || bias.shape.reduce((a, b) => a * b, 1) !== g.co)) throw new Error(`${k}: bias must be ${g.co} float32 values`);
+  const activation = args.attrs["activation"] ?? "linear";
+  if (activation !== "linear" && activation !== "relu") throw new Error(`${k}: activation must be linear or relu, got ${String(activation)}`);
+  const backend = args.backend as WasmBackend;
+  const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
+  const blocks = { mb: 96, kb: 1024, nb: 0 };
+  const scratch = 2 * blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.kb);
+  const flags = (activation === "relu" ? 1 : 0) | (bias ? 2 : 0);
+  const tensors = { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) };
+  // W in panels of 8 columns first (every thread reads all of it), then the product.
+  const packed = g.kh * g.kw * g.ci * roundUp(g.co, 8) * FLOAT;
+  run(backend, "pack_w", g, tensors, blocks, scratch, flags, macs(g), packed);
+  run(backend, "conv_fwd", g, tensors, blocks, scratch, flags, macs(g), packed);
+  return y;
+}
+
+function convBackpropFilter(args: KernelArgs): TensorInfo {
+  const k = CONV2D_BACKPROP_FILTER;
+  const x = float(args.inputs, "x", k);
+  const dy = float(args.inputs, "dy", k);
+  const g = convGeometry(k, x.shape, shape4(args.attrs["filterShape"], "filterShape", k), args.attrs["strides"], args.attrs["padding"]);
+  if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
+  const backend = args.backend as WasmBackend;
+  const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
+  const blocks = { mb: 512, kb: 96, nb: 0 };
+  const scratch = blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb);
+  run(backend, "conv_dw", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) }, blocks, scratch);
+  return dw;
+}
+
+function convBackpropInput(args: KernelArgs): TensorInfo {
+  const k = CONV2D_BACKPROP_INPUT;
+  const dy = float(args.inputs, "dy", k);
+  const filter = float(args.inputs, "filter", k);
+  const g = convGeometry(k, shape4(args.attrs["inputShape"], "inputShape", k), filter.shape, args.attrs["strides"], args.attrs["padding"]);
+  if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
+  const backend = args.backend as WasmBackend;
+  const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
+  const rt = runtimeFor(backend);
+  // Columns per block: a block of Wᵀ (CO × nb) stays ~256 KB. Units of a few images each, enough
+  // of them for every thread to take several.
+  const blocks = { mb: 96, kb: 512, nb: Math.max(8, Math.min(256, Math.floor(65536 / g.co / 8) * 8)), group: Math.max(1, Math.floor(g.n / (4 * rt.pool.threads))) };
+  const wtBytes = g.kh * g.kw * g.ci * g.co * FLOAT;
+  const whole = wtBytes <= WHOLE_TRANSPOSE_BYTES || !isDirect(g);
+  const scratch = (whole ? 0 : g.co * blocks.nb * FLOAT) + blocks.mb * g.co * FLOAT + (isDirect(g) ? 0 : blocks.mb * blocks.nb * FLOAT) + gemmScratch(blocks.kb);
+  const tensors = { w: address(backend, filter), dy: address(backend, dy), out: address(backend, dx) };
+  if (whole) run(backend, "transpose_w", g, tensors, blocks, scratch, 0, macs(g), wtBytes);
+  run(backend, "conv_dx", g, tensors, blocks, scratch, 0, macs(g), whole ? wtBytes : 0);
+  return dx;
+}
+
+function maxPoolBackward(args: KernelArgs): TensorInfo {
+  const k = MAX_POOL_BACKWARD;
+  const dy = float(args.inputs, "dy", k);
+  const x = float(args.inputs, "x", k);
+  const [kh, kw] = pair(args.attrs["filterSize"], "filterSize", k, 1);
+  const [c] = x.shape.slice(-1);
+  // As a convolution's geometry with CI = CO = C (the filter's shape only carries the window).
+  const g = convGeometry(k, x.shape, [kh, kw, c!, c!], args.attrs["strides"], args.attrs["padding"]);
+  if (g.ph * 2 > kh || g.pw * 2 > kw) throw new Error(`${k}: padding ${g.ph}×${g.pw} is more than half the window ${kh}×${kw}`);
+  if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the pooling's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
+  const backend = args.backend as WasmBackend;
+  const dx = backend.makeOutput([...x.shape], "float32");
+  const comparisons = g.n * g.oh * g.ow * kh * kw * g.ci;
+  run(backend, "maxpool_bwd", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dx) }, { mb: 0, kb: 0, nb: 0 }, 0, 0, comparisons);
+  return dx;
+}
+
+/** [M, C] views of a tensor (NHWC: M = N·H·W), as the channel kernels' geometry. */
+function rowsOf(t: TensorInfo): ConvGeometry {
+  const c = t.shape.at(-1) ?? 1;
+  const m = t.shape.reduce((a, b) => a * b, 1) / c;
+  return { n: m, h: 1, w: 1, ci: c, oh: 1, ow: 1, co: c, kh: 1, kw: 1, sh: 1, sw: 1, ph: 0, pw: 0 };
+}
+
+/** Per-channel sums, or (moments) the mean and the biased variance from shifted sums. */
+function channelSums(args: KernelArgs, moments: boolean): TensorInfo | TensorInfo[] {
+  const k = moments ? MOMENTS : CHANNEL_SUMS;
+  const x = float(args.inputs, "x", k);
+  const backend = args.backend as WasmBackend;
+  const g = rowsOf(x);
+  if (g.n < 1) throw new Error(`${k}: x is empty`);
+  const c = g.ci;
+  const scratches = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24, moments ? 1 : 0, g.n * c, 0, c * 16);
+  // The threads' f64 totals: D1 [C] then D2 [C] in each one's scratch.
+  const buffer = backendMemory(backend).buffer;
+  const s1 = new Float64Array(c);
+  const s2 = new Float64Array(c);
+  for (const at of scratches) {
+    const d = new Float64Array(buffer, at, 2 * c);
+    for (let i = 0; i < c; i++) {
+      s1[i]! += d[i]!;
+      s2[i]! += d[c + i]!;
+    }
+  }
+  const outputs = (moments ? 2 : 1) as number;
+  const outs = Array.from({ length: outputs }, () => backend.makeOutput([c], "float32"));
+  const heap = backendMemory(backend).buffer;
+  const values = outs.map((t) => new Float32Array(heap, address(backend, t), c));
+  if (!moments) {
+    values[0]!.set(s1);
+    return outs[0]!;
+  }
+  const shift = new Float32Array(heap, address(backend, x), c);
+  for (let i = 0; i < c; i++) {
+    const d = s1[i]! / g.n;
+    values[0]![i] = shift[i]! + d;
+    values[1]![i] = Math.max(0, s2[i]! / g.n - d * d);
+  }
+  return outs;
+}
+
+/** The parts' addresses and channel counts, as concat_channels reads them, in scratch. */
+function partsList(backend: WasmBackend, parts: readonly TensorInfo[]): number {
+  const at = runtimeFor(backend).parts.get(parts.length * 8);
+  const words = new Int32Array(backendMemory(backend).buffer, at, parts.length * 2);
+  parts.forEach((p, i) => {
+    words[2 * i] = address(backend, p);
+    words[2 * i + 1] = p.shape.at(-1) ?? 1;
+  });
+  return at;
+}
+
+function concat(args: KernelArgs): TensorInfo {
+  const k = CONCAT;
+  const parts = Object.keys(args.inputs)
+    .sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))
+    .map((name) => float(args.inputs, name, k));
+  if (parts.length === 0) throw new Error(`${k}: no inputs`);
+  const rows = parts[0]!.shape.slice(0, -1);
+  if (parts.some((p) => p.shape.slice(0, -1).join() !== rows.join())) throw new Error(`${k}: the parts differ in more than their last axis: ${parts.map((p) => `[${p.shape.join(", ")}]`).join(", ")}`);
+  const c = parts.reduce((sum, p) => sum + (p.shape.at(-1) ?? 1), 0);
+  const backend = args.backend as WasmBackend;
+  const y = backend.makeOutput([...rows, c], "float32");
+  const g = rowsOf(y);
+  run(backend, "concat_channels", { ...g, kh: parts.length }, { x: partsList(backend, parts), out: address(backend, y) }, { mb: 0, kb: 0, nb: 0 }, 0, 0, g.n * c);
+  return y;
+}
+
+function split(args: KernelArgs): TensorInfo[] {
+  const k = SPLIT;
+  const x = float(args.inputs, "x", k);
+  const sizes = args.attrs["sizes"] as unknown;
+  const c = x.shape.at(-1) ?? 1;
+  const valid = (v: unknown): v is number[] => Array.isArray(v) && v.every((n) => Number.isInteger(n) && n >= 1) && v.reduce((a: number, b: number) => a + b, 0) === c;
+  if (!valid(sizes)) throw new Error(`${k}: sizes must be whole numbers ≥ 1 adding up to ${c}, got ${JSON.stringify(sizes)}`);
+  const backend = args.backend as WasmBackend;
+  const parts = sizes.map((n) => backend.makeOutput([...x.shape.slice(0, -1), n], "float32"));
+  const g = rowsOf(x);
+  run(backend, "concat_channels", { ...g, kh: parts.length }, { x: partsList(backend, parts), out: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, 0, 1, g.n * c);
+  return parts;
+}

@@ -1,0 +1,974 @@
+;; netc's kernels for sliding windows, multi-threaded: the forward pass, the filter gradient and
+;; the input gradient of a 2-D convolution (NHWC, filter [KH,KW,CI,CO]), and max pooling's
+;; gradient, and what moves data along channels around them: per-channel sums (BN's statistics,
+;; bias gradients) and concatenation (at the end). The three of a convolution are one matrix
+;; product
+;;   forward      y[M×CO]     = A[M×K] · W[K×CO]
+;;   filter grad  dW[K×CO]    = Aᵀ · dy[M×CO]
+;;   input grad   dcol[M×K]   = dy · Wᵀ, then added back into dx (col2im)
+;; with M = N·OH·OW output pixels, K = KH·KW·CI, and A the im2col matrix of x (row m: the KH×KW
+;; window of output pixel m, CI values per tap, zeros where the window is in the padding). A 1×1
+;; convolution with stride 1 and no padding (and a linear layer, one as [N,1,1,F]) uses x as A
+;; directly; otherwise blocks of A are packed as needed.
+;;
+;; Built by scripts/build-kernels.mjs (wabt) into dist/netc-conv*.wasm: with the memory of
+;; tfjs-backend-wasm's plain or threaded build, and with fused multiply-add (relaxed SIMD's
+;; f32x4.relaxed_madd, written below) or, where the engine lacks it, the same source with each
+;; relaxed_madd(a, b, c) rewritten as a·b + c.
+;;
+;; Every entry point takes a parameter block $g (i32 words, below) and its thread's index and
+;; the thread count: src/kernels/conv.ts writes the block and runs the entry point on the threads
+;; of its pool, which take units of work from a shared counter ($next) until none is left.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; ---------------------------------------------------------------- the parameter block
+  ;; byte offsets of its words
+  ;;  0 x     4 w     8 bias   12 out   16 scratch (per thread: + tid·scratch bytes)
+  ;; 20 scratch bytes per thread        24 flags (1 relu, 2 bias)
+  ;; 28 N    32 H    36 W     40 CI     44 OH   48 OW   52 CO
+  ;; 56 KH   60 KW   64 sh    68 sw     72 ph   76 pw
+  ;; 80 mb (rows per block)   84 kb (reduction per block)   92 dy
+  ;; 96 nb (columns per block of dA, input gradient)   100 the unit counter (see $next)
+  ;; 104 images per unit and 108 Wᵀ's address or 0 (input gradient)
+
+  ;; micro-kernel flags
+  ;;   1: C += (accumulate into C)      2: start from the bias row      4: relu at the end
+
+  ;; ---------------------------------------------------------------- micro-kernel
+  ;; C[6×8] (+)= A[6×kc] · B[kc×8]. Step k of A is the 6 floats at a + k·aks (one per row of
+  ;; C); B's row k is 8 floats at b + k·ldb; C's row i is 8 floats at c + i·ldc. Rows of C past
+  ;; `rows` are computed but written to the last valid row before it is (its value wins), so a
+  ;; partial tile needs no other code; their A values may be anything readable.
+  ;; 12 accumulators, 2 B vectors and 1 broadcast A value fit x64's 16 vector registers.
+  (func $mk6x8
+    (param $a i32) (param $aks i32) (param $rows i32)
+    (param $b i32) (param $ldb i32) (param $kc i32)
+    (param $c i32) (param $ldc i32) (param $flags i32) (param $bias i32)
+    (local $end i32)
+    (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32)
+    (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128) (local $x20 v128) (local $x21 v128)
+    (local $x30 v128) (local $x31 v128) (local $x40 v128) (local $x41 v128) (local $x50 v128) (local $x51 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $c1 (select (i32.add (local.get $c) (local.get $ldc)) (local.get $c) (i32.gt_u (local.get $rows) (i32.const 1))))
+    (local.set $c2 (select (i32.add (local.get $c1) (local.get $ldc)) (local.get $c1) (i32.gt_u (local.get $rows) (i32.const 2))))
+    (local.set $c3 (select (i32.add (local.get $c2) (local.get $ldc)) (local.get $c2) (i32.gt_u (local.get $rows) (i32.const 3))))
+    (local.set $c4 (select (i32.add (local.get $c3) (local.get $ldc)) (local.get $c3) (i32.gt_u (local.get $rows) (i32.const 4))))
+    (local.set $c5 (select (i32.add (local.get $c4) (local.get $ldc)) (local.get $c4) (i32.gt_u (local.get $rows) (i32.const 5))))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (local.set $x00 (v128.load (local.get $c)))  (local.set $x01 (v128.load offset=16 (local.get $c)))
+        (local.set $x10 (v128.load (local.get $c1))) (local.set $x11 (v128.load offset=16 (local.get $c1)))
+        (local.set $x20 (v128.load (local.get $c2))) (local.set $x21 (v128.load offset=16 (local.get $c2)))
+        (local.set $x30 (v128.load (local.get $c3))) (local.set $x31 (v128.load offset=16 (local.get $c3)))
+        (local.set $x40 (v128.load (local.get $c4))) (local.set $x41 (v128.load offset=16 (local.get $c4)))
+        (local.set $x50 (v128.load (local.get $c5))) (local.set $x51 (v128.load offset=16 (local.get $c5))))
+      (else (if (i32.and (local.get $flags) (i32.const 2))
+        (then
+          (local.set $x00 (v128.load (local.get $bias)))
+          (local.set $x01 (v128.load offset=16 (local.get $bias)))
+          (local.set $x10 (local.get $x00)) (local.set $x11 (local.get $x01))
+          (local.set $x20 (local.get $x00)) (local.set $x21 (local.get $x01))
+          (local.set $x30 (local.get $x00)) (local.set $x31 (local.get $x01))
+          (local.set $x40 (local.get $x00)) (local.set $x41 (local.get $x01))
+          (local.set $x50 (local.get $x00)) (local.set $x51 (local.get $x01))))))
+    (local.set $end (i32.add (local.get $b) (i32.mul (local.get $kc) (local.get $ldb))))
+    (block $done (loop $k
+      (br_if $done (i32.ge_u (local.get $b) (local.get $end)))
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $s (v128.load32_splat (local.get $a)))
+      (local.set $x00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x00)))
+      (local.set $x01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x01)))
+      (local.set $s (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $x10 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x10)))
+      (local.set $x11 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x11)))
+      (local.set $s (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $x20 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x20)))
+      (local.set $x21 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x21)))
+      (local.set $s (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $x30 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x30)))
+      (local.set $x31 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x31)))
+      (local.set $s (v128.load32_splat offset=16 (local.get $a)))
+      (local.set $x40 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x40)))
+      (local.set $x41 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x41)))
+      (local.set $s (v128.load32_splat offset=20 (local.get $a)))
+      (local.set $x50 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x50)))
+      (local.set $x51 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x51)))
+      (local.set $a (i32.add (local.get $a) (local.get $aks)))
+      (local.set $b (i32.add (local.get $b) (local.get $ldb)))
+      (br $k)))
+    (if (i32.and (local.get $flags) (i32.const 4))
+      (then
+        (local.set $x00 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x00)))
+        (local.set $x01 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x01)))
+        (local.set $x10 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x10)))
+        (local.set $x11 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x11)))
+        (local.set $x20 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x20)))
+        (local.set $x21 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x21)))
+        (local.set $x30 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x30)))
+        (local.set $x31 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x31)))
+        (local.set $x40 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x40)))
+        (local.set $x41 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x41)))
+        (local.set $x50 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x50)))
+        (local.set $x51 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x51)))))
+    ;; the last row first: a repeated row then ends with the value of the row it repeats
+    (v128.store (local.get $c5) (local.get $x50)) (v128.store offset=16 (local.get $c5) (local.get $x51))
+    (v128.store (local.get $c4) (local.get $x40)) (v128.store offset=16 (local.get $c4) (local.get $x41))
+    (v128.store (local.get $c3) (local.get $x30)) (v128.store offset=16 (local.get $c3) (local.get $x31))
+    (v128.store (local.get $c2) (local.get $x20)) (v128.store offset=16 (local.get $c2) (local.get $x21))
+    (v128.store (local.get $c1) (local.get $x10)) (v128.store offset=16 (local.get $c1) (local.get $x11))
+    (v128.store (local.get $c) (local.get $x00)) (v128.store offset=16 (local.get $c) (local.get $x01)))
+
+  ;; ---------------------------------------------------------------- helpers
+
+  (func $min (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.lt_s (local.get $a) (local.get $b))))
+
+  (func $max (param $a i32) (param $b i32) (result i32)
+    (select (local.get $a) (local.get $b) (i32.gt_s (local.get $a) (local.get $b))))
+
+  ;; zeroes n floats
+  (func $zero (param $p i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $p) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+      (v128.store (local.get $p) (v128.const i32x4 0 0 0 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (br $l)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+      (f32.store (local.get $p) (f32.const 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br $l))))
+
+  ;; copies n floats
+  (func $copy (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
+      (v128.store (local.get $dst) (v128.load (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $l)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.load (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $l))))
+
+  ;; dst[i] += src[i] over n floats
+  (func $add_to (param $src i32) (param $dst i32) (param $n i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.gt_u (i32.add (local.get $dst) (i32.const 16)) (local.get $end)))
+      (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (br $l)))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+      (br $l))))
+
+  ;; ---------------------------------------------------------------- GEMM
+  ;; C[M×N] (+)= A[M×K] · B[K×N] in 6×8 tiles. A comes in tiles of 6 rows: tile t's step k is
+  ;; the 6 floats at a + t·ats + k·aks. B comes in panels of 8 columns: panel p's row k is at
+  ;; b + p·bps + k·ldb (bps = 32 for a plain row-major B). C's row i is at c + i·ldc. B's panel
+  ;; stays in L1 while every tile of A passes it. A last panel of fewer than 8 columns is
+  ;; copied, zero-padded, into tmp (K·8 floats), and its tiles go through tmp's next 6×8 floats
+  ;; so that only the real columns of C are read and written (the bias through 8 more).
+  (func $gemm
+    (param $a i32) (param $aks i32) (param $ats i32) (param $M i32)
+    (param $b i32) (param $ldb i32) (param $bps i32) (param $N i32) (param $K i32)
+    (param $c i32) (param $ldc i32) (param $flags i32) (param $bias i32) (param $tmp i32)
+    (local $tiles i32) (local $panels i32) (local $rows_outer i32) (local $o i32) (local $i i32) (local $outer i32) (local $inner i32)
+    (local $t i32) (local $p i32) (local $packed i32) (local $n0 i32) (local $m0 i32) (local $cols i32) (local $rows i32)
+    (local $bp i32) (local $bld i32) (local $k i32) (local $tile i32) (local $tb i32) (local $r i32) (local $at i32) (local $ct i32)
+    (local.set $tile (i32.add (local.get $tmp) (i32.shl (local.get $K) (i32.const 5))))
+    (local.set $tb (i32.add (local.get $tile) (i32.const 192)))
+    (local.set $tiles (i32.div_u (i32.add (local.get $M) (i32.const 5)) (i32.const 6)))
+    (local.set $panels (i32.shr_u (i32.add (local.get $N) (i32.const 7)) (i32.const 3)))
+    ;; A short reduction makes writing C the cost: then C is written a row of tiles at a time.
+    (local.set $rows_outer (i32.lt_u (local.get $K) (i32.const 64)))
+    (local.set $outer (select (local.get $tiles) (local.get $panels) (local.get $rows_outer)))
+    (local.set $inner (select (local.get $panels) (local.get $tiles) (local.get $rows_outer)))
+    (local.set $packed (i32.const -1))
+    (block $outer_done (loop $outer_loop
+      (br_if $outer_done (i32.ge_u (local.get $o) (local.get $outer)))
+      (local.set $i (i32.const 0))
+      (block $inner_done (loop $inner_loop
+        (br_if $inner_done (i32.ge_u (local.get $i) (local.get $inner)))
+        (local.set $t (select (local.get $o) (local.get $i) (local.get $rows_outer)))
+        (local.set $p (select (local.get $i) (local.get $o) (local.get $rows_outer)))
+        (local.set $n0 (i32.shl (local.get $p) (i32.const 3)))
+        (local.set $m0 (i32.mul (local.get $t) (i32.const 6)))
+        (local.set $cols (call $min (i32.const 8) (i32.sub (local.get $N) (local.get $n0))))
+        (local.set $rows (call $min (i32.const 6) (i32.sub (local.get $M) (local.get $m0))))
+        (local.set $at (i32.add (local.get $a) (i32.mul (local.get $t) (local.get $ats))))
+        (local.set $ct (i32.add (i32.add (local.get $c) (i32.mul (local.get $m0) (local.get $ldc))) (i32.shl (local.get $n0) (i32.const 2))))
+        (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $p) (local.get $bps))))
+        (if (i32.eq (local.get $cols) (i32.const 8))
+          (then
+            (call $mk6x8 (local.get $at) (local.get $aks) (local.get $rows) (local.get $bp) (local.get $ldb) (local.get $K)
+              (local.get $ct) (local.get $ldc) (local.get $flags) (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2)))))
+          (else
+            (if (i32.ne (local.get $packed) (local.get $p))
+              (then
+                ;; the last panel, zero-padded to 8 columns, and its bias
+                (local.set $k (i32.const 0))
+                (block $d (loop $l
+                  (br_if $d (i32.ge_u (local.get $k) (local.get $K)))
+                  (call $zero (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 5))) (i32.const 8))
+                  (call $copy (i32.add (local.get $bp) (i32.mul (local.get $k) (local.get $ldb)))
+                    (i32.add (local.get $tmp) (i32.shl (local.get $k) (i32.const 5))) (local.get $cols))
+                  (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                  (br $l)))
+                (call $zero (local.get $tb) (i32.const 8))
+                (if (i32.and (local.get $flags) (i32.const 2))
+                  (then (call $copy (i32.add (local.get $bias) (i32.shl (local.get $n0) (i32.const 2))) (local.get $tb) (local.get $cols))))
+                (local.set $packed (local.get $p))))
+            ;; through the 6×8 tile in tmp: C's real columns in and out
+            (if (i32.and (local.get $flags) (i32.const 1))
+              (then
+                (local.set $r (i32.const 0))
+                (block $d (loop $l
+                  (br_if $d (i32.ge_u (local.get $r) (local.get $rows)))
+                  (call $copy (i32.add (local.get $ct) (i32.mul (local.get $r) (local.get $ldc)))
+                    (i32.add (local.get $tile) (i32.shl (local.get $r) (i32.const 5))) (local.get $cols))
+                  (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                  (br $l)))))
+            (call $mk6x8 (local.get $at) (local.get $aks) (local.get $rows) (local.get $tmp) (i32.const 32) (local.get $K)
+              (local.get $tile) (i32.const 32) (local.get $flags) (local.get $tb))
+            (local.set $r (i32.const 0))
+            (block $d (loop $l
+              (br_if $d (i32.ge_u (local.get $r) (local.get $rows)))
+              (call $copy (i32.add (local.get $tile) (i32.shl (local.get $r) (i32.const 5)))
+                (i32.add (local.get $ct) (i32.mul (local.get $r) (local.get $ldc))) (local.get $cols))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br $l)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $inner_loop)))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br $outer_loop))))
+
+  ;; ---------------------------------------------------------------- packing
+  ;; Row m of A is output pixel m's window: for each kernel row kh, the KW·CI floats of x's row
+  ;; ih = oh·sh + kh − ph from column iw = ow·sw − pw on, which are contiguous in NHWC; the
+  ;; parts of that run outside x are zeros. $im2col visits the block of rows [m0, m0+mb) and
+  ;; columns [k0, k0+kb) of A run by run, and
+  ;;   mode 0 writes it row-major (rows kb floats apart), for the filter gradient;
+  ;;   mode 1 writes it in tiles of 6 rows (see $gemm: aks 24, tiles kb·24 bytes apart), for
+  ;;          the forward pass;
+  ;;   mode 2 adds such a row-major block of dA into the image $x (the input gradient).
+
+  ;; n floats from src to dst, dst stepping `step` bytes per float
+  (func $scatter (param $src i32) (param $dst i32) (param $n i32) (param $step i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $n) (i32.const 2))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+      (f32.store (local.get $dst) (f32.load (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (i32.const 4)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+      (br $l))))
+
+  ;; n zeros at dst, stepping `step` bytes
+  (func $scatter_zero (param $dst i32) (param $n i32) (param $step i32)
+    (local $end i32)
+    (local.set $end (i32.add (local.get $dst) (i32.mul (local.get $n) (local.get $step))))
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+      (f32.store (local.get $dst) (f32.const 0))
+      (local.set $dst (i32.add (local.get $dst) (local.get $step)))
+      (br $l))))
+
+  ;; copies (mode 0, 1) or adds (mode 2) the run of n floats of A starting at column k of the
+  ;; block's row r; src is x's address, 0 for zeros
+  (func $run (param $src i32) (param $dst i32) (param $r i32) (param $k i32) (param $n i32) (param $kb i32) (param $mode i32)
+    (local $at i32)
+    (if (i32.eqz (local.get $n)) (then (return)))
+    (if (i32.eq (local.get $mode) (i32.const 1))
+      (then
+        ;; tile r/6, step k, lane r%6
+        (local.set $at (i32.add (local.get $dst) (i32.shl
+          (i32.add (i32.mul (i32.add (i32.mul (i32.div_u (local.get $r) (i32.const 6)) (local.get $kb)) (local.get $k)) (i32.const 6))
+            (i32.rem_u (local.get $r) (i32.const 6)))
+          (i32.const 2))))
+        (if (local.get $src)
+          (then (call $scatter (local.get $src) (local.get $at) (local.get $n) (i32.const 24)))
+          (else (call $scatter_zero (local.get $at) (local.get $n) (i32.const 24))))
+        (return)))
+    (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $kb)) (local.get $k)) (i32.const 2))))
+    (if (i32.eq (local.get $mode) (i32.const 2))
+      (then (if (local.get $src) (then (call $add_to (local.get $at) (local.get $src) (local.get $n)))))
+      (else (if (local.get $src)
+        (then (call $copy (local.get $src) (local.get $at) (local.get $n)))
+        (else (call $zero (local.get $at) (local.get $n)))))))
+
+  (func $im2col (param $g i32) (param $x i32) (param $m0 i32) (param $mb i32) (param $k0 i32) (param $kb i32) (param $dst i32) (param $mode i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $KH i32) (local $KW i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $pw i32)
+    (local $m i32) (local $r i32) (local $n i32) (local $oh i32) (local $ow i32) (local $kh i32) (local $ih i32) (local $iw0 i32)
+    (local $seg i32) (local $seglen i32) (local $lo i32) (local $hi i32) (local $k1 i32)
+    (local $a i32) (local $b i32) (local $src i32) (local $ohw i32)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $sh (i32.load offset=64 (local.get $g)))
+    (local.set $sw (i32.load offset=68 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $ohw (i32.mul (local.get $OH) (local.get $OW)))
+    (local.set $seglen (i32.mul (local.get $KW) (local.get $CI)))
+    (local.set $k1 (i32.add (local.get $k0) (local.get $kb)))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $mb)))
+      (local.set $m (i32.add (local.get $m0) (local.get $r)))
+      (local.set $n (i32.div_u (local.get $m) (local.get $ohw)))
+      (local.set $oh (i32.div_u (i32.rem_u (local.get $m) (local.get $ohw)) (local.get $OW)))
+      (local.set $ow (i32.rem_u (local.get $m) (local.get $OW)))
+      (local.set $iw0 (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pw)))
+      (local.set $kh (i32.const 0))
+      (block $kh_done (loop $khs
+        (br_if $kh_done (i32.ge_u (local.get $kh) (local.get $KH)))
+        (local.set $seg (i32.mul (local.get $kh) (local.get $seglen)))
+        ;; the run [seg, seg+seglen) ∩ [k0, k1) is [a, b); x's part of it is [lo, hi)
+        (local.set $a (call $max (local.get $seg) (local.get $k0)))
+        (local.set $b (call $min (i32.add (local.get $seg) (local.get $seglen)) (local.get $k1)))
+        (if (i32.lt_s (local.get $a) (local.get $b))
+          (then
+            (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh)) (local.get $kh)) (local.get $ph)))
+            (if (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.lt_s (local.get $ih) (local.get $H)))
+              (then
+                (local.set $lo (i32.add (local.get $seg) (i32.mul (call $max (i32.const 0) (i32.sub (i32.const 0) (local.get $iw0))) (local.get $CI))))
+                (local.set $hi (i32.add (local.get $seg) (i32.mul (call $min (local.get $KW) (i32.sub (local.get $W) (local.get $iw0))) (local.get $CI))))
+                (local.set $lo (call $min (call $max (local.get $lo) (local.get $a)) (local.get $b)))
+                (local.set $hi (call $max (call $min (local.get $hi) (local.get $b)) (local.get $lo))))
+              (else
+                (local.set $lo (local.get $b))
+                (local.set $hi (local.get $b))))
+            ;; x's float at column k of the run: ((n·H + ih)·W + iw0)·CI + (k − seg)
+            (local.set $src (i32.add (local.get $x) (i32.shl
+              (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw0)) (local.get $CI))
+                (i32.sub (local.get $lo) (local.get $seg)))
+              (i32.const 2))))
+            (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.sub (local.get $a) (local.get $k0)) (i32.sub (local.get $lo) (local.get $a)) (local.get $kb) (local.get $mode))
+            (call $run (local.get $src) (local.get $dst) (local.get $r) (i32.sub (local.get $lo) (local.get $k0)) (i32.sub (local.get $hi) (local.get $lo)) (local.get $kb) (local.get $mode))
+            (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.sub (local.get $hi) (local.get $k0)) (i32.sub (local.get $b) (local.get $hi)) (local.get $kb) (local.get $mode))))
+        (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+        (br $khs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows)))
+    ;; a partial last tile: its missing rows are zeros
+    (if (i32.eq (local.get $mode) (i32.const 1))
+      (then
+        (block $done (loop $pad
+          (br_if $done (i32.eqz (i32.rem_u (local.get $r) (i32.const 6))))
+          (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.const 0) (local.get $kb) (local.get $kb) (i32.const 1))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $pad))))))
+
+  ;; rows [m0, m0+mb) × columns [k0, k0+kb) of a row-major matrix (rows `ld` floats apart) in
+  ;; tiles of 6 rows, as mode 1 of $im2col (missing rows of a partial tile are zeros). A whole
+  ;; tile goes 4 columns at a time: 6 row vectors, transposed (a 4×4 transpose and two rows
+  ;; interleaved) into 4 steps of 6 floats.
+  (func $pack_tiles (param $src i32) (param $ld i32) (param $m0 i32) (param $mb i32) (param $k0 i32) (param $kb i32) (param $dst i32)
+    (local $r i32) (local $k i32) (local $p i32) (local $ldb i32) (local $o i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128) (local $v4 v128) (local $v5 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $ldb (i32.shl (local.get $ld) (i32.const 2)))
+    (block $tiles_done (loop $tiles
+      (br_if $tiles_done (i32.gt_u (i32.add (local.get $r) (i32.const 6)) (local.get $mb)))
+      (local.set $p (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (local.get $k0)) (i32.const 2))))
+      (local.set $o (i32.add (local.get $dst) (i32.shl (i32.mul (i32.div_u (local.get $r) (i32.const 6)) (i32.mul (local.get $kb) (i32.const 6))) (i32.const 2))))
+      (local.set $k (i32.const 0))
+      (block $k_done (loop $ks
+        (br_if $k_done (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $kb)))
+        (local.set $v0 (v128.load (local.get $p)))
+        (local.set $v1 (v128.load (i32.add (local.get $p) (local.get $ldb))))
+        (local.set $v2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 1)))))
+        (local.set $v3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 3)))))
+        (local.set $v4 (v128.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 2)))))
+        (local.set $v5 (v128.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 5)))))
+        ;; rows 0–3: t0 = (0₀ 1₀ 0₁ 1₁), t1 = (2₀ 3₀ 2₁ 3₁), t2 = (0₂ 1₂ 0₃ 1₃), t3 = (2₂ 3₂ 2₃ 3₃)
+        (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v0) (local.get $v1)))
+        (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v2) (local.get $v3)))
+        (local.set $t2 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v0) (local.get $v1)))
+        (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v2) (local.get $v3)))
+        ;; rows 4, 5: v0 = (4₀ 5₀ 4₁ 5₁), v1 = (4₂ 5₂ 4₃ 5₃)
+        (local.set $v0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $v4) (local.get $v5)))
+        (local.set $v1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $v4) (local.get $v5)))
+        ;; step k: (0ₖ 1ₖ 2ₖ 3ₖ) then (4ₖ 5ₖ)
+        (v128.store offset=0 (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+        (v128.store64_lane offset=16 0 (local.get $o) (local.get $v0))
+        (v128.store offset=24 (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+        (v128.store64_lane offset=40 1 (local.get $o) (local.get $v0))
+        (v128.store offset=48 (local.get $o) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t2) (local.get $t3)))
+        (v128.store64_lane offset=64 0 (local.get $o) (local.get $v1))
+        (v128.store offset=72 (local.get $o) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t2) (local.get $t3)))
+        (v128.store64_lane offset=88 1 (local.get $o) (local.get $v1))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $o (i32.add (local.get $o) (i32.const 96)))
+        (local.set $k (i32.add (local.get $k) (i32.const 4)))
+        (br $ks)))
+      ;; the last columns, one at a time
+      (block $k_done (loop $ks
+        (br_if $k_done (i32.ge_u (local.get $k) (local.get $kb)))
+        (f32.store offset=0 (local.get $o) (f32.load (local.get $p)))
+        (f32.store offset=4 (local.get $o) (f32.load (i32.add (local.get $p) (local.get $ldb))))
+        (f32.store offset=8 (local.get $o) (f32.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 1)))))
+        (f32.store offset=12 (local.get $o) (f32.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 3)))))
+        (f32.store offset=16 (local.get $o) (f32.load (i32.add (local.get $p) (i32.shl (local.get $ldb) (i32.const 2)))))
+        (f32.store offset=20 (local.get $o) (f32.load (i32.add (local.get $p) (i32.mul (local.get $ldb) (i32.const 5)))))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (local.set $o (i32.add (local.get $o) (i32.const 24)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $ks)))
+      (local.set $r (i32.add (local.get $r) (i32.const 6)))
+      (br $tiles)))
+    ;; a partial last tile, one row at a time, its missing rows zeros
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $mb)))
+      (call $run (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (local.get $k0)) (i32.const 2)))
+        (local.get $dst) (local.get $r) (i32.const 0) (local.get $kb) (local.get $kb) (i32.const 1))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows)))
+    (block $done (loop $pad
+      (br_if $done (i32.eqz (i32.rem_u (local.get $r) (i32.const 6))))
+      (call $run (i32.const 0) (local.get $dst) (local.get $r) (i32.const 0) (local.get $kb) (local.get $kb) (i32.const 1))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $pad))))
+
+  ;; whether A is x itself: a 1×1 kernel, stride 1, no padding
+  (func $direct (param $g i32) (result i32)
+    (i32.and
+      (i32.and (i32.eq (i32.load offset=56 (local.get $g)) (i32.const 1)) (i32.eq (i32.load offset=60 (local.get $g)) (i32.const 1)))
+      (i32.and
+        (i32.and (i32.eq (i32.load offset=64 (local.get $g)) (i32.const 1)) (i32.eq (i32.load offset=68 (local.get $g)) (i32.const 1)))
+        (i32.eqz (i32.or (i32.load offset=72 (local.get $g)) (i32.load offset=76 (local.get $g)))))))
+
+  (func $scratch (param $g i32) (param $tid i32) (result i32)
+    (i32.add (i32.load offset=16 (local.get $g)) (i32.mul (local.get $tid) (i32.load offset=20 (local.get $g)))))
+
+  ;; The next unit of work: the threads of a call take units from a shared counter (word 25,
+  ;; zeroed before the call) until none is left, so that a thread the system runs late takes
+  ;; fewer rather than holding the others up.
+  (func $next (param $g i32) (result i32)
+    (i32.atomic.rmw.add offset=100 (local.get $g) (i32.const 1)))
+
+  ;; rows [m0, m0+mb) of a row-major matrix with `ld` floats per row, its first N columns in
+  ;; panels of 8 (the last zero-padded): panel p's row r at dst + (p·mb + r)·32
+  (func $pack_panels (param $src i32) (param $ld i32) (param $m0 i32) (param $mb i32) (param $N i32) (param $dst i32)
+    (local $r i32) (local $n0 i32) (local $row i32) (local $at i32)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $mb)))
+      (local.set $row (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (i32.const 2))))
+      (local.set $n0 (i32.const 0))
+      (block $d (loop $panels
+        (br_if $d (i32.ge_u (local.get $n0) (local.get $N)))
+        (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $n0) (i32.const 3)) (local.get $mb)) (local.get $r)) (i32.const 5))))
+        (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $N))
+          (then
+            (v128.store (local.get $at) (v128.load (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2)))))
+            (v128.store offset=16 (local.get $at) (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))))))
+          (else
+            (call $zero (local.get $at) (i32.const 8))
+            (call $copy (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))) (local.get $at) (i32.sub (local.get $N) (local.get $n0)))))
+        (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+        (br $panels)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
+  ;; ---------------------------------------------------------------- entry points
+
+  ;; y = act(A·W + bias), a unit being a block of mb rows of M, each in reduction steps of kb
+  ;; (the bias at the first, the relu at the last), packing A's block; W packed by pack_w.
+  ;; Scratch per thread: mb·kb floats of packed A, mb·kb of A row-major, the GEMM's kb·8 + 64.
+  (func (export "conv_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32)
+    (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $flags i32)
+    (local $s i32) (local $rm i32) (local $tmp i32)
+    (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $s (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $rm (i32.add (local.get $s) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $rm) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (block $done (loop $units
+      (local.set $m0 (i32.mul (call $next (local.get $g)) (local.get $mb)))
+      (br_if $done (i32.ge_u (local.get $m0) (local.get $M)))
+      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $M) (local.get $m0))))
+      (local.set $k0 (i32.const 0))
+      (block $kdone (loop $ksteps
+        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $K)))
+        (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
+        (if (call $direct (local.get $g))
+          (then (call $pack_tiles (i32.load offset=0 (local.get $g)) (local.get $K) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s)))
+          (else
+            ;; row-major first (whole runs copied), then in tiles
+            (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $rm) (i32.const 0))
+            (call $pack_tiles (local.get $rm) (local.get $ks) (i32.const 0) (local.get $rows) (i32.const 0) (local.get $ks) (local.get $s))))
+        (local.set $flags (select (i32.const 1) (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (local.get $k0)))
+        (if (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $K))
+          (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
+        ;; W in panels (from pack_w): panel p's row k at word 27's buffer + (p·K + k)·32
+        (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $rows)
+          (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $k0) (i32.const 5))) (i32.const 32) (i32.shl (local.get $K) (i32.const 5))
+          (local.get $CO) (local.get $ks)
+          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $m0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+          (local.get $flags) (i32.load offset=8 (local.get $g)) (local.get $tmp))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+        (br $ksteps)))
+      (br $units))))
+
+  ;; W [K × CO] in panels of 8 columns (the last zero-padded) into word 27's buffer, panel p's
+  ;; row k at (p·K + k)·32, for the forward pass; a unit is 64 rows of W.
+  (func (export "pack_w") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $K i32) (local $CO i32) (local $k i32) (local $hi i32) (local $n0 i32) (local $row i32) (local $at i32) (local $dst i32)
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $dst (i32.load offset=108 (local.get $g)))
+    (block $all (loop $units
+    (local.set $k (i32.mul (call $next (local.get $g)) (i32.const 64)))
+    (br_if $all (i32.ge_u (local.get $k) (local.get $K)))
+    (local.set $hi (call $min (i32.add (local.get $k) (i32.const 64)) (local.get $K)))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $k) (local.get $hi)))
+      (local.set $row (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k) (local.get $CO)) (i32.const 2))))
+      (local.set $n0 (i32.const 0))
+      (block $d (loop $panels
+        (br_if $d (i32.ge_u (local.get $n0) (local.get $CO)))
+        (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $n0) (i32.const 3)) (local.get $K)) (local.get $k)) (i32.const 5))))
+        (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $CO))
+          (then
+            (v128.store (local.get $at) (v128.load (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2)))))
+            (v128.store offset=16 (local.get $at) (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))))))
+          (else
+            (call $zero (local.get $at) (i32.const 8))
+            (call $copy (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))) (local.get $at) (i32.sub (local.get $CO) (local.get $n0)))))
+        (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+        (br $panels)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $rows)))
+    (br $units))))
+
+  ;; dW = Aᵀ·dy, a unit being a chunk of kb of dW's rows (no reduction across threads): over M
+  ;; in blocks of mb, the block of dy packed in panels and the chunk's block of A (row-major: 6
+  ;; consecutive columns are a tile of dW's rows), their product added into dW from the second
+  ;; block on. Scratch per thread: mb·CO floats of panels (CO rounded up to 8), mb·kb of A,
+  ;; then the GEMM's mb·8 + 64.
+  (func (export "conv_dw") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32)
+    (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32)
+    (local $panels i32) (local $a i32) (local $tmp i32)
+    (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $panels (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $a (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $mb) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $a) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (block $done (loop $units
+      (local.set $k0 (i32.mul (call $next (local.get $g)) (local.get $kb)))
+      (br_if $done (i32.ge_u (local.get $k0) (local.get $K)))
+      (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
+      (local.set $m0 (i32.const 0))
+      (block $mdone (loop $blocks
+        (br_if $mdone (i32.ge_u (local.get $m0) (local.get $M)))
+        (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $M) (local.get $m0))))
+        (call $pack_panels (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (local.get $CO) (local.get $panels))
+        (call $im2col (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $a) (i32.const 0))
+        ;; rows of this GEMM: dW's rows k0 + i (A's columns, 4 bytes apart); reduction: m
+        (call $gemm (local.get $a) (i32.shl (local.get $ks) (i32.const 2)) (i32.const 24) (local.get $ks)
+          (local.get $panels) (i32.const 32) (i32.shl (local.get $rows) (i32.const 5))
+          (local.get $CO) (local.get $rows)
+          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $k0) (local.get $CO)) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+          (select (i32.const 1) (i32.const 0) (local.get $m0)) (i32.const 0) (local.get $tmp))
+        (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
+        (br $blocks)))
+      (br $units))))
+
+  ;; Wᵀ [CO × K] from W [K × CO] into word 27's buffer, for the input gradient when it fits
+  ;; there; a unit is 64 rows of W.
+  (func (export "transpose_w") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $K i32) (local $CO i32) (local $lo i32) (local $hi i32)
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (block $done (loop $units
+      (local.set $lo (i32.mul (call $next (local.get $g)) (i32.const 64)))
+      (br_if $done (i32.ge_u (local.get $lo) (local.get $K)))
+      (local.set $hi (call $min (i32.add (local.get $lo) (i32.const 64)) (local.get $K)))
+      (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $lo) (local.get $CO)) (i32.const 2)))
+        (i32.sub (local.get $hi) (local.get $lo)) (local.get $CO) (local.get $K)
+        (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $lo) (i32.const 2))))
+      (br $units))))
+
+  ;; dx = col2im(dy·Wᵀ). With Wᵀ whole (word 27 ≠ 0, from transpose_w), a unit is a group of
+  ;; images (their windows overlap only within an image; word 26 images per group) whose dx it
+  ;; zeroes, or, direct (dA is dx itself), a block of mb rows. Without (a weight too large to
+  ;; transpose whole: a big linear layer, always direct), a unit is a block of nb columns of dA:
+  ;; those rows of W are transposed into scratch and the unit runs over every row.
+  ;; Per block of mb rows: dy packed in tiles, and per block of nb columns dy·Wᵀ (reduction over
+  ;; CO in steps of kb) into scratch, added into dx. Scratch per thread: CO·nb floats of Wᵀ
+  ;; (without a whole one), mb·CO of packed dy, mb·nb of dA (unless direct), the GEMM's kb·8 + 64.
+  (func (export "conv_dx") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $nb i32) (local $ohw i32)
+    (local $u i32) (local $lo i32) (local $hi i32) (local $n0 i32) (local $n1 i32) (local $whole i32) (local $img i32) (local $group i32)
+    (local $direct i32) (local $own i32) (local $dyt i32) (local $da i32) (local $tmp i32)
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $ohw (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g))))
+    (local.set $M (i32.mul (local.get $N) (local.get $ohw)))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $nb (i32.load offset=96 (local.get $g)))
+    (local.set $group (i32.load offset=104 (local.get $g)))
+    (local.set $whole (i32.load offset=108 (local.get $g)))
+    (local.set $direct (call $direct (local.get $g)))
+    (local.set $own (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $dyt (i32.add (local.get $own) (select (i32.const 0) (i32.shl (i32.mul (local.get $CO) (local.get $nb)) (i32.const 2)) (local.get $whole))))
+    (local.set $da (i32.add (local.get $dyt) (i32.shl (i32.mul (local.get $mb) (local.get $CO)) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $da) (i32.shl (i32.mul (local.get $mb) (local.get $nb)) (i32.const 2))))
+    (local.set $img (i32.mul (i32.mul (i32.load offset=32 (local.get $g)) (i32.load offset=36 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (block $done (loop $units
+      (local.set $u (call $next (local.get $g)))
+      (if (i32.eqz (local.get $whole))
+        (then
+          ;; a block of columns over every row
+          (local.set $n0 (i32.mul (local.get $u) (local.get $nb)))
+          (br_if $done (i32.ge_u (local.get $n0) (local.get $K)))
+          (local.set $n1 (call $min (i32.add (local.get $n0) (local.get $nb)) (local.get $K)))
+          (call $transpose (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $n0) (local.get $CO)) (i32.const 2)))
+            (i32.sub (local.get $n1) (local.get $n0)) (local.get $CO) (i32.sub (local.get $n1) (local.get $n0)) (local.get $own))
+          (call $dx_rows (local.get $g) (i32.const 0) (local.get $M) (local.get $n0) (local.get $n1)
+            (local.get $own) (i32.sub (local.get $n1) (local.get $n0)) (local.get $dyt) (local.get $da) (local.get $tmp)))
+        (else
+          (if (local.get $direct)
+            (then
+              (local.set $lo (i32.mul (local.get $u) (local.get $mb)))
+              (br_if $done (i32.ge_u (local.get $lo) (local.get $M)))
+              (local.set $hi (call $min (i32.add (local.get $lo) (local.get $mb)) (local.get $M))))
+            (else
+              (local.set $lo (i32.mul (local.get $u) (local.get $group)))
+              (br_if $done (i32.ge_u (local.get $lo) (local.get $N)))
+              (local.set $hi (call $min (i32.add (local.get $lo) (local.get $group)) (local.get $N)))
+              (call $zero (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (local.get $lo) (local.get $img)) (i32.const 2)))
+                (i32.mul (i32.sub (local.get $hi) (local.get $lo)) (local.get $img)))
+              (local.set $lo (i32.mul (local.get $lo) (local.get $ohw)))
+              (local.set $hi (i32.mul (local.get $hi) (local.get $ohw)))))
+          (call $dx_rows (local.get $g) (local.get $lo) (local.get $hi) (i32.const 0) (local.get $K)
+            (local.get $whole) (local.get $K) (local.get $dyt) (local.get $da) (local.get $tmp))))
+      (br $units))))
+
+  ;; dx's rows [lo, hi) of dA for its columns [n0, n1), with Wᵀ's column n0 at wt and its rows
+  ;; ldw floats apart (see conv_dx)
+  (func $dx_rows (param $g i32) (param $lo i32) (param $hi i32) (param $n0 i32) (param $n1 i32)
+    (param $wt i32) (param $ldw i32) (param $dyt i32) (param $da i32) (param $tmp i32)
+    (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32) (local $nb i32) (local $direct i32)
+    (local $m0 i32) (local $rows i32) (local $c0 i32) (local $cols i32) (local $k0 i32) (local $ks i32) (local $c i32) (local $ldc i32)
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $nb (i32.load offset=96 (local.get $g)))
+    (local.set $direct (call $direct (local.get $g)))
+    (local.set $m0 (local.get $lo))
+    (block $done (loop $blocks
+      (br_if $done (i32.ge_u (local.get $m0) (local.get $hi)))
+      (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $hi) (local.get $m0))))
+      (call $pack_tiles (i32.load offset=92 (local.get $g)) (local.get $CO) (local.get $m0) (local.get $rows) (i32.const 0) (local.get $CO) (local.get $dyt))
+      (local.set $c0 (local.get $n0))
+      (block $cdone (loop $col_blocks
+        (br_if $cdone (i32.ge_u (local.get $c0) (local.get $n1)))
+        (local.set $cols (call $min (local.get $nb) (i32.sub (local.get $n1) (local.get $c0))))
+        (if (local.get $direct)
+          (then
+            (local.set $c (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $m0) (local.get $K)) (local.get $c0)) (i32.const 2))))
+            (local.set $ldc (i32.shl (local.get $K) (i32.const 2))))
+          (else
+            (local.set $c (local.get $da))
+            (local.set $ldc (i32.shl (local.get $cols) (i32.const 2)))))
+        (local.set $k0 (i32.const 0))
+        (block $kdone (loop $ksteps
+          (br_if $kdone (i32.ge_u (local.get $k0) (local.get $CO)))
+          (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $CO) (local.get $k0))))
+          (call $gemm
+            (i32.add (local.get $dyt) (i32.mul (local.get $k0) (i32.const 24))) (i32.const 24) (i32.mul (local.get $CO) (i32.const 24)) (local.get $rows)
+            (i32.add (local.get $wt) (i32.shl (i32.add (i32.mul (local.get $k0) (local.get $ldw)) (i32.sub (local.get $c0) (local.get $n0))) (i32.const 2)))
+            (i32.shl (local.get $ldw) (i32.const 2)) (i32.const 32)
+            (local.get $cols) (local.get $ks)
+            (local.get $c) (local.get $ldc)
+            (select (i32.const 1) (i32.const 0) (local.get $k0)) (i32.const 0) (local.get $tmp))
+          (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+          (br $ksteps)))
+        (if (i32.eqz (local.get $direct))
+          (then (call $im2col (local.get $g) (i32.load offset=12 (local.get $g)) (local.get $m0) (local.get $rows) (local.get $c0) (local.get $cols) (local.get $da) (i32.const 2))))
+        (local.set $c0 (i32.add (local.get $c0) (local.get $cols)))
+        (br $col_blocks)))
+      (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
+      (br $blocks))))
+
+  ;; dst [C × R] = srcᵀ for src [R × C] (row-major), dst's rows ld floats apart, in strips of 8
+  ;; rows of src so that each cache line read serves 8 writes
+  (func $transpose (param $src i32) (param $R i32) (param $C i32) (param $ld i32) (param $dst i32)
+    (local $r i32) (local $r1 i32) (local $rr i32) (local $c i32)
+    (block $done (loop $strips
+      (br_if $done (i32.ge_u (local.get $r) (local.get $R)))
+      (local.set $r1 (call $min (i32.add (local.get $r) (i32.const 8)) (local.get $R)))
+      (local.set $c (i32.const 0))
+      (block $d (loop $cols
+        (br_if $d (i32.ge_u (local.get $c) (local.get $C)))
+        (local.set $rr (local.get $r))
+        (block $d2 (loop $rows
+          (br_if $d2 (i32.ge_u (local.get $rr) (local.get $r1)))
+          (f32.store
+            (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $ld)) (local.get $rr)) (i32.const 2)))
+            (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $rr) (local.get $C)) (local.get $c)) (i32.const 2)))))
+          (local.set $rr (i32.add (local.get $rr) (i32.const 1)))
+          (br $rows)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cols)))
+      (local.set $r (local.get $r1))
+      (br $strips))))
+
+  ;; ---------------------------------------------------------------- max pooling's gradient
+
+  ;; dx of a max pooling (window KH×KW, strides sh×sw, padding ph×pw; C = CI channels): each
+  ;; window's dy goes to its largest input, the first one in row-major order on ties (as
+  ;; PyTorch). A unit is an image (overlapping windows add into the same dx); four
+  ;; channels at a time, a vector of the best values and one of their addresses.
+  (func (export "maxpool_bwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $H i32) (local $W i32) (local $C i32) (local $OH i32) (local $OW i32) (local $KH i32) (local $KW i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $pw i32) (local $x i32) (local $dx i32) (local $dy i32)
+    (local $n i32) (local $hi i32) (local $oh i32) (local $ow i32) (local $ia i32) (local $ib i32) (local $ja i32) (local $jb i32)
+    (local $i i32) (local $j i32) (local $c i32) (local $p i32) (local $row i32) (local $d i32) (local $pix i32)
+    (local $best v128) (local $at v128) (local $v v128) (local $m v128) (local $bs f32) (local $as i32) (local $vs f32)
+    (local.set $x (i32.load offset=0 (local.get $g)))
+    (local.set $dx (i32.load offset=12 (local.get $g)))
+    (local.set $dy (i32.load offset=92 (local.get $g)))
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $C (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $sh (i32.load offset=64 (local.get $g)))
+    (local.set $sw (i32.load offset=68 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $pix (i32.shl (local.get $C) (i32.const 2)))
+    (block $all (loop $units
+    (local.set $n (call $next (local.get $g)))
+    (br_if $all (i32.ge_u (local.get $n) (local.get $N)))
+    (local.set $hi (i32.add (local.get $n) (i32.const 1)))
+    (call $zero (i32.add (local.get $dx) (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $H) (local.get $W))) (local.get $pix)))
+      (i32.mul (i32.mul (i32.sub (local.get $hi) (local.get $n)) (i32.mul (local.get $H) (local.get $W))) (local.get $C)))
+    (local.set $d (i32.add (local.get $dy) (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $OH) (local.get $OW))) (local.get $pix))))
+    (block $images_done (loop $images
+      (br_if $images_done (i32.ge_u (local.get $n) (local.get $hi)))
+      (local.set $oh (i32.const 0))
+      (block $oh_done (loop $ohs
+        (br_if $oh_done (i32.ge_u (local.get $oh) (local.get $OH)))
+        (local.set $ia (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $ph)))
+        (local.set $ib (call $min (i32.add (local.get $ia) (local.get $KH)) (local.get $H)))
+        (local.set $ia (call $max (local.get $ia) (i32.const 0)))
+        (local.set $ow (i32.const 0))
+        (block $ow_done (loop $ows
+          (br_if $ow_done (i32.ge_u (local.get $ow) (local.get $OW)))
+          (local.set $ja (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pw)))
+          (local.set $jb (call $min (i32.add (local.get $ja) (local.get $KW)) (local.get $W)))
+          (local.set $ja (call $max (local.get $ja) (i32.const 0)))
+          ;; the window's first pixel
+          (local.set $row (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ia)) (local.get $W)) (local.get $ja)) (local.get $pix))))
+          (local.set $c (i32.const 0))
+          (block $vec_done (loop $vecs
+            (br_if $vec_done (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $C)))
+            (local.set $p (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $best (v128.load (local.get $p)))
+            (local.set $at (i32x4.add (i32x4.splat (local.get $p)) (v128.const i32x4 0 4 8 12)))
+            (local.set $i (local.get $ia))
+            (block $i_done (loop $is
+              (br_if $i_done (i32.ge_u (local.get $i) (local.get $ib)))
+              (local.set $j (local.get $ja))
+              (block $j_done (loop $js
+                (br_if $j_done (i32.ge_u (local.get $j) (local.get $jb)))
+                (local.set $p (i32.add (local.get $x) (i32.add
+                  (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $i)) (local.get $W)) (local.get $j)) (local.get $pix))
+                  (i32.shl (local.get $c) (i32.const 2)))))
+                (local.set $v (v128.load (local.get $p)))
+                (local.set $m (f32x4.gt (local.get $v) (local.get $best)))
+                (local.set $best (v128.bitselect (local.get $v) (local.get $best) (local.get $m)))
+                (local.set $at (v128.bitselect (i32x4.add (i32x4.splat (local.get $p)) (v128.const i32x4 0 4 8 12)) (local.get $at) (local.get $m)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $js)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $is)))
+            ;; dx at the winners' places += dy
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 0 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=0 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 1 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=4 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 2 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=8 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (i32x4.extract_lane 3 (local.get $at))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load offset=12 (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $vecs)))
+          ;; the channels past the last whole vector, one at a time
+          (block $tail_done (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $c) (local.get $C)))
+            (local.set $as (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $bs (f32.load (local.get $as)))
+            (local.set $i (local.get $ia))
+            (block $i_done (loop $is
+              (br_if $i_done (i32.ge_u (local.get $i) (local.get $ib)))
+              (local.set $j (local.get $ja))
+              (block $j_done (loop $js
+                (br_if $j_done (i32.ge_u (local.get $j) (local.get $jb)))
+                (local.set $p (i32.add (local.get $x) (i32.add
+                  (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $i)) (local.get $W)) (local.get $j)) (local.get $pix))
+                  (i32.shl (local.get $c) (i32.const 2)))))
+                (local.set $vs (f32.load (local.get $p)))
+                (if (f32.gt (local.get $vs) (local.get $bs))
+                  (then (local.set $bs (local.get $vs)) (local.set $as (local.get $p))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $js)))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $is)))
+            (local.set $p (i32.add (i32.sub (local.get $dx) (local.get $x)) (local.get $as)))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (f32.load (i32.add (local.get $d) (i32.shl (local.get $c) (i32.const 2))))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $tail)))
+          (local.set $d (i32.add (local.get $d) (local.get $pix)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $ows)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $ohs)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $images)))
+    (br $units))))
+
+  ;; ---------------------------------------------------------------- channels
+  ;; Tensors as [M × C] (NHWC with M = N·H·W), split by rows among the threads.
+
+  ;; Per-channel sums over the rows of x [M × C] (M: word 28, C: word 40) this thread takes, 64
+  ;; rows a unit: Σ(x − s) and Σ(x − s)², where s is x's first row with flags bit 1 (so that
+  ;; the variance keeps its precision when |mean| ≫ std), 0 without. Added into this thread's
+  ;; scratch as f64 totals (zeroed by the caller): D1 [C] then D2 [C]; f32 partial sums of a
+  ;; unit (S1, S2 [C] after them), so f32 rounding stays that of a 64-term sum.
+  (func (export "channel_sums") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $x i32) (local $M i32) (local $C i32) (local $sq i32) (local $r i32) (local $end i32)
+    (local $d1 i32) (local $d2 i32) (local $s1 i32) (local $s2 i32) (local $c i32) (local $row i32) (local $v v128) (local $f f32)
+    (local.set $x (i32.load offset=0 (local.get $g)))
+    (local.set $M (i32.load offset=28 (local.get $g)))
+    (local.set $C (i32.load offset=40 (local.get $g)))
+    (local.set $sq (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)))
+    (local.set $d1 (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $d2 (i32.add (local.get $d1) (i32.shl (local.get $C) (i32.const 3))))
+    (local.set $s1 (i32.add (local.get $d2) (i32.shl (local.get $C) (i32.const 3))))
+    (local.set $s2 (i32.add (local.get $s1) (i32.shl (local.get $C) (i32.const 2))))
+    (block $done (loop $blocks
+      (local.set $r (i32.mul (call $next (local.get $g)) (i32.const 64)))
+      (br_if $done (i32.ge_u (local.get $r) (local.get $M)))
+      (local.set $end (call $min (i32.add (local.get $r) (i32.const 64)) (local.get $M)))
+      (call $zero (local.get $s1) (i32.shl (local.get $C) (i32.const 1)))
+      (block $rows_done (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $end)))
+        (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $v_done (loop $vecs
+          (br_if $v_done (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $C)))
+          (local.set $v (v128.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+          (if (local.get $sq) (then (local.set $v (f32x4.sub (local.get $v) (v128.load (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2))))))))
+          (v128.store (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))
+            (f32x4.add (v128.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))) (local.get $v)))
+          (v128.store (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))
+            (f32x4.relaxed_madd (local.get $v) (local.get $v) (v128.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $vecs)))
+        (block $t_done (loop $tail
+          (br_if $t_done (i32.ge_u (local.get $c) (local.get $C)))
+          (local.set $f (f32.load (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2)))))
+          (if (local.get $sq) (then (local.set $f (f32.sub (local.get $f) (f32.load (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2))))))))
+          (f32.store (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))
+            (f32.add (f32.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))) (local.get $f)))
+          (f32.store (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))
+            (f32.add (f32.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))) (f32.mul (local.get $f) (local.get $f))))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $tail)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rows)))
+      ;; the block's sums into the totals
+      (local.set $c (i32.const 0))
+      (block $f_done (loop $flush
+        (br_if $f_done (i32.ge_u (local.get $c) (local.get $C)))
+        (f64.store (i32.add (local.get $d1) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $d1) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.promote_f32 (f32.load (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2)))))))
+        (f64.store (i32.add (local.get $d2) (i32.shl (local.get $c) (i32.const 3)))
+          (f64.add (f64.load (i32.add (local.get $d2) (i32.shl (local.get $c) (i32.const 3))))
+            (f64.promote_f32 (f32.load (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2)))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $flush)))
+      (br $blocks))))
+
+  ;; Concatenation along channels and its gradient. Word 0 points to `count` (word 56) pairs
+  ;; (address, channels) of the parts, word 12 to the whole [M × C] (M: word 28, C: word 40).
+  ;; flags bit 1 clear: the whole from the parts; set: the parts from the whole.
+  (func (export "concat_channels") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $parts i32) (local $whole i32) (local $M i32) (local $C i32) (local $count i32) (local $split i32)
+    (local $lo i32) (local $hi i32) (local $i i32) (local $at i32) (local $ci i32) (local $off i32) (local $src i32) (local $dst i32)
+    (local.set $parts (i32.load offset=0 (local.get $g)))
+    (local.set $whole (i32.load offset=12 (local.get $g)))
+    (local.set $M (i32.load offset=28 (local.get $g)))
+    (local.set $C (i32.load offset=40 (local.get $g)))
+    (local.set $count (i32.load offset=56 (local.get $g)))
+    (local.set $split (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)))
+    (block $all (loop $units
+    ;; a unit is 256 rows, part by part: each a strided copy of rows [lo, hi)
+    (local.set $lo (i32.mul (call $next (local.get $g)) (i32.const 256)))
+    (br_if $all (i32.ge_u (local.get $lo) (local.get $M)))
+    (local.set $hi (call $min (i32.add (local.get $lo) (i32.const 256)) (local.get $M)))
+    (local.set $i (i32.const 0))
+    (local.set $off (i32.const 0))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $i) (local.get $count)))
+      (local.set $at (i32.load (i32.add (local.get $parts) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $ci (i32.load offset=4 (i32.add (local.get $parts) (i32.shl (local.get $i) (i32.const 3)))))
+      (local.set $src (i32.add (local.get $at) (i32.shl (i32.mul (local.get $lo) (local.get $ci)) (i32.const 2))))
+      (local.set $dst (i32.add (local.get $whole) (i32.shl (i32.add (i32.mul (local.get $lo) (local.get $C)) (local.get $off)) (i32.const 2))))
+      (call $copy_rows (local.get $src) (local.get $dst) (i32.sub (local.get $hi) (local.get $lo)) (local.get $ci)
+        (i32.shl (local.get $ci) (i32.const 2)) (i32.shl (local.get $C) (i32.const 2)) (local.get $split))
+      (local.set $off (i32.add (local.get $off) (local.get $ci)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $each)))
+    (br $units))))
+
+  ;; rows of n floats from a (rows sa bytes apart) to b (sb apart), or back when `back`
+  (func $copy_rows (param $a i32) (param $b i32) (param $rows i32) (param $n i32) (param $sa i32) (param $sb i32) (param $back i32)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (local.get $rows)))
+      (if (local.get $back)
+        (then (call $copy (local.get $b) (local.get $a) (local.get $n)))
+        (else (call $copy (local.get $a) (local.get $b) (local.get $n))))
+      (local.set $a (i32.add (local.get $a) (local.get $sa)))
+      (local.set $b (i32.add (local.get $b) (local.get $sb)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br $l))))
+)
