@@ -28,6 +28,23 @@ function nonNegativeInt(text: string): number {
   return n;
 }
 
+/** A comma-separated sweep, e.g. `--lr 0.1,0.3,1`: each value parsed by `one`. */
+function listOf<T>(one: (text: string) => T): (text: string) => T[] {
+  return (text) => {
+    const parts = text.split(",");
+    try {
+      return parts.map((p) => one(p.trim()));
+    } catch (e) {
+      throw new InvalidArgumentError(`${(e as Error).message}${parts.length > 1 ? " (each comma-separated value)" : ""}`);
+    }
+  };
+}
+
+function bnImpl(text: string): "scratch" | "builtin" {
+  if (text !== "scratch" && text !== "builtin") throw new InvalidArgumentError("must be scratch or builtin");
+  return text;
+}
+
 function colorsFor(stream: NodeJS.WriteStream, flag: boolean | undefined): Colors {
   if (flag !== undefined) return { enabled: flag };
   return { enabled: Boolean(stream.isTTY) && !("NO_COLOR" in process.env) };
@@ -163,6 +180,33 @@ export function buildProgram(): Command {
     .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);
+    });
+
+  program
+    .command("compare")
+    .description("train models under several settings one after another, or read finished runs; then one table, summary.json and an overlay plot")
+    .argument("<inputs...>", ".net model files to train, or run directories to compare")
+    .option("--lr <list>", "learning rates to sweep, e.g. 0.1,0.3,1 (default: each model's `train` header, else 1.0)", listOf(positiveNumber))
+    .option("--batch <list>", "minibatch sizes to sweep", listOf(positiveInt))
+    .option("--epochs <list>", "epoch counts to sweep", listOf(positiveInt))
+    .option("--bn <list>", "batch norm implementations to sweep: scratch, builtin or scratch,builtin (default: scratch)", listOf(bnImpl))
+    .option("--seed <list>", "seeds to sweep (default: 0)", listOf(nonNegativeInt))
+    .addOption(backendOption())
+    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
+    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
+    .option("--out <dir>", "comparison directory, new or empty (default: runs/compare-<YYYYmmdd-HHMMSS>)")
+    .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
+    .addOption(new Option("--plot <kind>", "also draw lr.png: final test accuracy against the learning rate (log x), one line per model").choices(["lr"]))
+    .action(async (inputs: string[], opts: import("./train/compare-command.js").CompareFlags) => {
+      // Model files get the full diagnostics before anything trains, as with `netc train`.
+      const files = inputs.filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
+      const checked = files.map((f) => checkFile(f, { bn: opts.bn?.[0] ?? "scratch" }));
+      if (report(checked.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === "error") })), "human", colorsFor(process.stderr, globalColor()), checked.some((r) => hasErrors(r.diagnostics)))) {
+        process.exitCode = 1;
+        return;
+      }
+      const { compareCommand } = await import("./train/compare-command.js");
+      process.exitCode = await compareCommand(inputs, opts);
     });
 
   program

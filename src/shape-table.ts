@@ -14,7 +14,7 @@ function withBatch(shape: Shape, batch: number): number[] {
 type Align = "left" | "right";
 
 /** One formatter for every row, header included (as torchinfo's format_row). */
-function columns(rows: string[][], align: readonly Align[]): string[] {
+export function columns(rows: string[][], align: readonly Align[]): string[] {
   const widths = align.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (align[i] === "right" ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join("  ").trimEnd());
 }

@@ -6,7 +6,7 @@ import { renderDiagnostic } from "../src/render.js";
 
 /** Whatever the input, checking yields diagnostics or a clean result: it never throws. */
 
-const models = readdirSync("models").map((f) => readFileSync(`models/${f}`, "utf8"));
+const models = readdirSync("models", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".net")).map((f) => readFileSync(`models/${f}`, "utf8"));
 const fragments = ["conv", "linear", "bn", "relu", "add", "concat", "repeat", "block", "input", "model", "train", "flatten", "avgpool", "k5", "s2", "p1", "nobias", "x", "=", "|", "{", "}", "(", ")", ",", "\n", " ", "#", "1x28x28", "0", "3", "1e-5", "-", "c", "é", "\t"];
 
 function checkNeverThrows(text: string): void {

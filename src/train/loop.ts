@@ -226,14 +226,9 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     // every batch, plotting the same x = epoch + 1 each time; its intent is once).
     const evaluation = await evaluate(tf, model, test, layout, { batchSize: input.evalBatch });
     testAcc = evaluation.accuracy;
-    hooks.onPoint?.({ x: epoch + 1, testAcc });
-    await hooks.onEpoch?.({
-      epoch: epoch + 1,
-      trainLoss,
-      trainAcc,
-      testAcc,
-      examplesPerSec: epochSeconds > 0 ? seen / epochSeconds : 0,
-    });
+    const examplesPerSec = epochSeconds > 0 ? seen / epochSeconds : 0;
+    hooks.onPoint?.({ x: epoch + 1, testAcc, examplesPerSec });
+    await hooks.onEpoch?.({ epoch: epoch + 1, trainLoss, trainAcc, testAcc, examplesPerSec });
     if (epoch + 1 < settings.epochs && hooks.shouldStop?.()) return result({ kind: "stopped", epoch: epoch + 1, batch: 0 });
   }
   return result({ kind: "done" });

@@ -113,7 +113,11 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
   }
 
   const end = result.end;
-  if (end.kind === "diverged") await saveMetrics();
+  if (end.kind === "diverged") {
+    // Marks where the loss stopped being finite (JSON has no NaN), so the run reads as diverged.
+    points.push({ x: end.epoch + (end.batch + 1) / Math.ceil(spec.train.count / settings.batch), diverged: String(end.loss) });
+    await saveMetrics();
+  }
   // Stopped between epochs, the epoch's checkpoint, just saved, is the current state.
   if (end.kind === "stopped" && (end.batch > 0 || checkpointEpoch !== end.epoch)) {
     await save(end.epoch, end.batch);

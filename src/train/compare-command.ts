@@ -1,0 +1,211 @@
+/**
+ * `netc compare`: several runs, one picture. Given model files, it trains every combination of
+ * the models and the swept settings one after another, each into a normal run directory inside
+ * one comparison directory; given run directories, it only reads them. Either way it ends with
+ * the final-metrics table, `summary.json` and the overlay plot (compare-report.ts).
+ */
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { UserError } from "../errors.js";
+import { stopBackend, type BackendChoice } from "../runtime/backend.js";
+import { loadFashionMnist } from "../runtime/data.js";
+import { writeFileAtomic } from "../runtime/fsutil.js";
+import { figureSvg, writeSvgPng } from "../runtime/plot.js";
+import { resolveSettings } from "../train-settings.js";
+import { compareFigure, compareTable, lrFigure, readRun, runDirName, runRecord, summaryJson, varyingKeys, type RunDescription, type RunRecord } from "./compare-report.js";
+import { Interrupts } from "./interrupts.js";
+import { inputLayout } from "./loop.js";
+import type { CompiledModel } from "./model.js";
+import { Progress } from "./progress.js";
+import { runTraining } from "./run.js";
+import { checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, startBackend, type Bn, type Deps } from "./setup.js";
+
+export interface CompareFlags {
+  /** Sweeps: every combination runs. */
+  lr?: number[];
+  batch?: number[];
+  epochs?: number[];
+  bn?: Bn[];
+  seed?: number[];
+  backend: BackendChoice;
+  threads?: number;
+  data?: string;
+  out?: string;
+  limit?: number;
+  /** `lr`: also draw the final test accuracy against the learning rate. */
+  plot?: "lr";
+}
+
+/** Returns the exit status: 0 when every run finished (diverged ones included), 130 after Ctrl-C. */
+export async function compareCommand(inputs: string[], flags: CompareFlags, deps: Deps = {}): Promise<number> {
+  const kinds = await Promise.all(inputs.map(inputKind));
+  if (kinds.every((k) => k === "directory")) return compareRunDirs(inputs, flags, deps);
+  if (kinds.every((k) => k === "file")) return compareModels(inputs, flags, deps);
+  throw new UserError("give either model files to train or run directories to compare, not both", ["`netc compare a.net b.net --lr 0.3,1` trains; `netc compare runs/a runs/b` compares finished runs"], 2);
+}
+
+async function inputKind(path: string): Promise<"file" | "directory"> {
+  const s = await stat(path).catch(() => {
+    throw new UserError(`${path}: no such file or directory`, [], 2);
+  });
+  return s.isDirectory() ? "directory" : "file";
+}
+
+const SWEEP_FLAGS = ["lr", "batch", "epochs", "bn", "seed", "limit"] as const;
+
+/** Existing runs: read, tabulate, draw. A comparison's own directory stands for its runs. */
+async function compareRunDirs(dirs: string[], flags: CompareFlags, deps: Deps): Promise<number> {
+  const given = SWEEP_FLAGS.filter((f) => flags[f] !== undefined);
+  if (given.length) {
+    throw new UserError(`--${given[0]} applies when training models; run directories are only read`, ["pass model files to train them with other settings"], 2);
+  }
+  const runDirs = (await Promise.all(dirs.map(expandComparison))).flat();
+  const runs = await Promise.all(runDirs.map(readRun));
+  checkLrPlot(flags, runs);
+  const outDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", "compare", deps.now ?? new Date());
+  const written = await writeReport(outDir, runs, flags);
+  (deps.stdout ?? process.stdout).write(compareTable(runs) + "\n");
+  (deps.stderr ?? process.stderr).write(`saved ${outDir}/: ${written.join(", ")}\n`);
+  return 0;
+}
+
+/** A directory holding a comparison's `summary.json` (and no checkpoint) means the runs it lists. */
+async function expandComparison(dir: string): Promise<string[]> {
+  const text = await readFile(join(dir, "summary.json"), "utf8").catch(() => undefined);
+  const hasCheckpoint = await stat(join(dir, "checkpoint")).then(() => true, () => false);
+  if (text === undefined || hasCheckpoint) return [dir];
+  let summary: { format?: string; runs?: { dir?: unknown }[] };
+  try {
+    summary = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`${join(dir, "summary.json")} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (summary.format !== "netc-compare" || !Array.isArray(summary.runs)) return [dir];
+  return summary.runs.map((r) => join(dir, String(r.dir)));
+}
+
+function checkLrPlot(flags: CompareFlags, runs: readonly RunDescription[]): void {
+  if (flags.plot === "lr" && new Set(runs.map((r) => r.settings.lr)).size < 2) {
+    throw new UserError("--plot lr needs runs with at least two learning rates", ["e.g. `--lr 0.1,0.3,1,3`"], 2);
+  }
+}
+
+interface PlannedRun extends RunDescription {
+  path: string;
+  source: Uint8Array;
+  network: ReturnType<typeof checkModel>["network"];
+  evalBatch: number;
+}
+
+/** Every (model × settings) combination, models outermost. */
+async function plan(paths: string[], flags: CompareFlags): Promise<PlannedRun[]> {
+  const runs: PlannedRun[] = [];
+  const each = <T>(values: T[] | undefined): (T | undefined)[] => values ?? [undefined];
+  for (const path of paths) {
+    const source = await readModel(path);
+    const checked = new Map((flags.bn ?? ["scratch"]).map((bn) => [bn, checkModel(path, source, bn)]));
+    for (const lr of each(flags.lr))
+      for (const batch of each(flags.batch))
+        for (const epochs of each(flags.epochs))
+          for (const [bn, { network, evalBatch }] of checked)
+            for (const seed of flags.seed ?? [0]) {
+              const base = resolveSettings(network.train, { lr, epochs, batch });
+              const settings = { ...base, seed, bn, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) };
+              runs.push({ path, source, network, evalBatch, model: network.name, settings });
+            }
+  }
+  return runs;
+}
+
+async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): Promise<number> {
+  const stdout = deps.stdout ?? process.stdout;
+  const stderr = deps.stderr ?? process.stderr;
+  const planned = await plan(paths, flags);
+  checkLrPlot(flags, planned);
+  const varying = varyingKeys(planned);
+  let progress: Progress | undefined;
+  const interrupts = new Interrupts(deps.signals ?? process, stderr, deps.exitNow ?? (() => process.exit(130)), () => progress?.clear());
+  try {
+    const loaded = await loadFashionMnist({ dir: flags.data });
+    const train = limitSplit(loaded.train, flags.limit);
+    const compile = await loadCompile(deps);
+    const backend = await startBackend(flags.backend, flags.threads);
+    try {
+      const outDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", "compare", deps.now ?? new Date());
+      stdout.write(`comparing ${planned.length} run${planned.length === 1 ? "" : "s"} on ${backend.description}\n`);
+      stderr.write(`${describeData(loaded, train)}; writing ${outDir}/\n`);
+      const finished: RunRecord[] = [];
+      let written: string[] = [];
+      for (const [i, run] of planned.entries()) {
+        if (interrupts.requested) break;
+        const tag = `[${i + 1}/${planned.length}] `;
+        const runDir = join(outDir, runDirName(i, planned.length, run, varying));
+        await mkdir(runDir);
+        const { settings } = run;
+        stderr.write(`${tag}${run.model}: lr ${settings.lr}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}, bn ${settings.bn}, seed ${settings.seed}; writing ${runDir}/\n`);
+        progress = new Progress(stderr, settings.epochs, `run ${i + 1}/${planned.length} `);
+        const layout = inputLayout(run.network.input?.shape);
+        let model: CompiledModel | undefined;
+        let outcome;
+        try {
+          model = compile(backend.tf, run.network, { bn: settings.bn, seed: settings.seed });
+          outcome = await runTraining({
+            tf: backend.tf,
+            backend: backend.name,
+            network: run.network,
+            source: run.source,
+            model,
+            train,
+            test: loaded.test,
+            layout,
+            settings: { lr: settings.lr, epochs: settings.epochs, batch: settings.batch, seed: settings.seed },
+            bn: settings.bn,
+            ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+            runDir,
+            evalBatch: run.evalBatch,
+            stdout,
+            progress,
+            interrupts,
+            linePrefix: tag,
+          });
+        } finally {
+          model?.dispose();
+        }
+        const end = outcome.end;
+        if (end.kind === "diverged") {
+          stderr.write(`${tag}diverged: the loss became ${end.loss} at epoch ${end.epoch + 1}, batch ${end.batch + 1}; marked in the table, going on\n`);
+        }
+        finished.push(runRecord(runDir, { model: run.model, settings, backend: backend.name }, outcome.points, end.kind === "done"));
+        // Written after every run, so a comparison cut short still has its summary.
+        written = await writeReport(outDir, finished, flags);
+        if (end.kind === "stopped") break;
+      }
+      if (finished.length) {
+        stdout.write(compareTable(finished) + "\n");
+        stderr.write(`saved ${outDir}/: ${written.join(", ")}\n`);
+      }
+      if (interrupts.requested) {
+        stderr.write(`interrupted: ${finished.length} of ${planned.length} run${planned.length === 1 ? "" : "s"} finished or stopped (with a checkpoint); the summary covers them\n`);
+        return 130;
+      }
+      return 0;
+    } finally {
+      stopBackend(backend);
+    }
+  } finally {
+    interrupts.dispose();
+  }
+}
+
+/** Writes `summary.json`, `compare.svg`/`.png` and, with `--plot lr`, `lr.svg`/`.png` into `outDir`; returns their names. */
+async function writeReport(outDir: string, runs: RunRecord[], flags: CompareFlags): Promise<string[]> {
+  await writeFileAtomic(join(outDir, "summary.json"), JSON.stringify(summaryJson(runs, outDir), null, 2) + "\n");
+  await writeSvgPng(outDir, "compare", figureSvg(compareFigure(runs)));
+  const written = ["summary.json", "compare.svg", "compare.png"];
+  // Until a second learning rate has run, there is no line to draw.
+  if (flags.plot === "lr" && new Set(runs.map((r) => r.settings.lr)).size > 1) {
+    await writeSvgPng(outDir, "lr", figureSvg(lrFigure(runs)));
+    written.push("lr.svg", "lr.png");
+  }
+  return written;
+}

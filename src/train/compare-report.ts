@@ -1,0 +1,300 @@
+/**
+ * What `netc compare` makes of finished runs, whether it trained them or was given their
+ * directories: one record per run (settings, final and best metrics, how it ended), the
+ * final-metrics table, `summary.json`, and the figures. Needs no TensorFlow.js.
+ */
+import { readFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { UserError } from "../errors.js";
+import { pyFixed, thousands } from "../numbers.js";
+import { DASHES, metricLine, PALETTE, type Figure, type Line, type MetricKey, type MetricPoint } from "../runtime/plot.js";
+import { columns } from "../shape-table.js";
+import { readCheckpoint } from "./checkpoint.js";
+import type { Bn } from "./setup.js";
+
+export interface RunSettings {
+  lr: number;
+  epochs: number;
+  batch: number;
+  seed: number;
+  bn: Bn;
+  /** `--limit`, when the run trained on the first examples only. */
+  limit?: number;
+}
+
+/** What tells runs apart: the model and its training settings. */
+export interface RunDescription {
+  model: string;
+  settings: RunSettings;
+  backend?: string;
+}
+
+export type RunStatus = "done" | "stopped" | "diverged";
+
+export interface RunRecord extends RunDescription {
+  dir: string;
+  status: RunStatus;
+  /** Epochs completed. */
+  epochs: number;
+  /** The last training loss and accuracy and the last test accuracy; null for a run that diverged. */
+  final: { trainLoss: number | null; trainAcc: number | null; testAcc: number | null };
+  best: { testAcc: number; epoch: number } | null;
+  /** Training examples per second of step time over the completed epochs (null if not recorded). */
+  examplesPerSec: number | null;
+  /** Where the loss stopped being finite: in which epoch (1-based), and what it became. */
+  diverged?: { epoch: number; loss: string };
+  points: MetricPoint[];
+}
+
+/** A run's record from its metrics; `completed` says whether it ran all its epochs. */
+export function runRecord(dir: string, desc: RunDescription, points: MetricPoint[], completed: boolean): RunRecord {
+  const train = points.filter((p) => p.trainLoss !== undefined);
+  const tests = points.filter((p) => p.testAcc !== undefined);
+  const divergedAt = points.find((p) => p.diverged !== undefined);
+  let best: RunRecord["best"] = null;
+  for (const p of tests) if (!best || p.testAcc! > best.testAcc) best = { testAcc: p.testAcc!, epoch: Math.round(p.x) };
+  // Every epoch has the same examples, so the overall rate is the harmonic mean of the epochs'.
+  const rates = tests.map((p) => p.examplesPerSec).filter((v): v is number => v !== undefined && v > 0);
+  const examplesPerSec = rates.length ? rates.length / rates.reduce((a, v) => a + 1 / v, 0) : null;
+  const last = train.at(-1);
+  return {
+    dir,
+    ...desc,
+    status: divergedAt ? "diverged" : completed ? "done" : "stopped",
+    epochs: tests.length,
+    final: divergedAt
+      ? { trainLoss: null, trainAcc: null, testAcc: null }
+      : { trainLoss: last?.trainLoss ?? null, trainAcc: last?.trainAcc ?? null, testAcc: tests.at(-1)?.testAcc ?? null },
+    best,
+    examplesPerSec,
+    ...(divergedAt ? { diverged: { epoch: Math.floor(divergedAt.x - 1e-9) + 1, loss: divergedAt.diverged! } } : {}),
+    points,
+  };
+}
+
+/** Reads a run directory made by `netc train` or `netc compare`: its checkpoint's settings and `metrics.jsonl`. */
+export async function readRun(dir: string): Promise<RunRecord> {
+  const ckpt = await readCheckpoint(dir);
+  const meta = ckpt.json.netc;
+  const points = await readMetrics(join(dir, "metrics.jsonl"));
+  const settings: RunSettings = { ...meta.settings, bn: meta.bn };
+  const completed = meta.epoch >= meta.settings.epochs && meta.batch === 0;
+  return runRecord(dir, { model: meta.model, settings, backend: meta.backend }, points, completed);
+}
+
+export async function readMetrics(path: string): Promise<MetricPoint[]> {
+  const text = await readFile(path, "utf8").catch((e: NodeJS.ErrnoException) => {
+    throw new UserError(`cannot read ${path}: ${e.code === "ENOENT" ? "no such file" : e.message}`, ["a run directory written by `netc train` or `netc compare` has one"]);
+  });
+  return text
+    .split("\n")
+    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+    .filter(({ line }) => line !== "")
+    .map(({ line, n }) => {
+      let p: MetricPoint;
+      try {
+        p = JSON.parse(line) as MetricPoint;
+      } catch (e) {
+        throw new UserError(`${path}:${n}: not a JSON line: ${(e as Error).message}`);
+      }
+      if (typeof p !== "object" || p === null || typeof p.x !== "number") throw new UserError(`${path}:${n}: a metrics point needs a numeric "x"`);
+      return p;
+    });
+}
+
+/** Each setting that can tell runs apart: how it reads in a label and in a directory name. */
+const KEYS: { key: string; value: (d: RunDescription) => string | number | undefined; text: (d: RunDescription) => string; slug: (d: RunDescription) => string }[] = [
+  { key: "model", value: (d) => d.model, text: (d) => d.model, slug: (d) => d.model },
+  { key: "lr", value: (d) => d.settings.lr, text: (d) => `lr ${d.settings.lr}`, slug: (d) => `lr${d.settings.lr}` },
+  { key: "batch", value: (d) => d.settings.batch, text: (d) => `batch ${d.settings.batch}`, slug: (d) => `batch${d.settings.batch}` },
+  { key: "epochs", value: (d) => d.settings.epochs, text: (d) => `${d.settings.epochs} epoch${d.settings.epochs === 1 ? "" : "s"}`, slug: (d) => `epochs${d.settings.epochs}` },
+  { key: "bn", value: (d) => d.settings.bn, text: (d) => `bn ${d.settings.bn}`, slug: (d) => `bn-${d.settings.bn}` },
+  { key: "seed", value: (d) => d.settings.seed, text: (d) => `seed ${d.settings.seed}`, slug: (d) => `seed${d.settings.seed}` },
+  {
+    key: "limit",
+    value: (d) => d.settings.limit,
+    text: (d) => (d.settings.limit === undefined ? "all examples" : `first ${thousands(d.settings.limit)} examples`),
+    slug: (d) => `limit${d.settings.limit ?? "none"}`,
+  },
+  { key: "backend", value: (d) => d.backend, text: (d) => d.backend ?? "", slug: (d) => d.backend ?? "" },
+];
+
+/** The settings whose values differ between runs, in KEYS' order. */
+export function varyingKeys(runs: readonly RunDescription[]): string[] {
+  return KEYS.filter((k) => new Set(runs.map((r) => String(k.value(r)))).size > 1).map((k) => k.key);
+}
+
+/** A run's label: only what differs between the runs (the model's name if nothing does). */
+export function runLabel(run: RunDescription, varying: readonly string[]): string {
+  const parts = KEYS.filter((k) => varying.includes(k.key)).map((k) => k.text(run));
+  return parts.length ? parts.join(", ") : run.model;
+}
+
+/** What all runs share, e.g. `batch 128, 10 epochs, bn scratch, seed 0`. */
+export function commonSettings(runs: readonly RunDescription[], varying: readonly string[]): string {
+  const first = runs[0];
+  if (!first) return "";
+  return KEYS.filter((k) => k.key !== "model" && !varying.includes(k.key) && k.value(first) !== undefined)
+    .map((k) => k.text(first))
+    .join(", ");
+}
+
+/** A run directory's name inside a comparison: `03-lenet_bn-lr0.3`. */
+export function runDirName(index: number, count: number, run: RunDescription, varying: readonly string[]): string {
+  const slugs = KEYS.filter((k) => k.key !== "model" && varying.includes(k.key)).map((k) => k.slug(run));
+  return [String(index + 1).padStart(String(count).length, "0"), run.model, ...slugs].join("-").replace(/[^\w.+-]+/g, "_");
+}
+
+const optional = (v: number | null, digits = 3) => (v === null ? "–" : pyFixed(v, digits));
+
+function endText(r: RunRecord): string {
+  if (r.status === "diverged") return `diverged in epoch ${r.diverged!.epoch} (loss ${r.diverged!.loss})`;
+  if (r.status === "stopped") return `stopped after ${r.epochs} epoch${r.epochs === 1 ? "" : "s"}`;
+  return "done";
+}
+
+/** The final-metrics table, one row per run, the varying settings as columns. */
+export function compareTable(runs: readonly RunRecord[]): string {
+  const varying = varyingKeys(runs);
+  const settingKeys = KEYS.filter((k) => k.key !== "model" && varying.includes(k.key));
+  const header = ["#", "model", ...settingKeys.map((k) => k.key), "loss", "train acc", "test acc", "best test acc", "examples/sec", "end"];
+  const rows = runs.map((r, i) => [
+    String(i + 1),
+    r.model,
+    ...settingKeys.map((k) => String(k.value(r) ?? "all")),
+    optional(r.final.trainLoss),
+    optional(r.final.trainAcc),
+    optional(r.final.testAcc),
+    r.best ? `${pyFixed(r.best.testAcc, 3)} (epoch ${r.best.epoch})` : "–",
+    r.examplesPerSec === null ? "–" : thousands(r.examplesPerSec),
+    endText(r),
+  ]);
+  const align = header.map((h, i) => (i === 0 || ["lr", "batch", "epochs", "seed", "limit", "loss", "train acc", "test acc", "examples/sec"].includes(h) ? "right" : "left") as "left" | "right");
+  const lines = columns([header, ...rows], align);
+  const common = commonSettings(runs, varying);
+  return [...(common ? [`same for every run: ${common}`] : []), ...lines].join("\n");
+}
+
+/** `summary.json`: every run's settings and results; directories relative to the summary's. */
+export function summaryJson(runs: readonly RunRecord[], summaryDir: string) {
+  const finite = (v: number | null) => (v !== null && Number.isFinite(v) ? v : null);
+  return {
+    format: "netc-compare",
+    version: 1,
+    varying: varyingKeys(runs),
+    runs: runs.map((r) => ({
+      dir: relative(summaryDir, r.dir) || ".",
+      model: r.model,
+      settings: r.settings,
+      ...(r.backend ? { backend: r.backend } : {}),
+      status: r.status,
+      epochs: r.epochs,
+      final: { trainLoss: finite(r.final.trainLoss), trainAcc: finite(r.final.trainAcc), testAcc: finite(r.final.testAcc) },
+      best: r.best,
+      examplesPerSec: r.examplesPerSec === null ? null : Math.round(r.examplesPerSec),
+      ...(r.diverged ? { diverged: r.diverged } : {}),
+    })),
+  };
+}
+
+/**
+ * A colour and dash per run. With two or more settings varying, the first (usually the model)
+ * picks the dash and the settings that vary within its groups (e.g. the learning rate, not a
+ * batch size that comes with the model) pick the colour, so runs differing only in the first pair up.
+ */
+function lineStyles(runs: readonly RunDescription[], varying: readonly string[]): { color: string; dash: string }[] {
+  const value = (k: string, r: RunDescription) => String(KEYS.find((x) => x.key === k)!.value(r));
+  const distinct = (f: (r: RunDescription) => string) => [...new Set(runs.map(f))];
+  const [first, ...rest] = varying;
+  if (first !== undefined && rest.length) {
+    const colourKeys = rest.filter((k) => distinct((r) => value(first, r)).some((g) => new Set(runs.filter((r) => value(first, r) === g).map((r) => value(k, r))).size > 1));
+    const colourOf = (r: RunDescription) => colourKeys.map((k) => value(k, r)).join("\u0000");
+    const dashValues = distinct((r) => value(first, r));
+    const colourValues = distinct(colourOf);
+    if (colourKeys.length && dashValues.length <= DASHES.length && colourValues.length <= PALETTE.length) {
+      return runs.map((r) => ({ dash: DASHES[dashValues.indexOf(value(first, r))]!, color: PALETTE[colourValues.indexOf(colourOf(r))]! }));
+    }
+  }
+  return runs.map((_, i) => ({ color: PALETTE[i % PALETTE.length]!, dash: DASHES[Math.floor(i / PALETTE.length) % DASHES.length]! }));
+}
+
+function titleOf(runs: readonly RunDescription[]): string {
+  return [...new Set(runs.map((r) => r.model))].join(" vs ");
+}
+
+const PANELS: { key: MetricKey; title: string }[] = [
+  { key: "trainLoss", title: "train loss" },
+  { key: "trainAcc", title: "train acc" },
+  { key: "testAcc", title: "test acc" },
+];
+
+/** One panel per metric against the epoch, one line per run, one legend under them. */
+export function compareFigure(runs: readonly RunRecord[]): Figure {
+  const varying = varyingKeys(runs);
+  const styles = lineStyles(runs, varying);
+  const epochs = Math.max(1, ...runs.map((r) => r.settings.epochs));
+  const xmin = epochs > 1 ? 1 : 0;
+  const labels = uniqueLabels(runs, varying);
+  const lineOf = (r: RunRecord, i: number, key: MetricKey): Line => ({
+    label: labels[i]!,
+    ...styles[i]!,
+    markers: key === "testAcc",
+    points: metricLine(r.points, key),
+  });
+  const common = commonSettings(runs, varying);
+  return {
+    title: titleOf(runs),
+    ...(common ? { subtitle: common } : {}),
+    columns: PANELS.length,
+    cellWidth: 420,
+    cellHeight: 340,
+    panels: PANELS.map((p) => ({
+      title: p.title,
+      x: { label: "epoch", domain: [xmin, Math.max(epochs, xmin + 1)], whole: true },
+      y: {},
+      lines: runs.map((r, i) => lineOf(r, i, p.key)),
+    })),
+    legend: runs.map((r, i) => ({ ...lineOf(r, i, "testAcc"), label: `${labels[i]}${r.status === "done" ? "" : ` (${r.status})`}` })),
+  };
+}
+
+/**
+ * Final test accuracy against the learning rate (log x), one line per group of runs that share
+ * everything but the learning rate; a run that diverged is a ✕ on the x axis.
+ */
+export function lrFigure(runs: readonly RunRecord[]): Figure {
+  const varying = varyingKeys(runs);
+  const others = varying.filter((k) => k !== "lr");
+  const groupOf = (r: RunRecord) => runLabel(r, others);
+  const groups = [...new Set(runs.map(groupOf))];
+  const lrs = [...new Set(runs.map((r) => r.settings.lr))].sort((a, b) => a - b);
+  const colour = (g: string) => PALETTE[groups.indexOf(g) % PALETTE.length]!;
+  const lines: Line[] = groups.map((g) => ({
+    label: g,
+    color: colour(g),
+    markers: true,
+    points: runs
+      .filter((r) => groupOf(r) === g && r.final.testAcc !== null)
+      .map((r) => [r.settings.lr, r.final.testAcc!] as const)
+      .sort((a, b) => a[0] - b[0]),
+  }));
+  const missing = runs.filter((r) => r.final.testAcc === null).map((r) => ({ x: r.settings.lr, color: colour(groupOf(r)) }));
+  const common = commonSettings(runs, varying);
+  const note = missing.length ? "✕ diverged (loss NaN or infinite)" : "";
+  const subtitle = [common, note].filter(Boolean).join(" · ");
+  return {
+    title: `${titleOf(runs)}: final test accuracy by learning rate`,
+    ...(subtitle ? { subtitle } : {}),
+    columns: 1,
+    cellWidth: 720,
+    cellHeight: 420,
+    panels: [{ x: { label: "learning rate", log: true, ticks: lrs }, y: { label: "final test acc" }, lines, missing }],
+    legend: lines,
+  };
+}
+
+/** Labels from the varying settings, with the directory's name added where two would read the same. */
+function uniqueLabels(runs: readonly RunRecord[], varying: readonly string[]): string[] {
+  const labels = runs.map((r) => runLabel(r, varying));
+  return labels.map((l, i) => (labels.indexOf(l) !== labels.lastIndexOf(l) ? `${l} (${runs[i]!.dir.split(/[\\/]/).filter(Boolean).at(-1)})` : l));
+}
