@@ -167,7 +167,8 @@ describe("netc train (in-process, tiny model)", () => {
     const points = (await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
     expect(points.map((p) => p.x)).toEqual([0.2, 0.4, 0.6, 0.8, 1, 1, 1.2, 1.4, 1.6, 1.8, 2, 2]);
     expect(points[4]).toEqual({ x: 1, trainLoss: expect.any(Number), trainAcc: expect.any(Number) });
-    expect(points[5]).toEqual({ x: 1, testAcc: expect.any(Number) });
+    expect(points[5]).toEqual({ x: 1, testAcc: expect.any(Number), examplesPerSec: expect.any(Number) });
+    expect(points[5]!.examplesPerSec).toBeGreaterThan(0);
     expect(pyFixed(points[11].testAcc, 3)).toBe(testAcc);
     expect(pyFixed(points[10].trainLoss, 3)).toBe(loss);
     expect(existsSync(join(r.out, "plot.svg")) && existsSync(join(r.out, "plot.png"))).toBe(true);
