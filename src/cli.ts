@@ -210,6 +210,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command("inspect")
+    .description("what training learned: statistics of every saved tensor, and each normalization layer's gamma, beta and moving statistics")
+    .argument("<run-dir>", "run directory printed by `netc train` or inside a `netc compare` directory")
+    .addOption(formatOption())
+    .option("--plot", "write histograms of every normalization layer's gamma and beta to inspect.svg/.png in the run directory")
+    .action(async (runDir: string, opts: import("./train/inspect-command.js").InspectFlags) => {
+      const { inspectCommand } = await import("./train/inspect-command.js");
+      process.exitCode = await inspectCommand(runDir, opts);
+    });
+
+  program
     .command("explain")
     .description("explain a diagnostic code, e.g. `netc explain NET010`")
     .argument("<code>", "diagnostic code")

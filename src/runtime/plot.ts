@@ -59,8 +59,10 @@ export interface Axis {
   domain?: readonly [number, number];
   /** Where the ticks go; otherwise 1-2-2.5-5 steps (powers of ten on a log axis). */
   ticks?: readonly number[];
-  /** Whole-number ticks (epochs), every one while that stays readable. */
+  /** Epochs: every one labelled while that stays readable, fractions only for very short runs. */
   whole?: boolean;
+  /** Whole-number ticks only (counts). */
+  integer?: boolean;
 }
 
 export interface Panel {
@@ -71,6 +73,8 @@ export interface Panel {
   /** A histogram's bins. */
   bars?: { from: number; to: number; count: number }[];
   barColor?: string;
+  /** Labelled vertical reference lines, e.g. where the values started. */
+  marks?: { x: number; label: string }[];
   /** Points without a y value (e.g. runs that diverged), drawn as ✕ on the x axis. */
   missing?: { x: number; color: string }[];
   /** A legend inside the axes, in the corner where it hides the fewest points. */
@@ -226,6 +230,11 @@ function drawPanel(p: Panel, cell: { x: number; y: number; w: number; h: number 
     const x1 = px(b.to);
     out.push(`<rect x="${r(x0)}" y="${r(py(b.count))}" width="${r(Math.max(0.5, x1 - x0))}" height="${r(py(0) - py(b.count))}" fill="${p.barColor ?? PALETTE[0]}" stroke="#ffffff" stroke-width="0.8"/>`);
   }
+  for (const m of p.marks ?? []) {
+    out.push(`<line x1="${r(px(m.x))}" y1="${r(box.top)}" x2="${r(px(m.x))}" y2="${r(box.bottom)}" stroke="#555555" stroke-width="1.4" stroke-dasharray="5 3"/>`);
+    const right = px(m.x) < (box.left + box.right) / 2;
+    out.push(text(px(m.x) + (right ? 4 : -4), box.top + 13, m.label, { size: 11, anchor: right ? "start" : "end", fill: "#555555" }));
+  }
   // Curves, clipped to the axes as matplotlib does with xlim; markers whole, if inside.
   out.push(`<g clip-path="url(#${clipId})" fill="none" stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round">`);
   for (const l of lines) {
@@ -320,8 +329,13 @@ function axisTicks(axis: Axis, lo: number, hi: number, target: number): { v: num
     return given.filter(inside).map((v) => ({ v, label: String(Number(v.toPrecision(6))) }));
   }
   const span = hi - lo;
-  // Every epoch labelled while that stays readable; fractions only for very short runs.
-  const step = axis.whole ? (span < 4 ? niceStep(span / 5, false) : span <= 12 && target >= 4 ? 1 : niceStep(span / target, true)) : niceStep(span / target, false);
+  const step = axis.whole
+    ? span < 4
+      ? niceStep(span / 5, false)
+      : span <= 12 && target >= 4
+        ? 1
+        : niceStep(span / target, true)
+    : niceStep(span / target, axis.integer ?? false);
   const out: { v: number; label: string }[] = [];
   for (let v = Math.ceil(lo / step - 1e-9) * step; v <= hi + 1e-9; v += step) out.push({ v, label: fmt(v, step) });
   return out;

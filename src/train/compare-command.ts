@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../runtime/fsutil.js";
 import { figureSvg, writeSvgPng } from "../runtime/plot.js";
 import { resolveSettings } from "../train-settings.js";
 import { compareFigure, compareTable, lrFigure, readRun, runDirName, runRecord, summaryJson, varyingKeys, type RunDescription, type RunRecord } from "./compare-report.js";
+import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
 import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
@@ -60,7 +61,7 @@ async function compareRunDirs(dirs: string[], flags: CompareFlags, deps: Deps): 
     throw new UserError(`--${given[0]} applies when training models; run directories are only read`, ["pass model files to train them with other settings"], 2);
   }
   const runDirs = (await Promise.all(dirs.map(expandComparison))).flat();
-  const runs = await Promise.all(runDirs.map(readRun));
+  const runs = await Promise.all(runDirs.map((r) => readRun(r.dir, r.known)));
   checkLrPlot(flags, runs);
   const outDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", "compare", deps.now ?? new Date());
   const written = await writeReport(outDir, runs, flags);
@@ -69,19 +70,22 @@ async function compareRunDirs(dirs: string[], flags: CompareFlags, deps: Deps): 
   return 0;
 }
 
-/** A directory holding a comparison's `summary.json` (and no checkpoint) means the runs it lists. */
-async function expandComparison(dir: string): Promise<string[]> {
+/**
+ * A directory holding a comparison's `summary.json` (and no checkpoint) means the runs it
+ * lists, with the settings it recorded for them.
+ */
+async function expandComparison(dir: string): Promise<{ dir: string; known?: RunDescription }[]> {
   const text = await readFile(join(dir, "summary.json"), "utf8").catch(() => undefined);
-  const hasCheckpoint = await stat(join(dir, "checkpoint")).then(() => true, () => false);
-  if (text === undefined || hasCheckpoint) return [dir];
-  let summary: { format?: string; runs?: { dir?: unknown }[] };
+  const hasCheckpoint = await stat(join(dir, CHECKPOINT_DIR)).then(() => true, () => false);
+  if (text === undefined || hasCheckpoint) return [{ dir }];
+  let summary: ReturnType<typeof summaryJson>;
   try {
     summary = JSON.parse(text);
   } catch (e) {
     throw new UserError(`${join(dir, "summary.json")} is not valid JSON: ${(e as Error).message}`);
   }
-  if (summary.format !== "netc-compare" || !Array.isArray(summary.runs)) return [dir];
-  return summary.runs.map((r) => join(dir, String(r.dir)));
+  if (summary.format !== "netc-compare" || !Array.isArray(summary.runs)) return [{ dir }];
+  return summary.runs.map((r) => ({ dir: join(dir, r.dir), known: { model: r.model, settings: r.settings, ...(r.backend ? { backend: r.backend } : {}) } }));
 }
 
 function checkLrPlot(flags: CompareFlags, runs: readonly RunDescription[]): void {
@@ -185,7 +189,7 @@ async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): 
         stderr.write(`saved ${outDir}/: ${written.join(", ")}\n`);
       }
       if (interrupts.requested) {
-        stderr.write(`interrupted: ${finished.length} of ${planned.length} run${planned.length === 1 ? "" : "s"} finished or stopped (with a checkpoint); the summary covers them\n`);
+        stderr.write(`interrupted: ${finished.length} of ${planned.length} run${planned.length === 1 ? "" : "s"} in the summary (a stopped run keeps its last checkpoint)\n`);
         return 130;
       }
       return 0;

@@ -3,13 +3,13 @@
  * directories: one record per run (settings, final and best metrics, how it ended), the
  * final-metrics table, `summary.json`, and the figures. Needs no TensorFlow.js.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { UserError } from "../errors.js";
 import { pyFixed, thousands } from "../numbers.js";
 import { DASHES, metricLine, PALETTE, type Figure, type Line, type MetricKey, type MetricPoint } from "../runtime/plot.js";
 import { columns } from "../shape-table.js";
-import { readCheckpoint } from "./checkpoint.js";
+import { CHECKPOINT_DIR, readCheckpoint } from "./checkpoint.js";
 import type { Bn } from "./setup.js";
 
 export interface RunSettings {
@@ -72,8 +72,15 @@ export function runRecord(dir: string, desc: RunDescription, points: MetricPoint
   };
 }
 
-/** Reads a run directory made by `netc train` or `netc compare`: its checkpoint's settings and `metrics.jsonl`. */
-export async function readRun(dir: string): Promise<RunRecord> {
+/**
+ * Reads a run directory made by `netc train` or `netc compare`: its checkpoint's settings and
+ * `metrics.jsonl`. A run that diverged in its first epoch has no checkpoint: then the settings
+ * a comparison's summary recorded (`known`) describe it.
+ */
+export async function readRun(dir: string, known?: RunDescription): Promise<RunRecord> {
+  if (known && !(await stat(join(dir, CHECKPOINT_DIR)).then(() => true, () => false))) {
+    return runRecord(dir, known, await readMetrics(join(dir, "metrics.jsonl")), false);
+  }
   const ckpt = await readCheckpoint(dir);
   const meta = ckpt.json.netc;
   const points = await readMetrics(join(dir, "metrics.jsonl"));

@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { checkBytes } from "../compile.js";
+import { checkBytes, type Checked } from "../compile.js";
 import { hasErrors } from "../diagnostics.js";
 import { UserError } from "../errors.js";
 import { thousands } from "../numbers.js";
@@ -46,13 +46,13 @@ export async function readModel(path: string): Promise<Uint8Array> {
 }
 
 /** Checks a model for training; its first error, if any, becomes a UserError. */
-export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; evalBatch: number } {
+export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; evalBatch: number; checked: Checked } {
   const checked = checkBytes(path, bytes, { bn });
   if (hasErrors(checked.diagnostics)) {
     const first = checked.diagnostics.find((d) => d.severity === "error")!;
     throw new UserError(`the model has errors:\n${renderDiagnostic(first, checked.source, { enabled: false })}`, [`\`netc check ${path}\` lists them all`]);
   }
-  return { network: checked.network, evalBatch: evalBatchFor(checked.shapes) };
+  return { network: checked.network, evalBatch: evalBatchFor(checked.shapes), checked };
 }
 
 /** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
