@@ -129,5 +129,7 @@ describe("lazy loading", () => {
     expect(main).not.toContain("examples/sec");
     expect(main).toMatch(/import\(["']\.\/chunks\/train-command-/);
     expect(main).toMatch(/import\(["']\.\/chunks\/eval-command-/);
+    expect(main).toMatch(/import\(["']\.\/chunks\/compare-command-/);
+    expect(main).toMatch(/import\(["']\.\/chunks\/inspect-command-/);
   });
 });

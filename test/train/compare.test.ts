@@ -157,8 +157,11 @@ describe("netc compare (CLI)", () => {
 
   it("reads run directories and comparisons back without training, to the same table", () => {
     const again = join(tmp(), "again");
-    const r = netc("compare", join(out, "1-lenet-lr0.3-batch256"), join(out, "3-lenet_bn-lr0.3-batch128"), "--out", again);
+    // Traced: reading runs back loads no TensorFlow.js.
+    const traced = spawnSync(process.execPath, ["--import", "./test/fixtures/import-trace/register.mjs", "bin/netc.mjs", "compare", join(out, "1-lenet-lr0.3-batch256"), join(out, "3-lenet_bn-lr0.3-batch128"), "--out", again], { encoding: "utf8", env });
+    const r = { code: traced.status, stdout: traced.stdout, stderr: traced.stderr };
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("imported @tensorflow/");
     expect(r.stdout).not.toContain("comparing");
     const metrics = (text: string) => text.match(/lenet_bn .*?(\d\.\d{3}\s+\d\.\d{3}\s+\d\.\d{3}\s+\d\.\d{3} \(epoch 1\)\s+[\d,]+)\s+done$/m)![1];
     expect(metrics(r.stdout)).toBe(metrics(first.stdout));
