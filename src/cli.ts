@@ -104,6 +104,9 @@ export function buildProgram(): Command {
     .exitOverride();
 
   const globalColor = () => program.opts<{ color?: boolean }>().color;
+  /** Before training: the models' errors (their warnings are `netc check`'s); returns whether any. */
+  const reportErrors = (results: Checked[]) =>
+    report(results.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === "error") })), "human", colorsFor(process.stderr, globalColor()), results.some((r) => hasErrors(r.diagnostics)));
 
   program
     .command("check")
@@ -160,8 +163,7 @@ export function buildProgram(): Command {
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
     .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
     .action(async (file: string, opts: import("./train/train-command.js").TrainFlags) => {
-      const result = checkFile(file, { bn: opts.bn });
-      if (report([{ ...result, diagnostics: result.diagnostics.filter((d) => d.severity === "error") }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
+      if (reportErrors([checkFile(file, { bn: opts.bn })])) {
         process.exitCode = 1;
         return;
       }
@@ -200,8 +202,7 @@ export function buildProgram(): Command {
     .action(async (inputs: string[], opts: import("./train/compare-command.js").CompareFlags) => {
       // Model files get the full diagnostics before anything trains, as with `netc train`.
       const files = inputs.filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
-      const checked = files.map((f) => checkFile(f, { bn: opts.bn?.[0] ?? "scratch" }));
-      if (report(checked.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === "error") })), "human", colorsFor(process.stderr, globalColor()), checked.some((r) => hasErrors(r.diagnostics)))) {
+      if (reportErrors(files.map((f) => checkFile(f, { bn: opts.bn?.[0] ?? "scratch" })))) {
         process.exitCode = 1;
         return;
       }

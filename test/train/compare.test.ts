@@ -2,32 +2,20 @@
  * `netc compare`: the report built from runs' metrics (records, labels, table, summary.json,
  * figures), then the CLI on the shipped Fashion-MNIST subset as a user runs it.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { Ajv } from "ajv";
 import { afterAll, describe, expect, it } from "vitest";
 import { figureSvg, type MetricPoint } from "../../src/runtime/plot.js";
 import { compareFigure, compareTable, lrFigure, runDirName, runLabel, runRecord, summaryJson, varyingKeys, type RunDescription, type RunSettings } from "../../src/train/compare-report.js";
+import { DATA, env, netc, noStack, schema } from "./run-cli.js";
 
-const DATA = "test/fixtures/fashion-mnist-small";
-const env = { ...process.env, NO_COLOR: "1" };
-const validateSummary = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync("docs/schemas/compare-summary.schema.json", "utf8")));
-
-function netc(...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/netc.mjs", ...args], { encoding: "utf8", env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const made: string[] = [];
-const tmp = () => {
-  const dir = mkdtempSync(join(tmpdir(), "netc-compare-"));
-  made.push(dir);
-  return dir;
-};
-afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at /);
+const validateSummary = schema("compare-summary");
+const root = mkdtempSync(join(tmpdir(), "netc-compare-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+const tmp = () => join(root, String(++dirs));
 
 /** Two points per epoch as the loop writes them, test accuracy `acc[e]` after epoch e + 1. */
 function points(acc: number[], eps: number[] = acc.map(() => 1000)): MetricPoint[] {
@@ -129,7 +117,7 @@ describe("netc compare (CLI)", () => {
   let first: ReturnType<typeof netc>;
 
   it("trains every (model × setting) combination, keeps going past a diverged run, and writes the table, summary.json and plots", () => {
-    first = netc("compare", "models/lenet.net", "models/lenet-bn.net", "--lr", "0.3,1e38", "--epochs", "1", "--limit", "512", "--data", DATA, "--out", out, "--plot", "lr");
+    first = netc(["compare", "models/lenet.net", "models/lenet-bn.net", "--lr", "0.3,1e38", "--epochs", "1", "--limit", "512", "--data", DATA, "--out", out, "--plot", "lr"]);
     expect(first.code, first.stderr).toBe(0);
     noStack(first.stderr);
     expect(readdirSync(out).sort()).toEqual(["1-lenet-lr0.3-batch256", "2-lenet-lr1e+38-batch256", "3-lenet_bn-lr0.3-batch128", "4-lenet_bn-lr1e+38-batch128", "compare.png", "compare.svg", "lr.png", "lr.svg", "summary.json"]);
@@ -158,8 +146,7 @@ describe("netc compare (CLI)", () => {
   it("reads run directories and comparisons back without training, to the same table", () => {
     const again = join(tmp(), "again");
     // Traced: reading runs back loads no TensorFlow.js.
-    const traced = spawnSync(process.execPath, ["--import", "./test/fixtures/import-trace/register.mjs", "bin/netc.mjs", "compare", join(out, "1-lenet-lr0.3-batch256"), join(out, "3-lenet_bn-lr0.3-batch128"), "--out", again], { encoding: "utf8", env });
-    const r = { code: traced.status, stdout: traced.stdout, stderr: traced.stderr };
+    const r = netc(["compare", join(out, "1-lenet-lr0.3-batch256"), join(out, "3-lenet_bn-lr0.3-batch128"), "--out", again], { trace: true });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).not.toContain("imported @tensorflow/");
     expect(r.stdout).not.toContain("comparing");
@@ -169,7 +156,7 @@ describe("netc compare (CLI)", () => {
     expect(JSON.parse(readFileSync(join(again, "summary.json"), "utf8")).runs[0].dir).toBe(relative(again, join(out, "1-lenet-lr0.3-batch256")));
 
     // A comparison's directory stands for its runs.
-    const whole = netc("compare", out, "--out", join(tmp(), "whole"));
+    const whole = netc(["compare", out, "--out", join(tmp(), "whole")]);
     expect(whole.code, whole.stderr).toBe(0);
     expect(whole.stdout.trimEnd().split("\n").slice(1)).toEqual(first.stdout.trimEnd().split("\n").slice(-5));
   }, 60_000);
@@ -183,12 +170,12 @@ describe("netc compare (CLI)", () => {
       [["models/lenet.net", "--bn", "scratch,cudnn"], "must be scratch or builtin"],
       [["nowhere.net"], "nowhere.net: no such file or directory"],
     ] as const) {
-      const r = netc("compare", ...args);
+      const r = netc(["compare", ...args]);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toContain(message);
       noStack(r.stderr);
     }
-    const e = netc("compare", join(out, "2-lenet-lr1e+38-batch256"));
+    const e = netc(["compare", join(out, "2-lenet-lr1e+38-batch256")]);
     expect(e.code).toBe(1);
     expect(e.stderr).toContain("holds no checkpoint");
   });

@@ -1,28 +1,19 @@
 /** `netc inspect` on runs trained from the shipped Fashion-MNIST subset, as a user runs it. */
-import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Ajv } from "ajv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelJson } from "../../src/train/checkpoint.js";
+import { DATA, netc, noStack, schema } from "./run-cli.js";
 
-const DATA = "test/fixtures/fashion-mnist-small";
-const env = { ...process.env, NO_COLOR: "1" };
-const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync("docs/schemas/inspect.schema.json", "utf8")));
-
-function netc(...args: string[]) {
-  const r = spawnSync(process.execPath, ["bin/netc.mjs", ...args], { encoding: "utf8", env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at /);
+const validate = schema("inspect");
 
 const root = mkdtempSync(join(tmpdir(), "netc-inspect-"));
 const bnRun = join(root, "lenet-bn");
 const plainRun = join(root, "lenet");
 beforeAll(() => {
   for (const [model, out] of [["models/lenet-bn.net", bnRun], ["models/lenet.net", plainRun]] as const) {
-    const r = netc("train", model, "--data", DATA, "--epochs", "1", "--limit", "256", "--out", out);
+    const r = netc(["train", model, "--data", DATA, "--epochs", "1", "--limit", "256", "--out", out]);
     expect(r.code, r.stderr).toBe(0);
   }
 }, 120_000);
@@ -30,7 +21,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("netc inspect", () => {
   it("prints every tensor's statistics and the four BN layers' vectors, located by line", () => {
-    const r = netc("inspect", bnRun);
+    const r = netc(["inspect", bnRun]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split("\n");
     expect(lines[0]).toBe(`lenet_bn: ${bnRun}, epoch 1 of 1 (lr 1, batch 128, bn scratch, seed 0)`);
@@ -49,7 +40,7 @@ describe("netc inspect", () => {
   });
 
   it("writes JSON the schema accepts, with the values weights.bin holds", () => {
-    const r = netc("inspect", bnRun, "--format", "json");
+    const r = netc(["inspect", bnRun, "--format", "json"]);
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout);
     expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
@@ -77,7 +68,7 @@ describe("netc inspect", () => {
   });
 
   it("--plot draws gamma's and beta's histograms of every BN layer into the run directory", () => {
-    const r = netc("inspect", bnRun, "--plot");
+    const r = netc(["inspect", bnRun, "--plot"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe(`saved ${join(bnRun, "inspect.svg")}, ${join(bnRun, "inspect.png")}\n`);
     const svg = readFileSync(join(bnRun, "inspect.svg"), "utf8");
@@ -91,34 +82,34 @@ describe("netc inspect", () => {
   });
 
   it("works without normalization layers, but has nothing to draw then", () => {
-    const r = netc("inspect", plainRun);
+    const r = netc(["inspect", plainRun]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain("Parameters: 61,706 trainable, 0 state");
     expect(r.stdout).not.toContain("Normalization layers");
-    const p = netc("inspect", plainRun, "--plot");
+    const p = netc(["inspect", plainRun, "--plot"]);
     expect(p.code).toBe(1);
     expect(p.stderr).toContain("error: lenet has no normalization layer with gamma or beta to draw");
     noStack(p.stderr);
   });
 
   it("loads no TensorFlow.js: the weights are decoded from weights.bin", () => {
-    const traced = spawnSync(process.execPath, ["--import", "./test/fixtures/import-trace/register.mjs", "bin/netc.mjs", "inspect", bnRun, "--plot"], { encoding: "utf8", env });
-    expect(traced.status, traced.stderr).toBe(0);
+    const traced = netc(["inspect", bnRun, "--plot"], { trace: true });
+    expect(traced.code, traced.stderr).toBe(0);
     expect(traced.stderr).not.toContain("imported @tensorflow/");
     // The tracer does see a command that loads it.
-    const evaluated = spawnSync(process.execPath, ["--import", "./test/fixtures/import-trace/register.mjs", "bin/netc.mjs", "eval", bnRun, "--data", DATA], { encoding: "utf8", env });
+    const evaluated = netc(["eval", bnRun, "--data", DATA], { trace: true });
     expect(evaluated.stderr).toContain("imported @tensorflow/tfjs\n");
   });
 
   it("explains runs it cannot read", () => {
-    const missing = netc("inspect", join(root, "nowhere"));
+    const missing = netc(["inspect", join(root, "nowhere")]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("no such directory");
     const renamed = join(root, "renamed");
     cpSync(bnRun, renamed, { recursive: true });
     const json = join(renamed, "checkpoint/model.json");
     writeFileSync(json, readFileSync(json, "utf8").replace('"01.bn.gamma"', '"01.conv.gamma"'));
-    const r = netc("inspect", renamed);
+    const r = netc(["inspect", renamed]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("do not fit");
     noStack(r.stderr);
