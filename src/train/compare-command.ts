@@ -7,6 +7,7 @@
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
+import type { Network } from "../resolve.js";
 import { stopBackend, type BackendChoice } from "../runtime/backend.js";
 import { loadFashionMnist } from "../runtime/data.js";
 import { writeFileAtomic } from "../runtime/fsutil.js";
@@ -15,10 +16,10 @@ import { resolveSettings } from "../train-settings.js";
 import { compareFigure, compareTable, lrFigure, readRun, runDirName, runRecord, summaryJson, varyingKeys, type RunDescription, type RunRecord } from "./compare-report.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
-import { inputLayout } from "./loop.js";
+import { inputLayout, type InputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
-import { runTraining } from "./run.js";
+import { runTraining, type RunOutcome } from "./run.js";
 import { checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, startBackend, type Bn, type Deps } from "./setup.js";
 
 export interface CompareFlags {
@@ -95,19 +96,20 @@ function checkLrPlot(flags: CompareFlags, runs: readonly RunDescription[]): void
 }
 
 interface PlannedRun extends RunDescription {
-  path: string;
   source: Uint8Array;
-  network: ReturnType<typeof checkModel>["network"];
+  network: Network;
+  layout: InputLayout;
   evalBatch: number;
 }
 
-/** Every (model × settings) combination, models outermost. */
+/** Every (model × settings) combination, models outermost; a model that cannot train stops it before any run. */
 async function plan(paths: string[], flags: CompareFlags): Promise<PlannedRun[]> {
   const runs: PlannedRun[] = [];
   const each = <T>(values: T[] | undefined): (T | undefined)[] => values ?? [undefined];
   for (const path of paths) {
     const source = await readModel(path);
     const checked = new Map((flags.bn ?? ["scratch"]).map((bn) => [bn, checkModel(path, source, bn)]));
+    const layout = withPath(path, () => inputLayout(checked.values().next().value!.network.input?.shape));
     for (const lr of each(flags.lr))
       for (const batch of each(flags.batch))
         for (const epochs of each(flags.epochs))
@@ -115,10 +117,20 @@ async function plan(paths: string[], flags: CompareFlags): Promise<PlannedRun[]>
             for (const seed of flags.seed ?? [0]) {
               const base = resolveSettings(network.train, { lr, epochs, batch });
               const settings = { ...base, seed, bn, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) };
-              runs.push({ path, source, network, evalBatch, model: network.name, settings });
+              runs.push({ source, network, layout, evalBatch, model: network.name, settings });
             }
   }
   return runs;
+}
+
+/** Runs `f`, naming the model file in its error: a comparison has several. */
+function withPath<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof UserError) throw new UserError(`${path}: ${e.message}`, e.hints, e.exitCode);
+    throw e;
+  }
 }
 
 async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): Promise<number> {
@@ -148,9 +160,8 @@ async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): 
         const { settings } = run;
         stderr.write(`${tag}${run.model}: lr ${settings.lr}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}, bn ${settings.bn}, seed ${settings.seed}; writing ${runDir}/\n`);
         progress = new Progress(stderr, settings.epochs, `run ${i + 1}/${planned.length} `);
-        const layout = inputLayout(run.network.input?.shape);
         let model: CompiledModel | undefined;
-        let outcome;
+        let outcome: RunOutcome;
         try {
           model = compile(backend.tf, run.network, { bn: settings.bn, seed: settings.seed });
           outcome = await runTraining({
@@ -161,7 +172,7 @@ async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): 
             model,
             train,
             test: loaded.test,
-            layout,
+            layout: run.layout,
             settings: { lr: settings.lr, epochs: settings.epochs, batch: settings.batch, seed: settings.seed },
             bn: settings.bn,
             ...(flags.limit !== undefined ? { limit: flags.limit } : {}),

@@ -3,9 +3,9 @@
  * figures), then the CLI on the shipped Fashion-MNIST subset as a user runs it.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { figureSvg, type MetricPoint } from "../../src/runtime/plot.js";
 import { compareFigure, compareTable, lrFigure, runDirName, runLabel, runRecord, summaryJson, varyingKeys, type RunDescription, type RunSettings } from "../../src/train/compare-report.js";
@@ -175,6 +175,15 @@ describe("netc compare (CLI)", () => {
       expect(r.stderr).toContain(message);
       noStack(r.stderr);
     }
+    // Every model is checked before the first run starts.
+    const rgb = join(tmp(), "rgb.net");
+    mkdirSync(dirname(rgb), { recursive: true });
+    writeFileSync(rgb, "input 3x32x32\nconv 6 k5\nflatten\nlinear 10\n");
+    const c = netc(["compare", "models/lenet.net", rgb, "--data", DATA, "--out", join(tmp(), "never")]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain(`error: ${rgb}: the model's input has 3 channels, but Fashion-MNIST images are greyscale`);
+    expect(c.stdout).toBe("");
+
     const e = netc(["compare", join(out, "2-lenet-lr1e+38-batch256")]);
     expect(e.code).toBe(1);
     expect(e.stderr).toContain("holds no checkpoint");
