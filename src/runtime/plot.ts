@@ -19,7 +19,7 @@ export interface MetricPoint {
   testAcc?: number;
   /** On an epoch's test-accuracy point: training examples per second of step time in that epoch. */
   examplesPerSec?: number;
-  /** The last point of a run whose loss went NaN or infinite ("NaN", "Infinity"), at the step it did. */
+  /** The last point of a run whose loss diverged, at the step it did: "NaN", "Infinity", or the exploded mean ("731.226"). */
   diverged?: string;
 }
 

@@ -16,7 +16,7 @@ import { resolveSettings } from "../train-settings.js";
 import { compareFigure, compareTable, lrFigure, readRun, runDirName, runRecord, summaryJson, varyingKeys, type RunDescription, type RunRecord } from "./compare-report.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
-import { inputLayout, type InputLayout } from "./loop.js";
+import { divergence, inputLayout, type InputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
 import { runTraining, type RunOutcome } from "./run.js";
@@ -188,7 +188,7 @@ async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): 
         }
         const end = outcome.end;
         if (end.kind === "diverged") {
-          stderr.write(`${tag}diverged: the loss became ${end.loss} at epoch ${end.epoch + 1}, batch ${end.batch + 1}; marked in the table, going on\n`);
+          stderr.write(`${tag}diverged: the loss ${divergence(end.loss)} at epoch ${end.epoch + 1}, batch ${end.batch + 1}; marked in the table, going on\n`);
         }
         finished.push(runRecord(runDir, { model: run.model, settings, backend: backend.name }, outcome.points, end.kind === "done"));
         // Written after every run, so a comparison cut short still has its summary.

@@ -287,7 +287,7 @@ export function lrFigure(runs: readonly RunRecord[]): Figure {
   }));
   const missing = runs.filter((r) => r.final.testAcc === null).map((r) => ({ x: r.settings.lr, color: colour(groupOf(r)) }));
   const common = commonSettings(runs, varying);
-  const note = missing.length ? "✕ diverged (loss NaN or infinite)" : "";
+  const note = missing.length ? "✕ diverged (loss NaN, infinite or exploded)" : "";
   const subtitle = [common, note].filter(Boolean).join(" · ");
   return {
     title: `${titleOf(runs)}: final test accuracy by learning rate`,

@@ -6,6 +6,7 @@
  */
 import type { Tensor } from "@tensorflow/tfjs";
 import { UserError } from "../errors.js";
+import { pyFixed } from "../numbers.js";
 import type { Tf } from "../runtime/backend.js";
 import { batches, shuffledIndices, type Split } from "../runtime/data.js";
 import type { MetricPoint } from "../runtime/plot.js";
@@ -135,8 +136,24 @@ export type LoopEnd =
   | { kind: "done" }
   /** Stopped by `shouldStop`: `batch` steps of epoch `epoch` (0-based) completed after the last full epoch. */
   | { kind: "stopped"; epoch: number; batch: number }
-  /** The loss of step `batch` (0-based) of epoch `epoch` (0-based) was not finite; its update was applied. */
+  /**
+   * At step `batch` (0-based) of epoch `epoch` (0-based), whose update was applied, the loss was
+   * not finite (`loss` is it), or the epoch's mean loss (`loss`, finite) had exploded (EXPLODED).
+   */
   | { kind: "diverged"; epoch: number; batch: number; loss: number };
+
+/**
+ * A loss that blows up without overflowing (saturated sigmoids keep it finite) has diverged as
+ * surely as a NaN: the epoch's mean loss at one of the Animator's points (a fifth of an epoch or
+ * more) above this many times the first step's loss, an untrained classifier's (about ln classes).
+ */
+export const EXPLODED = 10;
+
+/** How a diverged loss reads: `became NaN`, or `exploded (the epoch's mean reached 731.226, …)`. */
+export function divergence(loss: number): string {
+  if (Number.isFinite(loss)) return `exploded (the epoch's mean reached ${pyFixed(loss, 3)}, over ${EXPLODED}× the first step's)`;
+  return `became ${Number.isNaN(loss) ? "NaN" : loss > 0 ? "Infinity" : "-Infinity"}`;
+}
 
 export interface LoopResult {
   end: LoopEnd;
@@ -172,6 +189,7 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
   let testAcc = NaN;
   let examples = 0;
   let stepSeconds = 0;
+  let firstLoss = NaN;
   const result = (end: LoopEnd): LoopResult => ({
     end,
     trainLoss,
@@ -209,12 +227,14 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
       stepSeconds += dt;
       examples += batch.size;
       if (!Number.isFinite(loss)) return result({ kind: "diverged", epoch, batch: i, loss });
+      if (Number.isNaN(firstLoss)) firstLoss = loss;
       lossSum += loss * batch.size;
       correctSum += correct;
       seen += batch.size;
       trainLoss = lossSum / seen;
       trainAcc = correctSum / seen;
       if ((i + 1) % every === 0 || i === numBatches - 1) {
+        if (trainLoss > EXPLODED * firstLoss) return result({ kind: "diverged", epoch, batch: i, loss: trainLoss });
         hooks.onPoint?.({ x: epoch + (i + 1) / numBatches, trainLoss, trainAcc });
       }
       hooks.onStep?.({ epoch, batch: i, numBatches, trainLoss, trainAcc, examplesPerSec: seen / epochSeconds });

@@ -114,8 +114,9 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
 
   const end = result.end;
   if (end.kind === "diverged") {
-    // Marks where the loss stopped being finite (JSON has no NaN), so the run reads as diverged.
-    points.push({ x: end.epoch + (end.batch + 1) / Math.ceil(spec.train.count / settings.batch), diverged: String(end.loss) });
+    // Marks where the loss diverged (as text: JSON has no NaN), so the run reads as diverged.
+    const loss = Number.isFinite(end.loss) ? pyFixed(end.loss, 3) : String(end.loss);
+    points.push({ x: end.epoch + (end.batch + 1) / Math.ceil(spec.train.count / settings.batch), diverged: loss });
     await saveMetrics();
   }
   // Stopped between epochs, the epoch's checkpoint, just saved, is the current state.

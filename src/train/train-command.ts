@@ -11,7 +11,7 @@ import { stopBackend } from "../runtime/backend.js";
 import { resolveSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
-import { inputLayout } from "./loop.js";
+import { divergence, inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
 import { runTraining } from "./run.js";
@@ -82,7 +82,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
             ? "no checkpoint was saved (the loss diverged in the first epoch)"
             : `the checkpoint of epoch ${outcome.checkpointEpoch} in ${join(runDir, CHECKPOINT_DIR)} is kept`;
         throw new UserError(
-          `loss became ${Number.isNaN(end.loss) ? "NaN" : end.loss > 0 ? "Infinity" : "-Infinity"} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${settings.lr}): try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
+          `loss ${divergence(end.loss)} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${settings.lr}): try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
           [kept],
         );
       }

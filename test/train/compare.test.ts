@@ -48,6 +48,8 @@ describe("compare report", () => {
     expect(diverged.best).toEqual({ testAcc: 0.3, epoch: 1 });
     const early = runRecord("w", desc("lenet"), [{ x: 0.2, diverged: "Infinity" }], false);
     expect([early.diverged, early.best, early.examplesPerSec]).toEqual([{ epoch: 1, loss: "Infinity" }, null, null]);
+    // Exploded: finite, but over 10× the first step's loss.
+    expect(runRecord("x", desc("lenet"), [...points([0.1, 0.1]), { x: 2.2, diverged: "731.226" }], false).diverged).toEqual({ epoch: 3, loss: "731.226" });
   });
 
   it("names runs by what differs between them only", () => {
@@ -64,7 +66,7 @@ describe("compare report", () => {
     runRecord("c/1", desc("lenet", { lr: 0.3 }), points([0.6, 0.7, 0.72]), true),
     runRecord("c/2", desc("lenet", { lr: 3 }), points([0.1, 0.1, 0.1]), true),
     runRecord("c/3", desc("lenet_bn", { lr: 0.3 }), points([0.8, 0.85, 0.86]), true),
-    runRecord("c/4", desc("lenet_bn", { lr: 3 }), [...points([0.7]), { x: 1.5, diverged: "NaN" }], false),
+    runRecord("c/4", desc("lenet_bn", { lr: 3 }), [...points([0.7]), { x: 1.5, diverged: "39.434" }], false),
   ];
 
   it("tabulates one row per run with the varying settings as columns", () => {
@@ -72,7 +74,7 @@ describe("compare report", () => {
     expect(lines[0]).toBe("same for every run: batch 128, 3 epochs, bn scratch, seed 0, wasm");
     expect(lines[1]).toMatch(/^#\s+model\s+lr\s+loss\s+train acc\s+test acc\s+best test acc\s+examples\/sec\s+end$/);
     expect(lines[4]).toMatch(/^3\s+lenet_bn\s+0\.3\s+0\.250\s+0\.650\s+0\.860\s+0\.860 \(epoch 3\)\s+1,000\s+done$/);
-    expect(lines[5]).toMatch(/^4\s+lenet_bn\s+3\s+–\s+–\s+–\s+0\.700 \(epoch 1\)\s+1,000\s+diverged in epoch 2 \(loss NaN\)$/);
+    expect(lines[5]).toMatch(/^4\s+lenet_bn\s+3\s+–\s+–\s+–\s+0\.700 \(epoch 1\)\s+1,000\s+diverged in epoch 2 \(loss 39\.434\)$/);
     expect(lines).toHaveLength(6);
   });
 
@@ -81,7 +83,7 @@ describe("compare report", () => {
     expect(validateSummary(summary), JSON.stringify(validateSummary.errors)).toBe(true);
     expect(summary.varying).toEqual(["model", "lr"]);
     expect(summary.runs.map((r) => r.dir)).toEqual(["1", "2", "3", "4"]);
-    expect(summary.runs[3]).toMatchObject({ status: "diverged", final: { trainLoss: null }, diverged: { epoch: 2, loss: "NaN" } });
+    expect(summary.runs[3]).toMatchObject({ status: "diverged", final: { trainLoss: null }, diverged: { epoch: 2, loss: "39.434" } });
     expect(validateSummary({ ...summary, runs: [{ ...summary.runs[0], status: "finished" }] })).toBe(false);
   });
 
