@@ -174,7 +174,7 @@ function textMateGrammar(): object {
   const keywords = T.allTokens.filter((t) => t.LONGER_ALT === T.Identifier).map((t) => patternSource(t));
   const names = (kind: string) => LAYERS.filter((s) => s.kind === kind).flatMap((s) => [s.name, ...(s.aliases ?? [])]);
   const args = LAYERS.flatMap((s) => s.args);
-  const flags = args.flatMap((a) => (a.type === "flag" ? [a.name] : a.type === "choice" ? (a.choices ?? []) : []));
+  const flags = args.flatMap((a) => (a.type === "flag" ? [a.name] : a.type === "bool" ? [a.name, "true", "false"] : a.type === "choice" ? (a.choices ?? []) : (a.words ?? [])));
   const shorts = args.flatMap((a) => (a.short ? [a.short] : []));
   const match = (name: string, regex: string) => ({ name, match: regex });
 

@@ -1,12 +1,14 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { checkBytes, type Checked } from "./compile.js";
-import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
+import { CODES, explanation, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { isUserError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 import type { BuildOptions } from "./layers/types.js";
+import type { Transport } from "./lsp/server.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
-import { diagnosticToJson, renderDiagnostic, renderSummary, type Colors } from "./render.js";
+import { findModelFiles } from "./model-files.js";
+import { diagnosticToJson, renderDiagnostic, renderGithubAnnotation, renderSummary, sarifLog, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
 
 
@@ -45,6 +47,12 @@ function bnImpl(text: string): "scratch" | "builtin" {
   return text;
 }
 
+function tcpPort(text: string): number {
+  const n = positiveInt(text);
+  if (n > 65535) throw new InvalidArgumentError("must be a port number, 1 to 65535");
+  return n;
+}
+
 function colorsFor(stream: NodeJS.WriteStream, flag: boolean | undefined): Colors {
   if (flag !== undefined) return { enabled: flag };
   return { enabled: Boolean(stream.isTTY) && !("NO_COLOR" in process.env) };
@@ -69,16 +77,24 @@ function checkFile(path: string, options: BuildOptions): Checked {
   return checkBytes(path, readModelFile(path), options);
 }
 
-type Format = "human" | "json";
+type Format = "human" | "json" | "github" | "sarif";
 
-/** Prints diagnostics of several files; returns whether any is an error. */
+/**
+ * Prints diagnostics of several files: code frames on stderr (`human`), or one document or line
+ * per diagnostic on stdout for tools, with the summary on stderr for people reading a CI log
+ * (`github`). Returns whether any is an error.
+ */
 function report(results: Checked[], format: Format, colors: Colors, summary: boolean): boolean {
   const failed = results.some((r) => hasErrors(r.diagnostics));
-  if (format === "json") {
-    return failed;
+  if (format === "json") process.stdout.write(JSON.stringify({ version: 1, files: diagnosticsJson(results) }, null, 2) + "\n");
+  if (format === "sarif") process.stdout.write(JSON.stringify(sarifLog(results, process.cwd()), null, 2) + "\n");
+  for (const r of results) {
+    for (const d of r.diagnostics) {
+      if (format === "human") process.stderr.write(renderDiagnostic(d, r.source, colors) + "\n\n");
+      if (format === "github") process.stdout.write(renderGithubAnnotation(d, r.source, process.cwd()) + "\n");
+    }
   }
-  for (const r of results) for (const d of r.diagnostics) process.stderr.write(renderDiagnostic(d, r.source, colors) + "\n\n");
-  if (summary) {
+  if (summary && (format === "human" || format === "github")) {
     const all = results.flatMap((r) => r.diagnostics);
     const errors = all.filter((d) => d.severity === "error").length;
     process.stderr.write(renderSummary(errors, all.length - errors, results.length, colors) + "\n");
@@ -90,7 +106,7 @@ function diagnosticsJson(results: Checked[]) {
   return results.map((r) => ({ file: r.source.path, diagnostics: r.diagnostics.map((d) => diagnosticToJson(d, r.source)) }));
 }
 
-const formatOption = () => new Option("--format <format>", "output format").choices(["human", "json"]).default("human");
+const formatOption = (formats: Format[] = ["human", "json"]) => new Option("--format <format>", "output format").choices(formats).default("human");
 const bnOption = () => new Option("--bn <impl>", "batch norm implementation for `bn` layers that do not name one").choices(["scratch", "builtin"]).default("scratch");
 const backendOption = () => new Option("--backend <name>", "TensorFlow.js backend (auto: tensorflow, else wasm, else cpu)").choices(["auto", "tensorflow", "wasm", "cpu"]).default("auto");
 
@@ -111,12 +127,11 @@ export function buildProgram(): Command {
   program
     .command("check")
     .description("parse and validate model files, printing every problem found")
-    .argument("<files...>", ".net model files")
-    .addOption(formatOption())
+    .argument("[paths...]", ".net model files, or directories to search for them (default: the current directory)")
+    .addOption(formatOption(["human", "json", "github", "sarif"]))
     .addOption(bnOption())
-    .action((files: string[], opts: { format: Format; bn: BuildOptions["bn"] }) => {
-      const results = files.map((f) => checkFile(f, { bn: opts.bn }));
-      if (opts.format === "json") process.stdout.write(JSON.stringify({ version: 1, files: diagnosticsJson(results) }, null, 2) + "\n");
+    .action((paths: string[], opts: { format: Format; bn: BuildOptions["bn"] }) => {
+      const results = findModelFiles(paths).map((f) => checkFile(f, { bn: opts.bn }));
       process.exitCode = report(results, opts.format, colorsFor(process.stderr, globalColor()), true) ? 1 : 0;
     });
 
@@ -228,7 +243,7 @@ export function buildProgram(): Command {
     .action((code: string) => {
       const key = code.toUpperCase() as DiagnosticCode;
       if (!(key in CODES)) throw new UserError(`no diagnostic has the code ${code}`, [`codes: ${Object.keys(CODES).join(", ")}`], 2);
-      process.stdout.write(`${key}: ${CODES[key]}\n`);
+      process.stdout.write(`${explanation(key)}\n`);
     });
 
   program
@@ -242,24 +257,38 @@ export function buildProgram(): Command {
   program
     .command("fmt")
     .description("format model files in the canonical layout (Prettier with netc's plugin)")
-    .argument("<files...>", ".net model files")
+    .argument("[paths...]", ".net model files, or directories to search for them (default with --check or --write: the current directory)")
     .addOption(new Option("--check", "list the files that are not formatted; exit 1 if any").conflicts("write"))
     .option("--write", "rewrite the files in place")
-    .action(async (files: string[], opts: { check?: boolean; write?: boolean }) => {
+    .action(async (paths: string[], opts: { check?: boolean; write?: boolean }) => {
+      if (paths.length === 0 && !opts.check && !opts.write) {
+        throw new UserError("`netc fmt` prints the formatted text of the files it is given: name them", ["`netc fmt --check` or `--write` alone work on every .net file below the current directory"], 2);
+      }
+      const files = findModelFiles(paths);
       // Loaded only here: Prettier is large, and `check` and `shapes` must start fast.
       const { runFmt } = await import("./format/command.js");
       process.exitCode = await runFmt(files, opts, readModelFile, colorsFor(process.stderr, globalColor()));
     });
 
+  // The arguments LSP clients start servers with (vscode-languageclient: one transport, then
+  // `--clientProcessId=PID`).
   program
     .command("lsp")
-    .description("start the language server: Language Server Protocol over stdin/stdout")
-    .option("--stdio", "talk over stdin/stdout (the default and only transport)")
+    .description("start the language server: Language Server Protocol over stdin/stdout, or the transport given")
+    .addOption(new Option("--stdio", "talk over stdin/stdout (the default)").conflicts(["nodeIpc", "socket", "pipe"]))
+    .addOption(new Option("--node-ipc", "talk over Node's IPC channel (a server started with child_process.fork)").conflicts(["socket", "pipe"]))
+    .addOption(new Option("--socket <port>", "talk over a TCP connection to this port on 127.0.0.1").argParser(tcpPort).conflicts("pipe"))
+    .option("--pipe <name>", "talk over a connection to this named pipe or Unix domain socket")
+    .option("--clientProcessId <pid>", "the editor's process id: exit when that process ends", positiveInt)
     .addOption(bnOption())
-    .allowUnknownOption()
-    .action(async (opts: { bn: BuildOptions["bn"] }) => {
-      const { runStdioServer } = await import("./lsp/server.js");
-      await runStdioServer({ bn: opts.bn, version: VERSION });
+    .action(async (opts: { bn: BuildOptions["bn"]; nodeIpc?: boolean; socket?: number; pipe?: string }) => {
+      if (opts.nodeIpc && !process.send) {
+        throw new UserError("--node-ipc needs an IPC channel: the server must be started with child_process.fork", ["an editor that runs `netc lsp` as a command talks over --stdio"], 2);
+      }
+      const transport: Transport =
+        opts.nodeIpc ? { kind: "node-ipc" } : opts.socket !== undefined ? { kind: "socket", port: opts.socket } : opts.pipe !== undefined ? { kind: "pipe", name: opts.pipe } : { kind: "stdio" };
+      const { runServer } = await import("./lsp/server.js");
+      await runServer(transport, { bn: opts.bn, version: VERSION });
     });
 
   return program;
@@ -301,6 +330,13 @@ export async function main(argv: string[]): Promise<void> {
   const colors = () => colorsFor(process.stderr, program.opts<{ color?: boolean }>().color);
   // Errors thrown on the wasm backend's worker threads arrive here, not in the catch below.
   process.on("uncaughtException", (e) => process.exit(reportFailure(e, colors())));
+  // A reader that stops early (`netc eval RUN | head -1`) closes the pipe: not an error of netc's.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(141); // as if killed by SIGPIPE, quietly
+      throw e;
+    });
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -5,7 +5,7 @@ import { argForm } from "./resolve.js";
 /** The language reference's layer section, written from the registry (README and `netc layers`). */
 
 export function argLine(arg: ArgSpec): string {
-  const spellings = [argForm(arg), ...(arg.short ? [`${arg.name}=N`] : [])];
+  const spellings = [argForm(arg), ...(arg.short ? [`${arg.name}=N`] : []), ...(arg.type === "bool" && arg.default !== "true" ? [`${arg.name}=true`] : []), ...(arg.words ?? []).map((w) => `${arg.name}=${w}`)];
   const notes = [arg.required ? "required" : undefined, arg.default ? `default ${arg.default}` : undefined].filter(Boolean).join(", ");
   return `\`${spellings.join("` or `")}\`: ${arg.doc}${notes ? ` (${notes})` : ""}`;
 }

@@ -69,18 +69,22 @@ export function optionForKey(specs: readonly ArgSpec[], key: string): ArgSpec | 
   return specs.find((s) => s.name === key || s.short === key);
 }
 
-/** The argument a bare word sets: a flag, a choice, or a short option such as `k5` (with `value` "5"). */
+/** The argument a bare word sets: a flag, a bool, a choice, or a short option such as `k5` (with `value` "5"). */
 export function optionOfWord(specs: readonly ArgSpec[], word: string): { spec: ArgSpec; value?: string } | undefined {
-  const flag = specs.find((s) => (s.type === "flag" && s.name === word) || (s.type === "choice" && s.choices!.includes(word)));
+  const flag = specs.find((s) => ((s.type === "flag" || s.type === "bool") && s.name === word) || (s.type === "choice" && s.choices!.includes(word)));
   if (flag) return { spec: flag };
   const short = SHORT_OPTION.exec(word);
   const spec = short ? specs.find((s) => s.short === short[1]) : undefined;
   return spec ? { spec, value: short![2]! } : undefined;
 }
 
-/** How an argument is written, for hints: `<channels>`, `kN`, `eps=N`, `nobias`, `scratch | builtin`. */
+/**
+ * How an argument is written, for hints: `<channels>`, `kN`, `eps=N`, `nobias`, `scratch | builtin`;
+ * a bool as the spelling that changes its default (`affine=false`, `track`).
+ */
 export function argForm(spec: ArgSpec): string {
   if (spec.type === "flag") return spec.name;
+  if (spec.type === "bool") return spec.default === "true" ? `${spec.name}=false` : spec.name;
   if (spec.type === "choice") return spec.choices!.join(" | ");
   if (spec.short) return `${spec.short}N`;
   return spec.positional ? `<${spec.name}>` : `${spec.name}=N`;
@@ -293,7 +297,7 @@ class Resolver {
       const word = arg.name.text;
       const option = optionOfWord(specs, word);
       if (option && option.value === undefined) {
-        assign(option.spec, option.spec.type === "flag" ? true : word, arg.span);
+        assign(option.spec, option.spec.type === "flag" || option.spec.type === "bool" ? true : word, arg.span);
         continue;
       }
       if (option?.value !== undefined) {
@@ -367,7 +371,7 @@ class Resolver {
     if (value.kind === "ref") {
       const bound = scope.env.get(value.name);
       if (bound !== undefined) resolved = bound;
-      else if (spec.type === "choice") resolved = value.name;
+      else if (spec.type === "choice" || spec.type === "bool" || spec.words) resolved = value.name;
       else {
         this.report(this.unknownName(value.name, value.span, scope));
         return undefined;
@@ -376,7 +380,7 @@ class Resolver {
       resolved = value.kind === "number" ? value.value : value.dims;
     }
     const bad = (why: string) => {
-      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints: spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints: spec.doc ? [`\`${spec.type === "bool" ? argForm(spec) : spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
       return undefined;
     };
     switch (spec.type) {
@@ -386,6 +390,8 @@ class Resolver {
         return typeof resolved === "string" && spec.choices!.includes(resolved) ? resolved : bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`);
       case "flag":
         return bad("is a flag and takes no value");
+      case "bool":
+        return resolved === "true" || resolved === "false" ? resolved === "true" : bad("must be `true` or `false`");
       case "size": {
         if (typeof resolved === "string") return bad("must be a number or HxW");
         const pair = typeof resolved === "number" ? [resolved, resolved] : resolved;
@@ -398,7 +404,8 @@ class Resolver {
       }
       case "int":
       case "float": {
-        if (typeof resolved !== "number") return bad(`must be a number, not ${typeof resolved === "string" ? resolved : resolved.join("x")}`);
+        if (typeof resolved === "string" && spec.words?.includes(resolved)) return resolved;
+        if (typeof resolved !== "number") return bad(`must be a number${spec.words ? spec.words.map((w) => ` or \`${w}\``).join("") : ""}, not ${typeof resolved === "string" ? resolved : resolved.join("x")}`);
         if (spec.type === "int" && !Number.isInteger(resolved)) return bad(`must be a whole number, not ${resolved}`);
         if (spec.min !== undefined && (resolved < spec.min || (spec.exclusiveMin && resolved === spec.min))) return bad(`must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${resolved}`);
         if (spec.max !== undefined && resolved > spec.max) return bad(`must be at most ${spec.max}, not ${resolved}`);
@@ -409,7 +416,7 @@ class Resolver {
 }
 
 function similarOptions(word: string, specs: readonly ArgSpec[]): string[] {
-  const spellings = specs.flatMap((s) => (s.type === "flag" ? [s.name] : s.type === "choice" ? [...s.choices!] : [s.name]));
+  const spellings = specs.flatMap((s) => (s.type === "choice" ? [...s.choices!] : [s.name]));
   return nearbyNames(word, spellings).filter((s) => s !== word);
 }
 

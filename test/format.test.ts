@@ -209,7 +209,24 @@ describe("formatting random programs", () => {
     const trailing = fc.constantFrom("", "", " # t", "   #t  ");
     const gap = fc.constantFrom("", "", "\n", "\n\n\n", "# own\n", "  # own\n\n");
     const separator = fc.constantFrom(" | ", "|", "  |  ", " |\n  ", " | # after\n");
-    const layer = fc.constantFrom("conv 6 k5", "conv 6 kernel=3 s = 2", "bn eps=1e-5", "relu", "b 4", "b 4 s=2", "linear 10", "identity", "flatten", "maxpool 3 s2 p1", "dropout 0.5");
+    const layer = fc.constantFrom(
+      "conv 6 k5",
+      "conv 6 kernel=3 s = 2",
+      "bn eps=1e-5",
+      "bn affine=false track = false momentum=none",
+      "relu",
+      "b 4",
+      "b 4 s=2",
+      "linear 10",
+      "identity",
+      "flatten",
+      "maxpool 3 s2 p1",
+      "dropout 0.5",
+      "layernorm eps=1e-3",
+      "groupnorm 2",
+      "instancenorm affine track=true",
+      "iternorm groups = 2 iters=3",
+    );
     const { chain } = fc.letrec<{ item: string; chain: string; body: string }>((tie) => ({
       item: fc.oneof(
         { maxDepth: 3, depthSize: "small" },

@@ -23,11 +23,14 @@ export interface ArgSpec {
   short?: string;
   /**
    * `int`/`float`: a number; `size`: a number or `HxW` (stored as [h, w]); `flag`: a bare word
-   * (`nobias`); `choice`: one of `choices`, written bare (`scratch`) or as `key=value`;
+   * (`nobias`); `bool`: `key=true` or `key=false`, the bare key meaning true (`affine`);
+   * `choice`: one of `choices`, written bare (`scratch`) or as `key=value`;
    * `value`: a number or dims, checked where it is used (block parameters).
    */
-  type: "int" | "float" | "size" | "flag" | "choice" | "value";
+  type: "int" | "float" | "size" | "flag" | "bool" | "choice" | "value";
   choices?: readonly string[];
+  /** Words a number argument also takes in place of a number, stored as written (`momentum=none`). */
+  words?: readonly string[];
   /** Taken from positional arguments, in declaration order. */
   positional?: boolean;
   required?: boolean;
@@ -80,8 +83,8 @@ export type Tf = typeof import("@tensorflow/tfjs");
 export interface ParamSpec {
   name: string;
   shape: number[];
-  /** Uniform in [−bound, bound], or a constant. */
-  init: { uniform: number } | { constant: number };
+  /** Uniform in [−bound, bound], a constant, or an identity matrix in the last two axes. */
+  init: { uniform: number } | { constant: number } | { identity: true };
   /** Learned by SGD (PyTorch parameter) or updated by the forward pass (PyTorch buffer). */
   trainable: boolean;
 }
@@ -134,6 +137,8 @@ export interface Lowering {
   affine?(ctx: LowerContext, x: Tensor, weight: Tensor, bias: Tensor, args: ArgValues, activation: "linear" | "relu" | "sigmoid"): Tensor;
   /** A normalization that, in inference mode, is a per-channel y = scale·x + shift. */
   inferenceScaleShift?(ctx: LowerContext, params: Readonly<Record<string, Tensor>>, args: ArgValues): { scale: Tensor; shift: Tensor };
+  /** Whether, with these arguments, inference is that scale and shift (default: yes; not with batch statistics at inference). */
+  inferenceIsScaleShift?(args: ArgValues): boolean;
   /** The element-wise function an activation layer applies. */
   activation?: Activation;
   /** Whether this layer is a 2×2 average pooling with stride 2 and no padding. */

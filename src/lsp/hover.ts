@@ -27,7 +27,7 @@ function shape(s: readonly number[] | undefined): string {
 function countsText(row: ShapeRow): string {
   const parts: string[] = [];
   if (row.counts.trainable > 0) parts.push(`${thousands(row.counts.trainable)} parameters`);
-  if (row.counts.state > 0) parts.push(`+${thousands(row.counts.state)} BN statistics`);
+  if (row.counts.state > 0) parts.push(`+${thousands(row.counts.state)} moving statistics`);
   return parts.length > 0 ? ` · ${parts.join(", ")}` : "";
 }
 

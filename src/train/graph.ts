@@ -66,7 +66,12 @@ class Builder {
     const prefix = `${String(this.layerIndex++).padStart(2, "0")}.${spec.name}`;
     const variables: Record<string, Variable> = {};
     for (const p of spec.lower.params?.(input, output, args) ?? []) {
-      const initial = "uniform" in p.init ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed()) : tf.fill(p.shape, p.init.constant);
+      const initial =
+        "uniform" in p.init
+          ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed())
+          : "identity" in p.init
+            ? tf.tidy(() => tf.broadcastTo(tf.eye(p.shape.at(-1)!), p.shape))
+            : tf.fill(p.shape, p.init.constant);
       // Unnamed for tfjs, whose variable names are global to the process.
       const variable = tf.variable(initial, p.trainable);
       initial.dispose();
