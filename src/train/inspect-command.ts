@@ -17,7 +17,7 @@ export interface InspectFlags {
   plot?: boolean;
 }
 
-/** Normalization layers with this many channels or fewer have their values printed. */
+/** Vectors of this many values or fewer are printed whole. */
 const MAX_LISTED = 8;
 
 /** |x| below this counts as near zero. */
@@ -52,6 +52,7 @@ interface TensorStats {
 /** The vectors of a normalization layer (those it has: `affine=false` has no gamma and beta). */
 interface NormLayer {
   layer: LayerPlace;
+  /** The layer's channels (or features); `layernorm`'s vectors have a value per element. */
   channels: number;
   gamma?: number[];
   beta?: number[];
@@ -121,7 +122,7 @@ export function inspect(runDir: string, ckpt: LoadedCheckpoint): Inspection {
     tensors.push({ name: entry.name, layer: places[index]!, param, trainable: spec.trainable, shape: entry.shape, count, ...stats(values), ...initial });
 
     if (param in NORM_VECTORS) {
-      const norm = norms.get(index) ?? { layer: places[index]!, channels: count };
+      const norm = norms.get(index) ?? { layer: places[index]!, channels: row.output?.[0] ?? count };
       norm[NORM_VECTORS[param as keyof typeof NORM_VECTORS]] = Array.from(values);
       norms.set(index, norm);
     }
@@ -204,7 +205,7 @@ export function inspectionText(ins: Inspection, ckpt: LoadedCheckpoint): string 
   out.push(`Parameters: ${thousands(ins.totals.trainable)} trainable, ${thousands(ins.totals.state)} state (moving statistics)`);
   if (ins.norms.length) {
     out.push("", "Normalization layers: gamma and beta are learned; the moving mean and variance normalize at inference");
-    const normHeader = ["Line", "Layer (type)", "Channels", "Vector", "Mean", "Std", "Min", "Max", "Values"];
+    const normHeader = ["Line", "Layer (type)", "Channels", "Vector", "Size", "Mean", "Std", "Min", "Max", "Values"];
     const normRows: string[][] = [];
     for (const n of ins.norms) {
       const vectors = (["gamma", "beta", "movingMean", "movingVar"] as const).filter((k) => n[k]);
@@ -216,6 +217,7 @@ export function inspectionText(ins: Inspection, ckpt: LoadedCheckpoint): string 
           i === 0 ? place(n.layer) : "",
           i === 0 ? String(n.channels) : "",
           { gamma: "gamma", beta: "beta", movingMean: "moving mean", movingVar: "moving var" }[k],
+          thousands(v.length),
           fixed(s.mean),
           fixed(s.std),
           fixed(s.min),
@@ -224,8 +226,8 @@ export function inspectionText(ins: Inspection, ckpt: LoadedCheckpoint): string 
         ]);
       });
     }
-    out.push(...columns([normHeader, ...normRows], ["right", "left", "right", "left", "right", "right", "right", "right", "left"]));
-    if (ins.norms.some((n) => n.channels > MAX_LISTED)) out.push(`(values listed up to ${MAX_LISTED} channels; \`--format json\` has them all, \`--plot\` draws gamma's and beta's histograms)`);
+    out.push(...columns([normHeader, ...normRows], ["right", "left", "right", "left", "right", "right", "right", "right", "right", "left"]));
+    if (normRows.some((r) => r[9] === "")) out.push(`(values listed up to ${MAX_LISTED}; \`--format json\` has them all, \`--plot\` draws gamma's and beta's histograms)`);
   }
   return out.join("\n");
 }
@@ -258,7 +260,7 @@ export function histogramFigure(ins: Inspection, ckpt: LoadedCheckpoint): Figure
       const values = n[k];
       if (!values) continue;
       const initial = ins.tensors.find((t) => t.layer.index === n.layer.index && t.param === k)?.initial;
-      panels.push({ ...histogram(values.filter(Number.isFinite), initial), title: `line ${n.layer.line} ${n.layer.kind}: ${k}, ${n.channels} channels`, barColor: colour });
+      panels.push({ ...histogram(values.filter(Number.isFinite), initial), title: `line ${n.layer.line} ${n.layer.kind}: ${k}, ${thousands(values.length)} ${values.length === n.channels ? "channels" : "values"}`, barColor: colour });
     }
   }
   return { title: `${ins.model}: normalization gamma and beta`, subtitle: checkpointLine(ins, ckpt), columns: 2, cellWidth: 400, cellHeight: 230, panels };
