@@ -41,7 +41,7 @@ export interface RunRecord extends RunDescription {
   best: { testAcc: number; epoch: number } | null;
   /** Training examples per second of step time over the completed epochs (null if not recorded). */
   examplesPerSec: number | null;
-  /** Where the loss stopped being finite: in which epoch (1-based), and what it became. */
+  /** Where the loss diverged: in which epoch (1-based), and what it became (NaN, Infinity, or the exploded mean). */
   diverged?: { epoch: number; loss: string };
   points: MetricPoint[];
 }
