@@ -73,3 +73,6 @@ await build({ ...standalone, entryPoints: ["src/format/plugin.ts"], outfile: "di
 
 // The VS Code extension (editors/vscode): its grammar and its bundled language client.
 await import("../editors/vscode/build.mjs");
+
+// The browser page `netc serve` serves (dist/web).
+await (await import("./build-web.mjs")).buildWeb();

@@ -10,6 +10,7 @@ import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
 import { findModelFiles } from "./model-files.js";
 import { diagnosticToJson, renderDiagnostic, renderGithubAnnotation, renderSummary, sarifLog, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
+import { listOf, trainSettingOptions } from "./train-flags.js";
 
 
 function positiveInt(text: string): number {
@@ -18,28 +19,10 @@ function positiveInt(text: string): number {
   return n;
 }
 
-function positiveNumber(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number above 0");
-  return n;
-}
-
 function nonNegativeInt(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of at least 0");
   return n;
-}
-
-/** A comma-separated sweep, e.g. `--lr 0.1,0.3,1`: each value parsed by `one`. */
-function listOf<T>(one: (text: string) => T): (text: string) => T[] {
-  return (text) => {
-    const parts = text.split(",");
-    try {
-      return parts.map((p) => one(p.trim()));
-    } catch (e) {
-      throw new InvalidArgumentError(`${(e as Error).message}${parts.length > 1 ? " (each comma-separated value)" : ""}`);
-    }
-  };
 }
 
 function bnImpl(text: string): "scratch" | "builtin" {
@@ -50,6 +33,12 @@ function bnImpl(text: string): "scratch" | "builtin" {
 function tcpPort(text: string): number {
   const n = positiveInt(text);
   if (n > 65535) throw new InvalidArgumentError("must be a port number, 1 to 65535");
+  return n;
+}
+
+function portOrZero(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number, 0 to 65535 (0: any free one)");
   return n;
 }
 
@@ -109,6 +98,8 @@ function diagnosticsJson(results: Checked[]) {
 const formatOption = (formats: Format[] = ["human", "json"]) => new Option("--format <format>", "output format").choices(formats).default("human");
 const bnOption = () => new Option("--bn <impl>", "batch norm implementation for `bn` layers that do not name one").choices(["scratch", "builtin"]).default("scratch");
 const backendOption = () => new Option("--backend <name>", "TensorFlow.js backend (auto: tensorflow, else wasm, else cpu)").choices(["auto", "tensorflow", "wasm", "cpu"]).default("auto");
+const threadsOption = () => new Option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)").argParser(positiveInt);
+const limitOption = () => new Option("--limit <n>", "train on the first N training examples only, for quick tries").argParser(positiveInt);
 
 export function buildProgram(): Command {
   const program = new Command("netc")
@@ -120,9 +111,11 @@ export function buildProgram(): Command {
     .exitOverride();
 
   const globalColor = () => program.opts<{ color?: boolean }>().color;
-  /** Before training: the models' errors (their warnings are `netc check`'s); returns whether any. */
-  const reportErrors = (results: Checked[]) =>
-    report(results.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === "error") })), "human", colorsFor(process.stderr, globalColor()), results.some((r) => hasErrors(r.diagnostics)));
+  /** Trains (`command`) unless a model has errors, which are reported first (their warnings are `netc check`'s). */
+  const trainChecked = async (results: Checked[], command: () => Promise<number>) => {
+    const errors = results.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === "error") }));
+    process.exitCode = report(errors, "human", colorsFor(process.stderr, globalColor()), results.some((r) => hasErrors(r.diagnostics))) ? 1 : await command();
+  };
 
   program
     .command("check")
@@ -163,66 +156,57 @@ export function buildProgram(): Command {
       process.exitCode = failed ? 1 : 0;
     });
 
-  program
+  const train = program
     .command("train")
-    .description("train a model on Fashion-MNIST with TensorFlow.js, as the seed notebook's train()")
-    .argument("<file>", ".net model file")
-    .option("--epochs <n>", "passes over the training set (default: the model's `train` header, else 10)", positiveInt)
-    .option("--lr <x>", "SGD learning rate (default: the model's `train` header, else 1.0)", positiveNumber)
-    .option("--batch <n>", "examples per minibatch (default: the model's `train` header, else 128)", positiveInt)
+    .description("train a model with TensorFlow.js, as the seed notebook's train(): on Fashion-MNIST unless the model or --data names other data")
+    .argument("<file>", ".net model file");
+  // --lr, --epochs, --batch, --optimizer, --data, …: the `train` header's settings.
+  for (const option of trainSettingOptions()) train.addOption(option);
+  train
     .addOption(bnOption())
     .addOption(backendOption())
-    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
-    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
-    .option("--seed <n>", "seed of weight initialization and shuffling", nonNegativeInt, 0)
+    .addOption(threadsOption())
+    .option("--seed <n>", "seed of weight initialization, shuffling and augmentation", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
-    .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
-    .action(async (file: string, opts: import("./train/train-command.js").TrainFlags) => {
-      if (reportErrors([checkFile(file, { bn: opts.bn })])) {
-        process.exitCode = 1;
-        return;
-      }
+    .addOption(limitOption())
+    .action((file: string, opts: import("./train/train-command.js").TrainFlags) =>
       // Loaded only here: `check` and `shapes` never load the training code or TensorFlow.js.
-      const { trainCommand } = await import("./train/train-command.js");
-      process.exitCode = await trainCommand(file, opts);
-    });
+      trainChecked([checkFile(file, { bn: opts.bn })], async () => (await import("./train/train-command.js")).trainCommand(file, opts)),
+    );
 
   program
     .command("eval")
     .description("evaluate a checkpoint saved by `netc train` on the Fashion-MNIST test set")
     .argument("<run-dir>", "run directory printed by `netc train`")
     .addOption(backendOption())
-    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
-    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files")
+    .addOption(threadsOption())
+    .option("--data <name|dir>", "dataset, or directory of IDX files, to evaluate on (default: the one the run trained on)")
     .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);
     });
 
-  program
+  const compare = program
     .command("compare")
     .description("train models under several settings one after another, or read finished runs; then one table, summary.json and an overlay plot")
-    .argument("<inputs...>", ".net model files to train, or run directories to compare")
-    .option("--lr <list>", "learning rates to sweep, e.g. 0.1,0.3,1 (default: each model's `train` header, else 1.0)", listOf(positiveNumber))
-    .option("--batch <list>", "minibatch sizes to sweep", listOf(positiveInt))
-    .option("--epochs <list>", "epoch counts to sweep", listOf(positiveInt))
+    .argument("<inputs...>", ".net model files to train, or run directories to compare");
+  // As `netc train`'s, but a comma-separated list (`--lr 0.1,0.3,1`, `--optimizer sgd,adam`) sweeps.
+  for (const option of trainSettingOptions(true)) compare.addOption(option);
+  compare
     .option("--bn <list>", "batch norm implementations to sweep: scratch, builtin or scratch,builtin (default: scratch)", listOf(bnImpl))
     .option("--seed <list>", "seeds to sweep (default: 0)", listOf(nonNegativeInt))
     .addOption(backendOption())
-    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
-    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
+    .addOption(threadsOption())
     .option("--out <dir>", "comparison directory, new or empty (default: runs/compare-<YYYYmmdd-HHMMSS>)")
-    .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
+    .addOption(limitOption())
     .addOption(new Option("--plot <kind>", "also draw lr.png: final test accuracy against the learning rate (log x), one line per model").choices(["lr"]))
-    .action(async (inputs: string[], opts: import("./train/compare-command.js").CompareFlags) => {
+    .action((inputs: string[], opts: import("./train/compare-command.js").CompareFlags) => {
       // Model files get the full diagnostics before anything trains, as with `netc train`.
       const files = inputs.filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
-      if (reportErrors(files.map((f) => checkFile(f, { bn: opts.bn?.[0] ?? "scratch" })))) {
-        process.exitCode = 1;
-        return;
-      }
-      const { compareCommand } = await import("./train/compare-command.js");
-      process.exitCode = await compareCommand(inputs, opts);
+      return trainChecked(
+        files.map((f) => checkFile(f, { bn: opts.bn?.[0] ?? "scratch" })),
+        async () => (await import("./train/compare-command.js")).compareCommand(inputs, opts),
+      );
     });
 
   program
@@ -234,6 +218,62 @@ export function buildProgram(): Command {
     .action(async (runDir: string, opts: import("./train/inspect-command.js").InspectFlags) => {
       const { inspectCommand } = await import("./train/inspect-command.js");
       process.exitCode = await inspectCommand(runDir, opts);
+    });
+
+  program
+    .command("draw")
+    .description("draw the model's graph (one box per layer, shapes on the edges) as SVG or PNG")
+    .argument("<file>", ".net model file")
+    .requiredOption("-o, --out <file>", "the drawing: a .svg or .png file")
+    .option("--collapse", "draw every block use and `repeat` as one box")
+    .addOption(bnOption())
+    .action(async (file: string, opts: import("./draw/command.js").DrawFlags & { bn: BuildOptions["bn"] }) => {
+      const { drawCommand, drawFormat } = await import("./draw/command.js");
+      drawFormat(opts.out);
+      const result = checkFile(file, { bn: opts.bn });
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      if (report([{ ...result, diagnostics: errors }], "human", colorsFor(process.stderr, globalColor()), errors.length > 0)) {
+        process.exitCode = 1;
+        return;
+      }
+      process.stderr.write(`${await drawCommand(result, opts)}\n`);
+    });
+
+  program
+    .command("serve")
+    .description("serve the browser page on 127.0.0.1: edit a model, see its shapes and graph, train it with a live plot")
+    .argument("[file]", ".net model file to open (default: the page starts from models/lenet-bn.net)")
+    .option("--port <n>", "TCP port (0: any free one)", portOrZero, 8080)
+    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
+    .action(async (file: string | undefined, opts: import("./serve/command.js").ServeFlags) => {
+      if (file !== undefined) readModelFile(file);
+      const { serveCommand } = await import("./serve/command.js");
+      await serveCommand(file, opts);
+    });
+
+  program
+    .command("export")
+    .description("export a model, or a trained run with its weights, to PyTorch (a Python package to train with torchrun) or ONNX")
+    .argument("<target>", ".net model file, or run directory printed by `netc train`")
+    .addOption(new Option("--to <format>", "pytorch or onnx").choices(["pytorch", "onnx"]).makeOptionMandatory())
+    .option("-o, --out <path>", "pytorch: a directory (default <model>-pytorch); onnx: a file (default <model>.onnx)")
+    .addOption(bnOption())
+    .action(async (target: string, opts: import("./export/command.js").ExportFlags) => {
+      // Loaded only here, like training.
+      const { exportCommand } = await import("./export/command.js");
+      process.exitCode = await exportCommand(target, opts);
+    });
+
+  program
+    .command("import-weights")
+    .description("bring weights trained in PyTorch (a safetensors file from the exported package) back into a netc run directory")
+    .argument("<weights>", ".safetensors file, e.g. runs/<model>-torch-<time>/weights.safetensors")
+    .argument("<model>", ".net file the weights were trained with (the package's model.net)")
+    .option("-o, --out <dir>", "run directory to write, new or empty (default runs/<model>-from-torch-<YYYYmmdd-HHMMSS>)")
+    .addOption(new Option("--bn <impl>", "batch norm the package was exported with (default: the file's metadata, else scratch)").choices(["scratch", "builtin"]))
+    .action(async (weights: string, model: string, opts: import("./export/command.js").ImportFlags) => {
+      const { importWeightsCommand } = await import("./export/command.js");
+      process.exitCode = await importWeightsCommand(weights, model, opts);
     });
 
   program

@@ -4,7 +4,7 @@ import type { ArgSpec, ArgValue, ArgValues, LayerSpec, MergeSpec } from "./layer
 import type { Span } from "./source.js";
 import { nearbyNames } from "./suggest.js";
 import type * as A from "./syntax/ast.js";
-import { TRAIN_ARGS, type TrainSettings } from "./train-settings.js";
+import { normalizeFits, settingsProblems, TRAIN_ARGS, type TrainSettings } from "./train-settings.js";
 
 /**
  * Resolution: the AST with meaning attached. Layer names are looked up in the registry, arguments
@@ -15,6 +15,8 @@ export interface LayerNode {
   kind: "layer";
   spec: LayerSpec;
   args: ArgValues;
+  /** Arguments given by a parameter of the enclosing block: argument name → parameter name. */
+  refs: Readonly<Record<string, string>>;
   span: Span;
   /** Use sites of the blocks this layer was expanded from, innermost first. */
   via: Span[];
@@ -32,9 +34,30 @@ export interface MergeNode {
 export interface GroupNode {
   kind: "group";
   label: string;
+  /** A `repeat`'s children are its body's, `times` over. */
   children: Node[];
   span: Span;
   via: Span[];
+  /** What the group came from, for back ends that keep blocks and loops (the PyTorch export). */
+  origin: BlockUse | RepeatUse;
+}
+
+export interface BlockUse {
+  kind: "block";
+  def: A.BlockDef;
+  /** Every parameter's value, defaults included. */
+  values: Readonly<Record<string, BlockValue>>;
+  /** The parameters the use gives, in the order the block declares them. */
+  given: readonly string[];
+  /** Parameters given by a parameter of the enclosing block: parameter → enclosing parameter. */
+  refs: Readonly<Record<string, string>>;
+}
+
+export interface RepeatUse {
+  kind: "repeat";
+  times: number;
+  /** The enclosing block's parameter that gives the count, if one does. */
+  countRef?: string;
 }
 
 /** A layer that could not be resolved (already reported): shapes are unknown after it. */
@@ -53,7 +76,7 @@ export interface Network {
   layers: Node[];
 }
 
-type BlockValue = number | readonly number[];
+export type BlockValue = number | readonly number[];
 
 interface Scope {
   env: ReadonlyMap<string, BlockValue>;
@@ -86,6 +109,7 @@ export function argForm(spec: ArgSpec): string {
   if (spec.type === "flag") return spec.name;
   if (spec.type === "bool") return spec.default === "true" ? `${spec.name}=false` : spec.name;
   if (spec.type === "choice") return spec.choices!.join(" | ");
+  if (spec.type === "floats") return `${spec.name}=${spec.count ? Array(spec.count).fill("N").join(",") : "N,..."}`;
   if (spec.short) return `${spec.short}N`;
   return spec.positional ? `<${spec.name}>` : `${spec.name}=N`;
 }
@@ -104,6 +128,7 @@ class Resolver {
     const network: Network = { name: fallbackName, train: {}, layers: [] };
     const seen = new Map<string, Span>();
     let firstLayer: Span | undefined;
+    let trainHeader: { statement: A.TrainDecl; spans: ReadonlyMap<string, Span> } | undefined;
     for (const statement of ast.statements) {
       if (statement.kind === "block") {
         this.defineBlock(statement);
@@ -124,8 +149,13 @@ class Resolver {
       }
       if (statement.kind === "model") network.name = statement.name.text;
       else if (statement.kind === "input") this.declareInput(statement, network);
-      else network.train = this.bindArgs("`train`", TRAIN_ARGS, statement.args, statement.span, rootScope()).values as Partial<TrainSettings>;
+      else {
+        const bound = this.bindArgs("`train`", TRAIN_ARGS, statement.args, statement.span, rootScope());
+        network.train = bound.values as Partial<TrainSettings>;
+        trainHeader = { statement, spans: bound.spans };
+      }
     }
+    if (trainHeader) this.checkTrainSettings(network, trainHeader.statement, trainHeader.spans);
     for (const statement of ast.statements) {
       if (statement.kind === "chain") network.layers.push(...this.expandChain(statement, rootScope()));
     }
@@ -143,6 +173,26 @@ class Resolver {
 
   private report(d: Diagnostic): void {
     this.diagnostics.push(d);
+  }
+
+  /** The rules between training settings, and `normalize` against the input's channels. */
+  private checkTrainSettings(network: Network, statement: A.TrainDecl, spans: ReadonlyMap<string, Span>): void {
+    const invalid = new Set([...spans.keys()].filter((k) => network.train[k as keyof TrainSettings] === undefined));
+    for (const problem of settingsProblems(network.train, invalid)) {
+      const related = (problem.others ?? []).flatMap((o) => (spans.has(o.key) ? [{ span: spans.get(o.key)!, message: o.message }] : []));
+      this.report(error("NET033", spans.get(problem.key) ?? statement.span, problem.message, { related, hints: [problem.hint] }));
+    }
+    const normalize = network.train.normalize;
+    const input = network.input;
+    if (normalize && normalize.length % 2 === 0 && input?.shape.length === 3 && !normalizeFits(normalize, input.shape[0]!)) {
+      const channels = input.shape[0]!;
+      this.report(
+        error("NET033", spans.get("normalize")!, `\`normalize\` gives ${normalize.length / 2} means and standard deviations, but the input has ${channels} channel${channels === 1 ? "" : "s"}`, {
+          related: [{ span: input.span, message: `the input is declared ${input.shape.join("×")} here` }],
+          hints: [channels === 1 ? "give one mean and one standard deviation" : `give one mean and std for every channel, or ${channels} means then ${channels} standard deviations`],
+        }),
+      );
+    }
   }
 
   private declareInput(decl: A.InputDecl, network: Network): void {
@@ -189,7 +239,8 @@ class Resolver {
       if (!count.ok) return [{ kind: "invalid", span: item.span, via: scope.via }];
       const times = count.values["count"] as number;
       const children = Array.from({ length: times }, () => this.expandBody(item.body, scope)).flat();
-      return [{ kind: "group", label: `repeat ${times}`, children, span: item.span, via: scope.via }];
+      const countRef = count.refs["count"];
+      return [{ kind: "group", label: `repeat ${times}`, children, span: item.span, via: scope.via, origin: { kind: "repeat", times, ...(countRef ? { countRef } : {}) } }];
     }
     const name = item.name.text;
     const def = this.blocks.get(name);
@@ -218,7 +269,7 @@ class Resolver {
       this.report(error("NET016", item.branches[0]!.span, `\`${name}\` takes no \`{ ... }\` branches`, { hints: ["only `add`, `concat` and `repeat` take branches"] }));
     }
     if (!bound.ok) return [{ kind: "invalid", span: item.span, via: scope.via }];
-    return [{ kind: "layer", spec, args: bound.values, span: item.span, via: scope.via }];
+    return [{ kind: "layer", spec, args: bound.values, refs: bound.refs, span: item.span, via: scope.via }];
   }
 
   private expandBlock(def: A.BlockDef, use: A.LayerItem, scope: Scope): Node {
@@ -236,18 +287,20 @@ class Resolver {
     const env = new Map<string, BlockValue>();
     for (const p of def.params) {
       const given = bound.values[p.name.text] as BlockValue | undefined;
-      const fallback = p.default && p.default.kind !== "ref" ? (p.default.kind === "number" ? p.default.value : p.default.dims) : undefined;
+      const fallback = p.default?.kind === "number" ? p.default.value : p.default?.kind === "dims" ? p.default.dims : undefined;
       const value = given ?? fallback;
       if (value !== undefined) env.set(p.name.text, value);
     }
     const label = `${name}(${def.params.map((p) => `${p.name.text}=${formatBlockValue(env.get(p.name.text))}`).join(", ")})`;
     const children = this.expandBody(def.body, { env, via: [use.span, ...scope.via], stack: [...scope.stack, name] });
-    return { kind: "group", label, children, span: use.span, via: scope.via };
+    const origin: BlockUse = { kind: "block", def, values: Object.fromEntries(env), given: def.params.map((p) => p.name.text).filter((p) => p in bound.values), refs: bound.refs };
+    return { kind: "group", label, children, span: use.span, via: scope.via, origin };
   }
 
   /** Binds a layer's, block's or header's arguments to their specs, reporting every problem. */
-  private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; ok: boolean } {
+  private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; refs: Record<string, string>; ok: boolean; spans: ReadonlyMap<string, Span> } {
     const values: Record<string, ArgValue> = {};
+    const refs: Record<string, string> = {};
     const reportedBefore = this.diagnostics.length;
     const setAt = new Map<string, Span>();
     let ok = true;
@@ -268,6 +321,11 @@ class Resolver {
     };
     const positional = specs.filter((s) => s.positional);
     const scopeNote = scope.via.length > 0 ? { related: [{ span: scope.via[0]!, message: "in the block used here" }] } : {};
+    /** A written value converted for `spec`, noting a block parameter it names. */
+    const bindValue = (spec: ArgSpec, value: A.Value): ArgValue | undefined => {
+      if (value.kind === "ref" && scope.env.has(value.name)) refs[spec.name] = value.name;
+      return this.convert(owner, spec, value, scope, scopeNote);
+    };
 
     for (const arg of args) {
       if (arg.kind === "keyword") {
@@ -281,7 +339,7 @@ class Resolver {
           fail(error("NET013", arg.span, `\`${key}\` is a flag: write it alone, without a value`, { hints: [`write \`${key}\``] }));
           continue;
         }
-        assign(spec, this.convert(owner, spec, arg.value, scope, scopeNote), arg.span);
+        assign(spec, bindValue(spec, arg.value), arg.span);
         continue;
       }
       if (arg.kind === "positional") {
@@ -290,7 +348,7 @@ class Resolver {
           fail(error("NET015", arg.span, `${owner} takes ${positional.length === 0 ? "no positional arguments" : `at most ${positional.length} positional argument${positional.length > 1 ? "s" : ""} (${positional.map((s) => s.name).join(", ")})`}`, { hints: [describeSpecs(specs)] }));
           continue;
         }
-        assign(spec, this.convert(owner, spec, arg.value, scope, scopeNote), arg.span);
+        assign(spec, bindValue(spec, arg.value), arg.span);
         continue;
       }
       // A bare word: a flag, a choice, a short option such as `k5`, or a block parameter.
@@ -305,7 +363,7 @@ class Resolver {
         const literal: A.Value = text.includes("x")
           ? { kind: "dims", dims: text.split("x").map(Number), text, span: arg.span }
           : { kind: "number", value: Number(text), text, span: arg.span };
-        assign(shortSpec, this.convert(owner, shortSpec, literal, scope, scopeNote), arg.span);
+        assign(shortSpec, bindValue(shortSpec, literal), arg.span);
         continue;
       }
       if (scope.env.has(word)) {
@@ -314,7 +372,7 @@ class Resolver {
           fail(error("NET015", arg.span, `${owner} has no positional argument left for \`${word}\``, { hints: [describeSpecs(specs)] }));
           continue;
         }
-        assign(spec, this.convert(owner, spec, { kind: "ref", name: word, span: arg.span }, scope, scopeNote), arg.span);
+        assign(spec, bindValue(spec, { kind: "ref", name: word, span: arg.span }), arg.span);
         continue;
       }
       fail(this.unknownWord(owner, word, arg.span, specs, positional.some((s) => !setAt.has(s.name)), scope));
@@ -334,7 +392,7 @@ class Resolver {
         );
       }
     }
-    return { values, ok };
+    return { values, refs, ok, spans: setAt };
   }
 
   private unknownOption(owner: string, word: string, span: Span, specs: readonly ArgSpec[]): Diagnostic {
@@ -367,6 +425,11 @@ class Resolver {
 
   /** A written value as the spec wants it, with parameter references looked up. */
   private convert(owner: string, spec: ArgSpec, value: A.Value, scope: Scope, scopeNote: Partial<Pick<Diagnostic, "related">>): ArgValue | undefined {
+    if (spec.type === "floats") return this.convertList(owner, spec, value, scope, scopeNote);
+    if (value.kind === "list") {
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` takes one value, not a list`, { hints: spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+      return undefined;
+    }
     let resolved: BlockValue | string;
     if (value.kind === "ref") {
       const bound = scope.env.get(value.name);
@@ -379,15 +442,18 @@ class Resolver {
     } else {
       resolved = value.kind === "number" ? value.value : value.dims;
     }
-    const bad = (why: string) => {
-      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints: spec.doc ? [`\`${spec.type === "bool" ? argForm(spec) : spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+    const bad = (why: string, similar: string[] = []) => {
+      const hints = [...(similar.length > 0 ? [`a choice with a similar name exists: ${similar.map((c) => `\`${c}\``).join(", ")}`] : []), ...(spec.doc ? [`\`${spec.type === "bool" ? argForm(spec) : spec.name}\`: ${spec.doc}`] : [])];
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints, ...scopeNote }));
       return undefined;
     };
     switch (spec.type) {
       case "value":
         return typeof resolved === "string" ? bad("must be a number") : resolved;
-      case "choice":
-        return typeof resolved === "string" && spec.choices!.includes(resolved) ? resolved : bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`);
+      case "choice": {
+        if (typeof resolved === "string" && spec.choices!.includes(resolved)) return resolved;
+        return bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`, typeof resolved === "string" ? nearbyNames(resolved, spec.choices!) : []);
+      }
       case "flag":
         return bad("is a flag and takes no value");
       case "bool":
@@ -406,17 +472,35 @@ class Resolver {
       case "float": {
         if (typeof resolved === "string" && spec.words?.includes(resolved)) return resolved;
         if (typeof resolved !== "number") return bad(`must be a number${spec.words ? spec.words.map((w) => ` or \`${w}\``).join("") : ""}, not ${typeof resolved === "string" ? resolved : resolved.join("x")}`);
-        if (spec.type === "int" && !Number.isInteger(resolved)) return bad(`must be a whole number, not ${resolved}`);
-        if (spec.min !== undefined && (resolved < spec.min || (spec.exclusiveMin && resolved === spec.min))) return bad(`must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${resolved}`);
-        if (spec.max !== undefined && resolved > spec.max) return bad(`must be at most ${spec.max}, not ${resolved}`);
-        return resolved;
+        const outside = rangeProblem(spec, resolved);
+        return outside ? bad(outside) : resolved;
       }
     }
   }
+
+  /** A `floats` argument: one number or several separated by commas, each in the spec's range. */
+  private convertList(owner: string, spec: ArgSpec, value: A.Value, scope: Scope, scopeNote: Partial<Pick<Diagnostic, "related">>): ArgValue | undefined {
+    const items = value.kind === "list" ? value.items : [value];
+    const numbers = items.map((item) => this.convert(owner, { ...spec, type: "float" }, item, scope, scopeNote));
+    if (numbers.some((n) => n === undefined)) return undefined;
+    if (spec.count !== undefined && numbers.length !== spec.count) {
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` takes ${spec.count} numbers separated by commas, not ${numbers.length}`, { hints: [`e.g. \`${spec.name}=${spec.default ?? "N,N"}\``], ...scopeNote }));
+      return undefined;
+    }
+    return numbers as number[];
+  }
+}
+
+/** Why a number is not a valid value of an `int` or `float` argument, or undefined if it is. */
+export function rangeProblem(spec: ArgSpec, n: number): string | undefined {
+  if (spec.type === "int" && !Number.isInteger(n)) return `must be a whole number, not ${n}`;
+  if (spec.min !== undefined && (n < spec.min || (spec.exclusiveMin && n === spec.min))) return `must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${n}`;
+  if (spec.max !== undefined && (n > spec.max || (spec.exclusiveMax && n === spec.max))) return `must be ${spec.exclusiveMax ? "less than" : "at most"} ${spec.max}, not ${n}`;
+  return undefined;
 }
 
 function similarOptions(word: string, specs: readonly ArgSpec[]): string[] {
-  const spellings = specs.flatMap((s) => (s.type === "choice" ? [...s.choices!] : [s.name]));
+  const spellings = specs.flatMap((s) => (s.type === "choice" ? [s.name, ...s.choices!] : [s.name]));
   return nearbyNames(word, spellings).filter((s) => s !== word);
 }
 

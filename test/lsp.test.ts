@@ -239,6 +239,42 @@ describe("language server (in memory)", () => {
     expect(header).toEqual(expect.arrayContaining(["model", "input", "train", "block", "conv"]));
   });
 
+  it("completes and explains the `train` header's settings, and reports their conflicts", async () => {
+    const uri = "file:///work/train.net";
+    const text = "model m\ninput 3x32x32\ntrain optimizer=adam momentum=0.9 data=cifar10 \nconv 6 k5 | gap | flatten\nlinear 10\n";
+    await open(client, uri, text);
+    const diagnostics = (await client.diagnostics(uri, 1)).diagnostics;
+    expect(diagnostics.map((d) => d.code)).toEqual(["NET033"]);
+    expect(diagnostics[0]!.range.start).toEqual(at(text, "momentum"));
+    expect(diagnostics[0]!.message).toContain("`momentum` is an option of `sgd`, not of `adam`");
+
+    const complete = async (position: { line: number; character: number }, source = text) => {
+      await client.connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 + complete.calls++ }, contentChanges: [{ text: source }] });
+      return labels(await client.connection.sendRequest(CompletionRequest.type, { textDocument: { uri }, position }));
+    };
+    complete.calls = 0;
+    const options = await complete(at(text, "data=cifar10 ", 13));
+    expect(options).toEqual(expect.arrayContaining(["lr=", "nesterov", "wd=", "betas=", "constant", "cosine", "normalize=", "flip", "crop="]));
+    // Given already: the optimizer, momentum and data (none of their words or keys again).
+    for (const given of ["sgd", "adamw", "momentum=", "mnist", "optimizer="]) expect(options).not.toContain(given);
+    const typed = "model m\ntrain optimizer=a\n";
+    expect(await complete(at(typed, "=a", 2), typed)).toEqual(["sgd", "adam", "adamw"]);
+    const data = "model m\ntrain data=\n";
+    expect(await complete(at(data, "data=", 5), data)).toEqual(["fashion-mnist", "mnist", "cifar10"]);
+
+    await complete({ line: 0, character: 0 });
+    const hoverAt = async (needle: string, delta = 0) => hoverText(await client.connection.sendRequest(HoverRequest.type, { textDocument: { uri }, position: at(text, needle, delta) }));
+    const keyword = await hoverAt("train", 1);
+    expect(keyword).toContain("**train**");
+    expect(keyword).toContain("`adam lr 0.001, 10 epochs, batch 128, cifar10`");
+    expect(keyword).toContain("`nesterov`: sgd: Nesterov momentum");
+    expect(await hoverAt("optimizer=adam", 3)).toContain("`sgd | adam | adamw`: the update");
+    const dataset = await hoverAt("cifar10", 2);
+    expect(dataset).toContain("**CIFAR-10**: colour 32×32 photos");
+    expect(dataset).toContain("images 3×32×32");
+    expect(await hoverAt("momentum", 2)).toContain("`momentum=N`: sgd: momentum factor, with dampening 0 as torch.optim.SGD (default 0)");
+  });
+
   it("goes to a block's definition from its use, and to a parameter's declaration", async () => {
     const uri = "file:///work/resnet18.net";
     const toBlock = (await client.connection.sendRequest(DefinitionRequest.type, { textDocument: { uri }, position: at(resnet, "resnet_block 256", 3) })) as Location;

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,12 +17,12 @@ describe("the npm package", () => {
   // The project that uses netc (made by the second test, used by the third).
   const project = join(dir, "project");
 
-  it("holds the CLI's bundles, the grammar, README and LICENSE; no sources, tests or source maps", () => {
+  it("holds the CLI's bundles, the browser page, the grammar, README and LICENSE; no sources, tests or source maps", () => {
     // The globally set-up build made dist/; packing must not rebuild it under the other tests' feet.
     const [pack] = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", dir], { encoding: "utf8" }));
     expect(pack.filename).toBe(`netc-${version}.tgz`);
     const paths = (pack.files as { path: string }[]).map((f) => f.path);
-    const shipped = /^(package\.json|README\.md|LICENSE|bin\/netc\.mjs|dist\/[\w-]+\.(mjs|wasm)|dist\/chunks\/[\w-]+\.mjs|grammar\/[\w.-]+)$/;
+    const shipped = /^(package\.json|README\.md|LICENSE|bin\/netc\.mjs|dist\/[\w-]+\.(mjs|wasm)|dist\/chunks\/[\w-]+\.mjs|dist\/web\/(chunks\/)?[\w.-]+\.(html|js|css)|dist\/web\/(tfjs\/)?[\w-]+\.wasm|dist\/web\/models\/[\w-]+\.(net|json)|dist\/web\/sample\/[\w-]+\.gz|grammar\/[\w.-]+)$/;
     expect(paths.filter((p) => !shipped.test(p))).toEqual([]);
     expect(paths).toEqual(
       expect.arrayContaining([
@@ -35,6 +35,12 @@ describe("the npm package", () => {
         "dist/prettier-plugin-netc.mjs",
         "dist/netc-kernels.wasm",
         "dist/netc-kernels-shared.wasm",
+        "dist/web/index.html",
+        "dist/web/app.js",
+        "dist/web/train-worker.js",
+        "dist/web/tfjs/tfjs-backend-wasm-threaded-simd.wasm",
+        "dist/web/models/lenet-bn.net",
+        "dist/web/sample/train-images-idx3-ubyte.gz",
         "grammar/netc.tmLanguage.json",
         "grammar/language-configuration.json",
       ]),
@@ -80,6 +86,28 @@ describe("the npm package", () => {
     expect(train.code).toBe(0);
     expect(train.stdout).toMatch(/loss [\d.]+, train acc [\d.]+, test acc [\d.]+/);
     expect(existsSync(join(project, "runs/try/checkpoint/weights.bin"))).toBe(true);
+
+    expect(npx("draw", "models/lenet.net", "-o", "lenet.png").code).toBe(0);
+    expect(readFileSync(join(project, "lenet.png")).subarray(1, 4).toString()).toBe("PNG");
+  });
+
+  it("serves the browser page from the installed package", async () => {
+    // The installed bin itself (npx would stand between the test and the server's signals).
+    const serve = spawn(process.execPath, ["node_modules/netc/bin/netc.mjs", "serve", "models/lenet.net", "--port", "0"], { cwd: project, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        let out = "";
+        serve.stdout.on("data", (d: Buffer) => (out += d) && /^http:\S+\/$/m.test(out) && done(/^(http:\S+\/)$/m.exec(out)![1]!));
+        serve.once("exit", (code) => fail(new Error(`netc serve exited with ${code}`)));
+      });
+      const page = await fetch(url);
+      expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+      expect(await page.text()).toContain('<script type="module" src="app.js"></script>');
+      expect(await (await fetch(new URL("model.net", url))).text()).toBe(readFileSync("models/lenet.net", "utf8"));
+      expect((await fetch(new URL("train-worker.js", url))).status).toBe(200);
+    } finally {
+      serve.kill("SIGINT");
+    }
   });
 
   it.skipIf(skipWithoutPreCommit)("runs as the README's local pre-commit hooks, which stop a commit of a broken model", () => {

@@ -193,6 +193,7 @@ class Printer {
       case "number":
       case "dims":
       case "ref":
+      case "list":
         return valueText(node);
       case "netc-keyword":
         return node.text;

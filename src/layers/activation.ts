@@ -1,6 +1,8 @@
 import type { Tensor } from "@tensorflow/tfjs";
 import type { Activation, LayerSpec, Tf } from "./types.js";
 
+type OnnxOp = "Sigmoid" | "Relu" | "Tanh" | "Identity";
+
 /**
  * Element-wise layers: same shape out, nothing to learn. `derivative` gives dy/dx from the
  * output y, which the forward pass already holds.
@@ -8,6 +10,7 @@ import type { Activation, LayerSpec, Tf } from "./types.js";
 function elementwise(
   name: string,
   torchName: string,
+  onnxOp: OnnxOp,
   summary: string,
   apply: (tf: Tf, x: Tensor) => Tensor,
   derivative: (tf: Tf, y: Tensor) => Tensor,
@@ -28,11 +31,14 @@ function elementwise(
       backward: ({ tf }, dy, _x, { y }) => ({ dx: tf.mul(dy, derivative(tf, y)), grads: {} }),
       ...(activation ? { activation } : {}),
     },
+    torch: { module: () => `nn.${torchName}()`, keepsFeatureOrder: true },
+    onnx: { emit: (graph, x) => graph.node(onnxOp, [x]) },
   };
 }
 
 export const sigmoid = elementwise(
   "sigmoid",
+  "Sigmoid",
   "Sigmoid",
   "logistic sigmoid 1/(1+e^−x), element-wise",
   (tf, x) => tf.sigmoid(x),
@@ -42,6 +48,7 @@ export const sigmoid = elementwise(
 export const relu = elementwise(
   "relu",
   "ReLU",
+  "Relu",
   "rectified linear unit max(0, x), element-wise",
   (tf, x) => tf.relu(x),
   (tf, y) => tf.step(y),
@@ -50,6 +57,7 @@ export const relu = elementwise(
 export const tanh = elementwise(
   "tanh",
   "Tanh",
+  "Tanh",
   "hyperbolic tangent, element-wise",
   (tf, x) => tf.tanh(x),
   (tf, y) => tf.sub(1, tf.square(y)),
@@ -57,6 +65,7 @@ export const tanh = elementwise(
 );
 export const identity = elementwise(
   "identity",
+  "Identity",
   "Identity",
   "passes its input through unchanged (the shortcut of a residual `add`)",
   (_tf, x) => x,

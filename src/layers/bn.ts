@@ -1,7 +1,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
-import { affineParams, movingAverage, movingStatistics } from "./normalize.js";
-import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
+import { affineParams, channelDims, movingAverage, movingStatistics, onnxAffine, onnxMovingStatistics, onnxStandardize, torchMomentum, torchParams } from "./normalize.js";
+import { formatShape, pyCall, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -58,8 +58,76 @@ function options(args: ArgValues) {
   };
 }
 
+function implOf(args: ArgValues, options: BuildOptions): "scratch" | "builtin" {
+  return (args["impl"] as "scratch" | "builtin" | undefined) ?? options.bn;
+}
+
+/**
+ * The seed notebook's from-scratch batch normalization, for the PyTorch export: its
+ * `batch_norm` and `BatchNorm`, with what netc's `bn` adds. The moving statistics are buffers
+ * (so they are saved, loaded, moved to the device and broadcast by DistributedDataParallel),
+ * updated in place; eps and momentum are arguments; and PyTorch's options are too:
+ * `affine=False` (γ and β the constants 1 and 0), `track_running_stats=False` (no moving
+ * statistics: `batch_norm` then normalizes with the batch's in inference too) and
+ * `momentum=None` (the average of all batches so far: the t-th weighs 1/t, i.e. momentum 1 − 1/t
+ * in the seed's convention). Unlike `nn.BatchNorm2d`, it tracks the biased batch variance, as
+ * the seed and netc do.
+ */
+const SEED_BATCH_NORM = [
+  `def batch_norm(X, gamma, beta, moving_mean, moving_var, eps, momentum):
+    if not torch.is_grad_enabled() and moving_mean is not None:
+        X_hat = (X-moving_mean) / torch.sqrt(moving_var+eps)
+    else:
+        match len(X.shape):
+            case 2:
+                mean = X.mean(dim=0)
+                var = ((X-mean)**2).mean(dim=0)
+            case 4:
+                mean = X.mean(dim=(0, 2, 3), keepdim=True)
+                var = ((X-mean)**2).mean(dim=(0,2,3), keepdim=True)
+            case _:
+                raise ValueError(f"Invalid X shape dims: {len(X.shape)}")
+        X_hat = (X-mean) / torch.sqrt(var+eps)
+        if moving_mean is not None:
+            moving_mean = momentum*moving_mean + (1.0-momentum)*mean.data
+            moving_var = momentum*moving_var + (1.0-momentum)*var.data
+    Y = gamma*X_hat + beta
+    return Y, moving_mean, moving_var`,
+  `class BatchNorm(nn.Module):
+    def __init__(self, num_features, num_dims, eps=1e-5, momentum=0.9, affine=True, track_running_stats=True):
+        super(BatchNorm, self).__init__()
+        shape = (1, num_features) if num_dims == 2 else (1, num_features, 1, 1)
+        if affine:
+            self.gamma = nn.Parameter(torch.ones(shape))
+            self.beta = nn.Parameter(torch.zeros(shape))
+        else:
+            self.gamma, self.beta = 1.0, 0.0
+        if track_running_stats:
+            self.register_buffer("moving_mean", torch.zeros(shape))
+            self.register_buffer("moving_var", torch.ones(shape))
+        else:
+            self.register_buffer("moving_mean", None)
+            self.register_buffer("moving_var", None)
+        # momentum=None: the moving statistics average all the batches so far, which it counts.
+        counted = track_running_stats and momentum is None
+        self.register_buffer("num_batches_tracked", torch.tensor(0) if counted else None)
+        self.eps, self.momentum = eps, momentum
+
+    def forward(self, X):
+        momentum = self.momentum
+        if self.num_batches_tracked is not None and torch.is_grad_enabled():
+            self.num_batches_tracked += 1
+            momentum = 1.0 - 1.0 / self.num_batches_tracked
+        Y, moving_mean, moving_var = batch_norm(X, self.gamma, self.beta, self.moving_mean,
+                                                self.moving_var, eps=self.eps, momentum=momentum)
+        if self.moving_mean is not None:
+            self.moving_mean.copy_(moving_mean)
+            self.moving_var.copy_(moving_var)
+        return Y`,
+];
+
 function settings(ctx: LowerContext, args: ArgValues) {
-  return { impl: (args["impl"] as "scratch" | "builtin" | undefined) ?? ctx.bn, ...options(args) };
+  return { impl: implOf(args, { bn: ctx.bn }), ...options(args) };
 }
 
 export const bn: LayerSpec = {
@@ -206,6 +274,41 @@ export const bn: LayerSpec = {
       const scale = tf.div(affine ? tf.mul(p["gamma"]!, invStd) : invStd, m);
       const dx = tf.mul(scale, tf.sub(tf.sub(tf.mul(dy, m), dBeta), tf.mul(xHat, dGamma)));
       return { dx, grads };
+    },
+  },
+  torch: {
+    module(ctx) {
+      const { arg, args, channels, input, options: buildOptions } = ctx;
+      const { affine, track } = options(args);
+      const flags = { affine: affine ? undefined : "False", track_running_stats: track ? undefined : "False" };
+      if (implOf(args, buildOptions) === "scratch") {
+        const momentum = args["momentum"] === "none" ? "None" : arg("momentum");
+        return pyCall("BatchNorm", [channels], { num_dims: input.length === 3 ? "4" : "2", eps: arg("eps"), momentum, ...flags });
+      }
+      return pyCall(input.length === 3 ? "nn.BatchNorm2d" : "nn.BatchNorm1d", [channels], { eps: arg("eps"), momentum: torchMomentum(ctx), ...flags });
+    },
+    definitions: (args, options) => (implOf(args, options) === "scratch" ? SEED_BATCH_NORM : []),
+    params(args, input, buildOptions) {
+      // With `momentum=none`, PyTorch counts the batches in an int64.
+      const count = { num_batches_tracked: { name: "num_batches_tracked", integer: true } };
+      if (implOf(args, buildOptions) === "builtin") return { ...torchParams(0), ...count };
+      const shape = input.length === 3 ? [1, input[0]!, 1, 1] : [1, input[0]!];
+      return { ...Object.fromEntries(["gamma", "beta", "moving_mean", "moving_var"].map((name) => [name, { name, shape, featureAxis: 0 }])), ...count };
+    },
+    // nn.BatchNorm counts batches whenever it tracks statistics; it reads the count only for `momentum=None`.
+    counters(args, buildOptions) {
+      const { track, momentum } = options(args);
+      return implOf(args, buildOptions) === "builtin" && track && momentum !== "none" ? ["num_batches_tracked"] : [];
+    },
+    keepsFeatureOrder: true,
+  },
+  onnx: {
+    emit(graph, x, args, input) {
+      const { eps, affine, track } = options(args);
+      if (track) return onnxMovingStatistics(graph, x, affine, input[0]!, eps);
+      // Without moving statistics, inference normalizes with the batch's, over N,H,W (N when flat).
+      const xHat = onnxStandardize(graph, x, input.length === 3 ? [0, 2, 3] : [0], eps);
+      return affine ? onnxAffine(graph, xHat, channelDims(input)) : xHat;
     },
   },
 };

@@ -1,4 +1,4 @@
-import type { LayerSpec } from "./types.js";
+import { pyCall, type LayerSpec } from "./types.js";
 
 export const dropout: LayerSpec = {
   kind: "layer",
@@ -21,4 +21,7 @@ export const dropout: LayerSpec = {
     },
     backward: ({ tf }, dy, _x, { saved }) => ({ dx: saved?.[0] ? tf.mul(dy, saved[0]) : dy, grads: {} }),
   },
+  torch: { module: ({ arg }) => pyCall("nn.Dropout", [], { p: arg("p") }), keepsFeatureOrder: true },
+  // Inference passes its input through.
+  onnx: { emit: (graph, x) => graph.node("Identity", [x]) },
 };

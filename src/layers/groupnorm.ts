@@ -1,5 +1,5 @@
-import { affineParams, EPS_ARG, epsOf, normalizeBackward, normalizeForward, unevenGroups } from "./normalize.js";
-import { numberArg, type LayerSpec } from "./types.js";
+import { affineParams, channelDims, EPS_ARG, epsOf, normalizeBackward, normalizeForward, onnxAffine, onnxStandardize, torchParams, unevenGroups } from "./normalize.js";
+import { numberArg, pyCall, type LayerSpec } from "./types.js";
 
 /**
  * Group normalization (PyTorch's `nn.GroupNorm(G, C)`): the channels are split into G groups
@@ -24,5 +24,18 @@ export const groupnorm: LayerSpec = {
     params: (input) => affineParams([input[0]!]),
     forward: ({ tf }, x, p, args) => normalizeForward(tf, x, p, numberArg(args, "groups"), epsOf(args)),
     backward: ({ tf }, dy, _x, forward, p, args, needDx) => normalizeBackward(tf, dy, forward, p, numberArg(args, "groups"), needDx),
+  },
+  // Groups of features in `flatten`'s order are not PyTorch's groups: no `featureAxis`, so the export refuses that (NET301).
+  torch: {
+    module: ({ arg, channels }) => pyCall("nn.GroupNorm", [arg("groups")!, channels], { eps: arg("eps") }),
+    params: () => torchParams(),
+  },
+  onnx: {
+    // Each example's groups as rows (N×G×rest), standardized, back to x's shape, then scaled and shifted per channel.
+    emit(graph, x, args, input) {
+      const rows = graph.node("Reshape", [x, graph.ints("groups", [0, numberArg(args, "groups"), -1])]);
+      const standardized = onnxStandardize(graph, rows, [2], epsOf(args));
+      return onnxAffine(graph, graph.node("Reshape", [standardized, graph.node("Shape", [x])]), channelDims(input));
+    },
   },
 };

@@ -1,6 +1,6 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import { affineParams, EPS_ARG, epsOf, movingAverage, movingStatistics, normalizeBackward, normalizeForward } from "./normalize.js";
-import { formatShape, type ArgValues, type LayerSpec } from "./types.js";
+import { affineParams, EPS_ARG, epsOf, movingAverage, movingStatistics, normalizeBackward, normalizeForward, onnxMovingStatistics, onnxScaleShift, torchMomentum, torchParams } from "./normalize.js";
+import { formatShape, pyCall, type ArgValues, type LayerSpec } from "./types.js";
 import { needsImage } from "./window.js";
 
 /**
@@ -84,5 +84,26 @@ export const instancenorm: LayerSpec = {
     },
     // Without `track`, inference uses each example's own statistics.
     inferenceIsScaleShift: (args) => options(args).track,
+  },
+  torch: {
+    module(ctx) {
+      const { affine, track } = options(ctx.args);
+      return pyCall("nn.InstanceNorm2d", [ctx.channels], {
+        eps: ctx.arg("eps"),
+        momentum: torchMomentum(ctx),
+        affine: affine ? "True" : undefined,
+        track_running_stats: track ? "True" : undefined,
+      });
+    },
+    params: () => torchParams(),
+    // PyTorch keeps a batch count too, which nothing reads with a fixed momentum.
+    counters: (args) => (options(args).track ? ["num_batches_tracked"] : []),
+  },
+  onnx: {
+    emit(graph, x, args, input) {
+      const { eps, affine, track } = options(args);
+      if (track) return onnxMovingStatistics(graph, x, affine, input[0]!, eps);
+      return graph.node("InstanceNormalization", [x, ...onnxScaleShift(graph, affine, input[0]!)], { epsilon: { float: eps } });
+    },
   },
 };

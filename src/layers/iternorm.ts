@@ -1,6 +1,6 @@
 import type { Tensor, Tensor3D } from "@tensorflow/tfjs";
-import { affineParams, EPS_ARG, epsOf, movingAverage, unevenGroups } from "./normalize.js";
-import { formatShape, type ArgValues, type LayerSpec, type Tf } from "./types.js";
+import { affineParams, channelDims, EPS_ARG, epsOf, movingAverage, onnxAffine, unevenGroups } from "./normalize.js";
+import { formatShape, pyCall, type ArgValues, type LayerSpec, type Tf } from "./types.js";
 
 /**
  * Iterative normalization (IterNorm; Huang, Zhou, Zhu, Liu and Shao, "Iterative Normalization:
@@ -40,6 +40,57 @@ function whiteningMatrix(tf: Tf, centred: Tensor3D, iters: number, eps: number):
   for (let k = 0; k < iters; k++) p = tf.sub(tf.mul(1.5, p), tf.mul(0.5, tf.matMul(tf.matMul(tf.matMul(p, p), p), sigmaN))) as Tensor3D;
   return tf.div(p, tf.sqrt(trace)) as Tensor3D;
 }
+
+/**
+ * The layer as a PyTorch module, for the export (PyTorch has none). It keeps netc's names and
+ * momentum convention, as the seed's `BatchNorm` does, and its buffers' shapes are what the
+ * forward broadcasts with: the moving mean G×d×1, the moving whitening matrix G×d×d.
+ */
+const ITER_NORM_PY = `class IterNorm(nn.Module):
+    """Iterative normalization (Huang et al., CVPR 2019), as netc's \`iternorm\`: batch normalization
+    that also decorrelates the channels. Per group of d = C/G channels, over the batch's m = N·H·W
+    positions: Σ = εI + (x − μ)(x − μ)ᵀ/m, Σ_N = Σ/tr Σ, P_0 = I, P_{k+1} = (3·P_k − P_k³·Σ_N)/2,
+    W = P_T/√(tr Σ) ≈ Σ^(-1/2), and y = γ·W(x − μ) + β. Training uses the batch's μ and W and moves
+    the moving ones towards them (moving = momentum·moving + (1 − momentum)·batch, netc's and the
+    seed's convention); inference uses the moving ones.
+    """
+
+    def __init__(self, num_features, groups=1, iters=5, eps=1e-5, momentum=0.9):
+        super().__init__()
+        d = num_features // groups
+        self.groups, self.iters, self.eps, self.momentum = groups, iters, eps, momentum
+        self.gamma = nn.Parameter(torch.ones(num_features))
+        self.beta = nn.Parameter(torch.zeros(num_features))
+        self.register_buffer("moving_mean", torch.zeros(groups, d, 1))
+        self.register_buffer("moving_whitening", torch.eye(d).repeat(groups, 1, 1))
+
+    def whitening_matrix(self, centred):
+        """W for each group's centred columns (G×d×m), by Newton–Schulz iterations."""
+        d, m = centred.shape[1:]
+        eye = torch.eye(d, device=centred.device).expand(self.groups, d, d)
+        sigma = self.eps * eye + centred @ centred.transpose(1, 2) / m
+        trace = (sigma * eye).sum(dim=(1, 2), keepdim=True)
+        sigma_n = sigma / trace
+        P = eye
+        for _ in range(self.iters):
+            P = 1.5 * P - 0.5 * P @ P @ P @ sigma_n
+        return P / trace.sqrt()
+
+    def forward(self, X):
+        # One column of d channels per position and group: G×d×m.
+        columns = X.transpose(0, 1).reshape(self.groups, -1, X.numel() // X.shape[1])
+        if self.training:
+            mean = columns.mean(dim=2, keepdim=True)
+            centred = columns - mean
+            W = self.whitening_matrix(centred)
+            with torch.no_grad():
+                self.moving_mean.copy_(self.momentum * self.moving_mean + (1 - self.momentum) * mean)
+                self.moving_whitening.copy_(self.momentum * self.moving_whitening + (1 - self.momentum) * W)
+        else:
+            centred, W = columns - self.moving_mean, self.moving_whitening
+        X_hat = (W @ centred).reshape(X.transpose(0, 1).shape).transpose(0, 1)
+        shape = (1, -1) + (1,) * (X.dim() - 2)
+        return self.gamma.reshape(shape) * X_hat + self.beta.reshape(shape)`;
 
 export const iternorm: LayerSpec = {
   kind: "layer",
@@ -108,6 +159,25 @@ export const iternorm: LayerSpec = {
       // Each row r becomes W·r, i.e. the rows times Wᵀ.
       const whitened = tf.reshape(tf.transpose(tf.matMul(centred, whitening, false, true), [1, 0, 2]), x.shape);
       return { y: tf.add(tf.mul(p["gamma"]!, whitened), p["beta"]!), ...(state ? { state } : {}) };
+    },
+  },
+  torch: {
+    module: ({ arg, channels }) => pyCall("IterNorm", [channels], { groups: arg("groups"), iters: arg("iters"), eps: arg("eps"), momentum: arg("momentum") }),
+    definitions: () => [ITER_NORM_PY],
+    // Groups of features in `flatten`'s order are not PyTorch's groups: no `featureAxis`, so the export refuses that (NET301).
+    params(args, input) {
+      const g = options(args).groups;
+      return { moving_mean: { name: "moving_mean", shape: [g, input[0]! / g, 1] } };
+    },
+  },
+  onnx: {
+    // Inference is affine: each example's groups as columns (N×G×d×rest), W(x − μ) by MatMul, back to x's shape.
+    emit(graph, x, args, input) {
+      const g = options(args).groups;
+      const columns = graph.node("Reshape", [x, graph.ints("groups", [0, g, input[0]! / g, -1])]);
+      const centred = graph.node("Sub", [columns, graph.weight("moving_mean")]);
+      const whitened = graph.node("MatMul", [graph.weight("moving_whitening"), centred]);
+      return onnxAffine(graph, graph.node("Reshape", [whitened, graph.node("Shape", [x])]), channelDims(input));
     },
   },
 };

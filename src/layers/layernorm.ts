@@ -1,5 +1,5 @@
-import { affineParams, EPS_ARG, epsOf, normalizeBackward, normalizeForward } from "./normalize.js";
-import { product, type LayerSpec } from "./types.js";
+import { affineParams, EPS_ARG, epsOf, normalizeBackward, normalizeForward, onnxAffine, onnxStandardize } from "./normalize.js";
+import { product, pyCall, type LayerSpec } from "./types.js";
 
 /**
  * Layer normalization (PyTorch's `nn.LayerNorm` over the whole per-example shape): each example
@@ -21,5 +21,18 @@ export const layernorm: LayerSpec = {
     params: (input) => affineParams(input.length === 3 ? [input[1]!, input[2]!, input[0]!] : [...input]),
     forward: ({ tf }, x, p, args) => normalizeForward(tf, x, p, 1, epsOf(args)),
     backward: ({ tf }, dy, _x, forward, p, _args, needDx) => normalizeBackward(tf, dy, forward, p, 1, needDx),
+  },
+  torch: {
+    module: ({ arg, channels, input }) => pyCall("nn.LayerNorm", [input.length === 3 ? `(${channels}, ${input[1]}, ${input[2]})` : channels], { eps: arg("eps") }),
+    // γ and β: H×W×C to PyTorch's C×H×W; flat, over the features, which may follow a `flatten`.
+    params(_args, input) {
+      const layout = input.length === 3 ? { permute: [2, 0, 1] } : { featureAxis: 0 };
+      return { gamma: { name: "weight", ...layout }, beta: { name: "bias", ...layout } };
+    },
+    keepsFeatureOrder: true,
+  },
+  onnx: {
+    // Standardized over all of each example's values (axes C,H,W), then scaled and shifted per element.
+    emit: (graph, x, args, input) => onnxAffine(graph, onnxStandardize(graph, x, input.map((_, i) => i + 1), epsOf(args))),
   },
 };

@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import type { ArgSpec, BackwardResult, ForwardResult, ParamSpec, ShapeProblem, Tf } from "./types.js";
+import { pyNumber, type ArgSpec, type BackwardResult, type ForwardResult, type OnnxGraph, type ParamSpec, type Shape, type ShapeProblem, type Tf, type TorchContext, type TorchParam } from "./types.js";
 
 /**
  * What the normalization layers share. The per-example ones (`layernorm`, `groupnorm`,
@@ -100,4 +100,57 @@ export function normalizeBackward(tf: Tf, dy: Tensor, { saved }: ForwardResult, 
   const grads: Record<string, Tensor> = gamma ? { gamma: tf.sum(tf.mul(dy, xHat!), axes), beta: tf.sum(dy, axes) } : {};
   if (!needDx) return { grads };
   return { dx: standardizeGroupsBackward(tf, gamma ? tf.mul(dy, gamma) : dy, xHat!, invStd!, groups), grads };
+}
+
+// What their exports share (src/export/).
+
+/** PyTorch's names for a normalization module's γ, β and moving statistics, by netc's. */
+export const TORCH_NAMES: Readonly<Record<string, string>> = { gamma: "weight", beta: "bias", moving_mean: "running_mean", moving_var: "running_var" };
+
+/** Those names as a layer's `torch.params`, each over the input's features (`featureAxis`) where it may follow a `flatten`. */
+export function torchParams(featureAxis?: number): Record<string, TorchParam> {
+  return Object.fromEntries(Object.entries(TORCH_NAMES).map(([ours, theirs]) => [ours, { name: theirs, featureAxis }]));
+}
+
+/** netc's momentum as PyTorch's, which weighs the new batch instead (netc's 0.9 is PyTorch's 0.1), as Python source; `none` is `None`. */
+export function torchMomentum({ arg, args }: TorchContext): string | undefined {
+  const momentum = arg("momentum");
+  const value = args["momentum"];
+  if (momentum === undefined) return undefined;
+  if (value === "none") return "None";
+  return typeof value === "number" && momentum === pyNumber(value) ? pyNumber(1 - value) : `1 - ${momentum}`;
+}
+
+/** The shape per-channel γ and β take in ONNX to broadcast over N×C×H×W (C×1×1) or N×C (C). */
+export function channelDims(input: Shape): number[] {
+  return input.length === 3 ? [input[0]!, 1, 1] : [input[0]!];
+}
+
+/**
+ * x standardized over `axes`: (x − mean)/√(variance + ε) with the biased variance, as netc
+ * computes it. ONNX has LayerNormalization only from opset 17 and GroupNormalization from 18
+ * (with a per-group scale until 21), so the layers build them from these nodes at opset 13.
+ */
+export function onnxStandardize(graph: OnnxGraph, x: string, axes: readonly number[], eps: number): string {
+  const mean = graph.node("ReduceMean", [x], { axes });
+  const centred = graph.node("Sub", [x, mean]);
+  const variance = graph.node("ReduceMean", [graph.node("Mul", [centred, centred])], { axes });
+  return graph.node("Div", [centred, graph.node("Sqrt", [graph.node("Add", [variance, graph.floats("eps", [eps], [])])])]);
+}
+
+/** γ·x + β, with the layer's γ and β shaped `dims` to broadcast. */
+export function onnxAffine(graph: OnnxGraph, x: string, dims?: readonly number[]): string {
+  return graph.node("Add", [graph.node("Mul", [x, graph.weight("gamma", dims)]), graph.weight("beta", dims)]);
+}
+
+/** The per-channel scale and shift an ONNX normalization operator takes: γ and β, or 1 and 0 for a layer without them. */
+export function onnxScaleShift(graph: OnnxGraph, affine: boolean, channels: number): [string, string] {
+  if (affine) return [graph.weight("gamma", [channels]), graph.weight("beta", [channels])];
+  return [graph.floats("ones", new Array<number>(channels).fill(1)), graph.floats("zeros", new Array<number>(channels).fill(0))];
+}
+
+/** Inference with per-channel moving statistics, (x − mean)/√(var + ε) then scale and shift: ONNX's BatchNormalization. */
+export function onnxMovingStatistics(graph: OnnxGraph, x: string, affine: boolean, channels: number, eps: number): string {
+  const statistics = ["moving_mean", "moving_var"].map((name) => graph.weight(name, [channels]));
+  return graph.node("BatchNormalization", [x, ...onnxScaleShift(graph, affine, channels), ...statistics], { epsilon: { float: eps } });
 }

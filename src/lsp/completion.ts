@@ -4,6 +4,7 @@ import { LAYERS, lookupLayer } from "../layers/registry.js";
 import type { ArgSpec } from "../layers/types.js";
 import type * as A from "../syntax/ast.js";
 import { TRAIN_ARGS } from "../train-settings.js";
+import { lookupDataset } from "../datasets.js";
 import { contains, type Analysis } from "./analysis.js";
 import { blockSignature } from "./hover.js";
 import { argForm, optionForKey, optionOfWord } from "../resolve.js";
@@ -31,7 +32,7 @@ export interface CompletionOptions {
 function valueInsert(prefix: string, fallback: string | undefined, options: CompletionOptions): Pick<CompletionItem, "insertText" | "insertTextFormat"> {
   if (!options.snippets) return { insertText: prefix };
   // Only a number or dims: a default described in words (`--bn`, ...) is no value to insert.
-  const placeholder = fallback !== undefined && /^\d[\w.+-]*$/.test(fallback) ? `\${1:${fallback}}` : "$1";
+  const placeholder = fallback !== undefined && /^\d[\w.,+-]*$/.test(fallback) ? `\${1:${fallback}}` : "$1";
   return { insertText: prefix + placeholder, insertTextFormat: SNIPPET };
 }
 
@@ -58,6 +59,14 @@ function blockItems(file: A.NetFile): CompletionItem[] {
   return file.statements.flatMap((s) => (s.kind === "block" ? [{ label: s.name.text, kind: KIND.module, detail: blockSignature(s) }] : []));
 }
 
+/** A choice's words; a dataset's with what it is. */
+function choiceItems(a: ArgSpec): CompletionItem[] {
+  return (a.choices ?? []).map((c) => {
+    const dataset = a.name === "data" ? lookupDataset(c) : undefined;
+    return { label: c, kind: KIND.enumMember, detail: dataset ? `${dataset.title}: ${dataset.summary}` : a.doc, documentation: { kind: "markdown" as const, value: argLine(a) } };
+  });
+}
+
 function optionItems(args: readonly ArgSpec[], given: ReadonlySet<string>, options: CompletionOptions): CompletionItem[] {
   const items: CompletionItem[] = [];
   for (const a of args) {
@@ -66,7 +75,7 @@ function optionItems(args: readonly ArgSpec[], given: ReadonlySet<string>, optio
     if (a.type === "flag") items.push({ label: a.name, kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
     // A bool as the spelling that changes its default.
     else if (a.type === "bool") items.push({ label: argForm(a), kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
-    else if (a.type === "choice") for (const c of a.choices ?? []) items.push({ label: c, kind: KIND.enumMember, detail: a.doc, documentation: { kind: "markdown", value: doc } });
+    else if (a.type === "choice") items.push(...choiceItems(a));
     else if (a.positional && !a.short) continue;
     else {
       if (a.short) items.push({ label: `${a.short}N`, filterText: a.short, ...valueInsert(a.short, a.default, options), kind: KIND.property, detail: a.doc, documentation: { kind: "markdown", value: doc } });
@@ -113,8 +122,13 @@ export function complete(analysis: Analysis, offset: number, options: Completion
   const [first, ...rest] = words;
   const written = typing ? rest.slice(0, -1) : rest;
   const params = (block?.params ?? []).map((p) => ({ label: p.name.text, kind: KIND.variable, detail: `parameter of ${blockSignature(block!)}` }));
-  // After `key=`, only values: the enclosing block's parameters.
-  if (typing && rest.at(-1)?.includes("=")) return params;
+  // After `key=`, only values: a choice's words, or the enclosing block's parameters.
+  const last = rest.at(-1);
+  if (typing && last?.includes("=")) {
+    const specs = first === "train" ? TRAIN_ARGS : (lookupLayer(first!)?.args ?? []);
+    const spec = optionForKey(specs, last.slice(0, last.indexOf("=")));
+    return spec?.type === "choice" ? choiceItems(spec) : params;
+  }
   if (first === "train") return optionItems(TRAIN_ARGS, givenOptions(TRAIN_ARGS, written), options);
   if (first === "repeat") return params;
   if (first === "block" || (HEADERS as readonly string[]).includes(first!)) return [];

@@ -1,14 +1,10 @@
 /**
- * Figures drawn as SVG by hand (no chart library: the figures are few and fixed) and rendered
- * to PNG with resvg, using the DejaVu Sans font shipped in the `dejavu-fonts-ttf` npm package,
- * so the PNG looks the same on every machine (and like matplotlib, whose default font it is).
- * A figure is a grid of panels (lines, histogram bars) under a title; the seed notebook's
- * Animator is one panel, `netc compare` and `netc inspect` draw several.
+ * Figures drawn as SVG by hand (no chart library: the figures are few and fixed), in the DejaVu
+ * Sans font that svg-files.ts renders them with (matplotlib's default). A figure is a grid of
+ * panels (lines, histogram bars) under a title; the seed notebook's Animator is one panel,
+ * `netc compare` and `netc inspect` draw several. Pure, so the browser page draws the same figures.
  */
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { pyFixed } from "../numbers.js";
-import { writeFileAtomic } from "./fsutil.js";
 
 /** One call of the seed's `animator.add(x, (train_l, train_acc, test_acc))`; absent = None. */
 export interface MetricPoint {
@@ -17,6 +13,8 @@ export interface MetricPoint {
   trainLoss?: number;
   trainAcc?: number;
   testAcc?: number;
+  /** The learning rate at a training point (not plotted: the settings are in the subtitle). */
+  lr?: number;
   /** On an epoch's test-accuracy point: training examples per second of step time in that epoch. */
   examplesPerSec?: number;
   /** The last point of a run whose loss diverged, at the step it did: "NaN", "Infinity", or the exploded mean ("731.226"). */
@@ -135,32 +133,6 @@ export function plotSvg(points: MetricPoint[], opts: PlotOptions): string {
     cellHeight: H - headerHeight(opts.subtitle),
     panels: [{ x: { label: "epoch", domain: [xmin, xmax], whole: true }, y: {}, lines, legend: true }],
   });
-}
-
-/** Writes `plot.svg` and `plot.png` into `dir`; returns their paths. */
-export async function writePlot(dir: string, points: MetricPoint[], opts: PlotOptions): Promise<{ svg: string; png: string }> {
-  return writeSvgPng(dir, "plot", plotSvg(points, opts));
-}
-
-/** Writes `<name>.svg` and its PNG rendering (twice the size) `<name>.png` into `dir`. */
-export async function writeSvgPng(dir: string, name: string, svg: string): Promise<{ svg: string; png: string }> {
-  // Loaded on demand: a native module that only plotting needs.
-  const { Resvg } = await import("@resvg/resvg-js");
-  const require = createRequire(import.meta.url);
-  const png = new Resvg(svg, {
-    fitTo: { mode: "zoom", value: 2 },
-    font: {
-      fontFiles: ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((f) => require.resolve(`dejavu-fonts-ttf/ttf/${f}`)),
-      loadSystemFonts: false,
-      defaultFontFamily: "DejaVu Sans",
-    },
-  })
-    .render()
-    .asPng();
-  const paths = { svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
-  await writeFileAtomic(paths.svg, svg);
-  await writeFileAtomic(paths.png, png);
-  return paths;
 }
 
 export function figureSvg(fig: Figure): string {

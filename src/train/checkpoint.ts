@@ -1,8 +1,9 @@
 /**
  * Checkpoints: a directory `checkpoint/` in the run directory holding `model.json` (TensorFlow.js's
  * weights-manifest format, with netc's metadata), `weights.bin` and `model.net` (the model source,
- * verbatim). The directory is built aside and renamed into place, so `model.json` and
- * `weights.bin` always belong together, whenever the process dies.
+ * verbatim). `weights.bin` holds the model's tensors and, under names starting with `opt.`, the
+ * optimizer's state (optimizers.ts). The directory is built aside and renamed into place, so
+ * `model.json` and `weights.bin` always belong together, whenever the process dies.
  */
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
@@ -11,35 +12,10 @@ import type { NamedTensorMap } from "@tensorflow/tfjs";
 import { UserError } from "../errors.js";
 import type { Tf } from "../runtime/backend.js";
 import { writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
+import { isOptimizerState } from "./optimizers.js";
+import { CHECKPOINT_DIR, checkpointFiles, FORMAT, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 
-export const CHECKPOINT_DIR = "checkpoint";
-export const FORMAT = "netc-checkpoint";
-
-type ManifestEntry = { name: string; shape: number[]; dtype: "float32" | "int32" | "bool" | "string" | "complex64" };
-
-export interface CheckpointMeta {
-  /** netc's version. */
-  version: string;
-  model: string;
-  /** Epochs completed; `batch` more steps were taken into the next one when interrupted. */
-  epoch: number;
-  batch: number;
-  /** Test accuracy after `epoch` epochs (absent when the checkpoint is mid-epoch). */
-  testAcc?: number;
-  settings: { lr: number; epochs: number; batch: number; seed: number; limit?: number };
-  bn: "scratch" | "builtin";
-  backend: string;
-  /** SHA-256 of `model.net`, hex. */
-  sourceSha256: string;
-  savedAt: string;
-}
-
-export interface ModelJson {
-  format: typeof FORMAT;
-  modelTopology: null;
-  weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
-  netc: CheckpointMeta;
-}
+export { CHECKPOINT_DIR, FORMAT, weightName, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -47,20 +23,10 @@ export function sha256(bytes: Uint8Array | string): string {
 
 /** Writes (or replaces) `runDir/checkpoint/` atomically; returns its path. */
 export async function saveCheckpoint(tf: Tf, runDir: string, weights: NamedTensorMap, source: Uint8Array, meta: CheckpointMeta): Promise<string> {
-  const { data, specs } = await tf.io.encodeWeights(weights);
-  const json: ModelJson = {
-    format: FORMAT,
-    modelTopology: null,
-    weightsManifest: [{ paths: ["weights.bin"], weights: specs as ManifestEntry[] }],
-    netc: meta,
-  };
+  const files = await checkpointFiles(tf, weights, source, meta);
   const dir = join(runDir, CHECKPOINT_DIR);
   await writeDirAtomic(dir, async (tmp) => {
-    await writeFileAtomic(join(tmp, "weights.bin"), new Uint8Array(data));
-    await writeFileAtomic(join(tmp, "model.net"), source);
-    // Indented, with each shape on one line.
-    const text = JSON.stringify(json, null, 2).replace(/\[\s+([-\d.e,\s]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
-    await writeFileAtomic(join(tmp, "model.json"), text + "\n");
+    for (const [name, bytes] of Object.entries(files)) await writeFileAtomic(join(tmp, name), bytes);
   });
   return dir;
 }
@@ -124,15 +90,21 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   return { dir, json, source, sourcePath, weightsData };
 }
 
-export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): NamedTensorMap {
-  return tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
+/** The saved tensors: the model's weights, and the optimizer's state (empty for plain SGD). */
+export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): { weights: NamedTensorMap; optimizer: NamedTensorMap } {
+  const all = tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
+  const weights: NamedTensorMap = {};
+  const optimizer: NamedTensorMap = {};
+  for (const [name, t] of Object.entries(all)) (isOptimizerState(name) ? optimizer : weights)[name] = t;
+  return { weights, optimizer };
 }
 
 /**
  * Differences between the weights a compiled model has and a checkpoint's, one line each
- * (empty when they fit).
+ * (empty when they fit). The optimizer's state is not the model's and is left out.
  */
-export function weightMismatches(model: NamedTensorMap, saved: readonly ManifestEntry[]): string[] {
+export function weightMismatches(model: NamedTensorMap, manifest: readonly ManifestEntry[]): string[] {
+  const saved = manifest.filter((w) => !isOptimizerState(w.name));
   const out: string[] = [];
   const savedByName = new Map(saved.map((w) => [w.name, w]));
   const shape = (s: readonly number[]) => `[${s.join(", ")}]`;

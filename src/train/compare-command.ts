@@ -6,32 +6,39 @@
  */
 import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { Checked } from "../compile.js";
+import { lookupDataset } from "../datasets.js";
 import { UserError } from "../errors.js";
-import type { Network } from "../resolve.js";
 import { stopBackend, type BackendChoice } from "../runtime/backend.js";
-import { loadFashionMnist } from "../runtime/data.js";
+import type { Dataset } from "../runtime/data.js";
+import { loadDataset } from "../runtime/datasets/load.js";
 import { writeFileAtomic } from "../runtime/fsutil.js";
-import { figureSvg, writeSvgPng } from "../runtime/plot.js";
-import { resolveSettings } from "../train-settings.js";
-import { compareFigure, compareTable, lrFigure, readRun, runDirName, runRecord, summaryJson, varyingKeys, type RunDescription, type RunRecord } from "./compare-report.js";
+import { figureSvg } from "../runtime/plot.js";
+import { writeSvgPng } from "../runtime/svg-files.js";
+import { isSweepable } from "../train-flags.js";
+import { TRAIN_ARGS, type TrainSettings } from "../train-settings.js";
+import { compareFigure, compareTable, lrFigure, readRun, runDirName, runRecord, summaryJson, varyingKeys, withDefaults, type RunDescription, type RunRecord } from "./compare-report.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
-import { divergence, inputLayout, type InputLayout } from "./loop.js";
+import { lossDivergence, settingsLine } from "./lines.js";
+import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
 import { runTraining, type RunOutcome } from "./run.js";
-import { checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, startBackend, type Bn, type Deps } from "./setup.js";
+import { checkDataFit, checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, settingsOf, startBackend, type Bn, type Deps } from "./setup.js";
 
-export interface CompareFlags {
-  /** Sweeps: every combination runs. */
-  lr?: number[];
-  batch?: number[];
-  epochs?: number[];
+/**
+ * `netc train`'s setting flags (train-flags.ts); those that take one number or word (`--lr`,
+ * `--optimizer`, …) are lists here, and every combination of their values runs.
+ */
+export type SettingFlags = { [K in keyof TrainSettings]?: TrainSettings[K] | TrainSettings[K][] };
+
+export interface CompareFlags extends SettingFlags {
+  /** Sweeps, as the settings' lists. */
   bn?: Bn[];
   seed?: number[];
   backend: BackendChoice;
   threads?: number;
-  data?: string;
   out?: string;
   limit?: number;
   /** `lr`: also draw the final test accuracy against the learning rate. */
@@ -53,11 +60,12 @@ async function inputKind(path: string): Promise<"file" | "directory"> {
   return s.isDirectory() ? "directory" : "file";
 }
 
-const SWEEP_FLAGS = ["lr", "batch", "epochs", "bn", "seed", "limit"] as const;
+/** The flags that only apply when training. */
+const TRAINING_FLAGS = [...TRAIN_ARGS.map((a) => a.name), "bn", "seed", "limit"] as (keyof CompareFlags)[];
 
 /** Existing runs: read, tabulate, draw. A comparison's own directory stands for its runs. */
 async function compareRunDirs(dirs: string[], flags: CompareFlags, deps: Deps): Promise<number> {
-  const given = SWEEP_FLAGS.filter((f) => flags[f] !== undefined);
+  const given = TRAINING_FLAGS.filter((f) => flags[f] !== undefined);
   if (given.length) {
     throw new UserError(`--${given[0]} applies when training models; run directories are only read`, ["pass model files to train them with other settings"], 2);
   }
@@ -86,7 +94,7 @@ async function expandComparison(dir: string): Promise<{ dir: string; known?: Run
     throw new UserError(`${join(dir, "summary.json")} is not valid JSON: ${(e as Error).message}`);
   }
   if (summary.format !== "netc-compare" || !Array.isArray(summary.runs)) return [{ dir }];
-  return summary.runs.map((r) => ({ dir: join(dir, r.dir), known: { model: r.model, settings: r.settings, ...(r.backend ? { backend: r.backend } : {}) } }));
+  return summary.runs.map((r) => ({ dir: join(dir, r.dir), known: { model: r.model, settings: withDefaults(r.settings), ...(r.backend ? { backend: r.backend } : {}) } }));
 }
 
 function checkLrPlot(flags: CompareFlags, runs: readonly RunDescription[]): void {
@@ -96,31 +104,52 @@ function checkLrPlot(flags: CompareFlags, runs: readonly RunDescription[]): void
 }
 
 interface PlannedRun extends RunDescription {
+  path: string;
   source: Uint8Array;
-  network: Network;
-  layout: InputLayout;
+  checked: Checked;
   evalBatch: number;
+}
+
+/** Every combination of the swept settings' values, the first setting's outermost. */
+function settingCombinations(flags: CompareFlags): Partial<TrainSettings>[] {
+  const fixed: Partial<TrainSettings> = Object.fromEntries(TRAIN_ARGS.filter((a) => !isSweepable(a)).map((a) => [a.name, flags[a.name as keyof TrainSettings]]));
+  let combinations = [fixed];
+  for (const spec of TRAIN_ARGS.filter(isSweepable)) {
+    const values = flags[spec.name as keyof TrainSettings] as unknown[] | undefined;
+    if (values !== undefined) combinations = combinations.flatMap((c) => values.map((v) => ({ ...c, [spec.name]: v })));
+  }
+  return combinations;
 }
 
 /** Every (model × settings) combination, models outermost; a model that cannot train stops it before any run. */
 async function plan(paths: string[], flags: CompareFlags): Promise<PlannedRun[]> {
   const runs: PlannedRun[] = [];
-  const each = <T>(values: T[] | undefined): (T | undefined)[] => values ?? [undefined];
+  const combinations = settingCombinations(flags);
   for (const path of paths) {
     const source = await readModel(path);
     const checked = new Map((flags.bn ?? ["scratch"]).map((bn) => [bn, checkModel(path, source, bn)]));
-    const layout = withPath(path, () => inputLayout(checked.values().next().value!.network.input?.shape));
-    for (const lr of each(flags.lr))
-      for (const batch of each(flags.batch))
-        for (const epochs of each(flags.epochs))
-          for (const [bn, { network, evalBatch }] of checked)
-            for (const seed of flags.seed ?? [0]) {
-              const base = resolveSettings(network.train, { lr, epochs, batch });
-              const settings = { ...base, seed, bn, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) };
-              runs.push({ source, network, layout, evalBatch, model: network.name, settings });
-            }
+    for (const given of combinations)
+      for (const [bn, { checked: model, network, evalBatch }] of checked)
+        for (const seed of flags.seed ?? [0]) {
+          const settings = withPath(path, () => settingsOf(network.train, given));
+          // A dataset known by name is checked before anything is loaded (or downloaded).
+          const named = lookupDataset(settings.data);
+          if (named) withPath(path, () => checkDataFit(model, named, settings.normalize));
+          runs.push({ path, source, checked: model, evalBatch, model: network.name, settings: { ...settings, seed, bn, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) } });
+        }
   }
   return runs;
+}
+
+/** Each dataset the runs train on, loaded once; every model checked against its data before any run. */
+async function loadData(runs: readonly PlannedRun[]): Promise<Map<string, Dataset>> {
+  const loaded = new Map<string, Dataset>();
+  for (const run of runs) {
+    let data = loaded.get(run.settings.data);
+    if (!data) loaded.set(run.settings.data, (data = await loadDataset(run.settings.data)));
+    withPath(run.path, () => checkDataFit(run.checked, data, run.settings.normalize));
+  }
+  return loaded;
 }
 
 /** Runs `f`, naming the model file in its error: a comparison has several. */
@@ -142,14 +171,14 @@ async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): 
   let progress: Progress | undefined;
   const interrupts = new Interrupts(deps.signals ?? process, stderr, deps.exitNow ?? (() => process.exit(130)), () => progress?.clear());
   try {
-    const loaded = await loadFashionMnist({ dir: flags.data });
-    const train = limitSplit(loaded.train, flags.limit);
+    const datasets = await loadData(planned);
     const compile = await loadCompile(deps);
     const backend = await startBackend(flags.backend, flags.threads);
     try {
       const outDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", "compare", deps.now ?? new Date());
       stdout.write(`comparing ${planned.length} run${planned.length === 1 ? "" : "s"} on ${backend.description}\n`);
-      stderr.write(`${describeData(loaded, train)}; writing ${outDir}/\n`);
+      for (const data of datasets.values()) stderr.write(`${describeData(data, limitSplit(data.train, flags.limit))}\n`);
+      stderr.write(`writing ${outDir}/\n`);
       const finished: RunRecord[] = [];
       let written: string[] = [];
       for (const [i, run] of planned.entries()) {
@@ -158,24 +187,28 @@ async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): 
         const runDir = join(outDir, runDirName(i, planned.length, run, varying));
         await mkdir(runDir);
         const { settings } = run;
-        stderr.write(`${tag}${run.model}: lr ${settings.lr}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}, bn ${settings.bn}, seed ${settings.seed}; writing ${runDir}/\n`);
+        const data = datasets.get(settings.data)!;
+        stderr.write(`${tag}${run.model}: ${settingsLine(settings, settings.bn)}; writing ${runDir}/\n`);
+        const layout = inputLayout(run.checked.network.input?.shape, data.shape);
+        if (layout.kind === "image" && layout.resize) stderr.write(`${tag}images resized to ${layout.height}×${layout.width} for the model's input\n`);
         progress = new Progress(stderr, settings.epochs, `run ${i + 1}/${planned.length} `);
         let model: CompiledModel | undefined;
         let outcome: RunOutcome;
         try {
-          model = compile(backend.tf, run.network, { bn: settings.bn, seed: settings.seed });
+          const { limit, bn, ...loopSettings } = settings;
+          model = compile(backend.tf, run.checked.network, { bn, seed: settings.seed, optimizer: settings });
           outcome = await runTraining({
             tf: backend.tf,
             backend: backend.name,
-            network: run.network,
+            network: run.checked.network,
             source: run.source,
             model,
-            train,
-            test: loaded.test,
-            layout: run.layout,
-            settings: { lr: settings.lr, epochs: settings.epochs, batch: settings.batch, seed: settings.seed },
-            bn: settings.bn,
-            ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+            train: limitSplit(data.train, limit),
+            test: data.test,
+            layout,
+            settings: loopSettings,
+            bn,
+            ...(limit !== undefined ? { limit } : {}),
             runDir,
             evalBatch: run.evalBatch,
             stdout,
@@ -188,7 +221,7 @@ async function compareModels(paths: string[], flags: CompareFlags, deps: Deps): 
         }
         const end = outcome.end;
         if (end.kind === "diverged") {
-          stderr.write(`${tag}diverged: the loss ${divergence(end.loss)} at epoch ${end.epoch + 1}, batch ${end.batch + 1}; marked in the table, going on\n`);
+          stderr.write(`${tag}diverged: the loss ${lossDivergence(end.loss)} at epoch ${end.epoch + 1}, batch ${end.batch + 1}; marked in the table, going on\n`);
         }
         finished.push(runRecord(runDir, { model: run.model, settings, backend: backend.name }, outcome.points, end.kind === "done"));
         // Written after every run, so a comparison cut short still has its summary.

@@ -9,14 +9,13 @@ import { UserError } from "../errors.js";
 import { pyFixed, thousands } from "../numbers.js";
 import { DASHES, metricLine, PALETTE, type Figure, type Line, type MetricKey, type MetricPoint } from "../runtime/plot.js";
 import { columns } from "../shape-table.js";
+import { resolveSettings, TRAIN_ARGS, type TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR, readCheckpoint } from "./checkpoint.js";
+import type { LoopSettings } from "./loop.js";
 import type { Bn } from "./setup.js";
 
-export interface RunSettings {
-  lr: number;
-  epochs: number;
-  batch: number;
-  seed: number;
+/** A run's training settings, seed included, its batch norm implementation and `--limit`. */
+export interface RunSettings extends LoopSettings {
   bn: Bn;
   /** `--limit`, when the run trained on the first examples only. */
   limit?: number;
@@ -44,6 +43,11 @@ export interface RunRecord extends RunDescription {
   /** Where the loss diverged: in which epoch (1-based), and what it became (NaN, Infinity, or the exploded mean). */
   diverged?: { epoch: number; loss: string };
   points: MetricPoint[];
+}
+
+/** Run settings with the defaults filled in, for runs and summaries older than the optimizers, which did not record them. */
+export function withDefaults(settings: Partial<TrainSettings> & Pick<RunSettings, "seed" | "bn" | "limit">): RunSettings {
+  return { ...settings, ...resolveSettings(settings) };
 }
 
 /** A run's record from its metrics; `completed` says whether it ran all its epochs. */
@@ -84,7 +88,7 @@ export async function readRun(dir: string, known?: RunDescription): Promise<RunR
   const ckpt = await readCheckpoint(dir);
   const meta = ckpt.json.netc;
   const points = await readMetrics(join(dir, "metrics.jsonl"));
-  const settings: RunSettings = { ...meta.settings, bn: meta.bn };
+  const settings = withDefaults({ ...meta.settings, bn: meta.bn });
   const completed = meta.epoch >= meta.settings.epochs && meta.batch === 0;
   return runRecord(dir, { model: meta.model, settings, backend: meta.backend }, points, completed);
 }
@@ -109,12 +113,51 @@ export async function readMetrics(path: string): Promise<MetricPoint[]> {
     });
 }
 
-/** Each setting that can tell runs apart: how it reads in a label and in a directory name. */
-const KEYS: { key: string; value: (d: RunDescription) => string | number | undefined; text: (d: RunDescription) => string; slug: (d: RunDescription) => string }[] = [
+interface SettingKey {
+  key: string;
+  value: (d: RunDescription) => string | number | boolean | undefined;
+  /** How it reads in a label, e.g. `lr 0.3`. */
+  text: (d: RunDescription) => string;
+  /** How it reads in a run directory's name, e.g. `lr0.3`. */
+  slug: (d: RunDescription) => string;
+  /** Left out of the settings every run shares: its default, which goes without saying. */
+  isDefault?: (d: RunDescription) => boolean;
+}
+
+/** A directory by its last part, as the plot's subtitle names it. */
+const dataName = (data: string) => data.split(/[\\/]/).filter(Boolean).at(-1) ?? data;
+
+/** A training setting of the `train` header's other than lr, batch and epochs, e.g. `optimizer adam`, `nesterov`, `wd 0.0005`. */
+function headerSetting(key: keyof TrainSettings): SettingKey {
+  const raw = (d: RunDescription) => d.settings[key];
+  const value = (d: RunDescription) => {
+    const v = raw(d);
+    if (key === "data" && typeof v === "string") return dataName(v);
+    return Array.isArray(v) ? v.join(",") : (v as string | number | boolean | undefined);
+  };
+  return {
+    key,
+    value,
+    text: (d) => (typeof raw(d) === "boolean" ? (raw(d) ? key : `no ${key}`) : `${key} ${value(d)}`),
+    // A word names itself (`adam`, `cosine`); a number needs its setting's name (`wd0.0005`).
+    slug: (d) => (typeof raw(d) === "boolean" ? (raw(d) ? key : `no-${key}`) : typeof raw(d) === "string" ? String(value(d)) : `${key}${value(d)}`),
+    // The defaults that go with the run's optimizer (the weight decay's differs).
+    isDefault: (d) => {
+      const defaults = resolveSettings(key === "optimizer" ? {} : { optimizer: d.settings.optimizer });
+      return String(value(d)) === String(value({ ...d, settings: { ...d.settings, ...defaults } }));
+    },
+  };
+}
+
+/** Each setting that can tell runs apart, in the order labels and directory names list them. */
+const KEYS: SettingKey[] = [
   { key: "model", value: (d) => d.model, text: (d) => d.model, slug: (d) => d.model },
   { key: "lr", value: (d) => d.settings.lr, text: (d) => `lr ${d.settings.lr}`, slug: (d) => `lr${d.settings.lr}` },
   { key: "batch", value: (d) => d.settings.batch, text: (d) => `batch ${d.settings.batch}`, slug: (d) => `batch${d.settings.batch}` },
   { key: "epochs", value: (d) => d.settings.epochs, text: (d) => `${d.settings.epochs} epoch${d.settings.epochs === 1 ? "" : "s"}`, slug: (d) => `epochs${d.settings.epochs}` },
+  ...TRAIN_ARGS.map((a) => a.name as keyof TrainSettings)
+    .filter((k) => !["lr", "batch", "epochs", "data"].includes(k))
+    .map(headerSetting),
   { key: "bn", value: (d) => d.settings.bn, text: (d) => `bn ${d.settings.bn}`, slug: (d) => `bn-${d.settings.bn}` },
   { key: "seed", value: (d) => d.settings.seed, text: (d) => `seed ${d.settings.seed}`, slug: (d) => `seed${d.settings.seed}` },
   {
@@ -124,6 +167,7 @@ const KEYS: { key: string; value: (d: RunDescription) => string | number | undef
     slug: (d) => `limit${d.settings.limit ?? "none"}`,
   },
   { key: "backend", value: (d) => d.backend, text: (d) => d.backend ?? "", slug: (d) => d.backend ?? "" },
+  headerSetting("data"),
 ];
 
 /** The settings whose values differ between runs, in KEYS' order. */
@@ -141,7 +185,7 @@ export function runLabel(run: RunDescription, varying: readonly string[]): strin
 export function commonSettings(runs: readonly RunDescription[], varying: readonly string[]): string {
   const first = runs[0];
   if (!first) return "";
-  return KEYS.filter((k) => k.key !== "model" && !varying.includes(k.key) && k.value(first) !== undefined)
+  return KEYS.filter((k) => k.key !== "model" && !varying.includes(k.key) && k.value(first) !== undefined && !k.isDefault?.(first))
     .map((k) => k.text(first))
     .join(", ");
 }
@@ -176,7 +220,8 @@ export function compareTable(runs: readonly RunRecord[]): string {
     r.examplesPerSec === null ? "–" : thousands(r.examplesPerSec),
     endText(r),
   ]);
-  const align = header.map((h, i) => (i === 0 || ["lr", "batch", "epochs", "seed", "limit", "loss", "train acc", "test acc", "examples/sec"].includes(h) ? "right" : "left") as "left" | "right");
+  const numeric = new Set(["#", ...settingKeys.filter((k) => runs.some((r) => typeof k.value(r) === "number")).map((k) => k.key), "loss", "train acc", "test acc", "examples/sec"]);
+  const align = header.map((h) => (numeric.has(h) ? "right" : "left") as "left" | "right");
   const lines = columns([header, ...rows], align);
   const common = commonSettings(runs, varying);
   return [...(common ? [`same for every run: ${common}`] : []), ...lines].join("\n");

@@ -3,15 +3,17 @@ import { relative } from "node:path";
 import { UserError } from "../errors.js";
 import { pyFixed, thousands } from "../numbers.js";
 import { stopBackend, type BackendChoice } from "../runtime/backend.js";
-import { loadFashionMnist } from "../runtime/data.js";
+import { DEFAULT_DATASET } from "../datasets.js";
+import { loadDataset } from "../runtime/datasets/load.js";
 import { decodeWeights, readCheckpoint, weightMismatches } from "./checkpoint.js";
 import { evaluate, inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
-import { checkModel, loadCompile, startBackend, type Deps } from "./setup.js";
+import { checkDataFit, checkModel, dataTitle, loadCompile, startBackend, type Deps } from "./setup.js";
 
 export interface EvalFlags {
   backend: BackendChoice;
   threads?: number;
+  /** The dataset or directory to evaluate on (default: the one the run trained on). */
   data?: string;
 }
 
@@ -21,9 +23,12 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
   const stderr = deps.stderr ?? process.stderr;
   const ckpt = await readCheckpoint(runDir);
   const meta = ckpt.json.netc;
-  const { network, evalBatch } = checkModel(ckpt.sourcePath, ckpt.source, meta.bn);
-  const layout = inputLayout(network.input?.shape);
-  const data = await loadFashionMnist({ dir: flags.data });
+  const { network, evalBatch, checked } = checkModel(ckpt.sourcePath, ckpt.source, meta.bn);
+  // Checkpoints from before datasets other than Fashion-MNIST record none.
+  const data = await loadDataset(flags.data ?? meta.settings.data ?? DEFAULT_DATASET);
+  const normalize = meta.settings.normalize;
+  checkDataFit(checked, data, normalize);
+  const layout = inputLayout(network.input?.shape, data.shape);
   const compile = await loadCompile(deps);
   const backend = await startBackend(flags.backend, flags.threads);
   const { tf } = backend;
@@ -38,7 +43,8 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
         "the checkpoint was saved by a netc whose lowering named or shaped the weights differently; train again",
       ]);
     }
-    const weights = decodeWeights(tf, ckpt);
+    const { weights, optimizer } = decodeWeights(tf, ckpt);
+    tf.dispose(Object.values(optimizer));
     try {
       model.setWeights(weights);
     } finally {
@@ -46,8 +52,8 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
     }
     const at = meta.batch > 0 ? `epoch ${meta.epoch} + ${meta.batch} batches` : `epoch ${meta.epoch}`;
     stdout.write(`evaluating ${meta.model} (${at}) on ${backend.description}\n`);
-    stderr.write(`Fashion-MNIST from ${data.source}: ${thousands(data.test.count)} test examples\n`);
-    const result = await evaluate(tf, model, data.test, layout, { batchSize: evalBatch });
+    stderr.write(`${dataTitle(data)}: ${thousands(data.test.count)} test examples\n`);
+    const result = await evaluate(tf, model, data.test, layout, { batchSize: evalBatch, ...(normalize ? { normalize } : {}) });
     stdout.write(`test acc ${pyFixed(result.accuracy, 3)} (${thousands(result.correct)}/${thousands(result.count)} correct)\n`);
     stdout.write(`${pyFixed(result.count / result.seconds, 1)} examples/sec on ${backend.name}\n`);
     return 0;

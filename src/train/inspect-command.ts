@@ -7,9 +7,12 @@
 import { UserError } from "../errors.js";
 import { pyFixed, thousands } from "../numbers.js";
 import type { LayerNode, Node } from "../resolve.js";
-import { figureSvg, PALETTE, writeSvgPng, type Figure, type Panel } from "../runtime/plot.js";
+import { figureSvg, PALETTE, type Figure, type Panel } from "../runtime/plot.js";
+import { writeSvgPng } from "../runtime/svg-files.js";
 import { columns } from "../shape-table.js";
+import { resolveSettings, updateSummary } from "../train-settings.js";
 import { readCheckpoint, type LoadedCheckpoint } from "./checkpoint.js";
+import { isOptimizerState } from "./optimizers.js";
 import { checkModel } from "./setup.js";
 
 export interface InspectFlags {
@@ -105,6 +108,11 @@ export function inspect(runDir: string, ckpt: LoadedCheckpoint): Inspection {
   const norms = new Map<number, NormLayer>();
   for (const entry of ckpt.json.weightsManifest[0]!.weights) {
     const count = entry.shape.reduce((a, b) => a * b, 1);
+    // The optimizer's state (momentum buffers, Adam's moments) is how training went on, not what it learned.
+    if (isOptimizerState(entry.name)) {
+      offset += count * (entry.dtype === "bool" ? 1 : 4);
+      continue;
+    }
     const values = new Float64Array(count);
     if (entry.dtype !== "float32") throw mismatch(`${entry.name} is ${entry.dtype}, not float32`);
     for (let i = 0; i < count; i++) values[i] = view.getFloat32(offset + 4 * i, true);
@@ -179,7 +187,8 @@ function place(p: LayerPlace): string {
 function checkpointLine(ins: Inspection, ckpt: LoadedCheckpoint): string {
   const s = ckpt.json.netc.settings;
   const at = ins.batch > 0 ? `epoch ${ins.epoch} + ${ins.batch} batches` : `epoch ${ins.epoch}`;
-  return `${ins.run}, ${at} of ${s.epochs} (lr ${s.lr}, batch ${s.batch}, bn ${ckpt.json.netc.bn}, seed ${s.seed})`;
+  // Defaults fill in what a checkpoint older than the optimizers did not record.
+  return `${ins.run}, ${at} of ${s.epochs} (${updateSummary(resolveSettings(s))}, batch ${s.batch}, bn ${ckpt.json.netc.bn}, seed ${s.seed})`;
 }
 
 export function inspectionText(ins: Inspection, ckpt: LoadedCheckpoint): string {

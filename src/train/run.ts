@@ -5,15 +5,17 @@
  * ends (diverged, stopped) is returned, not thrown: each command decides what it means.
  */
 import { join } from "node:path";
-import { pyFixed, thousands } from "../numbers.js";
+import { pyFixed } from "../numbers.js";
 import type { Network } from "../resolve.js";
 import type { Tf } from "../runtime/backend.js";
 import type { Split } from "../runtime/data.js";
 import { writeFileAtomic } from "../runtime/fsutil.js";
-import { writePlot, type MetricPoint } from "../runtime/plot.js";
-import { VERSION } from "../version.js";
-import { saveCheckpoint, sha256, type CheckpointMeta } from "./checkpoint.js";
+import type { MetricPoint } from "../runtime/plot.js";
+import { writePlot } from "../runtime/svg-files.js";
+import { checkpointMeta } from "./checkpoint-files.js";
+import { saveCheckpoint, sha256 } from "./checkpoint.js";
 import type { Interrupts } from "./interrupts.js";
+import { epochLine, runSubtitle } from "./lines.js";
 import { trainLoop, type InputLayout, type LoopResult, type LoopSettings } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import type { Progress } from "./progress.js";
@@ -50,28 +52,15 @@ export interface RunOutcome extends LoopResult {
   points: MetricPoint[];
 }
 
-/** The plot's subtitle: the settings of the run. */
-export function runSubtitle(settings: LoopSettings, bn: Bn, backend: string, limited?: number): string {
-  return `lr ${settings.lr}, batch ${settings.batch}, bn ${bn}, ${backend}${limited !== undefined ? `, first ${thousands(limited)} examples` : ""}`;
-}
+export { runSubtitle } from "./lines.js";
 
 export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
   const { tf, network, model, settings, runDir, progress, interrupts, stdout } = spec;
   const points: MetricPoint[] = [];
-  const meta = (epoch: number, batch: number, testAcc?: number): CheckpointMeta => ({
-    version: VERSION,
-    model: network.name,
-    epoch,
-    batch,
-    ...(testAcc !== undefined ? { testAcc } : {}),
-    settings: { ...settings, ...(spec.limit !== undefined ? { limit: spec.limit } : {}) },
-    bn: spec.bn,
-    backend: spec.backend,
-    sourceSha256: sha256(spec.source),
-    savedAt: new Date().toISOString(),
-  });
+  const record = { model: network.name, settings, ...(spec.limit !== undefined ? { limit: spec.limit } : {}), bn: spec.bn, backend: spec.backend, sourceSha256: sha256(spec.source) };
+  const meta = (epoch: number, batch: number, testAcc?: number) => checkpointMeta(record, epoch, batch, testAcc);
   const save = (epoch: number, batch: number, testAcc?: number) =>
-    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, model.weights(), spec.source, meta(epoch, batch, testAcc)));
+    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, { ...model.weights(), ...model.optimizerState() }, spec.source, meta(epoch, batch, testAcc)));
   const saveMetrics = async () => {
     await writeFileAtomic(join(runDir, "metrics.jsonl"), points.map((p) => JSON.stringify(p) + "\n").join(""));
     await writePlot(runDir, points, {
@@ -98,9 +87,7 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
         onPoint: (p) => points.push(p),
         async onEpoch(e) {
           progress.clear();
-          stdout.write(
-            `${spec.linePrefix ?? ""}epoch ${e.epoch}/${settings.epochs}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec\n`,
-          );
+          stdout.write(`${spec.linePrefix ?? ""}${epochLine(e, settings)}\n`);
           await save(e.epoch, 0, e.testAcc);
           checkpointEpoch = e.epoch;
           await saveMetrics();

@@ -3,28 +3,26 @@
  * load any of this (nor TensorFlow.js, which backend.ts imports on demand).
  */
 import { join } from "node:path";
+import { lookupDataset } from "../datasets.js";
 import { UserError } from "../errors.js";
-import { pyFixed } from "../numbers.js";
 import type { BackendChoice } from "../runtime/backend.js";
-import { loadFashionMnist } from "../runtime/data.js";
+import { loadDataset } from "../runtime/datasets/load.js";
 import { stopBackend } from "../runtime/backend.js";
-import { resolveSettings } from "../train-settings.js";
+import type { TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
-import { divergence, inputLayout } from "./loop.js";
+import { divergence, finalLines, settingsLine, stopPoint } from "./lines.js";
+import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
 import { runTraining } from "./run.js";
-import { checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, smallerLr, startBackend, type Bn, type Deps } from "./setup.js";
+import { checkDataFit, checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, settingsOf, smallerLr, startBackend, type Bn, type Deps } from "./setup.js";
 
-export interface TrainFlags {
-  epochs?: number;
-  lr?: number;
-  batch?: number;
+/** The training settings' flags (`--lr`, `--optimizer`, `--data`, …: train-flags.ts) and the run's own. */
+export interface TrainFlags extends Partial<TrainSettings> {
   bn: Bn;
   backend: BackendChoice;
   threads?: number;
-  data?: string;
   seed: number;
   out?: string;
   limit?: number;
@@ -38,23 +36,27 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
   const stdout = deps.stdout ?? process.stdout;
   const stderr = deps.stderr ?? process.stderr;
   const source = await readModel(path);
-  const { network, evalBatch } = checkModel(path, source, flags.bn);
-  const layout = inputLayout(network.input?.shape);
-  const settings = { ...resolveSettings(network.train, { lr: flags.lr, epochs: flags.epochs, batch: flags.batch }), seed: flags.seed };
+  const { network, evalBatch, checked } = checkModel(path, source, flags.bn);
+  const settings = { ...settingsOf(network.train, flags), seed: flags.seed };
   const progress = new Progress(stderr, settings.epochs);
   const interrupts = new Interrupts(deps.signals ?? process, stderr, deps.exitNow ?? (() => process.exit(130)), () => progress.clear());
   try {
-    const loaded = await loadFashionMnist({ dir: flags.data });
+    // A dataset known by name is checked before it is loaded (or downloaded); a directory once read.
+    const named = lookupDataset(settings.data);
+    if (named) checkDataFit(checked, named, settings.normalize);
+    const loaded = await loadDataset(settings.data);
+    checkDataFit(checked, loaded, settings.normalize);
+    const layout = inputLayout(network.input?.shape, loaded.shape);
     const train = limitSplit(loaded.train, flags.limit);
     const compile = await loadCompile(deps);
     const backend = await startBackend(flags.backend, flags.threads);
     let model: CompiledModel | undefined;
     try {
-      model = compile(backend.tf, network, { bn: flags.bn, seed: flags.seed });
+      model = compile(backend.tf, network, { bn: flags.bn, seed: flags.seed, optimizer: settings });
       const runDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", network.name, deps.now ?? new Date());
       stdout.write(`training on ${backend.description}\n`);
       stderr.write(`${describeData(loaded, train)}\n`);
-      stderr.write(`${network.name}: lr ${settings.lr}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}, bn ${flags.bn}, seed ${flags.seed}; writing ${runDir}/\n`);
+      stderr.write(`${network.name}: ${settingsLine(settings, flags.bn)}; writing ${runDir}/\n`);
       if (layout.kind === "image" && layout.resize) stderr.write(`images resized to ${layout.height}×${layout.width} for the model's input\n`);
 
       const outcome = await runTraining({
@@ -82,18 +84,15 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
             ? "no checkpoint was saved (the loss diverged in the first epoch)"
             : `the checkpoint of epoch ${outcome.checkpointEpoch} in ${join(runDir, CHECKPOINT_DIR)} is kept`;
         throw new UserError(
-          `loss ${divergence(end.loss)} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${settings.lr}): try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
+          `${divergence(end, settings.lr)}: try a smaller learning rate, e.g. --lr ${smallerLr(settings.lr)}`,
           [kept],
         );
       }
       if (end.kind === "stopped") {
-        const where = end.batch > 0 ? `epoch ${end.epoch + 1}, batch ${end.batch}` : `the end of epoch ${end.epoch}`;
-        stderr.write(`interrupted at ${where}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
+        stderr.write(`interrupted at ${stopPoint(end)}: checkpoint saved in ${join(runDir, CHECKPOINT_DIR)}/ (\`netc eval ${runDir}\` evaluates it)\n`);
         return 130;
       }
-      // The seed's last two lines, in its format.
-      stdout.write(`loss ${pyFixed(outcome.trainLoss, 3)}, train acc ${pyFixed(outcome.trainAcc, 3)}, test acc ${pyFixed(outcome.testAcc, 3)}\n`);
-      stdout.write(`${pyFixed(outcome.examplesPerSec, 1)} examples/sec on ${backend.name}\n`);
+      for (const line of finalLines(outcome, backend.name)) stdout.write(`${line}\n`);
       stderr.write(`saved ${runDir}/: ${CHECKPOINT_DIR}/ (model.json, weights.bin, model.net), metrics.jsonl, plot.svg, plot.png\n`);
       return 0;
     } finally {

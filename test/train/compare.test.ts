@@ -9,6 +9,7 @@ import { dirname, join, relative } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { figureSvg, type MetricPoint } from "../../src/runtime/plot.js";
 import { compareFigure, compareTable, lrFigure, runDirName, runLabel, runRecord, summaryJson, varyingKeys, type RunDescription, type RunSettings } from "../../src/train/compare-report.js";
+import { resolveSettings } from "../../src/train-settings.js";
 import { DATA, env, netc, noStack, schema } from "./run-cli.js";
 
 const validateSummary = schema("compare-summary");
@@ -26,7 +27,7 @@ function points(acc: number[], eps: number[] = acc.map(() => 1000)): MetricPoint
   ]);
 }
 
-const settings = (s: Partial<RunSettings> = {}): RunSettings => ({ lr: 1, epochs: 3, batch: 128, seed: 0, bn: "scratch", ...s });
+const settings = (s: Partial<RunSettings> = {}): RunSettings => ({ ...resolveSettings({ epochs: 3 }), seed: 0, bn: "scratch", ...s });
 const desc = (model: string, s: Partial<RunSettings> = {}): RunDescription => ({ model, settings: settings(s), backend: "wasm" });
 
 describe("compare report", () => {
@@ -60,6 +61,24 @@ describe("compare report", () => {
     expect(runLabel(runs[0]!, [])).toBe("lenet");
     expect(runDirName(2, 4, runs[2]!, varying)).toBe("3-lenet_bn-lr0.3-batch128");
     expect(runDirName(2, 12, runs[2]!, varying)).toBe("03-lenet_bn-lr0.3-batch128");
+  });
+
+  it("tells runs apart by any training setting, and leaves the shared defaults unsaid", () => {
+    const adam = resolveSettings({ optimizer: "adam", epochs: 3 });
+    const runs = [desc("lenet_bn", { ...adam, wd: 0 }), desc("lenet_bn", { ...adam, wd: 0.0005 }), desc("lenet_bn", { ...adam, schedule: "cosine", wd: 0 })];
+    const varying = varyingKeys(runs);
+    expect(varying).toEqual(["wd", "schedule"]);
+    expect(runLabel(runs[1]!, varying)).toBe("wd 0.0005, schedule constant");
+    expect(runDirName(2, 3, runs[2]!, varying)).toBe("3-lenet_bn-wd0-cosine");
+    // Adam's own lr (0.001) is said, as every run's lr is; its betas and eps are the defaults.
+    expect(compareTable(runs.map((r, i) => runRecord(`a/${i}`, r, points([0.5]), true))).split("\n")[0]).toBe(
+      "same for every run: lr 0.001, batch 128, 3 epochs, optimizer adam, bn scratch, seed 0, wasm",
+    );
+    const flipped = [desc("lenet", { flip: true, crop: 4, data: "/data/cifar" }), desc("lenet", { data: "/data/cifar" })];
+    expect(varyingKeys(flipped)).toEqual(["flip", "crop"]);
+    expect(runDirName(0, 2, flipped[0]!, varyingKeys(flipped))).toBe("1-lenet-flip-crop4");
+    expect(runLabel(flipped[1]!, varyingKeys(flipped))).toBe("no flip, crop 0");
+    expect(compareTable(flipped.map((r, i) => runRecord(`f/${i}`, r, points([0.5]), true))).split("\n")[0]).toContain(", data cifar");
   });
 
   const runs = [
@@ -145,6 +164,25 @@ describe("netc compare (CLI)", () => {
     expect(readFileSync(join(out, "lr.svg"), "utf8")).toContain('class="missing"');
   }, 120_000);
 
+  it("sweeps netc train's other settings too, each run training with the optimizer and schedule it names", () => {
+    const dir = join(tmp(), "optimizers");
+    const r = netc(["compare", "models/lenet-bn.net", "--optimizer", "sgd,adam", "--schedule", "cosine", "--epochs", "2", "--limit", "256", "--data", DATA, "--out", dir]);
+    expect(r.code, r.stderr).toBe(0);
+    // Each optimizer with its own default learning rate: both differ.
+    expect(readdirSync(dir).filter((f) => /^\d-/.test(f))).toEqual(["1-lenet_bn-lr1-sgd", "2-lenet_bn-lr0.001-adam"]);
+    expect(r.stderr).toContain("[2/2] lenet_bn: adam lr 0.001, cosine, 2 epochs, batch 128, bn scratch, seed 0;");
+    // A schedule puts the learning rate in the epoch lines: cosine from 0.001 to 0 over 2 epochs.
+    expect(r.stdout).toMatch(/^\[2\/2\] epoch 2\/2  lr 0\.0005  loss/m);
+    const saved = JSON.parse(readFileSync(join(dir, "2-lenet_bn-lr0.001-adam", "checkpoint", "model.json"), "utf8")).netc.settings;
+    expect(saved).toMatchObject({ optimizer: "adam", lr: 0.001, schedule: "cosine", betas: [0.9, 0.999], limit: 256 });
+    expect(r.stdout).toMatch(/^#\s+model\s+lr\s+optimizer\s+loss/m);
+
+    const bad = netc(["compare", "models/lenet-bn.net", "--optimizer", "sgd,adam", "--momentum", "0.9", "--data", DATA]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("error: models/lenet-bn.net: --momentum: `momentum` is an option of `sgd`, not of `adam`");
+    noStack(bad.stderr);
+  }, 60_000);
+
   it("reads run directories and comparisons back without training, to the same table", () => {
     const again = join(tmp(), "again");
     // Traced: reading runs back loads no TensorFlow.js.
@@ -168,7 +206,7 @@ describe("netc compare (CLI)", () => {
       [["models/lenet.net", out], "give either model files to train or run directories to compare, not both"],
       [[out, "--lr", "0.1"], "--lr applies when training models; run directories are only read"],
       [["models/lenet.net", "--plot", "lr"], "--plot lr needs runs with at least two learning rates"],
-      [["models/lenet.net", "--lr", "0.1,abc"], "must be a number above 0 (each comma-separated value)"],
+      [["models/lenet.net", "--lr", "0.1,abc"], "must be a number (each comma-separated value)"],
       [["models/lenet.net", "--bn", "scratch,cudnn"], "must be scratch or builtin"],
       [["nowhere.net"], "nowhere.net: no such file or directory"],
     ] as const) {
@@ -183,7 +221,8 @@ describe("netc compare (CLI)", () => {
     writeFileSync(rgb, "input 3x32x32\nconv 6 k5\nflatten\nlinear 10\n");
     const c = netc(["compare", "models/lenet.net", rgb, "--data", DATA, "--out", join(tmp(), "never")]);
     expect(c.code).toBe(1);
-    expect(c.stderr).toContain(`error: ${rgb}: the model's input has 3 channels, but Fashion-MNIST images are greyscale`);
+    expect(c.stderr).toContain(`error: ${rgb}: the model does not fit the IDX files in `);
+    expect(c.stderr).toMatch(/rgb\.net:1:7: error: the input has 3 channels, but .* images have 1 \(1×28×28\) \[NET034\]/);
     expect(c.stdout).toBe("");
 
     const e = netc(["compare", join(out, "2-lenet-lr1e+38-batch256")]);

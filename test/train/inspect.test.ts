@@ -11,9 +11,10 @@ const validate = schema("inspect");
 const root = mkdtempSync(join(tmpdir(), "netc-inspect-"));
 const bnRun = join(root, "lenet-bn");
 const plainRun = join(root, "lenet");
+const adamRun = join(root, "lenet-bn-adam");
 beforeAll(() => {
-  for (const [model, out] of [["models/lenet-bn.net", bnRun], ["models/lenet.net", plainRun]] as const) {
-    const r = netc(["train", model, "--data", DATA, "--epochs", "1", "--limit", "256", "--out", out]);
+  for (const [model, out, ...flags] of [["models/lenet-bn.net", bnRun], ["models/lenet.net", plainRun], ["models/lenet-bn.net", adamRun, "--optimizer", "adam"]] as const) {
+    const r = netc(["train", model, "--data", DATA, "--epochs", "1", "--limit", "256", "--out", out, ...flags]);
     expect(r.code, r.stderr).toBe(0);
   }
 }, 120_000);
@@ -24,7 +25,7 @@ describe("netc inspect", () => {
     const r = netc(["inspect", bnRun]);
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.split("\n");
-    expect(lines[0]).toBe(`lenet_bn: ${bnRun}, epoch 1 of 1 (lr 1, batch 128, bn scratch, seed 0)`);
+    expect(lines[0]).toBe(`lenet_bn: ${bnRun}, epoch 1 of 1 (sgd lr 1, batch 128, bn scratch, seed 0)`);
     expect(r.stdout).toMatch(/^ {3}4 {2}conv \(Conv2d\) +00\.conv\.weight +\[5, 5, 1, 6\] +150 +-?\d\.\d{4} +\d\.\d{4} +-\d\.\d{4} +\d\.\d{4} +\d+\.\d%$/m);
     expect(r.stdout).toMatch(/^ +01\.bn\.moving_var \(state\) +\[6\] +6 /m);
     expect(r.stdout).toContain("Parameters: 44,878 trainable, 452 state (moving statistics)");
@@ -37,6 +38,21 @@ describe("netc inspect", () => {
     }
     // Six channels are listed: gamma's six values.
     expect(norms.find((l) => / 6 {2}gamma /.test(l))!.match(/(-?\d\.\d{2} ){5}-?\d\.\d{2}$/)).not.toBeNull();
+  });
+
+  it("leaves the optimizer's state out: Adam's moments are how training went, not what it learned", () => {
+    const manifest = (JSON.parse(readFileSync(join(adamRun, "checkpoint/model.json"), "utf8")) as ModelJson).weightsManifest[0]!.weights;
+    expect(manifest.filter((w) => w.name.startsWith("opt.")).length).toBeGreaterThan(26);
+    const r = netc(["inspect", adamRun, "--format", "json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(json.tensors.map((t: { name: string }) => t.name)).toEqual(manifest.filter((w) => !w.name.startsWith("opt.")).map((w) => w.name));
+    expect(json.totals).toEqual({ trainable: 44_878, state: 452 });
+    // Read past the moments, the last tensor's values are still its own.
+    const floats = new Float32Array(readFileSync(join(adamRun, "checkpoint/weights.bin")).buffer.slice(0));
+    const at = manifest.slice(0, manifest.findIndex((w) => w.name === "15.linear.bias")).reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0);
+    expect(json.tensors.at(-1).max).toBe(Math.max(...floats.subarray(at, at + 10)));
+    expect(netc(["inspect", adamRun]).stdout.split("\n")[0]).toContain("(adam lr 0.001, batch 128, bn scratch, seed 0)");
   });
 
   it("writes JSON the schema accepts, with the values weights.bin holds", () => {

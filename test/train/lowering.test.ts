@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { check } from "../../src/compile.js";
@@ -76,6 +77,12 @@ const CASES: [string, ArgValues, Shape][] = [
   ["tanh", {}, [2, 3, 3]],
   ["avgpool", { kernel: 2 }, [2, 6, 6]],
   ["avgpool", { kernel: 3, stride: 2 }, [2, 7, 7]],
+  // Windows that tile the input (the upsampling gradient) and ones that leave a remainder.
+  ["avgpool", { kernel: 3 }, [2, 6, 6]],
+  ["avgpool", { kernel: [2, 3] }, [1, 4, 6]],
+  ["avgpool", { kernel: 2 }, [2, 7, 7]],
+  ["avgpool", { kernel: 2 }, [1, 6, 7]],
+  ["maxpool", { kernel: 2 }, [2, 6, 6]],
   ["maxpool", { kernel: 3, stride: 2, padding: 1 }, [2, 7, 7]],
   ["gap", {}, [3, 5, 5]],
   ["flatten", {}, [2, 3, 3]],
@@ -116,6 +123,51 @@ describe("explicit backward = tf.grads of the forward", () => {
     const dx = s.lower.backward!(ctx(true), tf.onesLike(x), x, forward, {}, { p: 0.25 }, true)!.dx!;
     expect(maxDiff(dx, forward.y)).toBe(0);
     expect(s.lower.forward(ctx(false), x, {}, { p: 0.25 }).y).toBe(x);
+  });
+
+  it("dropout with p = 0 keeps everything, with p = 1 drops everything and its gradient", () => {
+    const s = spec("dropout");
+    const x = tf.randomNormal([8, 5], 0, 1, "float32", 4);
+    const none = s.lower.forward(ctx(true), x, {}, { p: 0 });
+    expect(maxDiff(none.y, x)).toBe(0);
+    expect(maxDiff(s.lower.backward!(ctx(true), tf.onesLike(x), x, none, {}, { p: 0 }, true)!.dx!, tf.onesLike(x))).toBe(0);
+    const all = s.lower.forward(ctx(true), x, {}, { p: 1 });
+    expect(tf.max(tf.abs(all.y)).dataSync()[0]).toBe(0);
+    expect(tf.max(tf.abs(s.lower.backward!(ctx(true), tf.onesLike(x), x, all, {}, { p: 1 }, true)!.dx!)).dataSync()[0]).toBe(0);
+  });
+});
+
+describe("initial weights", () => {
+  it("are the seed's: Xavier-uniform weights, PyTorch's U(±1/√fan_in) biases, BN's ones and zeros", () => {
+    const checked = check(new SourceFile("models/lenet-bn.net", readFileSync("models/lenet-bn.net", "utf8")), { bn: "scratch" });
+    const weights = compileModel(tf, checked.network, { bn: "scratch", seed: 0 }).weights();
+    const values = (name: string) => Array.from(weights[name]!.dataSync());
+    const largest = (name: string) => Math.max(...values(name).map(Math.abs));
+    // conv weights are kh×kw×in×out: fan_in = in·kh·kw, fan_out = out·kh·kw.
+    const xavier: [string, number, number][] = [["00.conv.weight", 25, 150], ["04.conv.weight", 150, 400], ["09.linear.weight", 256, 120], ["12.linear.weight", 120, 84], ["15.linear.weight", 84, 10]];
+    for (const [name, fanIn, fanOut] of xavier) {
+      const bound = Math.sqrt(6 / (fanIn + fanOut));
+      expect(largest(name), name).toBeLessThanOrEqual(bound);
+      expect(largest(name), name).toBeGreaterThan(0.95 * bound);
+    }
+    const biases: [string, number][] = [["00.conv.bias", 25], ["04.conv.bias", 150], ["09.linear.bias", 256], ["12.linear.bias", 120], ["15.linear.bias", 84]];
+    for (const [name, fanIn] of biases) {
+      expect(largest(name), name).toBeLessThanOrEqual(1 / Math.sqrt(fanIn));
+      expect(largest(name), name).toBeGreaterThan(0.5 / Math.sqrt(fanIn));
+    }
+    for (const layer of ["01", "05", "10", "13"]) {
+      const c = weights[`${layer}.bn.gamma`]!.size;
+      expect([values(`${layer}.bn.gamma`), values(`${layer}.bn.beta`), values(`${layer}.bn.moving_mean`), values(`${layer}.bn.moving_var`)]).toEqual([1, 0, 0, 1].map((v) => Array(c).fill(v)));
+    }
+  });
+});
+
+describe("fusion", () => {
+  it("needs the project's kernels: on a backend without them, BN is not fused", () => {
+    const withoutKernels = { ...tf, getBackend: () => "no-netc-kernels" } as typeof tf;
+    const fused = spec("bn").lower.fuse!({ tf: withoutKernels, training: true, bn: "scratch", nextSeed: () => 1 }, {}, { pool2: false });
+    expect(fused).toBeUndefined();
+    expect(spec("bn").lower.fuse!(ctx(true), {}, { pool2: false })).toBeDefined();
   });
 });
 
