@@ -10,7 +10,7 @@ import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
 import { findModelFiles } from "./model-files.js";
 import { diagnosticToJson, renderDiagnostic, renderGithubAnnotation, renderSummary, sarifLog, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
-import { trainSettingOptions } from "./train-flags.js";
+import { listOf, trainSettingOptions } from "./train-flags.js";
 
 
 function positiveInt(text: string): number {
@@ -23,6 +23,11 @@ function nonNegativeInt(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of at least 0");
   return n;
+}
+
+function bnImpl(text: string): "scratch" | "builtin" {
+  if (text !== "scratch" && text !== "builtin") throw new InvalidArgumentError("must be scratch or builtin");
+  return text;
 }
 
 function tcpPort(text: string): number {
@@ -93,6 +98,8 @@ function diagnosticsJson(results: Checked[]) {
 const formatOption = (formats: Format[] = ["human", "json"]) => new Option("--format <format>", "output format").choices(formats).default("human");
 const bnOption = () => new Option("--bn <impl>", "batch norm implementation for `bn` layers that do not name one").choices(["scratch", "builtin"]).default("scratch");
 const backendOption = () => new Option("--backend <name>", "TensorFlow.js backend (auto: tensorflow, else wasm, else cpu)").choices(["auto", "tensorflow", "wasm", "cpu"]).default("auto");
+const threadsOption = () => new Option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)").argParser(positiveInt);
+const limitOption = () => new Option("--limit <n>", "train on the first N training examples only, for quick tries").argParser(positiveInt);
 
 export function buildProgram(): Command {
   const program = new Command("netc")
@@ -104,16 +111,10 @@ export function buildProgram(): Command {
     .exitOverride();
 
   const globalColor = () => program.opts<{ color?: boolean }>().color;
-
-  /** Checks a model before anything trains it: its errors are printed (exit 1), warnings left to `check`. */
-  const checkedForTraining = (file: string, bn: BuildOptions["bn"]): boolean => {
-    const result = checkFile(file, { bn });
-    const errors = result.diagnostics.filter((d) => d.severity === "error");
-    if (report([{ ...result, diagnostics: errors }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
-      process.exitCode = 1;
-      return false;
-    }
-    return true;
+  /** Trains (`command`) unless a model has errors, which are reported first (their warnings are `netc check`'s). */
+  const trainChecked = async (results: Checked[], command: () => Promise<number>) => {
+    const errors = results.map((r) => ({ ...r, diagnostics: r.diagnostics.filter((d) => d.severity === "error") }));
+    process.exitCode = report(errors, "human", colorsFor(process.stderr, globalColor()), results.some((r) => hasErrors(r.diagnostics))) ? 1 : await command();
   };
 
   program
@@ -164,27 +165,59 @@ export function buildProgram(): Command {
   train
     .addOption(bnOption())
     .addOption(backendOption())
-    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
+    .addOption(threadsOption())
     .option("--seed <n>", "seed of weight initialization, shuffling and augmentation", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
-    .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
-    .action(async (file: string, opts: import("./train/train-command.js").TrainFlags) => {
-      if (!checkedForTraining(file, opts.bn)) return;
+    .addOption(limitOption())
+    .action((file: string, opts: import("./train/train-command.js").TrainFlags) =>
       // Loaded only here: `check` and `shapes` never load the training code or TensorFlow.js.
-      const { trainCommand } = await import("./train/train-command.js");
-      process.exitCode = await trainCommand(file, opts);
-    });
+      trainChecked([checkFile(file, { bn: opts.bn })], async () => (await import("./train/train-command.js")).trainCommand(file, opts)),
+    );
 
   program
     .command("eval")
     .description("evaluate a checkpoint saved by `netc train` on the Fashion-MNIST test set")
     .argument("<run-dir>", "run directory printed by `netc train`")
     .addOption(backendOption())
-    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
+    .addOption(threadsOption())
     .option("--data <name|dir>", "dataset, or directory of IDX files, to evaluate on (default: the one the run trained on)")
     .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);
+    });
+
+  const compare = program
+    .command("compare")
+    .description("train models under several settings one after another, or read finished runs; then one table, summary.json and an overlay plot")
+    .argument("<inputs...>", ".net model files to train, or run directories to compare");
+  // As `netc train`'s, but a comma-separated list (`--lr 0.1,0.3,1`, `--optimizer sgd,adam`) sweeps.
+  for (const option of trainSettingOptions(true)) compare.addOption(option);
+  compare
+    .option("--bn <list>", "batch norm implementations to sweep: scratch, builtin or scratch,builtin (default: scratch)", listOf(bnImpl))
+    .option("--seed <list>", "seeds to sweep (default: 0)", listOf(nonNegativeInt))
+    .addOption(backendOption())
+    .addOption(threadsOption())
+    .option("--out <dir>", "comparison directory, new or empty (default: runs/compare-<YYYYmmdd-HHMMSS>)")
+    .addOption(limitOption())
+    .addOption(new Option("--plot <kind>", "also draw lr.png: final test accuracy against the learning rate (log x), one line per model").choices(["lr"]))
+    .action((inputs: string[], opts: import("./train/compare-command.js").CompareFlags) => {
+      // Model files get the full diagnostics before anything trains, as with `netc train`.
+      const files = inputs.filter((f) => statSync(f, { throwIfNoEntry: false })?.isFile());
+      return trainChecked(
+        files.map((f) => checkFile(f, { bn: opts.bn?.[0] ?? "scratch" })),
+        async () => (await import("./train/compare-command.js")).compareCommand(inputs, opts),
+      );
+    });
+
+  program
+    .command("inspect")
+    .description("what training learned: statistics of every saved tensor, and each normalization layer's gamma, beta and moving statistics")
+    .argument("<run-dir>", "run directory printed by `netc train` or inside a `netc compare` directory")
+    .addOption(formatOption())
+    .option("--plot", "write histograms of every normalization layer's gamma and beta to inspect.svg/.png in the run directory")
+    .action(async (runDir: string, opts: import("./train/inspect-command.js").InspectFlags) => {
+      const { inspectCommand } = await import("./train/inspect-command.js");
+      process.exitCode = await inspectCommand(runDir, opts);
     });
 
   program
@@ -194,16 +227,14 @@ export function buildProgram(): Command {
     .option("--batch <n>", "examples per step (default: the model's `train` header, else 128)", positiveInt)
     .addOption(bnOption())
     .addOption(backendOption())
-    .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
+    .addOption(threadsOption())
     .option("--steps <n>", "timed steps", positiveInt, 20)
     .option("--warmup <n>", "untimed steps first", nonNegativeInt, 3)
     .option("--seed <n>", "seed of the weights and the random data", nonNegativeInt, 0)
     .addOption(formatOption())
-    .action(async (file: string, opts: import("./train/time-command.js").TimeFlags) => {
-      if (!checkedForTraining(file, opts.bn)) return;
-      const { timeCommand } = await import("./train/time-command.js");
-      process.exitCode = await timeCommand(file, opts);
-    });
+    .action((file: string, opts: import("./train/time-command.js").TimeFlags) =>
+      trainChecked([checkFile(file, { bn: opts.bn })], async () => (await import("./train/time-command.js")).timeCommand(file, opts)),
+    );
 
   program
     .command("draw")

@@ -23,14 +23,44 @@ function parseList(spec: ArgSpec, text: string): number[] {
   return numbers;
 }
 
+/** A comma-separated sweep, e.g. `--lr 0.1,0.3,1`: each value parsed by `one`. */
+export function listOf<T>(one: (text: string) => T): (text: string) => T[] {
+  return (text) => {
+    const parts = text.split(",");
+    try {
+      return parts.map((p) => one(p.trim()));
+    } catch (e) {
+      throw new InvalidArgumentError(`${(e as Error).message}${parts.length > 1 ? " (each comma-separated value)" : ""}`);
+    }
+  };
+}
+
+function parseChoice(spec: ArgSpec, text: string): string {
+  if (!spec.choices!.includes(text)) throw new InvalidArgumentError(`must be one of ${spec.choices!.join(", ")}`);
+  return text;
+}
+
+/**
+ * Whether `netc compare` sweeps a setting: one number or word each run, so a comma can list
+ * several. The others (flags, lists of numbers, the dataset) are the same for every run.
+ */
+export function isSweepable(spec: ArgSpec): boolean {
+  return spec.type === "int" || spec.type === "float" || (spec.type === "choice" && spec.name !== "data");
+}
+
 function help(spec: ArgSpec): string {
   const fallback = spec.default ? `, else ${spec.default}` : "";
   return `${spec.doc.replace(/`/g, "")} (default: the model's train header${fallback})`;
 }
 
-export function trainSettingOptions(): Option[] {
+/** The flags of `netc train`; with `sweep`, those of `netc compare`, where `--lr 0.1,0.3,1` means one run each. */
+export function trainSettingOptions(sweep = false): Option[] {
   return TRAIN_ARGS.flatMap((spec) => {
     const flag = `--${spec.name}`;
+    if (sweep && isSweepable(spec)) {
+      const one = (text: string): string | number => (spec.type === "choice" ? parseChoice(spec, text) : parseNumber(spec, text));
+      return [new Option(`${flag} <list>`, `${help(spec)}; a comma-separated list sweeps`).argParser(listOf(one))];
+    }
     switch (spec.type) {
       case "flag":
         return [new Option(flag, help(spec)), new Option(`--no-${spec.name}`, `no ${spec.name}, whatever the model's train header says`)];

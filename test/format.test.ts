@@ -70,7 +70,7 @@ function netc(...args: string[]) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const models = readdirSync("models").filter((f) => f.endsWith(".net"));
+const models = readdirSync("models", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".net"));
 const corpus = readdirSync("test/format").filter((f) => f.endsWith(".net"));
 
 describe("formatting models/", () => {
@@ -193,7 +193,7 @@ describe("the Prettier plugin", () => {
 
 describe("formatting random programs", () => {
   const fragments = ["conv 6 k5", "kernel=3", "k = 3", "s=2", "p1", "bn", "relu", "c", "x=c", "linear 10", "add", "concat", "repeat 2", "block b(c, s=1)", "b 4", "|", "|\n", "{", "}", "} {", "\n", "\n\n", " ", "\t", "# note", "#", "input 1x28x28", "model m", "train lr=0.1", "identity", "flatten", "1x2"];
-  const models = readdirSync("models").map((f) => readFileSync(`models/${f}`, "utf8"));
+  const models = readdirSync("models", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".net")).map((f) => readFileSync(`models/${f}`, "utf8"));
 
   /**
    * Whatever parses formats without losing a comment, idempotently, keeping its meaning; what

@@ -19,7 +19,7 @@ beforeAll(async () => {
 const options = <T extends prettier.Options>(extra: T = {} as T) => ({ ...extra, parser: "netc", plugins: [plugin] });
 
 const messy = readdirSync("test/format").filter((f) => f.endsWith(".net")).map((f) => `test/format/${f}`);
-const files = [...messy, ...readdirSync("models").map((f) => `models/${f}`)];
+const files = [...messy, ...readdirSync("models", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".net")).map((f) => `models/${f}`)];
 
 interface Token {
   image: string;

@@ -11,7 +11,7 @@ import { program } from "./programs.js";
  * inputs all stop at the lexer says nothing about the later stages.
  */
 
-const models = readdirSync("models").map((f) => readFileSync(`models/${f}`, "utf8"));
+const models = readdirSync("models", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".net")).map((f) => readFileSync(`models/${f}`, "utf8"));
 const fragments = ["conv", "linear", "bn", "relu", "add", "concat", "repeat", "block", "input", "model", "train", "flatten", "avgpool", "k5", "s2", "p1", "nobias", "x", "=", "|", "{", "}", "(", ")", ",", "\n", " ", "#", "1x28x28", "0", "3", "1e-5", "-", "c", "é", "\t"];
 
 /** Checks a text; says how far it got: a syntax error, another error, or clean. */

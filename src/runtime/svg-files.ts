@@ -26,12 +26,16 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
     .asPng();
 }
 
-/** Writes `plot.svg` and `plot.png` into `dir`; returns their paths. */
-export async function writePlot(dir: string, points: MetricPoint[], opts: PlotOptions): Promise<{ svg: string; png: string }> {
-  const svg = plotSvg(points, opts);
+/** Writes `<name>.svg` and its PNG rendering `<name>.png` into `dir`; returns their paths. */
+export async function writeSvgPng(dir: string, name: string, svg: string): Promise<{ svg: string; png: string }> {
   const png = await svgToPng(svg);
-  const paths = { svg: join(dir, "plot.svg"), png: join(dir, "plot.png") };
+  const paths = { svg: join(dir, `${name}.svg`), png: join(dir, `${name}.png`) };
   await writeFileAtomic(paths.svg, svg);
   await writeFileAtomic(paths.png, png);
   return paths;
+}
+
+/** Writes the Animator's `plot.svg` and `plot.png` into `dir`; returns their paths. */
+export async function writePlot(dir: string, points: MetricPoint[], opts: PlotOptions): Promise<{ svg: string; png: string }> {
+  return writeSvgPng(dir, "plot", plotSvg(points, opts));
 }

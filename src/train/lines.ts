@@ -1,13 +1,19 @@
 /** The lines a training run prints, the same in the terminal and in the browser page. */
 import { DEFAULT_DATASET } from "../datasets.js";
 import { pyFixed, thousands } from "../numbers.js";
-import { updateSummary } from "../train-settings.js";
-import type { EpochInfo, LoopEnd, LoopResult, LoopSettings } from "./loop.js";
+import { preprocessSummary, updateSummary } from "../train-settings.js";
+import { EXPLODED, type EpochInfo, type LoopEnd, type LoopResult, type LoopSettings } from "./loop.js";
 
 /** An epoch's line; the learning rate is in it when it changes during the run. */
 export function epochLine(e: EpochInfo, settings: LoopSettings): string {
   const lr = settings.schedule !== "constant" || settings.warmup > 0 ? `  lr ${Number(e.lr.toPrecision(4))}` : "";
   return `epoch ${e.epoch}/${settings.epochs}${lr}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec`;
+}
+
+/** A run's settings as it starts: `sgd lr 0.1 momentum 0.9, 10 epochs, batch 128, flip, bn scratch, seed 0`. */
+export function settingsLine(settings: LoopSettings, bn: "scratch" | "builtin"): string {
+  const preprocess = preprocessSummary(settings);
+  return `${updateSummary(settings)}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}${preprocess ? `, ${preprocess}` : ""}, bn ${bn}, seed ${settings.seed}`;
 }
 
 /** The seed notebook's last two lines, in its format. */
@@ -23,9 +29,15 @@ export function stopPoint(end: { epoch: number; batch: number }): string {
   return end.batch > 0 ? `epoch ${end.epoch + 1}, batch ${end.batch}` : `the end of epoch ${end.epoch}`;
 }
 
+/** How a diverged loss reads: `became NaN`, or `exploded (the epoch's mean reached 731.226, …)`. */
+export function lossDivergence(loss: number): string {
+  if (Number.isFinite(loss)) return `exploded (the epoch's mean reached ${pyFixed(loss, 3)}, over ${EXPLODED}× the first step's)`;
+  return `became ${Number.isNaN(loss) ? "NaN" : loss > 0 ? "Infinity" : "-Infinity"}`;
+}
+
 /** `loss became NaN at epoch 2, batch 3 (lr 0.5)`. */
 export function divergence(end: Extract<LoopEnd, { kind: "diverged" }>, lr: number): string {
-  return `loss became ${Number.isNaN(end.loss) ? "NaN" : end.loss > 0 ? "Infinity" : "-Infinity"} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${lr})`;
+  return `loss ${lossDivergence(end.loss)} at epoch ${end.epoch + 1}, batch ${end.batch + 1} (lr ${lr})`;
 }
 
 /** A learning rate a tenth of `lr`, written short. */

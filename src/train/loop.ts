@@ -152,8 +152,18 @@ export type LoopEnd =
   | { kind: "done" }
   /** Stopped by `shouldStop`: `batch` steps of epoch `epoch` (0-based) completed after the last full epoch. */
   | { kind: "stopped"; epoch: number; batch: number }
-  /** The loss of step `batch` (0-based) of epoch `epoch` (0-based) was not finite; its update was applied. */
+  /**
+   * At step `batch` (0-based) of epoch `epoch` (0-based), whose update was applied, the loss was
+   * not finite (`loss` is it), or the epoch's mean loss (`loss`, finite) had exploded (EXPLODED).
+   */
   | { kind: "diverged"; epoch: number; batch: number; loss: number };
+
+/**
+ * A loss that blows up without overflowing (saturated sigmoids keep it finite) has diverged as
+ * surely as a NaN: the epoch's mean loss at one of the Animator's points (a fifth of an epoch or
+ * more) above this many times the first step's loss, an untrained classifier's (about ln classes).
+ */
+export const EXPLODED = 10;
 
 export interface LoopResult {
   end: LoopEnd;
@@ -198,6 +208,7 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
   let testAcc = NaN;
   let examples = 0;
   let stepSeconds = 0;
+  let firstLoss = NaN;
   const result = (end: LoopEnd): LoopResult => ({
     end,
     trainLoss,
@@ -237,12 +248,14 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
       stepSeconds += dt;
       examples += batch.size;
       if (!Number.isFinite(loss)) return result({ kind: "diverged", epoch, batch: i, loss });
+      if (Number.isNaN(firstLoss)) firstLoss = loss;
       lossSum += loss * batch.size;
       correctSum += correct;
       seen += batch.size;
       trainLoss = lossSum / seen;
       trainAcc = correctSum / seen;
       if ((i + 1) % every === 0 || i === numBatches - 1) {
+        if (trainLoss > EXPLODED * firstLoss) return result({ kind: "diverged", epoch, batch: i, loss: trainLoss });
         hooks.onPoint?.({ x: epoch + (i + 1) / numBatches, trainLoss, trainAcc, lr });
       }
       hooks.onStep?.({ epoch, batch: i, numBatches, trainLoss, trainAcc, examplesPerSec: seen / epochSeconds });
@@ -254,15 +267,9 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     // every batch, plotting the same x = epoch + 1 each time; its intent is once).
     const evaluation = await evaluate(tf, model, test, layout, { batchSize: input.evalBatch, ...(settings.normalize ? { normalize: settings.normalize } : {}) });
     testAcc = evaluation.accuracy;
-    hooks.onPoint?.({ x: epoch + 1, testAcc });
-    await hooks.onEpoch?.({
-      epoch: epoch + 1,
-      lr,
-      trainLoss,
-      trainAcc,
-      testAcc,
-      examplesPerSec: epochSeconds > 0 ? seen / epochSeconds : 0,
-    });
+    const examplesPerSec = epochSeconds > 0 ? seen / epochSeconds : 0;
+    hooks.onPoint?.({ x: epoch + 1, testAcc, examplesPerSec });
+    await hooks.onEpoch?.({ epoch: epoch + 1, lr, trainLoss, trainAcc, testAcc, examplesPerSec });
     if (epoch + 1 < settings.epochs && hooks.shouldStop?.()) return result({ kind: "stopped", epoch: epoch + 1, batch: 0 });
   }
   return result({ kind: "done" });

@@ -5,6 +5,7 @@
  * ends (diverged, stopped) is returned, not thrown: each command decides what it means.
  */
 import { join } from "node:path";
+import { pyFixed } from "../numbers.js";
 import type { Network } from "../resolve.js";
 import type { Tf } from "../runtime/backend.js";
 import type { Split } from "../runtime/data.js";
@@ -99,7 +100,12 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
   }
 
   const end = result.end;
-  if (end.kind === "diverged") await saveMetrics();
+  if (end.kind === "diverged") {
+    // Marks where the loss diverged (as text: JSON has no NaN), so the run reads as diverged.
+    const loss = Number.isFinite(end.loss) ? pyFixed(end.loss, 3) : String(end.loss);
+    points.push({ x: end.epoch + (end.batch + 1) / Math.ceil(spec.train.count / settings.batch), diverged: loss });
+    await saveMetrics();
+  }
   // Stopped between epochs, the epoch's checkpoint, just saved, is the current state.
   if (end.kind === "stopped" && (end.batch > 0 || checkpointEpoch !== end.epoch)) {
     await save(end.epoch, end.batch);

@@ -3,7 +3,7 @@
  * backend, load the lowering. Each command (train, eval, …) has its own small file and calls these.
  */
 import { mkdir, readFile, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { checkBytes, type Checked } from "../compile.js";
 import { dataFitDiagnostics, normalizeProblem } from "../data-fit.js";
 import { hasErrors } from "../diagnostics.js";
@@ -12,8 +12,9 @@ import { thousands } from "../numbers.js";
 import { renderDiagnostic } from "../render.js";
 import type { Network } from "../resolve.js";
 import { initBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
-import type { DataFacts } from "../datasets.js";
+import { isDatasetName, type DataFacts } from "../datasets.js";
 import type { Dataset, Split } from "../runtime/data.js";
+import { mergeGiven, resolveSettings, settingsProblems, TRAIN_ARGS, type TrainSettings } from "../train-settings.js";
 import { evalBatchFor } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import type { OptimizerSettings } from "./optimizers.js";
@@ -59,6 +60,23 @@ export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: 
     throw new UserError(`the model has errors:\n${renderDiagnostic(first, checked.source, { enabled: false })}`, [`\`netc check ${path}\` lists them all`]);
   }
   return { network: checked.network, evalBatch: evalBatchFor(checked.shapes), checked };
+}
+
+/**
+ * The settings of flags (`--lr`, `--optimizer`, …) over the model's header; a rule broken between
+ * them is a UserError naming where each came from.
+ */
+export function settingsOf(header: Partial<TrainSettings>, flags: Partial<TrainSettings>): TrainSettings {
+  const own: Partial<TrainSettings> = Object.fromEntries(TRAIN_ARGS.map((a) => [a.name, flags[a.name as keyof TrainSettings]]));
+  const problems = settingsProblems(mergeGiven(header, own));
+  if (problems.length > 0) {
+    const where = (key: string) => (own[key as keyof TrainSettings] !== undefined ? `--${key}` : "the model's `train` header");
+    const [first] = problems;
+    throw new UserError(`${where(first!.key)}: ${first!.message}`, [first!.hint, ...problems.slice(1).map((p) => `also (${where(p.key)}): ${p.message}`)], 2);
+  }
+  const settings = resolveSettings(header, own);
+  // A directory is recorded absolute, so that `netc eval` finds it from anywhere.
+  return isDatasetName(settings.data) ? settings : { ...settings, data: resolve(settings.data) };
 }
 
 /**

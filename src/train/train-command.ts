@@ -2,21 +2,21 @@
  * `netc train FILE`. Loaded by cli.ts with a dynamic import, so commands that never train don't
  * load any of this (nor TensorFlow.js, which backend.ts imports on demand).
  */
-import { join, resolve } from "node:path";
-import { isDatasetName, lookupDataset } from "../datasets.js";
+import { join } from "node:path";
+import { lookupDataset } from "../datasets.js";
 import { UserError } from "../errors.js";
 import type { BackendChoice } from "../runtime/backend.js";
 import { loadDataset } from "../runtime/datasets/load.js";
 import { stopBackend } from "../runtime/backend.js";
-import { mergeGiven, preprocessSummary, resolveSettings, settingsProblems, TRAIN_ARGS, updateSummary, type TrainSettings } from "../train-settings.js";
+import type { TrainSettings } from "../train-settings.js";
 import { CHECKPOINT_DIR } from "./checkpoint.js";
 import { Interrupts } from "./interrupts.js";
-import { divergence, finalLines, stopPoint } from "./lines.js";
+import { divergence, finalLines, settingsLine, stopPoint } from "./lines.js";
 import { inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import { Progress } from "./progress.js";
 import { runTraining } from "./run.js";
-import { checkDataFit, checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, smallerLr, startBackend, type Bn, type Deps } from "./setup.js";
+import { checkDataFit, checkModel, describeData, limitSplit, loadCompile, makeEmptyDir, makeTimestampedDir, readModel, settingsOf, smallerLr, startBackend, type Bn, type Deps } from "./setup.js";
 
 /** The training settings' flags (`--lr`, `--optimizer`, `--data`, …: train-flags.ts) and the run's own. */
 export interface TrainFlags extends Partial<TrainSettings> {
@@ -26,20 +26,6 @@ export interface TrainFlags extends Partial<TrainSettings> {
   seed: number;
   out?: string;
   limit?: number;
-}
-
-/** The settings of flags over the model's header; a rule broken between them is a UserError naming where each came from. */
-function settingsOf(header: Partial<TrainSettings>, flags: TrainFlags): TrainSettings {
-  const own: Partial<TrainSettings> = Object.fromEntries(TRAIN_ARGS.map((a) => [a.name, flags[a.name as keyof TrainSettings]]));
-  const problems = settingsProblems(mergeGiven(header, own));
-  if (problems.length > 0) {
-    const where = (key: string) => (own[key as keyof TrainSettings] !== undefined ? `--${key}` : "the model's `train` header");
-    const [first] = problems;
-    throw new UserError(`${where(first!.key)}: ${first!.message}`, [first!.hint, ...problems.slice(1).map((p) => `also (${where(p.key)}): ${p.message}`)], 2);
-  }
-  const settings = resolveSettings(header, own);
-  // A directory is recorded absolute, so that `netc eval` finds it from anywhere.
-  return isDatasetName(settings.data) ? settings : { ...settings, data: resolve(settings.data) };
 }
 
 /**
@@ -70,10 +56,7 @@ export async function trainCommand(path: string, flags: TrainFlags, deps: Deps =
       const runDir = flags.out !== undefined ? await makeEmptyDir(flags.out, "--out") : await makeTimestampedDir("runs", network.name, deps.now ?? new Date());
       stdout.write(`training on ${backend.description}\n`);
       stderr.write(`${describeData(loaded, train)}\n`);
-      const preprocess = preprocessSummary(settings);
-      stderr.write(
-        `${network.name}: ${updateSummary(settings)}, ${settings.epochs} epoch${settings.epochs === 1 ? "" : "s"}, batch ${settings.batch}${preprocess ? `, ${preprocess}` : ""}, bn ${flags.bn}, seed ${flags.seed}; writing ${runDir}/\n`,
-      );
+      stderr.write(`${network.name}: ${settingsLine(settings, flags.bn)}; writing ${runDir}/\n`);
       if (layout.kind === "image" && layout.resize) stderr.write(`images resized to ${layout.height}×${layout.width} for the model's input\n`);
 
       const outcome = await runTraining({

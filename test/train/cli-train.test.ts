@@ -253,5 +253,7 @@ describe("lazy loading", () => {
     expect(main).toMatch(/import\(["']\.\/chunks\/train-command-/);
     expect(main).toMatch(/import\(["']\.\/chunks\/eval-command-/);
     expect(main).toMatch(/import\(["']\.\/chunks\/time-command-/);
+    expect(main).toMatch(/import\(["']\.\/chunks\/compare-command-/);
+    expect(main).toMatch(/import\(["']\.\/chunks\/inspect-command-/);
   });
 });

@@ -27,6 +27,8 @@ interface FakeOptions {
   hidden?: number;
   /** Global step (1-based) whose loss is reported as NaN. */
   nanAt?: number;
+  /** Global step (1-based) from which the reported loss is 1,000 times larger. */
+  explodeAt?: number;
   /** Called before each step with its global number (1-based). */
   beforeStep?: (step: number) => void;
 }
@@ -61,7 +63,7 @@ function fakeCompile(opts: FakeOptions = {}): CompileFn {
           const lossOf = (...ps: Tensor[]) => tf.losses.softmaxCrossEntropy(tf.oneHot(y as Tensor, 10), logits(x, ...ps)) as Scalar;
           const { value, grads } = tf.valueAndGrads(lossOf)(params);
           params.forEach((p, i) => p.assign(tf.sub(p, tf.mul(grads[i]!, lr))));
-          const loss = step === opts.nanAt ? tf.scalar(NaN) : value;
+          const loss = step === opts.nanAt ? tf.scalar(NaN) : opts.explodeAt !== undefined && step >= opts.explodeAt ? (tf.mul(value, 1000) as Scalar) : value;
           return { loss, correct: correctOf(logits(x, ...params), y) };
         });
       },
@@ -183,7 +185,8 @@ describe("netc train (in-process, tiny model)", () => {
     const points = (await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
     expect(points.map((p) => p.x)).toEqual([0.2, 0.4, 0.6, 0.8, 1, 1, 1.2, 1.4, 1.6, 1.8, 2, 2]);
     expect(points[4]).toEqual({ x: 1, trainLoss: expect.any(Number), trainAcc: expect.any(Number), lr: 0.5 });
-    expect(points[5]).toEqual({ x: 1, testAcc: expect.any(Number) });
+    expect(points[5]).toEqual({ x: 1, testAcc: expect.any(Number), examplesPerSec: expect.any(Number) });
+    expect(points[5]!.examplesPerSec).toBeGreaterThan(0);
     expect(pyFixed(points[11].testAcc, 3)).toBe(testAcc);
     expect(pyFixed(points[10].trainLoss, 3)).toBe(loss);
     expect(existsSync(join(r.out, "plot.svg")) && existsSync(join(r.out, "plot.png"))).toBe(true);
@@ -254,6 +257,16 @@ describe("netc train (in-process, tiny model)", () => {
     expect((err as UserError).hints[0]).toContain("the checkpoint of epoch 1 in");
     expect((await readJson(r.out)).netc.epoch).toBe(1);
     expect((await evalRun(r.out)).code).toBe(0);
+  });
+
+  it("stops a loss that explodes without overflowing, at the Animator's next point", async () => {
+    // From step 13 (epoch 2, batch 3) on; the mean over epoch 2 is checked after batches 2, 4, ….
+    const r = run({ epochs: 3 }, fakeCompile({ explodeAt: 13 }));
+    const err = (await r.promise.then(() => null, (e: unknown) => e)) as UserError;
+    expect(err.message).toMatch(/^loss exploded \(the epoch's mean reached \d+\.\d{3}, over 10× the first step's\) at epoch 2, batch 4 \(lr 0\.5\): try a smaller learning rate/);
+    expect((await readJson(r.out)).netc.epoch).toBe(1);
+    const points = (await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(points.at(-1)).toEqual({ x: 1.4, diverged: expect.stringMatching(/^\d+\.\d{3}$/) });
   });
 
   it("says so when the loss diverges before any checkpoint", async () => {
