@@ -4,6 +4,7 @@ import { checkBytes, type Checked } from "./compile.js";
 import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { isUserError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
+import { countText } from "./numbers.js";
 import type { BuildOptions } from "./layers/types.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
 import { diagnosticToJson, renderDiagnostic, renderSummary, type Colors } from "./render.js";
@@ -111,6 +112,10 @@ export function buildProgram(): Command {
     .action((file: string, opts: { style: "table" | "torch"; format: Format; bn: BuildOptions["bn"]; batch: number }) => {
       const result = checkFile(file, { bn: opts.bn });
       const failed = hasErrors(result.diagnostics);
+      const batchMacs = result.shapes.totals.macs * opts.batch;
+      if (batchMacs > Number.MAX_SAFE_INTEGER) {
+        throw new UserError(`with --batch ${opts.batch} the model takes ${countText(batchMacs)} multiply-adds, past 2^53, where netc's figures stop being exact`, ["use a smaller --batch"], 2);
+      }
       if (opts.format === "json") {
         const shapes = failed ? null : shapesToJson(result.network.name, result.shapes, result.source, opts.batch);
         process.stdout.write(JSON.stringify({ version: 1, ...diagnosticsJson([result])[0], shapes }, null, 2) + "\n");

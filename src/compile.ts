@@ -1,5 +1,6 @@
 import { error, type Diagnostic } from "./diagnostics.js";
 import type { BuildOptions } from "./layers/types.js";
+import { MAX_SOURCE_BYTES } from "./limits.js";
 import { resolve, type Network } from "./resolve.js";
 import { inferShapes, type ShapeReport } from "./shapes.js";
 import { SourceFile } from "./source.js";
@@ -7,8 +8,6 @@ import type { NetFile } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
 
 /** The front end as one flat pipeline: text → AST → resolved network → shapes. */
-
-export const MAX_SOURCE_BYTES = 1 << 20;
 
 export interface Checked {
   source: SourceFile;
@@ -25,9 +24,7 @@ export interface Checked {
  */
 export function decodeSource(path: string, bytes: Uint8Array): { source: SourceFile; diagnostics: Diagnostic[] } {
   const empty = new SourceFile(path, "");
-  if (bytes.length > MAX_SOURCE_BYTES) {
-    return { source: empty, diagnostics: [error("NET004", { start: 0, end: 0 }, `the file is ${(bytes.length / (1 << 20)).toFixed(1)} MiB; model files are limited to 1 MiB`, { hints: ["is this really a .net model file?"] })] };
-  }
+  if (bytes.length > MAX_SOURCE_BYTES) return { source: empty, diagnostics: [tooLarge(bytes.length)] };
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -38,6 +35,10 @@ export function decodeSource(path: string, bytes: Uint8Array): { source: SourceF
     return { source: empty, diagnostics: [error("NET003", { start: 0, end: 0 }, "the file contains NUL bytes, so it is not a text file", { hints: ["is this really a .net model file?"] })] };
   }
   return { source: new SourceFile(path, text.replace(/^\uFEFF/, "")), diagnostics: [] };
+}
+
+function tooLarge(bytes: number): Diagnostic {
+  return error("NET004", { start: 0, end: 0 }, `the file is ${(bytes / (1 << 20)).toFixed(1)} MiB; model files are limited to 1 MiB`, { hints: ["is this really a .net model file?"] });
 }
 
 export function fileStem(path: string): string {
@@ -69,4 +70,11 @@ export function checkBytes(path: string, bytes: Uint8Array, options: BuildOption
   const decoded = decodeSource(path, bytes);
   const checked = check(decoded.source, options);
   return decoded.diagnostics.length > 0 ? { ...checked, diagnostics: decoded.diagnostics } : checked;
+}
+
+/** Checks an editor buffer: its text is decoded already, and the size limit applies as to files. */
+export function checkText(path: string, text: string, options: BuildOptions): Checked {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes <= MAX_SOURCE_BYTES) return check(new SourceFile(path, text), options);
+  return { ...check(new SourceFile(path, ""), options), diagnostics: [tooLarge(bytes)] };
 }

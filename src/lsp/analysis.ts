@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { check, type Checked } from "../compile.js";
+import { checkText, type Checked } from "../compile.js";
 import type { BuildOptions } from "../layers/types.js";
 import { SourceFile, type Span } from "../source.js";
 import type { Range } from "vscode-languageserver";
@@ -22,7 +22,7 @@ export function uriToPath(uri: string): string {
 
 /** The whole front end on an editor buffer: parse, resolve, shapes. */
 export function analyze(uri: string, version: number, text: string, options: BuildOptions): Analysis {
-  return { uri, version, checked: check(new SourceFile(uriToPath(uri), text), options) };
+  return { uri, version, checked: checkText(uriToPath(uri), text, options) };
 }
 
 /** LSP ranges are 0-based; netc's positions 1-based, both counting UTF-16 units. */
