@@ -37,7 +37,7 @@ class Builder {
           throw new Error("internal: a model with errors reached the lowering");
         case "group": {
           const inner = this.sequence(node.children, shape);
-          steps.push(...inner.steps);
+          for (const step of inner.steps) steps.push(step);
           shape = inner.output;
           break;
         }
