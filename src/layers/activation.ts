@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import type { Activation, LayerSpec, Tf } from "./types.js";
+import { product, type Activation, type LayerSpec, type Tf } from "./types.js";
 
 /**
  * Element-wise layers: same shape out, nothing to learn. `derivative` gives dy/dx from the
@@ -11,6 +11,8 @@ function elementwise(
   summary: string,
   apply: (tf: Tf, x: Tensor) => Tensor,
   derivative: (tf: Tf, y: Tensor) => Tensor,
+  /** Tensors of the output's size that `derivative` makes. */
+  derivativeTensors: number,
   activation?: Activation,
 ): LayerSpec {
   return {
@@ -26,6 +28,8 @@ function elementwise(
     lower: {
       forward: ({ tf }, x) => ({ y: apply(tf, x) }),
       backward: ({ tf }, dy, _x, { y }) => ({ dx: tf.mul(dy, derivative(tf, y)), grads: {} }),
+      // y, the derivative's tensors and dx.
+      trainingElements: (_input, output) => (2 + derivativeTensors) * product(output),
       ...(activation ? { activation } : {}),
     },
   };
@@ -37,6 +41,7 @@ export const sigmoid = elementwise(
   "logistic sigmoid 1/(1+e^−x), element-wise",
   (tf, x) => tf.sigmoid(x),
   (tf, y) => tf.mul(y, tf.sub(1, y)),
+  2,
   "sigmoid",
 );
 export const relu = elementwise(
@@ -45,6 +50,7 @@ export const relu = elementwise(
   "rectified linear unit max(0, x), element-wise",
   (tf, x) => tf.relu(x),
   (tf, y) => tf.step(y),
+  1,
   "relu",
 );
 export const tanh = elementwise(
@@ -53,6 +59,7 @@ export const tanh = elementwise(
   "hyperbolic tangent, element-wise",
   (tf, x) => tf.tanh(x),
   (tf, y) => tf.sub(1, tf.square(y)),
+  2,
   "tanh",
 );
 export const identity = elementwise(
@@ -61,4 +68,5 @@ export const identity = elementwise(
   "passes its input through unchanged (the shortcut of a residual `add`)",
   (_tf, x) => x,
   (tf, y) => tf.onesLike(y),
+  1,
 );

@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { BN_BACKWARD, BN_FORWARD } from "../kernels/names.js";
-import { formatShape, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
+import { formatShape, product, type ArgValues, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -75,6 +75,11 @@ export const bn: LayerSpec = {
   },
   subtractsMean: true,
   lower: {
+    // Measured on wasm (src/train/memory.ts): fused, two tensors of the input's size from
+    // scratch (the kernels' output and dx; the activation and pooling it absorbed included),
+    // four with tfjs's moments; unfused, the centered, normalized, scaled and shifted input and
+    // about five more in the closed-form backward.
+    trainingElements: (input, _output, args, { fused, bn }) => (fused ? ((args["impl"] ?? bn) === "scratch" ? 2.5 : 4.5) : 9) * product(input),
     params(input) {
       const c = [input[0]!];
       return [

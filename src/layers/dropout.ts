@@ -1,4 +1,4 @@
-import type { LayerSpec } from "./types.js";
+import { product, type LayerSpec } from "./types.js";
 
 export const dropout: LayerSpec = {
   kind: "layer",
@@ -20,5 +20,7 @@ export const dropout: LayerSpec = {
       return { y: tf.mul(x, mask), saved: [mask] };
     },
     backward: ({ tf }, dy, _x, { saved }) => ({ dx: saved?.[0] ? tf.mul(dy, saved[0]) : dy, grads: {} }),
+    // The mask and the three tensors it is made from, y, dx.
+    trainingElements: (_input, output) => 6 * product(output),
   },
 };

@@ -312,16 +312,27 @@ function describeFetchError(err: unknown): string {
   return cause ? `${e.message} (${cause})` : e.message;
 }
 
-/** A small, fast seeded PRNG (mulberry32): uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/**
+ * A small, fast seeded PRNG (mulberry32): uniform floats in [0, 1). Its whole state is one
+ * 32-bit number, which a checkpoint saves to continue a sequence where it stopped.
+ */
+export class Mulberry32 {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+export function mulberry32(seed: number): () => number {
+  const random = new Mulberry32(seed);
+  return () => random.next();
 }
 
 /**
@@ -345,11 +356,11 @@ export interface Batch {
 }
 
 /**
- * The examples of `split` in `order`, `batchSize` at a time; the last batch may be smaller
- * (as PyTorch's DataLoader without drop_last). Each batch is a fresh copy.
+ * The examples of `split` in `order`, `batchSize` at a time, from batch `first` (0-based) on; the
+ * last batch may be smaller (as PyTorch's DataLoader without drop_last). Each batch is a fresh copy.
  */
-export function* batches(split: Split, batchSize: number, order?: Int32Array): Generator<Batch> {
-  for (let start = 0; start < split.count; start += batchSize) {
+export function* batches(split: Split, batchSize: number, order?: Int32Array, first = 0): Generator<Batch> {
+  for (let start = first * batchSize; start < split.count; start += batchSize) {
     const size = Math.min(batchSize, split.count - start);
     const images = new Float32Array(size * PIXELS);
     const labels = new Int32Array(size);

@@ -2,20 +2,38 @@
  * Checkpoints: a directory `checkpoint/` in the run directory holding `model.json` (TensorFlow.js's
  * weights-manifest format, with netc's metadata), `weights.bin` and `model.net` (the model source,
  * verbatim). The directory is built aside and renamed into place, so `model.json` and
- * `weights.bin` always belong together, whenever the process dies.
+ * `weights.bin` always belong together, whenever the process dies; a process killed between the
+ * two renames of a replacement leaves no `checkpoint/` but the complete old (and new) one beside
+ * it, which `readCheckpoint` finds. `model.json` records a checksum of its own contents and of
+ * `weights.bin`, so a damaged or edited checkpoint is refused rather than loaded.
+ *
+ * Besides the model's weights, a checkpoint holds named groups of other training state (e.g. an
+ * optimizer's moments): group `g`'s tensor `t` is saved as `g/t` and given back by name.
  */
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
 import type { NamedTensorMap } from "@tensorflow/tfjs";
 import { UserError } from "../errors.js";
 import type { Tf } from "../runtime/backend.js";
-import { writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
+import { leftBehind, writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
+import type { MetricPoint } from "../runtime/plot.js";
+import type { LoopPosition } from "./loop.js";
+import type { CompiledModel } from "./model.js";
 
 export const CHECKPOINT_DIR = "checkpoint";
 export const FORMAT = "netc-checkpoint";
 
 type ManifestEntry = { name: string; shape: number[]; dtype: "float32" | "int32" | "bool" | "string" | "complex64" };
+
+/** What a resumed run needs beyond the weights to continue as if it had never stopped. */
+export interface ResumeState {
+  position: LoopPosition;
+  /** The model's `randomState` (dropout masks' seed sequence) at that position. */
+  random: number;
+  /** The Animator's points so far: `metrics.jsonl` is rewritten from them. */
+  points: MetricPoint[];
+}
 
 export interface CheckpointMeta {
   /** netc's version. */
@@ -29,8 +47,13 @@ export interface CheckpointMeta {
   settings: { lr: number; epochs: number; batch: number; seed: number; limit?: number };
   bn: "scratch" | "builtin";
   backend: string;
+  /** Where the training data came from, and how many examples each split had. */
+  data?: { source: string; train: number; test: number };
   /** SHA-256 of `model.net`, hex. */
   sourceSha256: string;
+  /** SHA-256 of `weights.bin`, hex. */
+  weightsSha256?: string;
+  resume?: ResumeState;
   savedAt: string;
 }
 
@@ -39,24 +62,41 @@ export interface ModelJson {
   modelTopology: null;
   weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
   netc: CheckpointMeta;
+  /** SHA-256 of this object's JSON without this field: any edit of the manifest or metadata shows. */
+  checksum?: string;
+}
+
+/** The tensors of a checkpoint: the model's weights by their names, and other state by group. */
+export interface CheckpointTensors {
+  weights: NamedTensorMap;
+  extra?: Record<string, NamedTensorMap>;
 }
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+function checksumOf(json: ModelJson): string {
+  const { checksum: _, ...rest } = json;
+  return sha256(JSON.stringify(rest));
+}
+
 /** Writes (or replaces) `runDir/checkpoint/` atomically; returns its path. */
-export async function saveCheckpoint(tf: Tf, runDir: string, weights: NamedTensorMap, source: Uint8Array, meta: CheckpointMeta): Promise<string> {
-  const { data, specs } = await tf.io.encodeWeights(weights);
+export async function saveCheckpoint(tf: Tf, runDir: string, tensors: CheckpointTensors, source: Uint8Array, meta: Omit<CheckpointMeta, "weightsSha256">): Promise<string> {
+  const named: NamedTensorMap = { ...tensors.weights };
+  for (const [group, map] of Object.entries(tensors.extra ?? {})) for (const [name, t] of Object.entries(map)) named[`${group}/${name}`] = t;
+  const { data, specs } = await tf.io.encodeWeights(named);
+  const weights = new Uint8Array(data);
   const json: ModelJson = {
     format: FORMAT,
     modelTopology: null,
     weightsManifest: [{ paths: ["weights.bin"], weights: specs as ManifestEntry[] }],
-    netc: meta,
+    netc: { ...meta, weightsSha256: sha256(weights) },
   };
+  json.checksum = checksumOf(json);
   const dir = join(runDir, CHECKPOINT_DIR);
   await writeDirAtomic(dir, async (tmp) => {
-    await writeFileAtomic(join(tmp, "weights.bin"), new Uint8Array(data));
+    await writeFileAtomic(join(tmp, "weights.bin"), weights);
     await writeFileAtomic(join(tmp, "model.net"), source);
     // Indented, with each shape on one line.
     const text = JSON.stringify(json, null, 2).replace(/\[\s+([-\d.e,\s]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
@@ -72,35 +112,61 @@ export interface LoadedCheckpoint {
   /** `model.net`'s path, for diagnostics. */
   sourcePath: string;
   weightsData: ArrayBuffer;
+  /** Set when `checkpoint/` was missing and this is the whole one a killed write left beside it. */
+  leftBehind?: "tmp" | "old";
 }
 
 /**
  * Reads a checkpoint from a run directory (or a checkpoint directory itself) and checks that
- * `model.net` is the source the weights were trained from. Weight tensors are decoded by
- * `decodeWeights` once a backend is up.
+ * it is whole: `model.json` unchanged since it was written, `weights.bin` the bytes it describes,
+ * `model.net` the source the weights were trained from. Weight tensors are decoded by
+ * `decodeCheckpoint` once a backend is up.
  */
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  const dir = (await isFile(join(path, "model.json"))) ? path : join(path, CHECKPOINT_DIR);
-  const jsonPath = join(dir, "model.json");
-  if (!(await isFile(jsonPath))) {
-    const exists = await stat(path).then(() => true, () => false);
-    throw new UserError(
-      exists ? `${path} holds no checkpoint (no ${join(path, CHECKPOINT_DIR, "model.json")})` : `${path}: no such directory`,
-      ["pass the run directory that `netc train` printed, e.g. `netc eval runs/lenet_bn-20250101-120000`"],
-    );
+  if (await isFile(join(path, "model.json"))) return readCheckpointDir(path);
+  const dir = join(path, CHECKPOINT_DIR);
+  if (await isFile(join(dir, "model.json"))) return readCheckpointDir(dir);
+  const exists = await stat(path).then((s) => s.isDirectory(), () => false);
+  const recovered = exists ? await recoverCheckpoint(path) : undefined;
+  if (recovered) return recovered;
+  throw new UserError(exists ? `${path} holds no checkpoint (no ${join(path, CHECKPOINT_DIR, "model.json")})` : `${path}: no such directory`, [
+    "pass the run directory that `netc train` printed, e.g. `runs/lenet_bn-20250101-120000`",
+  ]);
+}
+
+/** The most advanced whole checkpoint among those a killed checkpoint write left beside `checkpoint/`. */
+async function recoverCheckpoint(runDir: string): Promise<LoadedCheckpoint | undefined> {
+  let best: LoadedCheckpoint | undefined;
+  for (const entry of await readdir(runDir)) {
+    const kind = leftBehind(entry, CHECKPOINT_DIR);
+    if (!kind) continue;
+    const candidate = await readCheckpointDir(join(runDir, entry)).catch(() => undefined);
+    if (!candidate) continue;
+    const at = (c: LoadedCheckpoint) => c.json.netc.epoch * 1e9 + c.json.netc.batch;
+    if (!best || at(candidate) > at(best)) best = { ...candidate, leftBehind: kind };
   }
+  return best;
+}
+
+async function readCheckpointDir(dir: string): Promise<LoadedCheckpoint> {
+  const jsonPath = join(dir, "model.json");
+  const damaged = "the checkpoint is damaged; nothing was changed. Resume or evaluate an intact copy, or train again";
   let json: ModelJson;
   try {
     json = JSON.parse(await readFile(jsonPath, "utf8")) as ModelJson;
   } catch (e) {
-    throw new UserError(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(`${jsonPath} is not valid JSON: ${(e as Error).message}`, [damaged]);
   }
   if (json?.format !== FORMAT || !json.netc || !Array.isArray(json.weightsManifest)) {
     throw new UserError(`${jsonPath} is not a netc checkpoint (its "format" is not "${FORMAT}")`);
   }
+  // Checkpoints of netc before checksums have none to check.
+  if (json.checksum !== undefined && json.checksum !== checksumOf(json)) {
+    throw new UserError(`${jsonPath} was edited or damaged after it was saved (its checksum does not match its contents)`, [damaged]);
+  }
   const sourcePath = join(dir, "model.net");
   const source = await readFile(sourcePath).catch(() => {
-    throw new UserError(`${sourcePath} is missing: the checkpoint keeps the model's source beside its weights`);
+    throw new UserError(`${sourcePath} is missing: the checkpoint keeps the model's source beside its weights`, [damaged]);
   });
   const actual = sha256(source);
   if (actual !== json.netc.sourceSha256) {
@@ -110,30 +176,65 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   }
   const group = json.weightsManifest[0];
   if (json.weightsManifest.length !== 1 || !group || group.paths.length !== 1) {
-    throw new UserError(`${jsonPath}: expected one weights file in "weightsManifest"`);
+    throw new UserError(`${jsonPath}: expected one weights file in "weightsManifest"`, [damaged]);
   }
   const binPath = join(dir, group.paths[0]!);
   const bin = await readFile(binPath).catch(() => {
-    throw new UserError(`${binPath} is missing`);
+    throw new UserError(`${binPath} is missing`, [damaged]);
   });
   const expected = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === "bool" ? 1 : 4), 0);
   if (bin.length !== expected) {
-    throw new UserError(`${binPath} holds ${bin.length} bytes, but model.json describes ${expected}`, ["the checkpoint is damaged; train again"]);
+    throw new UserError(`${binPath} holds ${bin.length} bytes, but model.json describes ${expected}`, [damaged]);
+  }
+  if (json.netc.weightsSha256 !== undefined && sha256(bin) !== json.netc.weightsSha256) {
+    throw new UserError(`${binPath} has changed since it was saved (its SHA-256 does not match model.json's)`, [damaged]);
   }
   const weightsData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
   return { dir, json, source, sourcePath, weightsData };
 }
 
-export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): NamedTensorMap {
-  return tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
+/** The checkpoint's tensors: the model's weights, and each group of other state by name. */
+export function decodeCheckpoint(tf: Tf, ckpt: LoadedCheckpoint): CheckpointTensors & { extra: Record<string, NamedTensorMap> } {
+  const all = tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
+  const weights: NamedTensorMap = {};
+  const extra: Record<string, NamedTensorMap> = {};
+  for (const [name, t] of Object.entries(all)) {
+    const slash = name.indexOf("/");
+    if (slash < 0) weights[name] = t;
+    else (extra[name.slice(0, slash)] ??= {})[name.slice(slash + 1)] = t;
+  }
+  return { weights, extra };
+}
+
+/**
+ * Sets a compiled model's weights from a checkpoint; returns the other state groups (the
+ * caller's to use and dispose). Weights that do not fit the model are refused, naming them.
+ */
+export function restoreWeights(tf: Tf, model: CompiledModel, ckpt: LoadedCheckpoint): Record<string, NamedTensorMap> {
+  const problems = weightMismatches(model.weights(), ckpt.json.weightsManifest[0]!.weights);
+  if (problems.length) {
+    const shown = problems.slice(0, 8).map((p) => `  ${p}`);
+    if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
+    throw new UserError(`the weights in ${relative(".", ckpt.dir) || "."} do not fit the compiled model:\n${shown.join("\n")}`, [
+      "the checkpoint was saved by a netc whose lowering named or shaped the weights differently; train again",
+    ]);
+  }
+  const { weights, extra } = decodeCheckpoint(tf, ckpt);
+  try {
+    model.setWeights(weights);
+  } finally {
+    tf.dispose(Object.values(weights));
+  }
+  return extra;
 }
 
 /**
  * Differences between the weights a compiled model has and a checkpoint's, one line each
- * (empty when they fit).
+ * (empty when they fit). Other training state (`group/name`) is not the model's business.
  */
-export function weightMismatches(model: NamedTensorMap, saved: readonly ManifestEntry[]): string[] {
+export function weightMismatches(model: NamedTensorMap, manifest: readonly ManifestEntry[]): string[] {
   const out: string[] = [];
+  const saved = manifest.filter((w) => !w.name.includes("/"));
   const savedByName = new Map(saved.map((w) => [w.name, w]));
   const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
   for (const [name, t] of Object.entries(model)) {

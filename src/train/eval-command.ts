@@ -1,12 +1,11 @@
 /** `netc eval RUN_DIR`: the test accuracy of a saved checkpoint. */
-import { relative } from "node:path";
-import { UserError } from "../errors.js";
 import { pyFixed, thousands } from "../numbers.js";
 import { stopBackend, type BackendChoice } from "../runtime/backend.js";
 import { loadFashionMnist } from "../runtime/data.js";
-import { decodeWeights, readCheckpoint, weightMismatches } from "./checkpoint.js";
+import { readCheckpoint, restoreWeights } from "./checkpoint.js";
 import { evaluate, inputLayout } from "./loop.js";
 import type { CompiledModel } from "./model.js";
+import { checkMemory } from "./memory.js";
 import { checkModel, loadCompile, startBackend, type Deps } from "./setup.js";
 
 export interface EvalFlags {
@@ -21,29 +20,18 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
   const stderr = deps.stderr ?? process.stderr;
   const ckpt = await readCheckpoint(runDir);
   const meta = ckpt.json.netc;
-  const { network, evalBatch } = checkModel(ckpt.sourcePath, ckpt.source, meta.bn);
+  if (ckpt.leftBehind) stderr.write(`${runDir} has no checkpoint/: evaluating the whole one a killed write left in ${ckpt.dir}\n`);
+  const { network, shapes, evalBatch } = checkModel(ckpt.sourcePath, ckpt.source, meta.bn);
   const layout = inputLayout(network.input?.shape);
-  const data = await loadFashionMnist({ dir: flags.data });
   const compile = await loadCompile(deps);
   const backend = await startBackend(flags.backend, flags.threads);
   const { tf } = backend;
   let model: CompiledModel | undefined;
   try {
+    checkMemory(network, shapes, evalBatch, backend.name, "eval", meta.bn);
+    const data = await loadFashionMnist({ dir: flags.data });
     model = compile(tf, network, { bn: meta.bn, seed: meta.settings.seed });
-    const problems = weightMismatches(model.weights(), ckpt.json.weightsManifest[0]!.weights);
-    if (problems.length) {
-      const shown = problems.slice(0, 8).map((p) => `  ${p}`);
-      if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
-      throw new UserError(`the weights in ${relative(".", ckpt.dir) || "."} do not fit the compiled model:\n${shown.join("\n")}`, [
-        "the checkpoint was saved by a netc whose lowering named or shaped the weights differently; train again",
-      ]);
-    }
-    const weights = decodeWeights(tf, ckpt);
-    try {
-      model.setWeights(weights);
-    } finally {
-      tf.dispose(Object.values(weights));
-    }
+    tf.dispose(Object.values(restoreWeights(tf, model, ckpt)).flatMap((group) => Object.values(group)));
     const at = meta.batch > 0 ? `epoch ${meta.epoch} + ${meta.batch} batches` : `epoch ${meta.epoch}`;
     stdout.write(`evaluating ${meta.model} (${at}) on ${backend.description}\n`);
     stderr.write(`Fashion-MNIST from ${data.source}: ${thousands(data.test.count)} test examples\n`);

@@ -1,7 +1,7 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
 import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type ForwardResult, type LayerSpec, type LowerContext, type Shape, type Tf } from "../layers/types.js";
 import type { Network, Node } from "../resolve.js";
-import { mulberry32 } from "../runtime/data.js";
+import { Mulberry32 } from "../runtime/data.js";
 import type { CompiledModel } from "./model.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";
@@ -86,8 +86,8 @@ export interface CompileOptions extends BuildOptions {
 
 export function compileModel(tf: Tf, network: Network, options: CompileOptions): CompiledModel {
   if (!network.input) throw new Error("internal: a model without input reached the lowering");
-  const random = mulberry32(options.seed);
-  const nextSeed = () => Math.floor(random() * 2 ** 31);
+  const random = new Mulberry32(options.seed);
+  const nextSeed = () => Math.floor(random.next() * 2 ** 31);
   const builder = new Builder(tf, nextSeed);
   const { steps } = builder.sequence(network.layers, network.input.shape);
   const context = (training: boolean): LowerContext => ({ tf, training, bn: options.bn, nextSeed });
@@ -226,6 +226,12 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
     },
     countCorrect(images, labels) {
       return tf.tidy(() => countCorrectOf(infer(inferenceSteps, images, context(false)), labels));
+    },
+    get randomState() {
+      return random.state;
+    },
+    set randomState(state: number) {
+      random.state = state;
     },
     weights(): NamedTensorMap {
       return { ...variables };

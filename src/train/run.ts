@@ -10,11 +10,12 @@ import type { Network } from "../resolve.js";
 import type { Tf } from "../runtime/backend.js";
 import type { Split } from "../runtime/data.js";
 import { writeFileAtomic } from "../runtime/fsutil.js";
+import { killPoint } from "../runtime/kill-points.js";
 import { writePlot, type MetricPoint } from "../runtime/plot.js";
 import { VERSION } from "../version.js";
 import { saveCheckpoint, sha256, type CheckpointMeta } from "./checkpoint.js";
 import type { Interrupts } from "./interrupts.js";
-import { trainLoop, type InputLayout, type LoopResult, type LoopSettings } from "./loop.js";
+import { trainLoop, type InputLayout, type LoopPosition, type LoopResult, type LoopSettings } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import type { Progress } from "./progress.js";
 import type { Bn } from "./setup.js";
@@ -41,6 +42,10 @@ export interface RunSpec {
   interrupts: Interrupts;
   /** Put before each epoch line, e.g. `[2/6] ` when several runs share the terminal. */
   linePrefix?: string;
+  /** Where the training data came from, recorded in the checkpoint. */
+  dataSource: string;
+  /** Continue a run from its checkpoint's position, with its metric points so far. */
+  start?: { position: LoopPosition; points: MetricPoint[] };
 }
 
 export interface RunOutcome extends LoopResult {
@@ -57,21 +62,23 @@ export function runSubtitle(settings: LoopSettings, bn: Bn, backend: string, lim
 
 export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
   const { tf, network, model, settings, runDir, progress, interrupts, stdout } = spec;
-  const points: MetricPoint[] = [];
-  const meta = (epoch: number, batch: number, testAcc?: number): CheckpointMeta => ({
+  const points: MetricPoint[] = [...(spec.start?.points ?? [])];
+  const meta = (position: LoopPosition, testAcc?: number): Omit<CheckpointMeta, "weightsSha256"> => ({
     version: VERSION,
     model: network.name,
-    epoch,
-    batch,
+    epoch: position.epoch,
+    batch: position.batch,
     ...(testAcc !== undefined ? { testAcc } : {}),
     settings: { ...settings, ...(spec.limit !== undefined ? { limit: spec.limit } : {}) },
     bn: spec.bn,
     backend: spec.backend,
+    data: { source: spec.dataSource, train: spec.train.count, test: spec.test.count },
     sourceSha256: sha256(spec.source),
+    resume: { position, random: model.randomState, points: [...points] },
     savedAt: new Date().toISOString(),
   });
-  const save = (epoch: number, batch: number, testAcc?: number) =>
-    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, model.weights(), spec.source, meta(epoch, batch, testAcc)));
+  const save = (position: LoopPosition, testAcc?: number) =>
+    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, { weights: model.weights() }, spec.source, meta(position, testAcc)));
   const saveMetrics = async () => {
     await writeFileAtomic(join(runDir, "metrics.jsonl"), points.map((p) => JSON.stringify(p) + "\n").join(""));
     await writePlot(runDir, points, {
@@ -93,15 +100,19 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
       layout: spec.layout,
       settings,
       evalBatch: spec.evalBatch,
+      ...(spec.start ? { start: spec.start.position } : {}),
       hooks: {
-        onStep: (s) => progress.step(s),
+        onStep: (s) => {
+          progress.step(s);
+          killPoint("step");
+        },
         onPoint: (p) => points.push(p),
         async onEpoch(e) {
           progress.clear();
           stdout.write(
             `${spec.linePrefix ?? ""}epoch ${e.epoch}/${settings.epochs}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec\n`,
           );
-          await save(e.epoch, 0, e.testAcc);
+          await save(e.position, e.testAcc);
           checkpointEpoch = e.epoch;
           await saveMetrics();
         },
@@ -116,7 +127,7 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
   if (end.kind === "diverged") await saveMetrics();
   // Stopped between epochs, the epoch's checkpoint, just saved, is the current state.
   if (end.kind === "stopped" && (end.batch > 0 || checkpointEpoch !== end.epoch)) {
-    await save(end.epoch, end.batch);
+    await save(end.position);
     await saveMetrics();
   }
   return { ...result, checkpointEpoch, points };

@@ -46,13 +46,13 @@ export async function readModel(path: string): Promise<Uint8Array> {
 }
 
 /** Checks a model for training; its first error, if any, becomes a UserError. */
-export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; evalBatch: number } {
+export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; shapes: ShapeReport; evalBatch: number } {
   const checked = checkBytes(path, bytes, { bn });
   if (hasErrors(checked.diagnostics)) {
     const first = checked.diagnostics.find((d) => d.severity === "error")!;
     throw new UserError(`the model has errors:\n${renderDiagnostic(first, checked.source, { enabled: false })}`, [`\`netc check ${path}\` lists them all`]);
   }
-  return { network: checked.network, evalBatch: evalBatchFor(checked.shapes) };
+  return { network: checked.network, shapes: checked.shapes, evalBatch: evalBatchFor(checked.shapes) };
 }
 
 /** Floats that two consecutive activations of an evaluation batch may take (256 MB). */

@@ -68,6 +68,7 @@ function fakeCompile(opts: FakeOptions = {}): CompileFn {
       trainingLoss: (x, y) => tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y as Tensor, 10), logits(x, ...names.map((n) => vars[n]!))) as Scalar),
       predict: (x) => tf.tidy(() => logits(x, ...names.map((n) => vars[n]!))),
       countCorrect: (x, y) => tf.tidy(() => correctOf(logits(x, ...names.map((n) => vars[n]!)), y)),
+      randomState: 0,
       weights: () => ({ ...vars }),
       setWeights(w) {
         for (const n of names) {
