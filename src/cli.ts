@@ -136,7 +136,7 @@ export function buildProgram(): Command {
   program
     .command("train")
     .description("train a model on Fashion-MNIST with TensorFlow.js, as the seed notebook's train()")
-    .argument("<file>", ".net model file")
+    .argument("[file]", ".net model file (with --resume: optional, must be the run's model)")
     .option("--epochs <n>", "passes over the training set (default: the model's `train` header, else 10)", positiveInt)
     .option("--lr <x>", "SGD learning rate (default: the model's `train` header, else 1.0)", positiveNumber)
     .option("--batch <n>", "examples per minibatch (default: the model's `train` header, else 128)", positiveInt)
@@ -147,7 +147,14 @@ export function buildProgram(): Command {
     .option("--seed <n>", "seed of weight initialization and shuffling", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
     .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
-    .action(async (file: string, opts: import("./train/train-command.js").TrainFlags) => {
+    .addOption(new Option("--resume <run-dir>", "continue a run from its last checkpoint, with its own settings").conflicts(["epochs", "lr", "batch", "bn", "seed", "out", "limit"]))
+    .action(async (file: string | undefined, opts: import("./train/train-command.js").TrainFlags & { resume?: string }) => {
+      if (opts.resume !== undefined) {
+        const { resumeCommand } = await import("./train/resume.js");
+        process.exitCode = await resumeCommand(opts.resume, file, opts);
+        return;
+      }
+      if (file === undefined) throw new UserError("netc train needs a model file", ["e.g. `netc train models/lenet-bn.net`, or `netc train --resume RUN_DIR` to continue a run"], 2);
       const result = checkFile(file, { bn: opts.bn });
       if (report([{ ...result, diagnostics: result.diagnostics.filter((d) => d.severity === "error") }], "human", colorsFor(process.stderr, globalColor()), hasErrors(result.diagnostics))) {
         process.exitCode = 1;

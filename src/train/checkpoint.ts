@@ -129,6 +129,9 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   const exists = await stat(path).then((s) => s.isDirectory(), () => false);
   const recovered = exists ? await recoverCheckpoint(path) : undefined;
   if (recovered) return recovered;
+  if (exists && (await readdir(path)).some((entry) => leftBehind(entry, CHECKPOINT_DIR))) {
+    throw new UserError(`${path} was stopped while writing its first checkpoint, before training began: there is nothing to resume or evaluate`, ["start the run again with `netc train`"]);
+  }
   throw new UserError(exists ? `${path} holds no checkpoint (no ${join(path, CHECKPOINT_DIR, "model.json")})` : `${path}: no such directory`, [
     "pass the run directory that `netc train` printed, e.g. `runs/lenet_bn-20250101-120000`",
   ]);

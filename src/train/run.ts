@@ -15,7 +15,7 @@ import { writePlot, type MetricPoint } from "../runtime/plot.js";
 import { VERSION } from "../version.js";
 import { saveCheckpoint, sha256, type CheckpointMeta } from "./checkpoint.js";
 import type { Interrupts } from "./interrupts.js";
-import { trainLoop, type InputLayout, type LoopPosition, type LoopResult, type LoopSettings } from "./loop.js";
+import { START, trainLoop, type InputLayout, type LoopPosition, type LoopResult, type LoopSettings } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import type { Progress } from "./progress.js";
 import type { Bn } from "./setup.js";
@@ -49,7 +49,7 @@ export interface RunSpec {
 }
 
 export interface RunOutcome extends LoopResult {
-  /** The last epoch whose checkpoint was saved, or null. */
+  /** The last epoch whose checkpoint was saved (0: the initial weights), or null. */
   checkpointEpoch: number | null;
   /** Every point of the Animator's plot, as written to `metrics.jsonl`. */
   points: MetricPoint[];
@@ -88,9 +88,14 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
     });
   };
 
-  let checkpointEpoch: number | null = null;
+  let checkpointEpoch: number | null = spec.start?.position.epoch ?? null;
   let result: LoopResult;
   interrupts.startTraining();
+  // A new run is resumable from its first moment: the initial weights are checkpoint "epoch 0".
+  if (!spec.start) {
+    await save(START);
+    checkpointEpoch = 0;
+  }
   try {
     result = await trainLoop({
       tf,

@@ -218,9 +218,10 @@ describe("netc train (in-process, tiny model)", () => {
     expect((await evalRun(r.out)).code).toBe(0);
   });
 
-  it("says so when the loss diverges before any checkpoint", async () => {
+  it("says so when the loss diverges in the first epoch, keeping the initial weights' checkpoint", async () => {
     const r = run({}, fakeCompile({ nanAt: 1 }));
-    await expect(r.promise).rejects.toMatchObject({ message: expect.stringContaining("at epoch 1, batch 1"), hints: ["no checkpoint was saved (the loss diverged in the first epoch)"] });
+    await expect(r.promise).rejects.toMatchObject({ message: expect.stringContaining("at epoch 1, batch 1"), hints: [`the loss diverged in the first epoch: ${join(r.out, "checkpoint")} holds the initial weights`] });
+    expect((await readJson(r.out)).netc).toMatchObject({ epoch: 0, batch: 0 });
   });
 
   it("on Ctrl-C saves the last completed step's weights and returns 130; a second one exits at once", async () => {
