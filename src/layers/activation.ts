@@ -11,8 +11,8 @@ function elementwise(
   summary: string,
   apply: (tf: Tf, x: Tensor) => Tensor,
   derivative: (tf: Tf, y: Tensor) => Tensor,
-  /** Tensors of the output's size that `derivative` makes. */
-  derivativeTensors: number,
+  /** Tensors of the output's size a training step holds: y (unless it is x), the derivative's, dx. */
+  trainingTensors: number,
   activation?: Activation,
 ): LayerSpec {
   return {
@@ -28,8 +28,7 @@ function elementwise(
     lower: {
       forward: ({ tf }, x) => ({ y: apply(tf, x) }),
       backward: ({ tf }, dy, _x, { y }) => ({ dx: tf.mul(dy, derivative(tf, y)), grads: {} }),
-      // y, the derivative's tensors and dx.
-      trainingElements: (_input, output) => (2 + derivativeTensors) * product(output),
+      trainingElements: (_input, output) => trainingTensors * product(output),
       ...(activation ? { activation } : {}),
     },
   };
@@ -41,7 +40,7 @@ export const sigmoid = elementwise(
   "logistic sigmoid 1/(1+e^−x), element-wise",
   (tf, x) => tf.sigmoid(x),
   (tf, y) => tf.mul(y, tf.sub(1, y)),
-  2,
+  4,
   "sigmoid",
 );
 export const relu = elementwise(
@@ -50,7 +49,7 @@ export const relu = elementwise(
   "rectified linear unit max(0, x), element-wise",
   (tf, x) => tf.relu(x),
   (tf, y) => tf.step(y),
-  1,
+  3,
   "relu",
 );
 export const tanh = elementwise(
@@ -59,7 +58,7 @@ export const tanh = elementwise(
   "hyperbolic tangent, element-wise",
   (tf, x) => tf.tanh(x),
   (tf, y) => tf.sub(1, tf.square(y)),
-  2,
+  4,
   "tanh",
 );
 export const identity = elementwise(
@@ -68,5 +67,5 @@ export const identity = elementwise(
   "passes its input through unchanged (the shortcut of a residual `add`)",
   (_tf, x) => x,
   (tf, y) => tf.onesLike(y),
-  1,
+  2,
 );

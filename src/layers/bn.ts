@@ -76,10 +76,10 @@ export const bn: LayerSpec = {
   subtractsMean: true,
   lower: {
     // Measured on wasm (src/train/memory.ts): fused, two tensors of the input's size from
-    // scratch (the kernels' output and dx; the activation and pooling it absorbed included),
-    // four with tfjs's moments; unfused, the centered, normalized, scaled and shifted input and
-    // about five more in the closed-form backward.
-    trainingElements: (input, _output, args, { fused, bn }) => (fused ? ((args["impl"] ?? bn) === "scratch" ? 2.5 : 4.5) : 9) * product(input),
+    // scratch (the kernel's output and dx, the activation and pooling it absorbed included), a
+    // few more with tfjs's moments; unfused, the centered, normalized, scaled and shifted input
+    // and about five more in the closed-form backward.
+    trainingElements: (input, _output, args, { fused, bn }) => (fused ? ((args["impl"] ?? bn) === "scratch" ? 2.25 : 4.5) : 9) * product(input),
     params(input) {
       const c = [input[0]!];
       return [

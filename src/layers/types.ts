@@ -129,7 +129,7 @@ export interface Lowering {
    * Elements per example that a training step holds for this layer until the step ends (its
    * output, what it saves for backward, and what its backward makes), for the memory check
    * before training (src/train/memory.ts, which calibrates them). `fused`: it runs as its
-   * `fuse` lowering, holding the layers it absorbs too. Default: input + 2 × output.
+   * `fuse` lowering, holding the layers it absorbs too. Default: input + output (y and dx).
    */
   trainingElements?(input: Shape, output: Shape, args: ArgValues, how: { fused: boolean; bn: BuildOptions["bn"] }): number;
 

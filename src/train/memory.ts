@@ -6,21 +6,24 @@
  * length", or run the wasm heap out of its 4 GiB).
  *
  * A training step holds everything it makes until it ends (graph.ts runs it in one tf.tidy: the
- * forward records for the backward pass, then every gradient). Per layer that is about its
- * input and twice its output (the layers' `trainingElements` say where they hold more or less);
- * besides, the parameters, their gradients and the SGD update's temporaries, and the filters the
- * convolutions' backward flips: five copies of the parameters. Calibrated with tf.profile's
- * peak bytes on the wasm backend (2 threads) against this estimate:
+ * forward records for the backward pass, then every gradient). Per layer that is its output
+ * and the gradient of its input, and what the layers' `trainingElements` add (a stride-1 conv's
+ * padded gradient, an activation's derivative, dropout's mask; BN fused with what follows it
+ * holds less); besides, six copies of the parameters: themselves, their gradients, the SGD
+ * update's two temporaries and the filters the convolutions' backward flips. Calibrated with
+ * tf.profile's peak bytes of a step on the wasm backend (2 threads):
  *
- *   model        batch   measured   estimated
- *   LeNet          256      47 MB      56 MB
- *   LeNet-BN       128      10 MB      14 MB
- *   AlexNet          4    1004 MB    1002 MB
- *   NiN              4     175 MB     194 MB
- *   ResNet-18        8     345 MB     344 MB
- *   DenseNet         8     163 MB     195 MB
- *   GoogLeNet        8     292 MB     296 MB
- *   GoogLeNet      128    2518 MB    2935 MB   (trains: the wasm heap peaks at 2.95 GB)
+ *   model       batch   measured   estimated
+ *   LeNet         512     92 MB     106 MB
+ *   LeNet-BN      512     38 MB      48 MB
+ *   AlexNet       128   2684 MB    3038 MB   (trains: the wasm heap peaks at 3.40 GB)
+ *   NiN             4    175 MB     196 MB
+ *   GoogLeNet     128   2518 MB    2749 MB   (trains: the heap peaks at 2.95 GB)
+ *   ResNet-18       8    345 MB     370 MB
+ *   ResNet-18     256   3136 MB    3517 MB   (trains: the heap peaks at 3.83 GB)
+ *   DenseNet       48    887 MB     954 MB
+ *
+ * (`node scripts/bench-memory.mjs MODEL:BATCH ...` measures them; the README has its last run.)
  */
 import os from "node:os";
 import { UserError } from "../errors.js";
@@ -33,10 +36,14 @@ import { absorbedAfter } from "./passes.js";
 import type { Bn } from "./setup.js";
 
 const FLOAT = 4;
-/** Parameters, their gradients, the update's two temporaries and the flipped filters. */
-const PARAMETER_COPIES = 5;
-/** The wasm heap's allocator needs room beyond what the tensors hold (measured: 1.17× at 2.5 GB). */
-const WASM_HEADROOM = 1.2;
+/** Parameters, their gradients, the update's two temporaries, the filters' flipped copies. */
+const PARAMETER_COPIES = 6;
+/**
+ * The share of wasm's 4 GiB that estimated tensors may take: the heap grows past what the
+ * tensors hold (by 1.17–1.27× at 2.5–3.1 GB, measured) and the estimate is at least 1.05× what
+ * they hold, so 83% keeps the heap within 4 GiB.
+ */
+const WASM_USABLE = 0.83;
 const WASM_BYTES = 4 * 2 ** 30;
 /** The cpu backend keeps each tensor in one typed array: at most 2^32 elements. */
 const CPU_TENSOR_ELEMENTS = 2 ** 32;
@@ -90,7 +97,8 @@ function held(nodes: readonly Node[], input: Shape, how: { fused: boolean; bn: B
     if (node.kind === "merge") {
       const branches = node.branches.map((branch) => held(branch, shape, how));
       const output = node.spec.outputShape(branches.map((b) => b.output)) as Shape;
-      elements += branches.reduce((n, b) => n + b.elements, 0) + product(shape) + 2 * product(output);
+      // y, the branches' gradients (a concat's split), and their sum.
+      elements += branches.reduce((n, b) => n + b.elements, 0) + product(shape) + (node.spec.name === "concat" ? 2 : 1) * product(output);
       shape = output;
       return;
     }
@@ -102,7 +110,7 @@ function held(nodes: readonly Node[], input: Shape, how: { fused: boolean; bn: B
       absorbedUntil = i + (absorbed.activation ? 1 : 0) + (absorbed.pool2 ? 1 : 0);
     }
     // A layer absorbed by the fused one before it holds nothing of its own.
-    if (i > absorbedUntil || fused) elements += node.spec.lower.trainingElements?.(shape, output, node.args, { fused, bn: how.bn }) ?? product(shape) + 2 * product(output);
+    if (i > absorbedUntil || fused) elements += node.spec.lower.trainingElements?.(shape, output, node.args, { fused, bn: how.bn }) ?? product(shape) + product(output);
     shape = output;
   });
   return { elements, output: shape };
@@ -114,7 +122,7 @@ function flatten(nodes: readonly Node[]): Node[] {
 
 /** What a backend can hold, and how to say it. */
 export function memoryLimit(backend: BackendName): { bytes: number; what: string } {
-  if (backend === "wasm") return { bytes: WASM_BYTES / WASM_HEADROOM, what: `the ${bytesText(WASM_BYTES / WASM_HEADROOM)} the wasm backend can give tensors (of its 4 GiB address space)` };
+  if (backend === "wasm") return { bytes: WASM_BYTES * WASM_USABLE, what: `the ${bytesText(WASM_BYTES * WASM_USABLE)} the wasm backend can give tensors (of its 4 GiB address space)` };
   return { bytes: os.totalmem(), what: `this machine's ${bytesText(os.totalmem())} of memory` };
 }
 
