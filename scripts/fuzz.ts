@@ -61,10 +61,11 @@ const cpuMs = () => {
   return (user + system) / 1000;
 };
 
-/** Sorted times, their median, 99th percentile and maximum, and how many are over 1 s. */
+/** Times: their sum, median, 99th percentile and maximum, and how many are over 1 s. */
 function summary(times: number[]) {
   const sorted = [...times].sort((a, b) => a - b);
-  return { medianMs: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: percentile(sorted, 1), overOneSecond: sorted.filter((t) => t > SLOW_MS).length };
+  const totalSeconds = +(sorted.reduce((a, b) => a + b, 0) / 1000).toFixed(1);
+  return { totalSeconds, medianMs: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99), maxMs: percentile(sorted, 1), overOneSecond: sorted.filter((t) => t > SLOW_MS).length };
 }
 
 async function inProcess() {

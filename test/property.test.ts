@@ -15,10 +15,10 @@ describe("robustness", () => {
   it("mutated models, token soup and bytes that are not UTF-8 never throw", async () => {
     let n = 0;
     await fc.assert(
-      fc.asyncProperty(netTexts(files, { pathologicalWeight: 0 }), (input) => throughFrontEnd(input, { format: n++ % 10 === 0 })),
-      { seed: 12, numRuns: 2000 },
+      fc.asyncProperty(netTexts(files, { pathologicalWeight: 0 }), (input) => throughFrontEnd(input, { format: n++ % 20 === 0 })),
+      { seed: 12, numRuns: 1000 },
     );
-  });
+  }, 120_000);
 
   it("arbitrary strings never throw", async () => {
     await fc.assert(
