@@ -1,9 +1,9 @@
 import { error, type Diagnostic } from "./diagnostics.js";
 import type { BuildOptions } from "./layers/types.js";
-import { MAX_SOURCE_BYTES } from "./limits.js";
+import { MAX_DIAGNOSTICS, MAX_SOURCE_BYTES } from "./limits.js";
 import { resolve, type Network } from "./resolve.js";
 import { inferShapes, type ShapeReport } from "./shapes.js";
-import { SourceFile } from "./source.js";
+import { SourceFile, type Span } from "./source.js";
 import type { NetFile } from "./syntax/ast.js";
 import { parse } from "./syntax/parse.js";
 
@@ -52,7 +52,7 @@ export function check(source: SourceFile, options: BuildOptions): Checked {
   // After a syntax error, a statement lost to it is also "missing", and one half-parsed has
   // odd arguments: only the syntax error is worth reading.
   const consequential = new Set(parsed.diagnostics.length > 0 ? ["NET031", "NET032"] : []);
-  const inRecovered = (d: Diagnostic) => parsed.recovered.some((s) => d.span.start >= s.start && d.span.start < s.end);
+  const inRecovered = within(parsed.recovered);
   const later = [...resolved.diagnostics, ...shaped.diagnostics].filter((d) => !consequential.has(d.code) && !inRecovered(d));
   const all = [...parsed.diagnostics, ...later];
   // A block used several times reports a mistake in its body once.
@@ -62,7 +62,29 @@ export function check(source: SourceFile, options: BuildOptions): Checked {
     if (!unique.has(key)) unique.set(key, d);
   }
   const diagnostics = [...unique.values()].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  if (diagnostics.length > MAX_DIAGNOSTICS) {
+    const next = diagnostics[MAX_DIAGNOSTICS]!;
+    diagnostics.length = MAX_DIAGNOSTICS;
+    diagnostics.push(error("NET006", { start: next.span.start, end: next.span.start }, `too many problems: the ones from here on are not shown`, { hints: ["fix the ones above first"] }));
+  }
   return { source, ast: parsed.ast, network: resolved.network, shapes: shaped.report, diagnostics };
+}
+
+/** Whether a diagnostic starts inside one of `spans` (which do not overlap), by binary search. */
+function within(spans: readonly Span[]): (d: Diagnostic) => boolean {
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  return (d) => {
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = sorted[mid]!;
+      if (d.span.start < s.start) hi = mid - 1;
+      else if (d.span.start >= s.end) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
 }
 
 /** Checks a model file's raw bytes, as read from disk or an editor buffer. */

@@ -1,4 +1,4 @@
-import { MAX_DEPTH, MAX_LAYERS } from "./limits.js";
+import { MAX_DEPTH, MAX_DIAGNOSTICS, MAX_LAYERS } from "./limits.js";
 import { thousands } from "./numbers.js";
 import type { Span } from "./source.js";
 
@@ -12,6 +12,7 @@ export const CODES = {
   NET003: "not a text file: the input contains NUL bytes or is not valid UTF-8",
   NET004: "file too large: model files (and editor buffers) are limited to 1 MiB",
   NET005: `nested too deeply: \`{ ... }\` bodies inside one another, and blocks that use blocks, may go ${MAX_DEPTH} levels deep; deeper nesting is refused so that checking stays fast on any text`,
+  NET006: `too many problems: netc reports the first ${thousands(MAX_DIAGNOSTICS)} problems of a file, and stops parsing after that many syntax errors; the rest are most likely consequences of the first`,
   NET010: "unknown layer: the name is neither a layer kind of the registry nor a block defined in the file",
   NET011: "unknown option: the layer has no option or flag of that name",
   NET012: "missing argument: a required argument of the layer or block was not given",

@@ -1,6 +1,6 @@
 import { error, warning, type Diagnostic, type Label } from "./diagnostics.js";
 import { layerNames, lookupLayer } from "./layers/registry.js";
-import { MAX_DEPTH, MAX_LAYERS } from "./limits.js";
+import { MAX_DEPTH, MAX_DIAGNOSTICS, MAX_LAYERS } from "./limits.js";
 import { countText, thousands } from "./numbers.js";
 import type { ArgSpec, ArgValue, ArgValues, LayerSpec, MergeSpec } from "./layers/types.js";
 import type { Span } from "./source.js";
@@ -171,7 +171,8 @@ class Resolver {
   }
 
   private report(d: Diagnostic): void {
-    this.diagnostics.push(d);
+    // Bounded on any text: compile.ts shows the first MAX_DIAGNOSTICS of all stages' findings.
+    if (this.diagnostics.length < 2 * MAX_DIAGNOSTICS) this.diagnostics.push(d);
   }
 
   private declareInput(decl: A.InputDecl, network: Network): void {
@@ -248,6 +249,7 @@ class Resolver {
     if (def) return this.expandBlock(def, item, scope);
     const spec = lookupLayer(name);
     if (!spec) {
+      if (this.diagnostics.length >= MAX_DIAGNOSTICS) return invalid; // enough said (compile.ts shows the first)
       const similar = nearbyNames(name, [...layerNames(), ...this.blocks.keys()]);
       this.report(
         error("NET010", item.name.span, `unknown layer \`${name}\``, {

@@ -1,4 +1,5 @@
 import { error, warning, type Diagnostic } from "./diagnostics.js";
+import { MAX_DIAGNOSTICS } from "./limits.js";
 import { countText } from "./numbers.js";
 import { formatShape, isProblem, product, type BuildOptions, type Counts, type Shape, type ShapeProblem } from "./layers/types.js";
 import { blockUses, type LayerNode, type Network, type Node } from "./resolve.js";
@@ -58,7 +59,12 @@ class ShapeChecker {
 
   private report(problem: ShapeProblem, node: Node, input: Shape | undefined): void {
     const related = blockUses(node.via);
-    this.diagnostics.push(error(problem.code, node.span, problem.problem, { hints: problem.hints ?? [], related, ...(input ? { label: `input ${formatShape(input)}` } : {}) }));
+    this.push(error(problem.code, node.span, problem.problem, { hints: problem.hints ?? [], related, ...(input ? { label: `input ${formatShape(input)}` } : {}) }));
+  }
+
+  /** Bounded on any text: compile.ts shows the first MAX_DIAGNOSTICS of all stages' findings. */
+  private push(d: Diagnostic): void {
+    if (this.diagnostics.length < 2 * MAX_DIAGNOSTICS) this.diagnostics.push(d);
   }
 
   /** Runs a sequence; returns its output shape and totals. */
@@ -159,7 +165,7 @@ class ShapeChecker {
       this.macs += macs;
       return true;
     }
-    this.diagnostics.push(
+    this.push(
       error("NET108", node.span, `this \`${name}\` is too large to count: ${problem}, past 2^53, where netc's figures stop being exact`, {
         related: blockUses(node.via),
         hints: ["is a size or a count mistyped?"],
@@ -171,7 +177,7 @@ class ShapeChecker {
   /** The seed's first exercise: a bias right before `bn` is cancelled by its mean subtraction. */
   private checkBiasBeforeNorm(layer: LayerNode, next: LayerNode): void {
     if (!layer.spec.hasBias?.(layer.args) || !next.spec.subtractsMean) return;
-    this.diagnostics.push(
+    this.push(
       warning("NET200", layer.span, `the bias of this \`${layer.spec.name}\` is cancelled by the \`${next.spec.name}\` after it`, {
         related: [{ span: next.span, message: "its mean subtraction removes any per-channel constant" }],
         hints: [`write \`nobias\` to drop the parameter (the output is the same; \`${next.spec.name}\`'s beta plays the bias's role)`],

@@ -1,6 +1,6 @@
 import type { IToken } from "chevrotain";
 import { error, type Diagnostic } from "../diagnostics.js";
-import { MAX_DEPTH } from "../limits.js";
+import { MAX_DEPTH, MAX_DIAGNOSTICS } from "../limits.js";
 import type { SourceFile, Span } from "../source.js";
 import type { NetFile, Statement } from "./ast.js";
 import { astBuilder } from "./build-ast.js";
@@ -85,7 +85,14 @@ export function parse(source: SourceFile): ParseResult {
   const statements: Statement[] = [];
   const split = splitStatements(lexed.tokens, diagnostics);
   const recovered: Span[] = [...split.tooDeep];
-  split.statements.forEach((statementTokens, index) => {
+  for (const [index, statementTokens] of split.statements.entries()) {
+    if (diagnostics.length >= MAX_DIAGNOSTICS) {
+      // Past this many syntax errors the rest are mostly echoes, and parsing them takes time.
+      const rest = { start: statementTokens[0]!.startOffset, end: source.text.length };
+      recovered.push(rest);
+      diagnostics.push(error("NET006", { start: rest.start, end: rest.start }, `too many syntax errors: the rest of the file is not checked`, { hints: ["fix the errors before this line first"] }));
+      break;
+    }
     netParser.input = statementTokens;
     const cst = netParser.statement();
     const last = statementTokens.at(-1)!;
@@ -102,7 +109,7 @@ export function parse(source: SourceFile): ParseResult {
     }
     const statement = astBuilder.visit(cst) as Statement | undefined;
     if (statement) statements.push(statement);
-  });
+  }
   const comments = (lexed.groups["comments"] ?? []).map((t) => ({ text: t.image, span: { start: t.startOffset, end: tokenEnd(t) } }));
   return { ast: { statements, comments, span: { start: 0, end: source.text.length } }, diagnostics, recovered };
 }
