@@ -197,7 +197,7 @@ async function readCheckpointDir(dir: string): Promise<LoadedCheckpoint> {
 }
 
 /** The checkpoint's tensors: the model's weights, and each group of other state by name. */
-export function decodeCheckpoint(tf: Tf, ckpt: LoadedCheckpoint): CheckpointTensors & { extra: Record<string, NamedTensorMap> } {
+function decodeCheckpoint(tf: Tf, ckpt: LoadedCheckpoint): CheckpointTensors & { extra: Record<string, NamedTensorMap> } {
   const all = tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
   const weights: NamedTensorMap = {};
   const extra: Record<string, NamedTensorMap> = {};
@@ -235,7 +235,7 @@ export function restoreWeights(tf: Tf, model: CompiledModel, ckpt: LoadedCheckpo
  * Differences between the weights a compiled model has and a checkpoint's, one line each
  * (empty when they fit). Other training state (`group/name`) is not the model's business.
  */
-export function weightMismatches(model: NamedTensorMap, manifest: readonly ManifestEntry[]): string[] {
+function weightMismatches(model: NamedTensorMap, manifest: readonly ManifestEntry[]): string[] {
   const out: string[] = [];
   const saved = manifest.filter((w) => !w.name.includes("/"));
   const savedByName = new Map(saved.map((w) => [w.name, w]));

@@ -252,15 +252,16 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     const evaluation = await evaluate(tf, model, test, layout, { batchSize: input.evalBatch });
     testAcc = evaluation.accuracy;
     hooks.onPoint?.({ x: epoch + 1, testAcc });
+    const between: LoopPosition = { ...START, epoch: epoch + 1, examples, stepSeconds };
     await hooks.onEpoch?.({
       epoch: epoch + 1,
       trainLoss,
       trainAcc,
       testAcc,
       examplesPerSec: epochSeconds > 0 ? seen / epochSeconds : 0,
-      position: { ...START, epoch: epoch + 1, examples, stepSeconds },
+      position: between,
     });
-    if (epoch + 1 < settings.epochs && hooks.shouldStop?.()) return result({ kind: "stopped", epoch: epoch + 1, batch: 0, position: { ...START, epoch: epoch + 1, examples, stepSeconds } });
+    if (epoch + 1 < settings.epochs && hooks.shouldStop?.()) return result({ kind: "stopped", epoch: epoch + 1, batch: 0, position: between });
   }
   return result({ kind: "done" });
 }

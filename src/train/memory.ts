@@ -74,7 +74,7 @@ export function estimateTraining(network: Network, shapes: ShapeReport, batch: n
  * What inference holds at `batch`: the weights and their BN-folded copies, and a few activations
  * at a time (graph.ts frees each as soon as the next exists).
  */
-export function estimateInference(shapes: ShapeReport, batch: number): MemoryEstimate {
+function estimateInference(shapes: ShapeReport, batch: number): MemoryEstimate {
   return estimate(shapes.totals, batch, 3 * peakActivation(shapes), 2, peakActivation(shapes) * batch);
 }
 
@@ -170,7 +170,7 @@ export function checkMemory(network: Network, shapes: ShapeReport, batch: number
 }
 
 /** 1536 → "1.5 KiB". */
-export function bytesText(bytes: number): string {
+function bytesText(bytes: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
   let value = bytes;
   let unit = 0;
