@@ -34,7 +34,16 @@ export function decodeSource(path: string, bytes: Uint8Array): { source: SourceF
   if (text.includes("\0")) {
     return { source: empty, diagnostics: [error("NET003", { start: 0, end: 0 }, "the file contains NUL bytes, so it is not a text file", { hints: ["is this really a .net model file?"] })] };
   }
-  return { source: new SourceFile(path, text.replace(/^\uFEFF/, "")), diagnostics: [] };
+  return { source: new SourceFile(path, lineBreaks(text.replace(/^\uFEFF/, ""))), diagnostics: [] };
+}
+
+/**
+ * A lone carriage return (old Mac line endings) ends a line, as in editors (and LSP positions)
+ * and in Prettier, which formats what it reads that way: it becomes a newline, one character for
+ * one, so offsets stay the same.
+ */
+function lineBreaks(text: string): string {
+  return text.replace(/\r(?!\n)/g, "\n");
 }
 
 function tooLarge(bytes: number): Diagnostic {
@@ -97,6 +106,6 @@ export function checkBytes(path: string, bytes: Uint8Array, options: BuildOption
 /** Checks an editor buffer: its text is decoded already, and the size limit applies as to files. */
 export function checkText(path: string, text: string, options: BuildOptions): Checked {
   const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes <= MAX_SOURCE_BYTES) return check(new SourceFile(path, text), options);
+  if (bytes <= MAX_SOURCE_BYTES) return check(new SourceFile(path, lineBreaks(text)), options);
   return { ...check(new SourceFile(path, ""), options), diagnostics: [tooLarge(bytes)] };
 }

@@ -20,6 +20,12 @@ describe("robustness", () => {
     );
   }, 120_000);
 
+  it("inputs the fuzzer found stay fixed", async () => {
+    // A lone carriage return: Prettier reads it as a line break, so the front end must too.
+    await throughFrontEnd({ text: "input  \r 28x28                      # ~ NET013\nconv 199999999 k1x0x0\n", badBytes: [] }, { format: true });
+    await throughFrontEnd({ text: "model alexnet\ninput 1x224x224\ntrain lr=0.01 epochs=10 bat \r ch=128\nconv 96 k11 s4 p1 | relu\n", badBytes: [] }, { format: true });
+  });
+
   it("arbitrary strings never throw", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "binary", maxLength: 200 }), (text) => throughFrontEnd({ text, badBytes: [] })),
