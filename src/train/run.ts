@@ -42,8 +42,8 @@ export interface RunSpec {
   interrupts: Interrupts;
   /** Put before each epoch line, e.g. `[2/6] ` when several runs share the terminal. */
   linePrefix?: string;
-  /** Where the training data came from, recorded in the checkpoint. */
-  dataSource: string;
+  /** Where the training data came from, recorded in the checkpoint (a resumed run reads them there). */
+  dataSource?: string;
   /** Continue a run from its checkpoint's position, with its metric points so far. */
   start?: { position: LoopPosition; points: MetricPoint[] };
 }
@@ -72,7 +72,7 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
     settings: { ...settings, ...(spec.limit !== undefined ? { limit: spec.limit } : {}) },
     bn: spec.bn,
     backend: spec.backend,
-    data: { source: spec.dataSource, train: spec.train.count, test: spec.test.count },
+    ...(spec.dataSource !== undefined ? { data: { source: spec.dataSource, train: spec.train.count, test: spec.test.count } } : {}),
     sourceSha256: sha256(spec.source),
     resume: { position, random: model.randomState, points: [...points] },
     savedAt: new Date().toISOString(),
