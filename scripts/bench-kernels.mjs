@@ -8,16 +8,17 @@ const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const REPS = Number(process.env.REPS ?? 20);
 
 await buildKernels();
-const bundle = "node_modules/.cache/netc/bench-kernels.mjs";
-await build({ entryPoints: ["src/kernels/register.ts"], outfile: bundle, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
-const { registerNetcKernels } = await import(`../${bundle}`);
+const outdir = "node_modules/.cache/netc/bench-kernels";
+await build({ entryPoints: ["src/kernels/register.ts", "src/kernels/binaries.ts"], outdir, outExtension: { ".js": ".mjs" }, bundle: true, splitting: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
+const { registerNetcKernels } = await import(`../${outdir}/register.mjs`);
+const { kernelBinaries } = await import(`../${outdir}/binaries.mjs`);
 
 const tf = await import("@tensorflow/tfjs");
 await import("@tensorflow/tfjs-backend-wasm");
 tf.enableProdMode();
 await tf.setBackend("wasm");
 await tf.ready();
-const status = registerNetcKernels(tf, { wasmBinary: "dist/netc-kernels.wasm" });
+const status = registerNetcKernels(tf, kernelBinaries("dist/netc-kernels.wasm"));
 if (!status.wasm) throw new Error(status.reason);
 
 function time(f) {

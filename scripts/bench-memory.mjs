@@ -1,4 +1,4 @@
-// `node scripts/bench-memory.mjs [MODEL:BATCH[:BN] ...]`: a training step's measured peak memory
+// `node scripts/bench-memory.mjs [MODEL:BATCH[:BN[:OPTIMIZER]] ...]`: a training step's measured peak memory
 // against the memory check's estimate, each model in a process of its own (a model that does not
 // fit ends only its own). Default: the d2l models at small batches (a couple of minutes).
 // Writes bench/memory.json.

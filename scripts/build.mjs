@@ -42,14 +42,16 @@ const result = await build({
 });
 
 // Chunk names carry content hashes, so rebuilds leave stale chunks behind. They are removed
-// once old: a CLI started just before this build may still be importing them.
+// once old: a CLI started just before this build may still be importing them. `--clean` (run
+// before `npm pack`) removes them all, so the package holds only the chunks it uses.
+const staleAfterMs = process.argv.includes("--clean") ? 0 : 10 * 60_000;
 const fresh = new Set(Object.keys(result.metafile.outputs).map((f) => resolve(f)));
 const chunks = await readdir("dist/chunks").catch(() => []);
 for (const name of chunks) {
   const path = resolve(join("dist/chunks", name));
   if (fresh.has(path)) continue;
   const { mtimeMs } = await stat(path);
-  if (Date.now() - mtimeMs > 10 * 60_000) await rm(path, { force: true });
+  if (Date.now() - mtimeMs >= staleAfterMs) await rm(path, { force: true });
 }
 
 const standalone = { bundle: true, platform: "node", format: "esm", target: "node20", minify: true, logLevel: "warning" };
@@ -68,3 +70,9 @@ await build({
 // The Prettier plugin, for `prettier --plugin netc/prettier` (package.json `exports`): one
 // self-contained file, Prettier's document builders included, so it loads with any Prettier 3.
 await build({ ...standalone, entryPoints: ["src/format/plugin.ts"], outfile: "dist/prettier-plugin-netc.mjs" });
+
+// The VS Code extension (editors/vscode): its grammar and its bundled language client.
+await import("../editors/vscode/build.mjs");
+
+// The browser page `netc serve` serves (dist/web).
+await (await import("./build-web.mjs")).buildWeb();

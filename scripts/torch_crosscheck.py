@@ -10,14 +10,20 @@ Each model below is written the way Dive into Deep Learning (d2l-zh, PyTorch
 tab, chapters 6-7) writes it, for Fashion-MNIST (1 input channel, 10 classes).
 LeNet-BN uses the seed notebook's own from-scratch BatchNorm class.
 
-A (1, C, H, W) input is run through each network (eval mode, no grad) and a
-JSON object is printed on stdout, keyed by the model file's stem:
+Below them, variants that use what no model file does (`nobias`, `bn` with
+non-default `eps` and `momentum`), each with its netc source.
 
-    {"params":  number of trainable parameters,
+A (1, C, H, W) input is run through each network (eval mode, no grad) and a
+JSON object is printed on stdout, keyed by the model file's stem or the
+variant's name:
+
+    {"source":  the variant's netc source (variants only),
+     "params":  number of trainable parameters,
      "buffers": BN running statistics elements (running_mean + running_var for
                 nn.BatchNorm*, moving_mean + moving_var for the scratch
                 BatchNorm; num_batches_tracked is not counted),
      "output":  output shape,
+     "macs":    multiply-adds for one example, as torchinfo counts them,
      "leaves":  [[class name, output shape], ...] for every leaf module call,
                 in forward order}
 
@@ -355,19 +361,60 @@ def densenet():
 
 
 # --------------------------------------------------------------------------
+# Variants: options no model file uses (nobias, non-default eps and momentum)
+# --------------------------------------------------------------------------
+
+# Each is netc source and the PyTorch network it describes; the source goes into
+# the output ("source") for the test to check.  netc's `momentum=m` is
+# PyTorch's momentum=1-m.
+
+LINEAR_NOBIAS = """\
+input 4
+linear 3 nobias
+"""
+
+
+def linear_nobias():
+    return nn.Sequential(nn.Linear(4, 3, bias=False))
+
+
+CONV_NOBIAS_BN = """\
+input 3x12x12
+conv 8 k3 nobias | bn eps=1e-3 momentum=0.8 | relu
+conv 4 k5x3 s2 p1 nobias
+flatten
+linear 10 nobias | bn eps=1e-2 momentum=0.95
+linear 2
+"""
+
+
+def conv_nobias_bn():
+    return nn.Sequential(
+        nn.Conv2d(3, 8, kernel_size=3, bias=False),
+        nn.BatchNorm2d(8, eps=1e-3, momentum=0.2), nn.ReLU(),
+        nn.Conv2d(8, 4, kernel_size=(5, 3), stride=2, padding=1, bias=False),
+        nn.Flatten(),
+        nn.Linear(4 * 4 * 5, 10, bias=False),
+        nn.BatchNorm1d(10, eps=1e-2, momentum=0.05),
+        nn.Linear(10, 2))
+
+
+# --------------------------------------------------------------------------
 # Measurement
 # --------------------------------------------------------------------------
 
-# file stem -> (builder, input shape C x H x W)
+# name -> (builder, input shape C x H x W, netc source or None for models/NAME.net)
 MODELS = {
-    "lenet": (lenet, (1, 28, 28)),
-    "lenet-bn": (lenet_bn, (1, 28, 28)),
-    "alexnet": (alexnet, (1, 224, 224)),
-    "vgg11": (vgg11, (1, 224, 224)),
-    "nin": (nin, (1, 224, 224)),
-    "googlenet": (googlenet, (1, 96, 96)),
-    "resnet18": (resnet18, (1, 96, 96)),
-    "densenet": (densenet, (1, 96, 96)),
+    "lenet": (lenet, (1, 28, 28), None),
+    "lenet-bn": (lenet_bn, (1, 28, 28), None),
+    "alexnet": (alexnet, (1, 224, 224), None),
+    "vgg11": (vgg11, (1, 224, 224), None),
+    "nin": (nin, (1, 224, 224), None),
+    "googlenet": (googlenet, (1, 96, 96), None),
+    "resnet18": (resnet18, (1, 96, 96), None),
+    "densenet": (densenet, (1, 96, 96), None),
+    "linear-nobias": (linear_nobias, (4,), LINEAR_NOBIAS),
+    "conv-nobias-bn": (conv_nobias_bn, (3, 12, 12), CONV_NOBIAS_BN),
 }
 
 
@@ -381,15 +428,22 @@ def count_buffers(net):
     return total
 
 
-def measure(build, chw):
+def measure(build, chw, source):
     torch.manual_seed(0)
     net = build()
     net.eval()
 
     leaves = []
+    macs = 0
 
     def hook(module, inputs, output):
+        nonlocal macs
         leaves.append([type(module).__name__, list(output.shape)])
+        # torchinfo's rule: a convolution's parameters are used once per
+        # output position, any other layer's once.
+        params = sum(p.numel() for p in module.parameters(recurse=False))
+        positions = output.shape[2] * output.shape[3] if isinstance(module, nn.Conv2d) else 1
+        macs += params * positions
 
     handles = [m.register_forward_hook(hook)
                for m in net.modules() if len(list(m.children())) == 0]
@@ -399,9 +453,11 @@ def measure(build, chw):
         h.remove()
 
     return {
+        **({"source": source} if source else {}),
         "params": sum(p.numel() for p in net.parameters() if p.requires_grad),
         "buffers": count_buffers(net),
         "output": list(Y.shape),
+        "macs": macs,
         "leaves": leaves,
     }
 

@@ -1,14 +1,17 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { readFileSync, statSync } from "node:fs";
 import { checkBytes, type Checked } from "./compile.js";
-import { CODES, hasErrors, type DiagnosticCode } from "./diagnostics.js";
+import { CODES, explanation, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { isUserError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
 import { countText } from "./numbers.js";
 import type { BuildOptions } from "./layers/types.js";
+import type { Transport } from "./lsp/server.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
-import { diagnosticToJson, renderDiagnostic, renderSummary, type Colors } from "./render.js";
+import { findModelFiles } from "./model-files.js";
+import { diagnosticToJson, renderDiagnostic, renderGithubAnnotation, renderSummary, sarifLog, type Colors } from "./render.js";
 import { shapesToJson, table, torchStyle } from "./shape-table.js";
+import { trainSettingOptions } from "./train-flags.js";
 
 
 function positiveInt(text: string): number {
@@ -17,15 +20,21 @@ function positiveInt(text: string): number {
   return n;
 }
 
-function positiveNumber(text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a number above 0");
-  return n;
-}
-
 function nonNegativeInt(text: string): number {
   const n = Number(text);
   if (text.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of at least 0");
+  return n;
+}
+
+function tcpPort(text: string): number {
+  const n = positiveInt(text);
+  if (n > 65535) throw new InvalidArgumentError("must be a port number, 1 to 65535");
+  return n;
+}
+
+function portOrZero(text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number, 0 to 65535 (0: any free one)");
   return n;
 }
 
@@ -53,16 +62,24 @@ function checkFile(path: string, options: BuildOptions): Checked {
   return checkBytes(path, readModelFile(path), options);
 }
 
-type Format = "human" | "json";
+type Format = "human" | "json" | "github" | "sarif";
 
-/** Prints diagnostics of several files; returns whether any is an error. */
+/**
+ * Prints diagnostics of several files: code frames on stderr (`human`), or one document or line
+ * per diagnostic on stdout for tools, with the summary on stderr for people reading a CI log
+ * (`github`). Returns whether any is an error.
+ */
 function report(results: Checked[], format: Format, colors: Colors, summary: boolean): boolean {
   const failed = results.some((r) => hasErrors(r.diagnostics));
-  if (format === "json") {
-    return failed;
+  if (format === "json") process.stdout.write(JSON.stringify({ version: 1, files: diagnosticsJson(results) }, null, 2) + "\n");
+  if (format === "sarif") process.stdout.write(JSON.stringify(sarifLog(results, process.cwd()), null, 2) + "\n");
+  for (const r of results) {
+    for (const d of r.diagnostics) {
+      if (format === "human") process.stderr.write(renderDiagnostic(d, r.source, colors) + "\n\n");
+      if (format === "github") process.stdout.write(renderGithubAnnotation(d, r.source, process.cwd()) + "\n");
+    }
   }
-  for (const r of results) for (const d of r.diagnostics) process.stderr.write(renderDiagnostic(d, r.source, colors) + "\n\n");
-  if (summary) {
+  if (summary && (format === "human" || format === "github")) {
     const all = results.flatMap((r) => r.diagnostics);
     const errors = all.filter((d) => d.severity === "error").length;
     process.stderr.write(renderSummary(errors, all.length - errors, results.length, colors) + "\n");
@@ -74,7 +91,7 @@ function diagnosticsJson(results: Checked[]) {
   return results.map((r) => ({ file: r.source.path, diagnostics: r.diagnostics.map((d) => diagnosticToJson(d, r.source)) }));
 }
 
-const formatOption = () => new Option("--format <format>", "output format").choices(["human", "json"]).default("human");
+const formatOption = (formats: Format[] = ["human", "json"]) => new Option("--format <format>", "output format").choices(formats).default("human");
 const bnOption = () => new Option("--bn <impl>", "batch norm implementation for `bn` layers that do not name one").choices(["scratch", "builtin"]).default("scratch");
 const backendOption = () => new Option("--backend <name>", "TensorFlow.js backend (auto: tensorflow, else wasm, else cpu)").choices(["auto", "tensorflow", "wasm", "cpu"]).default("auto");
 
@@ -92,12 +109,11 @@ export function buildProgram(): Command {
   program
     .command("check")
     .description("parse and validate model files, printing every problem found")
-    .argument("<files...>", ".net model files")
-    .addOption(formatOption())
+    .argument("[paths...]", ".net model files, or directories to search for them (default: the current directory)")
+    .addOption(formatOption(["human", "json", "github", "sarif"]))
     .addOption(bnOption())
-    .action((files: string[], opts: { format: Format; bn: BuildOptions["bn"] }) => {
-      const results = files.map((f) => checkFile(f, { bn: opts.bn }));
-      if (opts.format === "json") process.stdout.write(JSON.stringify({ version: 1, files: diagnosticsJson(results) }, null, 2) + "\n");
+    .action((paths: string[], opts: { format: Format; bn: BuildOptions["bn"] }) => {
+      const results = findModelFiles(paths).map((f) => checkFile(f, { bn: opts.bn }));
       process.exitCode = report(results, opts.format, colorsFor(process.stderr, globalColor()), true) ? 1 : 0;
     });
 
@@ -133,21 +149,30 @@ export function buildProgram(): Command {
       process.exitCode = failed ? 1 : 0;
     });
 
-  program
+  const train = program
     .command("train")
-    .description("train a model on Fashion-MNIST with TensorFlow.js, as the seed notebook's train()")
-    .argument("[file]", ".net model file (with --resume: optional, must be the run's model)")
-    .option("--epochs <n>", "passes over the training set (default: the model's `train` header, else 10)", positiveInt)
-    .option("--lr <x>", "SGD learning rate (default: the model's `train` header, else 1.0)", positiveNumber)
-    .option("--batch <n>", "examples per minibatch (default: the model's `train` header, else 128)", positiveInt)
+    .description("train a model with TensorFlow.js, as the seed notebook's train(): on Fashion-MNIST unless the model or --data names other data")
+    .argument("[file]", ".net model file (with --resume: optional, must be the run's model)");
+  // --lr, --epochs, --batch, --optimizer, --data, …: the `train` header's settings.
+  const settingOptions = trainSettingOptions();
+  for (const option of settingOptions) train.addOption(option);
+  train
     .addOption(bnOption())
     .addOption(backendOption())
     .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
-    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
-    .option("--seed <n>", "seed of weight initialization and shuffling", nonNegativeInt, 0)
+    .option("--seed <n>", "seed of weight initialization, shuffling and augmentation", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
     .option("--limit <n>", "train on the first N training examples only, for quick tries", positiveInt)
-    .addOption(new Option("--resume <run-dir>", "continue a run from its last checkpoint, with its own settings").conflicts(["epochs", "lr", "batch", "bn", "seed", "out", "limit"]))
+    // A resumed run keeps every setting it recorded; --data may say where its data are now.
+    .addOption(
+      new Option("--resume <run-dir>", "continue a run from its last checkpoint, with its own settings (--data: where its data are now, if they moved)").conflicts([
+        ...settingOptions.map((option) => option.attributeName()).filter((name) => name !== "data"),
+        "bn",
+        "seed",
+        "out",
+        "limit",
+      ]),
+    )
     .action(async (file: string | undefined, opts: import("./train/train-command.js").TrainFlags & { resume?: string }) => {
       if (opts.resume !== undefined) {
         const { resumeCommand } = await import("./train/resume.js");
@@ -171,10 +196,66 @@ export function buildProgram(): Command {
     .argument("<run-dir>", "run directory printed by `netc train`")
     .addOption(backendOption())
     .option("--threads <n>", "threads of the wasm or tensorflow backend (default: every core)", positiveInt)
-    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files")
+    .option("--data <name|dir>", "dataset, or directory of IDX files, to evaluate on (default: the one the run trained on)")
     .action(async (runDir: string, opts: import("./train/eval-command.js").EvalFlags) => {
       const { evalCommand } = await import("./train/eval-command.js");
       process.exitCode = await evalCommand(runDir, opts);
+    });
+
+  program
+    .command("draw")
+    .description("draw the model's graph (one box per layer, shapes on the edges) as SVG or PNG")
+    .argument("<file>", ".net model file")
+    .requiredOption("-o, --out <file>", "the drawing: a .svg or .png file")
+    .option("--collapse", "draw every block use and `repeat` as one box")
+    .addOption(bnOption())
+    .action(async (file: string, opts: import("./draw/command.js").DrawFlags & { bn: BuildOptions["bn"] }) => {
+      const { drawCommand, drawFormat } = await import("./draw/command.js");
+      drawFormat(opts.out);
+      const result = checkFile(file, { bn: opts.bn });
+      const errors = result.diagnostics.filter((d) => d.severity === "error");
+      if (report([{ ...result, diagnostics: errors }], "human", colorsFor(process.stderr, globalColor()), errors.length > 0)) {
+        process.exitCode = 1;
+        return;
+      }
+      process.stderr.write(`${await drawCommand(result, opts)}\n`);
+    });
+
+  program
+    .command("serve")
+    .description("serve the browser page on 127.0.0.1: edit a model, see its shapes and graph, train it with a live plot")
+    .argument("[file]", ".net model file to open (default: the page starts from models/lenet-bn.net)")
+    .option("--port <n>", "TCP port (0: any free one)", portOrZero, 8080)
+    .option("--data <dir>", "directory with the four Fashion-MNIST IDX files (default: see the README)")
+    .action(async (file: string | undefined, opts: import("./serve/command.js").ServeFlags) => {
+      if (file !== undefined) readModelFile(file);
+      const { serveCommand } = await import("./serve/command.js");
+      await serveCommand(file, opts);
+    });
+
+  program
+    .command("export")
+    .description("export a model, or a trained run with its weights, to PyTorch (a Python package to train with torchrun) or ONNX")
+    .argument("<target>", ".net model file, or run directory printed by `netc train`")
+    .addOption(new Option("--to <format>", "pytorch or onnx").choices(["pytorch", "onnx"]).makeOptionMandatory())
+    .option("-o, --out <path>", "pytorch: a directory (default <model>-pytorch); onnx: a file (default <model>.onnx)")
+    .addOption(bnOption())
+    .action(async (target: string, opts: import("./export/command.js").ExportFlags) => {
+      // Loaded only here, like training.
+      const { exportCommand } = await import("./export/command.js");
+      process.exitCode = await exportCommand(target, opts);
+    });
+
+  program
+    .command("import-weights")
+    .description("bring weights trained in PyTorch (a safetensors file from the exported package) back into a netc run directory")
+    .argument("<weights>", ".safetensors file, e.g. runs/<model>-torch-<time>/weights.safetensors")
+    .argument("<model>", ".net file the weights were trained with (the package's model.net)")
+    .option("-o, --out <dir>", "run directory to write, new or empty (default runs/<model>-from-torch-<YYYYmmdd-HHMMSS>)")
+    .addOption(new Option("--bn <impl>", "batch norm the package was exported with (default: the file's metadata, else scratch)").choices(["scratch", "builtin"]))
+    .action(async (weights: string, model: string, opts: import("./export/command.js").ImportFlags) => {
+      const { importWeightsCommand } = await import("./export/command.js");
+      process.exitCode = await importWeightsCommand(weights, model, opts);
     });
 
   program
@@ -184,7 +265,7 @@ export function buildProgram(): Command {
     .action((code: string) => {
       const key = code.toUpperCase() as DiagnosticCode;
       if (!(key in CODES)) throw new UserError(`no diagnostic has the code ${code}`, [`codes: ${Object.keys(CODES).join(", ")}`], 2);
-      process.stdout.write(`${key}: ${CODES[key]}\n`);
+      process.stdout.write(`${explanation(key)}\n`);
     });
 
   program
@@ -198,24 +279,38 @@ export function buildProgram(): Command {
   program
     .command("fmt")
     .description("format model files in the canonical layout (Prettier with netc's plugin)")
-    .argument("<files...>", ".net model files")
+    .argument("[paths...]", ".net model files, or directories to search for them (default with --check or --write: the current directory)")
     .addOption(new Option("--check", "list the files that are not formatted; exit 1 if any").conflicts("write"))
     .option("--write", "rewrite the files in place")
-    .action(async (files: string[], opts: { check?: boolean; write?: boolean }) => {
+    .action(async (paths: string[], opts: { check?: boolean; write?: boolean }) => {
+      if (paths.length === 0 && !opts.check && !opts.write) {
+        throw new UserError("`netc fmt` prints the formatted text of the files it is given: name them", ["`netc fmt --check` or `--write` alone work on every .net file below the current directory"], 2);
+      }
+      const files = findModelFiles(paths);
       // Loaded only here: Prettier is large, and `check` and `shapes` must start fast.
       const { runFmt } = await import("./format/command.js");
       process.exitCode = await runFmt(files, opts, readModelFile, colorsFor(process.stderr, globalColor()));
     });
 
+  // The arguments LSP clients start servers with (vscode-languageclient: one transport, then
+  // `--clientProcessId=PID`).
   program
     .command("lsp")
-    .description("start the language server: Language Server Protocol over stdin/stdout")
-    .option("--stdio", "talk over stdin/stdout (the default and only transport)")
+    .description("start the language server: Language Server Protocol over stdin/stdout, or the transport given")
+    .addOption(new Option("--stdio", "talk over stdin/stdout (the default)").conflicts(["nodeIpc", "socket", "pipe"]))
+    .addOption(new Option("--node-ipc", "talk over Node's IPC channel (a server started with child_process.fork)").conflicts(["socket", "pipe"]))
+    .addOption(new Option("--socket <port>", "talk over a TCP connection to this port on 127.0.0.1").argParser(tcpPort).conflicts("pipe"))
+    .option("--pipe <name>", "talk over a connection to this named pipe or Unix domain socket")
+    .option("--clientProcessId <pid>", "the editor's process id: exit when that process ends", positiveInt)
     .addOption(bnOption())
-    .allowUnknownOption()
-    .action(async (opts: { bn: BuildOptions["bn"] }) => {
-      const { runStdioServer } = await import("./lsp/server.js");
-      await runStdioServer({ bn: opts.bn, version: VERSION });
+    .action(async (opts: { bn: BuildOptions["bn"]; nodeIpc?: boolean; socket?: number; pipe?: string }) => {
+      if (opts.nodeIpc && !process.send) {
+        throw new UserError("--node-ipc needs an IPC channel: the server must be started with child_process.fork", ["an editor that runs `netc lsp` as a command talks over --stdio"], 2);
+      }
+      const transport: Transport =
+        opts.nodeIpc ? { kind: "node-ipc" } : opts.socket !== undefined ? { kind: "socket", port: opts.socket } : opts.pipe !== undefined ? { kind: "pipe", name: opts.pipe } : { kind: "stdio" };
+      const { runServer } = await import("./lsp/server.js");
+      await runServer(transport, { bn: opts.bn, version: VERSION });
     });
 
   return program;
@@ -257,6 +352,13 @@ export async function main(argv: string[]): Promise<void> {
   const colors = () => colorsFor(process.stderr, program.opts<{ color?: boolean }>().color);
   // Errors thrown on the wasm backend's worker threads arrive here, not in the catch below.
   process.on("uncaughtException", (e) => process.exit(reportFailure(e, colors())));
+  // A reader that stops early (`netc eval RUN | head -1`) closes the pipe: not an error of netc's.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(141); // as if killed by SIGPIPE, quietly
+      throw e;
+    });
+  }
   try {
     await program.parseAsync(argv);
   } catch (e) {

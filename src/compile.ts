@@ -1,3 +1,5 @@
+import { dataFitDiagnostics } from "./data-fit.js";
+import { lookupDataset } from "./datasets.js";
 import { error, type Diagnostic } from "./diagnostics.js";
 import type { BuildOptions } from "./layers/types.js";
 import { MAX_DIAGNOSTICS, MAX_SOURCE_BYTES } from "./limits.js";
@@ -58,6 +60,9 @@ export function check(source: SourceFile, options: BuildOptions): Checked {
   const parsed = parse(source);
   const resolved = resolve(parsed.ast, fileStem(source.path));
   const shaped = inferShapes(resolved.network, options);
+  // A dataset named in the `train` header is known here; one given by `--data` is checked by `netc train`.
+  const named = lookupDataset(resolved.network.train.data ?? "");
+  if (named) shaped.diagnostics.push(...dataFitDiagnostics(resolved.network, shaped.report, named));
   // After a syntax error, a statement lost to it is also "missing", and one half-parsed has
   // odd arguments: only the syntax error is worth reading.
   const consequential = new Set(parsed.diagnostics.length > 0 ? ["NET031", "NET032"] : []);

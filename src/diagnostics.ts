@@ -28,18 +28,30 @@ export const CODES = {
   NET030: "header: `model`, `input` and `train` may each appear once, before the layers",
   NET031: "missing input: the model has no `input` declaration, so shapes cannot be checked",
   NET032: "empty model: the file declares no layers",
+  NET033: "training settings that do not go together: an option of another optimizer or schedule (`momentum` with `adam`), `nesterov` without momentum, `schedule=step` without `step`, a warmup as long as the run, or `normalize` numbers that do not fit the input's channels",
+  NET034: "the model does not fit the data: its input is not the dataset's images (a 1-channel model on CIFAR-10's 3 channels, a flat input of another size), or its output is not one logit per class of the dataset",
   NET101: "kernel too large: a convolution or pooling window is larger than its (padded) input, so the output would be empty",
-  NET102: "needs C×H×W: `conv`, pooling and `gap` need an image-shaped input, but get a flat vector (after `flatten` or `linear`, or from `input N`)",
+  NET102: "needs C×H×W: `conv`, pooling, `gap` and `instancenorm` need an image-shaped input, but get a flat vector (after `flatten` or `linear`, or from `input N`)",
   NET103: "needs a flat input: `linear` gets a C×H×W tensor; insert `flatten` before it",
   NET104: "`add` of mismatched shapes: every branch of an `add` must produce the same shape",
   NET105: "`concat` of mismatched spatial sizes: the branches of a `concat` must agree in everything but channels",
   NET106: "bad padding: pooling padding must be at most half the kernel size, as in PyTorch",
   NET107: "`bn` input rank: batch normalization takes C×H×W or flat inputs",
-  NET108: "too large to count: a layer's output size, parameters or multiply-adds (or the model's totals) pass 2^53, where floating-point numbers stop being exact; netc refuses the model rather than print rounded figures",
-  NET200: "bias before `bn`: a conv or linear bias that feeds straight into `bn` is cancelled by its mean subtraction (the seed's first exercise); `nobias` saves the parameters",
+  NET108: "uneven groups: `groupnorm G` and `iternorm groups=G` split the channels into G groups of equal size, so G must divide the channel count",
+  NET109: "one value per statistic: `instancenorm` standardizes each channel of an image over its H×W values, which needs more than one (PyTorch refuses a 1×1 input in training too)",
+  NET110: "too large to count: a layer's output size, parameters or multiply-adds (or the model's totals) pass 2^53, where floating-point numbers stop being exact; netc refuses the model rather than print rounded figures",
+  NET200: "bias before `bn`: a conv or linear bias that feeds straight into `bn` (or `instancenorm`, `iternorm`) is cancelled by its mean subtraction (the seed's first exercise); `nobias` saves the parameters",
+  NET300: "no export: the layer kind has no PyTorch or ONNX export yet (its registry entry has no `torch` or `onnx` section)",
+  NET301: "export layout: after `flatten`, netc orders features H,W,C and PyTorch/ONNX C,H,W; the export reorders them in the `linear` (or per-feature layer) that reads them, and cannot through this layer",
+  NET302: "export of `repeat`: a count given by a block parameter becomes a Python loop, which needs each repetition's output channels to be fixed or to grow by a fixed amount",
 } as const;
 
 export type DiagnosticCode = keyof typeof CODES;
+
+/** What `netc explain CODE` prints (and SARIF logs give as each rule's help). */
+export function explanation(code: DiagnosticCode): string {
+  return `${code}: ${CODES[code]}`;
+}
 export type Severity = "error" | "warning";
 
 export interface Label {

@@ -1,8 +1,14 @@
+import { isAbsolute, relative, resolve, sep } from "node:path";
+import { pathToFileURL } from "node:url";
 import pc from "picocolors";
-import type { Diagnostic, Label } from "./diagnostics.js";
+import { CODES, explanation, type Diagnostic, type DiagnosticCode, type Label } from "./diagnostics.js";
 import type { SourceFile, Span } from "./source.js";
+import { VERSION } from "./version.js";
 
-/** The one place diagnostics become text: a code frame for people, JSON for tools. */
+/**
+ * The one place diagnostics become text: a code frame for people, JSON for tools, GitHub
+ * Actions workflow commands and SARIF for continuous integration.
+ */
 
 export interface Colors {
   enabled: boolean;
@@ -19,7 +25,7 @@ function location(source: SourceFile, offset: number): string {
 }
 
 /** Columns of a source line shown at most: a longer line is cut to the part around the span. */
-const SHOWN_COLUMNS = 120;
+const SHOWN_COLUMNS = 240;
 
 /** One source line with an underline; multi-line spans are underlined to the end of their first line. */
 function frame(source: SourceFile, span: Span, label: string | undefined, mark: "^" | "-", style: (s: string) => string, gutter: number, c: ReturnType<typeof paint>): string[] {
@@ -84,5 +90,100 @@ export function diagnosticToJson(d: Diagnostic, source: SourceFile) {
     ...(d.label ? { label: d.label } : {}),
     hints: d.hints,
     related: d.related.map((r) => ({ message: r.message, range: range(source, r.span) })),
+  };
+}
+
+/** A file's diagnostics, as every stage reports them. */
+export interface FileDiagnostics {
+  source: SourceFile;
+  diagnostics: readonly Diagnostic[];
+}
+
+/** The message with its hints, as plain text for tools that show no code frame. */
+function plainMessage(d: Diagnostic): string {
+  return [d.message, ...d.hints.map((h) => `hint: ${h}`)].join("\n");
+}
+
+/** `path` relative to `cwd`, with `/` separators, as CI systems name files of the checkout. */
+function pathFrom(cwd: string, path: string): string {
+  return relative(cwd, resolve(cwd, path)).split(sep).join("/");
+}
+
+// The escaping of GitHub's runner (actions/toolkit's `command.ts`).
+const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
+
+/**
+ * A GitHub Actions workflow command (`::error file=…,line=…::message`): GitHub shows it as an
+ * annotation on the file's line in the pull request. Columns are 1-based, the end column one
+ * past the last character (as in the JSON and SARIF forms); GitHub takes columns only on a
+ * single line, so a span over several lines gives lines alone.
+ */
+export function renderGithubAnnotation(d: Diagnostic, source: SourceFile, cwd: string): string {
+  const start = source.position(d.span.start);
+  const end = source.position(d.span.end);
+  const oneLine = start.line === end.line;
+  const properties: [string, string | number][] = [
+    ["file", pathFrom(cwd, source.path)],
+    ["line", start.line],
+    ...(oneLine ? [["col", start.column] as [string, number]] : []),
+    ["endLine", end.line],
+    ...(oneLine ? [["endColumn", end.column] as [string, number]] : []),
+    ["title", d.code],
+  ];
+  return `::${d.severity} ${properties.map(([key, value]) => `${key}=${escapeProperty(String(value))}`).join(",")}::${escapeData(plainMessage(d))}`;
+}
+
+const SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+
+/**
+ * A SARIF 2.1.0 log (the format of GitHub code scanning and other result viewers): one run of
+ * netc, every diagnostic code as a rule with its `netc explain` text as help, file locations
+ * relative to `cwd` (the `%SRCROOT%` base) and regions in 1-based lines and UTF-16 columns.
+ */
+export function sarifLog(files: readonly FileDiagnostics[], cwd: string) {
+  const codes = Object.keys(CODES) as DiagnosticCode[];
+  const location = (source: SourceFile, span: Span) => {
+    const path = pathFrom(cwd, source.path);
+    // A file outside the working directory is named by its absolute URI.
+    const artifactLocation =
+      path.startsWith("../") || isAbsolute(path) ? { uri: pathToFileURL(resolve(cwd, source.path)).href } : { uri: path.split("/").map(encodeURIComponent).join("/"), uriBaseId: "%SRCROOT%" };
+    const start = source.position(span.start);
+    const end = source.position(span.end);
+    return { artifactLocation, region: { startLine: start.line, startColumn: start.column, endLine: end.line, endColumn: end.column } };
+  };
+  return {
+    $schema: SARIF_SCHEMA,
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "netc",
+            version: VERSION,
+            rules: codes.map((code) => ({
+              id: code,
+              shortDescription: { text: CODES[code].split(": ")[0]! },
+              fullDescription: { text: CODES[code] },
+              help: { text: explanation(code) },
+            })),
+          },
+        },
+        originalUriBaseIds: { "%SRCROOT%": { uri: pathToFileURL(cwd).href.replace(/\/?$/, "/") } },
+        columnKind: "utf16CodeUnits",
+        results: files.flatMap(({ source, diagnostics }) =>
+          diagnostics.map((d) => ({
+            ruleId: d.code,
+            ruleIndex: codes.indexOf(d.code),
+            level: d.severity,
+            message: { text: plainMessage(d) },
+            locations: [{ physicalLocation: location(source, d.span) }],
+            ...(d.related.length > 0
+              ? { relatedLocations: d.related.map((r, id) => ({ id, physicalLocation: location(source, r.span), message: { text: r.message } })) }
+              : {}),
+          })),
+        ),
+      },
+    ],
   };
 }

@@ -6,7 +6,7 @@ import type { ArgSpec, ArgValue, ArgValues, LayerSpec, MergeSpec } from "./layer
 import type { Span } from "./source.js";
 import { nearbyNames } from "./suggest.js";
 import type * as A from "./syntax/ast.js";
-import { TRAIN_ARGS, type TrainSettings } from "./train-settings.js";
+import { normalizeFits, settingsProblems, TRAIN_ARGS, type TrainSettings } from "./train-settings.js";
 
 /**
  * Resolution: the AST with meaning attached. Layer names are looked up in the registry, arguments
@@ -17,6 +17,8 @@ export interface LayerNode {
   kind: "layer";
   spec: LayerSpec;
   args: ArgValues;
+  /** Arguments given by a parameter of the enclosing block: argument name → parameter name. */
+  refs: Readonly<Record<string, string>>;
   span: Span;
   /** Use sites of the blocks this layer was expanded from, innermost first. */
   via: Span[];
@@ -34,9 +36,30 @@ export interface MergeNode {
 export interface GroupNode {
   kind: "group";
   label: string;
+  /** A `repeat`'s children are its body's, `times` over. */
   children: Node[];
   span: Span;
   via: Span[];
+  /** What the group came from, for back ends that keep blocks and loops (the PyTorch export). */
+  origin: BlockUse | RepeatUse;
+}
+
+export interface BlockUse {
+  kind: "block";
+  def: A.BlockDef;
+  /** Every parameter's value, defaults included. */
+  values: Readonly<Record<string, BlockValue>>;
+  /** The parameters the use gives, in the order the block declares them. */
+  given: readonly string[];
+  /** Parameters given by a parameter of the enclosing block: parameter → enclosing parameter. */
+  refs: Readonly<Record<string, string>>;
+}
+
+export interface RepeatUse {
+  kind: "repeat";
+  times: number;
+  /** The enclosing block's parameter that gives the count, if one does. */
+  countRef?: string;
 }
 
 /** A layer that could not be resolved (already reported): shapes are unknown after it. */
@@ -48,6 +71,22 @@ export interface InvalidNode {
 
 export type Node = LayerNode | MergeNode | GroupNode | InvalidNode;
 
+/**
+ * A copy of `node` made of nodes of its own all the way down, for one more repetition of a
+ * `repeat`: back ends key what they make for a layer by its node (the exports' weights and
+ * module paths), so no two layers of the network may be one node.
+ */
+function copyNode(node: Node): Node {
+  switch (node.kind) {
+    case "group":
+      return { ...node, children: node.children.map(copyNode) };
+    case "merge":
+      return { ...node, branches: node.branches.map((branch) => branch.map(copyNode)) };
+    default:
+      return { ...node };
+  }
+}
+
 export interface Network {
   name: string;
   input?: { shape: number[]; span: Span };
@@ -55,7 +94,7 @@ export interface Network {
   layers: Node[];
 }
 
-type BlockValue = number | readonly number[];
+export type BlockValue = number | readonly number[];
 
 interface Scope {
   env: ReadonlyMap<string, BlockValue>;
@@ -73,19 +112,24 @@ export function optionForKey(specs: readonly ArgSpec[], key: string): ArgSpec | 
   return specs.find((s) => s.name === key || s.short === key);
 }
 
-/** The argument a bare word sets: a flag, a choice, or a short option such as `k5` (with `value` "5"). */
+/** The argument a bare word sets: a flag, a bool, a choice, or a short option such as `k5` (with `value` "5"). */
 export function optionOfWord(specs: readonly ArgSpec[], word: string): { spec: ArgSpec; value?: string } | undefined {
-  const flag = specs.find((s) => (s.type === "flag" && s.name === word) || (s.type === "choice" && s.choices!.includes(word)));
+  const flag = specs.find((s) => ((s.type === "flag" || s.type === "bool") && s.name === word) || (s.type === "choice" && s.choices!.includes(word)));
   if (flag) return { spec: flag };
   const short = SHORT_OPTION.exec(word);
   const spec = short ? specs.find((s) => s.short === short[1]) : undefined;
   return spec ? { spec, value: short![2]! } : undefined;
 }
 
-/** How an argument is written, for hints: `<channels>`, `kN`, `eps=N`, `nobias`, `scratch | builtin`. */
+/**
+ * How an argument is written, for hints: `<channels>`, `kN`, `eps=N`, `nobias`, `scratch | builtin`;
+ * a bool as the spelling that changes its default (`affine=false`, `track`).
+ */
 export function argForm(spec: ArgSpec): string {
   if (spec.type === "flag") return spec.name;
+  if (spec.type === "bool") return spec.default === "true" ? `${spec.name}=false` : spec.name;
   if (spec.type === "choice") return spec.choices!.join(" | ");
+  if (spec.type === "floats") return `${spec.name}=${spec.count ? Array(spec.count).fill("N").join(",") : "N,..."}`;
   if (spec.short) return `${spec.short}N`;
   return spec.positional ? `<${spec.name}>` : `${spec.name}=N`;
 }
@@ -109,6 +153,7 @@ class Resolver {
     const network: Network = { name: fallbackName, train: {}, layers: [] };
     const seen = new Map<string, Span>();
     let firstLayer: Span | undefined;
+    let trainHeader: { statement: A.TrainDecl; spans: ReadonlyMap<string, Span> } | undefined;
     for (const statement of ast.statements) {
       if (statement.kind === "block") {
         this.defineBlock(statement);
@@ -129,8 +174,13 @@ class Resolver {
       }
       if (statement.kind === "model") network.name = statement.name.text;
       else if (statement.kind === "input") this.declareInput(statement, network);
-      else network.train = this.bindArgs("`train`", TRAIN_ARGS, statement.args, statement.span, rootScope()).values as Partial<TrainSettings>;
+      else {
+        const bound = this.bindArgs("`train`", TRAIN_ARGS, statement.args, statement.span, rootScope());
+        network.train = bound.values as Partial<TrainSettings>;
+        trainHeader = { statement, spans: bound.spans };
+      }
     }
+    if (trainHeader) this.checkTrainSettings(network, trainHeader.statement, trainHeader.spans);
     for (const statement of ast.statements) {
       if (statement.kind === "chain") for (const node of this.expandChain(statement, rootScope())) network.layers.push(node);
     }
@@ -175,6 +225,26 @@ class Resolver {
     if (this.diagnostics.length < 2 * MAX_DIAGNOSTICS) this.diagnostics.push(d);
   }
 
+  /** The rules between training settings, and `normalize` against the input's channels. */
+  private checkTrainSettings(network: Network, statement: A.TrainDecl, spans: ReadonlyMap<string, Span>): void {
+    const invalid = new Set([...spans.keys()].filter((k) => network.train[k as keyof TrainSettings] === undefined));
+    for (const problem of settingsProblems(network.train, invalid)) {
+      const related = (problem.others ?? []).flatMap((o) => (spans.has(o.key) ? [{ span: spans.get(o.key)!, message: o.message }] : []));
+      this.report(error("NET033", spans.get(problem.key) ?? statement.span, problem.message, { related, hints: [problem.hint] }));
+    }
+    const normalize = network.train.normalize;
+    const input = network.input;
+    if (normalize && normalize.length % 2 === 0 && input?.shape.length === 3 && !normalizeFits(normalize, input.shape[0]!)) {
+      const channels = input.shape[0]!;
+      this.report(
+        error("NET033", spans.get("normalize")!, `\`normalize\` gives ${normalize.length / 2} means and standard deviations, but the input has ${channels} channel${channels === 1 ? "" : "s"}`, {
+          related: [{ span: input.span, message: `the input is declared ${input.shape.join("×")} here` }],
+          hints: [channels === 1 ? "give one mean and one standard deviation" : `give one mean and std for every channel, or ${channels} means then ${channels} standard deviations`],
+        }),
+      );
+    }
+  }
+
   private declareInput(decl: A.InputDecl, network: Network): void {
     const shape = decl.shape.kind === "dims" ? decl.shape.dims : decl.shape.kind === "number" ? [decl.shape.value] : [];
     if ((shape.length !== 1 && shape.length !== 3) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
@@ -183,7 +253,7 @@ class Resolver {
     }
     const elements = shape.reduce((a, b) => a * b, 1);
     if (elements > Number.MAX_SAFE_INTEGER) {
-      this.report(error("NET108", decl.shape.span, `the input is too large to count: ${countText(elements)} elements, past 2^53, where netc's figures stop being exact`, { hints: ["is a size mistyped?"] }));
+      this.report(error("NET110", decl.shape.span, `the input is too large to count: ${countText(elements)} elements, past 2^53, where netc's figures stop being exact`, { hints: ["is a size mistyped?"] }));
       return;
     }
     network.input = { shape, span: decl.shape.span };
@@ -227,22 +297,23 @@ class Resolver {
     const invalid: Node = { kind: "invalid", span: item.span, via: scope.via };
     if (this.full) return invalid;
     if (item.kind === "repeat") {
-      const times = this.repeatCount(item, scope);
-      if (times === undefined || !this.withinDepth(item, scope)) return invalid;
+      const count = this.repeatCount(item, scope);
+      if (count === undefined || !this.withinDepth(item, scope)) return invalid;
+      const { times, countRef } = count;
       const inner = { ...scope, depth: scope.depth + 1 };
       const once = this.countBody(item.body, inner);
       if (!this.fits(1 + times * once, item, scope, "this `repeat`", `${countText(times)} × ${countText(once)} layers`)) return invalid;
-      // One copy is built; the others are the same nodes (each still gets its own weights and
-      // shape rows). The count is checked against the copy as built too: a count through
-      // recursive blocks (an error anyway) can fall short.
+      // The body is expanded (bound and checked) once; the other repetitions are copies of its
+      // nodes. The count is checked against the copy as built too: a count through recursive
+      // blocks (an error anyway) can fall short.
       const before = this.expanded;
       const body = this.expandBody(item.body, inner);
       const size = this.expanded - before;
       if (!this.fits((times - 1) * size, item, scope, "this `repeat`", `${countText(times)} × ${countText(size)} layers`)) return invalid;
       this.expanded += (times - 1) * size;
-      const children: Node[] = [];
-      for (let i = 0; i < times && body.length > 0; i++) for (const node of body) children.push(node);
-      return { kind: "group", label: `repeat ${times}`, children, span: item.span, via: scope.via };
+      const children: Node[] = [...body];
+      for (let i = 1; i < times && body.length > 0; i++) for (const node of body) children.push(copyNode(node));
+      return { kind: "group", label: `repeat ${times}`, children, span: item.span, via: scope.via, origin: { kind: "repeat", times, ...(countRef ? { countRef } : {}) } };
     }
     const name = item.name.text;
     const def = this.blocks.get(name);
@@ -276,7 +347,7 @@ class Resolver {
       this.report(error("NET016", item.branches[0]!.span, `\`${name}\` takes no \`{ ... }\` branches`, { hints: ["only `add`, `concat` and `repeat` take branches"] }));
     }
     if (!bound.ok || !this.fits(1, item, scope)) return invalid;
-    return { kind: "layer", spec, args: bound.values, span: item.span, via: scope.via };
+    return { kind: "layer", spec, args: bound.values, refs: bound.refs, span: item.span, via: scope.via };
   }
 
   private expandBlock(def: A.BlockDef, use: A.LayerItem, scope: Scope): Node {
@@ -288,23 +359,32 @@ class Resolver {
     }
     if (use.branches.length > 0) this.report(error("NET016", use.branches[0]!.span, `block \`${name}\` takes no \`{ ... }\` branches`));
     if (!this.withinDepth(use, scope)) return invalid;
-    const inner = this.blockScope(def, use, scope);
-    if (!inner) return invalid;
+    const bound = this.blockScope(def, use, scope);
+    if (!bound) return invalid;
+    const { scope: inner, origin } = bound;
     const size = this.countBody(def.body, inner);
     if (!this.fits(1 + size, use, scope, `block \`${name}\` used here`, `expands to ${countText(size)} layers`)) return invalid;
     const label = `${name}(${def.params.map((p) => `${p.name.text}=${formatBlockValue(inner.env.get(p.name.text))}`).join(", ")})`;
     const children = this.expandBody(def.body, inner);
-    return { kind: "group", label, children, span: use.span, via: scope.via };
+    return { kind: "group", label, children, span: use.span, via: scope.via, origin };
   }
 
-  /** A `repeat`'s count, or undefined when it is not a whole number of at least 1 (reported). */
-  private repeatCount(item: A.RepeatItem, scope: Scope): number | undefined {
+  /**
+   * A `repeat`'s count and the block parameter that gives it, if one does; undefined when the
+   * count is not a whole number of at least 1 (reported).
+   */
+  private repeatCount(item: A.RepeatItem, scope: Scope): { times: number; countRef?: string } | undefined {
     const count = this.bindArgs("`repeat`", [{ name: "count", type: "int", positional: true, required: true, min: 1, doc: "" }], [{ kind: "positional", value: item.count, span: item.count.span }], item.span, scope);
-    return count.ok ? (count.values["count"] as number) : undefined;
+    if (!count.ok) return undefined;
+    const countRef = count.refs["count"];
+    return { times: count.values["count"] as number, ...(countRef ? { countRef } : {}) };
   }
 
-  /** The scope of a block's body at a use: its parameters bound to the use's arguments or their defaults. */
-  private blockScope(def: A.BlockDef, use: A.LayerItem, scope: Scope): Scope | undefined {
+  /**
+   * The scope of a block's body at a use (its parameters bound to the use's arguments or their
+   * defaults), and the use as recorded for back ends that keep blocks.
+   */
+  private blockScope(def: A.BlockDef, use: A.LayerItem, scope: Scope): { scope: Scope; origin: BlockUse } | undefined {
     const name = def.name.text;
     const specs: ArgSpec[] = def.params.map((p) => ({ name: p.name.text, type: "value", positional: true, required: !p.default, doc: "" }));
     const example = `${name} ${def.params.map((p) => p.name.text).join(" ")}`;
@@ -313,11 +393,12 @@ class Resolver {
     const env = new Map<string, BlockValue>();
     for (const p of def.params) {
       const given = bound.values[p.name.text] as BlockValue | undefined;
-      const fallback = p.default && p.default.kind !== "ref" ? (p.default.kind === "number" ? p.default.value : p.default.dims) : undefined;
+      const fallback = p.default?.kind === "number" ? p.default.value : p.default?.kind === "dims" ? p.default.dims : undefined;
       const value = given ?? fallback;
       if (value !== undefined) env.set(p.name.text, value);
     }
-    return { env, via: [use.span, ...scope.via], stack: [...scope.stack, name], depth: scope.depth + 1 };
+    const origin: BlockUse = { kind: "block", def, values: Object.fromEntries(env), given: def.params.map((p) => p.name.text).filter((p) => p in bound.values), refs: bound.refs };
+    return { scope: { env, via: [use.span, ...scope.via], stack: [...scope.stack, name], depth: scope.depth + 1 }, origin };
   }
 
   /**
@@ -343,14 +424,14 @@ class Resolver {
     if (scope.depth >= MAX_DEPTH) return 1;
     const inner = { ...scope, depth: scope.depth + 1 };
     if (item.kind === "repeat") {
-      const times = this.quietly(() => this.repeatCount(item, scope));
-      return times === undefined ? 1 : 1 + times * this.countBody(item.body, inner);
+      const count = this.quietly(() => this.repeatCount(item, scope));
+      return count === undefined ? 1 : 1 + count.times * this.countBody(item.body, inner);
     }
     const def = this.blocks.get(item.name.text);
     if (def) {
       if (scope.stack.includes(def.name.text)) return 1;
-      const blockScope = this.quietly(() => this.blockScope(def, item, scope));
-      return blockScope ? 1 + this.countBody(def.body, blockScope) : 1;
+      const use = this.quietly(() => this.blockScope(def, item, scope));
+      return use ? 1 + this.countBody(def.body, use.scope) : 1;
     }
     const spec = lookupLayer(item.name.text);
     if (spec?.kind !== "merge") return 1;
@@ -395,8 +476,9 @@ class Resolver {
   }
 
   /** Binds a layer's, block's or header's arguments to their specs, reporting every problem. */
-  private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; ok: boolean } {
+  private bindArgs(owner: string, specs: readonly ArgSpec[], args: readonly A.Arg[], itemSpan: Span, scope: Scope, example?: string): { values: ArgValues; refs: Record<string, string>; ok: boolean; spans: ReadonlyMap<string, Span> } {
     const values: Record<string, ArgValue> = {};
+    const refs: Record<string, string> = {};
     const reportedBefore = this.diagnostics.length;
     const setAt = new Map<string, Span>();
     let ok = true;
@@ -417,6 +499,11 @@ class Resolver {
     };
     const positional = specs.filter((s) => s.positional);
     const scopeNote = scope.via.length > 0 ? { related: [{ span: scope.via[0]!, message: "in the block used here" }] } : {};
+    /** A written value converted for `spec`, noting a block parameter it names. */
+    const bindValue = (spec: ArgSpec, value: A.Value): ArgValue | undefined => {
+      if (value.kind === "ref" && scope.env.has(value.name)) refs[spec.name] = value.name;
+      return this.convert(owner, spec, value, scope, scopeNote);
+    };
 
     for (const arg of args) {
       if (arg.kind === "keyword") {
@@ -430,7 +517,7 @@ class Resolver {
           fail(error("NET013", arg.span, `\`${key}\` is a flag: write it alone, without a value`, { hints: [`write \`${key}\``] }));
           continue;
         }
-        assign(spec, this.convert(owner, spec, arg.value, scope, scopeNote), arg.span);
+        assign(spec, bindValue(spec, arg.value), arg.span);
         continue;
       }
       if (arg.kind === "positional") {
@@ -439,14 +526,14 @@ class Resolver {
           fail(error("NET015", arg.span, `${owner} takes ${positional.length === 0 ? "no positional arguments" : `at most ${positional.length} positional argument${positional.length > 1 ? "s" : ""} (${positional.map((s) => s.name).join(", ")})`}`, { hints: [describeSpecs(specs)] }));
           continue;
         }
-        assign(spec, this.convert(owner, spec, arg.value, scope, scopeNote), arg.span);
+        assign(spec, bindValue(spec, arg.value), arg.span);
         continue;
       }
       // A bare word: a flag, a choice, a short option such as `k5`, or a block parameter.
       const word = arg.name.text;
       const option = optionOfWord(specs, word);
       if (option && option.value === undefined) {
-        assign(option.spec, option.spec.type === "flag" ? true : word, arg.span);
+        assign(option.spec, option.spec.type === "flag" || option.spec.type === "bool" ? true : word, arg.span);
         continue;
       }
       if (option?.value !== undefined) {
@@ -454,7 +541,7 @@ class Resolver {
         const literal: A.Value = text.includes("x")
           ? { kind: "dims", dims: text.split("x").map(Number), text, span: arg.span }
           : { kind: "number", value: Number(text), text, span: arg.span };
-        assign(shortSpec, this.convert(owner, shortSpec, literal, scope, scopeNote), arg.span);
+        assign(shortSpec, bindValue(shortSpec, literal), arg.span);
         continue;
       }
       if (scope.env.has(word)) {
@@ -463,7 +550,7 @@ class Resolver {
           fail(error("NET015", arg.span, `${owner} has no positional argument left for \`${word}\``, { hints: [describeSpecs(specs)] }));
           continue;
         }
-        assign(spec, this.convert(owner, spec, { kind: "ref", name: word, span: arg.span }, scope, scopeNote), arg.span);
+        assign(spec, bindValue(spec, { kind: "ref", name: word, span: arg.span }), arg.span);
         continue;
       }
       fail(this.unknownWord(owner, word, arg.span, specs, positional.some((s) => !setAt.has(s.name)), scope));
@@ -483,7 +570,7 @@ class Resolver {
         );
       }
     }
-    return { values, ok };
+    return { values, refs, ok, spans: setAt };
   }
 
   private unknownOption(owner: string, word: string, span: Span, specs: readonly ArgSpec[]): Diagnostic {
@@ -516,11 +603,16 @@ class Resolver {
 
   /** A written value as the spec wants it, with parameter references looked up. */
   private convert(owner: string, spec: ArgSpec, value: A.Value, scope: Scope, scopeNote: Partial<Pick<Diagnostic, "related">>): ArgValue | undefined {
+    if (spec.type === "floats") return this.convertList(owner, spec, value, scope, scopeNote);
+    if (value.kind === "list") {
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` takes one value, not a list`, { hints: spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+      return undefined;
+    }
     let resolved: BlockValue | string;
     if (value.kind === "ref") {
       const bound = scope.env.get(value.name);
       if (bound !== undefined) resolved = bound;
-      else if (spec.type === "choice") resolved = value.name;
+      else if (spec.type === "choice" || spec.type === "bool" || spec.words) resolved = value.name;
       else {
         this.report(this.unknownName(value.name, value.span, scope));
         return undefined;
@@ -528,17 +620,22 @@ class Resolver {
     } else {
       resolved = value.kind === "number" ? value.value : value.dims;
     }
-    const bad = (why: string) => {
-      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints: spec.doc ? [`\`${spec.name}\`: ${spec.doc}`] : [], ...scopeNote }));
+    const bad = (why: string, similar: string[] = []) => {
+      const hints = [...(similar.length > 0 ? [`a choice with a similar name exists: ${similar.map((c) => `\`${c}\``).join(", ")}`] : []), ...(spec.doc ? [`\`${spec.type === "bool" ? argForm(spec) : spec.name}\`: ${spec.doc}`] : [])];
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` ${why}`, { hints, ...scopeNote }));
       return undefined;
     };
     switch (spec.type) {
       case "value":
         return typeof resolved === "string" ? bad("must be a number") : resolved;
-      case "choice":
-        return typeof resolved === "string" && spec.choices!.includes(resolved) ? resolved : bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`);
+      case "choice": {
+        if (typeof resolved === "string" && spec.choices!.includes(resolved)) return resolved;
+        return bad(`must be one of ${spec.choices!.map((c) => `\`${c}\``).join(", ")}`, typeof resolved === "string" ? nearbyNames(resolved, spec.choices!) : []);
+      }
       case "flag":
         return bad("is a flag and takes no value");
+      case "bool":
+        return resolved === "true" || resolved === "false" ? resolved === "true" : bad("must be `true` or `false`");
       case "size": {
         if (typeof resolved === "string") return bad("must be a number or HxW");
         const pair = typeof resolved === "number" ? [resolved, resolved] : resolved;
@@ -551,18 +648,37 @@ class Resolver {
       }
       case "int":
       case "float": {
-        if (typeof resolved !== "number") return bad(`must be a number, not ${typeof resolved === "string" ? resolved : resolved.join("x")}`);
-        if (spec.type === "int" && !Number.isSafeInteger(resolved)) return bad(Number.isInteger(resolved) ? `must be below 2^53, not ${countText(resolved)}` : `must be a whole number, not ${resolved}`);
-        if (spec.min !== undefined && (resolved < spec.min || (spec.exclusiveMin && resolved === spec.min))) return bad(`must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${resolved}`);
-        if (spec.max !== undefined && resolved > spec.max) return bad(`must be at most ${spec.max}, not ${resolved}`);
-        return resolved;
+        if (typeof resolved === "string" && spec.words?.includes(resolved)) return resolved;
+        if (typeof resolved !== "number") return bad(`must be a number${spec.words ? spec.words.map((w) => ` or \`${w}\``).join("") : ""}, not ${typeof resolved === "string" ? resolved : resolved.join("x")}`);
+        const outside = rangeProblem(spec, resolved);
+        return outside ? bad(outside) : resolved;
       }
     }
   }
+
+  /** A `floats` argument: one number or several separated by commas, each in the spec's range. */
+  private convertList(owner: string, spec: ArgSpec, value: A.Value, scope: Scope, scopeNote: Partial<Pick<Diagnostic, "related">>): ArgValue | undefined {
+    const items = value.kind === "list" ? value.items : [value];
+    const numbers = items.map((item) => this.convert(owner, { ...spec, type: "float" }, item, scope, scopeNote));
+    if (numbers.some((n) => n === undefined)) return undefined;
+    if (spec.count !== undefined && numbers.length !== spec.count) {
+      this.report(error("NET013", value.span, `${owner}: \`${spec.name}\` takes ${spec.count} numbers separated by commas, not ${numbers.length}`, { hints: [`e.g. \`${spec.name}=${spec.default ?? "N,N"}\``], ...scopeNote }));
+      return undefined;
+    }
+    return numbers as number[];
+  }
+}
+
+/** Why a number is not a valid value of an `int` or `float` argument, or undefined if it is. */
+export function rangeProblem(spec: ArgSpec, n: number): string | undefined {
+  if (spec.type === "int" && !Number.isSafeInteger(n)) return Number.isInteger(n) ? `must be below 2^53, not ${countText(n)}` : `must be a whole number, not ${n}`;
+  if (spec.min !== undefined && (n < spec.min || (spec.exclusiveMin && n === spec.min))) return `must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${n}`;
+  if (spec.max !== undefined && (n > spec.max || (spec.exclusiveMax && n === spec.max))) return `must be ${spec.exclusiveMax ? "less than" : "at most"} ${spec.max}, not ${n}`;
+  return undefined;
 }
 
 function similarOptions(word: string, specs: readonly ArgSpec[]): string[] {
-  const spellings = specs.flatMap((s) => (s.type === "flag" ? [s.name] : s.type === "choice" ? [...s.choices!] : [s.name]));
+  const spellings = specs.flatMap((s) => (s.type === "choice" ? [s.name, ...s.choices!] : [s.name]));
   return nearbyNames(word, spellings).filter((s) => s !== word);
 }
 

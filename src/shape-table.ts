@@ -59,7 +59,7 @@ export function table(name: string, report: ShapeReport, source: SourceFile, bat
     `Total params: ${thousands(t.trainable)}`,
     `Trainable params: ${thousands(t.trainable)}`,
     `Non-trainable params: 0`,
-    `Non-trainable state (BN moving statistics, "+N" above): ${thousands(t.state)}`,
+    `Non-trainable state (moving statistics, "+N" above): ${thousands(t.state)}`,
     `Total mult-adds: ${thousands(t.macs * batch)}`,
     rule,
     `Input size (MB): ${megabytes(inputElements)}`,

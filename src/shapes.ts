@@ -166,7 +166,7 @@ class ShapeChecker {
       return true;
     }
     this.push(
-      error("NET108", node.span, `this \`${name}\` is too large to count: ${problem}, past 2^53, where netc's figures stop being exact`, {
+      error("NET110", node.span, `this \`${name}\` is too large to count: ${problem}, past 2^53, where netc's figures stop being exact`, {
         related: blockUses(node.via),
         hints: ["is a size or a count mistyped?"],
       }),
@@ -180,10 +180,15 @@ class ShapeChecker {
     this.push(
       warning("NET200", layer.span, `the bias of this \`${layer.spec.name}\` is cancelled by the \`${next.spec.name}\` after it`, {
         related: [{ span: next.span, message: "its mean subtraction removes any per-channel constant" }],
-        hints: [`write \`nobias\` to drop the parameter (the output is the same; \`${next.spec.name}\`'s beta plays the bias's role)`],
+        hints: [`write \`nobias\` to drop the parameter (the output is the same${learnsShift(next) ? `; \`${next.spec.name}\`'s beta plays the bias's role` : ""})`],
       }),
     );
   }
+}
+
+/** Whether a normalization learns a shift β: unless its `affine` option, given or by default, is off. */
+function learnsShift(norm: LayerNode): boolean {
+  return (norm.args["affine"] ?? norm.spec.args.find((a) => a.name === "affine")?.default !== "false") !== false;
 }
 
 /** The largest single layer output of one example, in elements. */

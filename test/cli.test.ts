@@ -43,7 +43,7 @@ describe("netc check", () => {
   });
 
   it("exits 2 on usage errors, never with a stack trace", () => {
-    for (const args of [["check", "missing.net"], ["check", "--bogus", "models/lenet.net"], ["frobnicate"], ["check", "models"], ["shapes", "models/lenet.net", "--batch", "0"]]) {
+    for (const args of [["check", "missing.net"], ["check", "--bogus", "models/lenet.net"], ["frobnicate"], ["shapes", "models"], ["shapes", "models/lenet.net", "--batch", "0"]]) {
       const r = netc(...args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -77,11 +77,50 @@ describe("netc shapes", () => {
     expect(r.stdout).toContain("BatchNorm1d output shape: \ttorch.Size([256, 120])");
   });
 
+  it("names the normalization layers and counts their parameters and state as PyTorch does", () => {
+    const dir = mkdtempSync(join(tmpdir(), "netc-norms-"));
+    const file = join(dir, "norms.net");
+    writeFileSync(
+      file,
+      [
+        "input 1x28x28",
+        "conv 6 k5 p2 nobias | layernorm | sigmoid | avgpool 2",
+        "conv 16 k5 nobias | groupnorm 4 | sigmoid | avgpool 2",
+        "conv 16 k3 p1 nobias | instancenorm affine track | relu",
+        "conv 16 k3 p1 nobias | iternorm groups=4 | relu",
+        "flatten",
+        "linear 120 nobias | bn affine=false momentum=none | sigmoid",
+        "linear 10",
+        "",
+      ].join("\n"),
+    );
+    const torch = netc("shapes", file, "--style", "torch", "--bn", "builtin");
+    expect(torch.code).toBe(0);
+    const names = torch.stdout.trim().split("\n").map((l) => l.split(" output shape: \t"));
+    expect(names.filter(([name]) => /Norm/.test(name!))).toEqual([
+      ["LayerNorm", "torch.Size([1, 6, 28, 28])"],
+      ["GroupNorm", "torch.Size([1, 16, 10, 10])"],
+      ["InstanceNorm2d", "torch.Size([1, 16, 5, 5])"],
+      ["IterNorm", "torch.Size([1, 16, 5, 5])"],
+      ["BatchNorm1d", "torch.Size([1, 120])"],
+    ]);
+    const json = JSON.parse(netc("shapes", file, "--format", "json").stdout);
+    const norms = json.shapes.layers.filter((l: { layer: string }) => /norm|bn/.test(l.layer)).map((l: { layer: string; params: number; state: number }) => [l.layer, l.params, l.state]);
+    // LayerNorm(6×28×28): weight and bias per element; IterNorm: running mean 16 + whitening 4×4×4; BN: running stats + batch count.
+    expect(norms).toEqual([
+      ["layernorm", 2 * 6 * 28 * 28, 0],
+      ["groupnorm", 32, 0],
+      ["instancenorm", 32, 32],
+      ["iternorm", 32, 16 + 4 * 4 * 4],
+      ["bn", 0, 241],
+    ]);
+  });
+
   it("prints a table whose totals match PyTorch and whose rows add up", () => {
     const r = netc("shapes", "models/lenet-bn.net");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Total params: 44,878");
-    expect(r.stdout).toContain("Non-trainable state (BN moving statistics, \"+N\" above): 452");
+    expect(r.stdout).toContain("Non-trainable state (moving statistics, \"+N\" above): 452");
     const rows = r.stdout.split("\n").filter((l) => /^\s+\d+\s+\w+ \(/.test(l));
     expect(rows).toHaveLength(16);
     const params = rows.map((l) => l.match(/\]\s+([\d,]+|--)/)![1]!).map((p) => (p === "--" ? 0 : Number(p.replace(/,/g, ""))));
@@ -103,5 +142,19 @@ describe("netc shapes", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toContain("shape-linear.net:3:1: error: `linear` needs a flat input, but gets 6×12×12");
     expect(r.stderr).toContain("insert `flatten` before it (6×12×12 → 864)");
+  });
+});
+
+describe("a reader that stops early", () => {
+  it("ends netc quietly, as SIGPIPE would, without an internal error", () => {
+    // `head -1` closes the pipe after one line; netc's writes past the pipe's buffer (64 KiB)
+    // then fail with EPIPE.
+    const dir = mkdtempSync(join(tmpdir(), "netc-pipe-"));
+    const big = join(dir, "big.net");
+    writeFileSync(big, "input 1x8x8\nrepeat 400 { conv 4 k3 p1 | relu }\nflatten | linear 10\n");
+    const r = spawnSync("bash", ["-c", `"${process.execPath}" bin/netc.mjs shapes --format json "${big}" | head -1; echo "status \${PIPESTATUS[0]}" >&2`], { encoding: "utf8" });
+    expect(r.stdout).toBe("{\n");
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr).toContain("status 141\n");
   });
 });

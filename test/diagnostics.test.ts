@@ -1,13 +1,13 @@
-import { readFileSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkBytes } from "../src/compile.js";
 import { renderDiagnostic } from "../src/render.js";
+import { expectGolden } from "./golden.js";
 
 /**
  * Golden tests: each `test/diagnostics/NAME.net` is checked and its rendered diagnostics compared
- * with `NAME.expected` (rewrite them with `UPDATE_GOLDEN=1 npx vitest run test/diagnostics.test.ts`
- * and review the diff). A `# ~ NET012` mark on a line also requires a diagnostic with that code on
+ * with `NAME.expected` (rewrite them with `npm run golden:update` and review the diff). A `# ~ NET012` mark on a line also requires a diagnostic with that code on
  * that line, so a golden file cannot drift into accepting the wrong finding.
  */
 const dir = join(import.meta.dirname, "diagnostics");
@@ -26,9 +26,7 @@ describe("diagnostics golden files", () => {
         for (const [, code] of line.matchAll(/# ~ (NET\d{3})/g)) expect(found, `line ${i + 1} should report ${code}`).toContain(`${i + 1}:${code}`);
       });
 
-      const expectedPath = join(dir, file.replace(/\.net$/, ".expected"));
-      if (process.env["UPDATE_GOLDEN"] || !existsSync(expectedPath)) writeFileSync(expectedPath, rendered);
-      expect(rendered).toBe(readFileSync(expectedPath, "utf8"));
+      expectGolden(rendered, join(dir, file.replace(/\.net$/, ".expected")));
     });
   }
 

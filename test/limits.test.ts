@@ -16,6 +16,16 @@ describe("the expanded model's size", () => {
     expect(over.diagnostics.map((d) => [d.code, d.message])).toEqual([["NET024", "this `repeat` would bring the model to 100,001 layers, past the limit of 100,000"]]);
   });
 
+  it("builds a `repeat`'s body once but makes every repetition nodes of its own (the exports key weights by node)", () => {
+    const r = check("input 4\nrepeat 3 { linear 4 | add { relu } { identity } }\n");
+    expect(r.diagnostics).toEqual([]);
+    const repeat = r.network.layers[0]!;
+    if (repeat.kind !== "group") throw new Error("expected the repeat's group");
+    const nodes = repeat.children.flatMap((n) => (n.kind === "merge" ? [n, ...n.branches.flat()] : [n]));
+    expect(nodes).toHaveLength(12);
+    expect(new Set(nodes).size).toBe(12);
+  });
+
   it("refuses `repeat 10^9` without building its layers", () => {
     const r = check("input 1x28x28\nrepeat 1000000000 { conv 6 k3 p1 | relu }\n");
     expect(r.diagnostics).toHaveLength(1);
@@ -80,7 +90,7 @@ describe("nesting", () => {
 describe("figures past 2^53", () => {
   it("refuses a layer whose parameters cannot be counted exactly, naming it", () => {
     const r = check("input 1x28x28\nconv 100000000 k1 | flatten | linear 100000000\n");
-    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["NET108", "this `linear` is too large to count: it has about 7.8×10^18 parameters, past 2^53, where netc's figures stop being exact"]]);
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([["NET110", "this `linear` is too large to count: it has about 7.8×10^18 parameters, past 2^53, where netc's figures stop being exact"]]);
   });
 
   it("refuses totals that pass 2^53 at the layer that takes them there", () => {
@@ -88,13 +98,13 @@ describe("figures past 2^53", () => {
     const text = "input 67108864\nlinear 67108864 | linear 67108864\n";
     const r = check(text);
     expect(r.diagnostics.map((d) => [d.code, d.span.start, d.message])).toEqual([
-      ["NET108", text.lastIndexOf("linear"), "this `linear` is too large to count: with it, the model has about 9.0×10^15 parameters, past 2^53, where netc's figures stop being exact"],
+      ["NET110", text.lastIndexOf("linear"), "this `linear` is too large to count: with it, the model has about 9.0×10^15 parameters, past 2^53, where netc's figures stop being exact"],
     ]);
   });
 
   it("refuses whole-number arguments past 2^53", () => {
     expect(codes("input 4\nlinear 9007199254740993\n")).toEqual(["NET013"]);
-    expect(codes("input 4\nlinear 9007199254740991\n")).toEqual(["NET108"]);
+    expect(codes("input 4\nlinear 9007199254740991\n")).toEqual(["NET110"]);
   });
 });
 

@@ -9,7 +9,7 @@ const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
 /** @type {LanguageClient | undefined} */
 let client;
 
-/** How to start `netc lsp`: the setting, the workspace's netc, or `netc` on PATH. */
+/** How to start `netc lsp`: the setting, the workspace's netc, or `netc` on PATH (exported for the tests). */
 function serverOptions() {
   const configured = vscode.workspace.getConfiguration("netc").get("server.path", "").replace(/^~(?=$|[\\/])/, homedir());
   const script = (path) => ({ module: path, args: ["lsp"], transport: TransportKind.stdio });
@@ -48,4 +48,4 @@ function deactivate() {
   return client?.stop();
 }
 
-module.exports = { activate, deactivate };
+module.exports = { activate, deactivate, serverOptions };

@@ -1,23 +1,17 @@
 import type { Parser, Plugin, Printer, SupportLanguage } from "prettier";
 import type { Diagnostic } from "../diagnostics.js";
 import { SourceFile } from "../source.js";
-import type { NetFile } from "../syntax/ast.js";
 import { parse } from "../syntax/parse.js";
-import { printNetFile } from "./print.js";
+import { formatTree, printNet, visitorKeys, type NetNode, type NetRoot } from "./print.js";
 
 /**
  * netc's Prettier plugin: the parser is netc's own front end (syntax only), the printer
  * `print.ts`. `netc fmt` and the language server's formatting run Prettier with this plugin, so
- * `prettier --plugin netc/prettier` gives the same text.
+ * `prettier --plugin netc/prettier` gives the same text. Editors' Prettier integrations call it
+ * with a cursor (`formatWithCursor`) and with `requirePragma`/`insertPragma`: the pragma is a
+ * `# @format` or `# @prettier` comment in the comments that open the file, as in Prettier's
+ * GraphQL and YAML.
  */
-
-/** What Prettier holds: the syntax tree and the text (comments and blank lines are read from it). */
-export interface NetRoot {
-  kind: "netc-root";
-  file: NetFile;
-  text: string;
-  span: { start: number; end: number };
-}
 
 /** Thrown for a file with syntax errors: Prettier shows `loc` with a code frame; netc shows `diagnostics`. */
 export class NetSyntaxError extends SyntaxError {
@@ -45,7 +39,7 @@ export function parseForFormat(text: string, path = "<input>"): NetRoot {
   const source = new SourceFile(path, text);
   const parsed = parse(source);
   if (parsed.diagnostics.length > 0) throw new NetSyntaxError(source, inOrder(parsed.diagnostics));
-  return { kind: "netc-root", file: parsed.ast, text, span: parsed.ast.span };
+  return formatTree(parsed.ast, text);
 }
 
 export const languages: SupportLanguage[] = [
@@ -57,19 +51,39 @@ export const languages: SupportLanguage[] = [
   },
 ];
 
-const netcParser: Parser<NetRoot> = {
+/** The lines before the first statement: comments and blank lines. */
+function openingComments(text: string): string[] {
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
+  const first = lines.findIndex((l) => !/^\s*(?:#|$)/.test(l));
+  return first < 0 ? lines : lines.slice(0, first);
+}
+
+const pragma = (names: string) => new RegExp(`^\\s*#\\s*@(?:${names})\\s*$`);
+const FORMAT_PRAGMA = pragma("format|prettier");
+const IGNORE_PRAGMA = pragma("noformat|noprettier");
+
+export const hasPragma = (text: string): boolean => openingComments(text).some((l) => FORMAT_PRAGMA.test(l));
+export const hasIgnorePragma = (text: string): boolean => openingComments(text).some((l) => IGNORE_PRAGMA.test(l));
+export const insertPragma = (text: string): string => `# @format\n\n${text}`;
+
+const netcParser: Parser<NetNode> = {
   parse: (text, options) => parseForFormat(text, options.filepath ?? "<input>"),
   astFormat: "netc",
   locStart: (node) => node.span.start,
   locEnd: (node) => node.span.end,
+  hasPragma,
+  hasIgnorePragma,
 };
 
-const netcPrinter: Printer<NetRoot> = {
-  print: (path) => printNetFile(path.node.file, path.node.text),
+const netcPrinter: Printer<NetNode> = {
+  print: (path, _options, print, args) => printNet(path, print, args),
+  // Only the nodes the printer prints through Prettier: Prettier looks among them for the cursor.
+  getVisitorKeys: visitorKeys,
+  insertPragma,
 };
 
 export const parsers = { netc: netcParser };
 export const printers = { netc: netcPrinter };
 
-const plugin: Plugin<NetRoot> = { languages, parsers, printers };
+const plugin: Plugin<NetNode> = { languages, parsers, printers };
 export default plugin;

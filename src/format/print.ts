@@ -1,3 +1,4 @@
+import type { AstPath } from "prettier";
 import { builders } from "prettier/doc";
 import { lookupLayer } from "../layers/registry.js";
 import type { Span } from "../source.js";
@@ -17,10 +18,102 @@ import { optionForKey, optionOfWord } from "../resolve.js";
  *   when written `kernel=5` or `k = 5`), `key=value` without spaces for everything else;
  * - comments stay where they were: at the end of their line, or on their own line; blank lines
  *   between statements and chains are kept, collapsed to one.
+ *
+ * Every node is printed through Prettier (`print`), down to names, arguments, values and keywords:
+ * Prettier finds the smallest node that holds an editor's cursor and maps the cursor within that
+ * node's old and new text, so the cursor stays on its token.
  */
 
 type Doc = builders.Doc;
 const { breakParent, fill, group, hardline, indent, join, line, lineSuffix } = builders;
+
+/** What the parser gives Prettier: the syntax tree, and the text (comments and blank lines are read from it). */
+export interface NetRoot {
+  kind: "netc-root";
+  file: A.NetFile;
+  text: string;
+  span: Span;
+}
+
+/**
+ * The keyword that starts a `model`, `input`, `train` or `block` statement or a `repeat`: the
+ * syntax tree has no node for it, the formatter adds one (as `keyword`) to keep a cursor on it.
+ */
+export interface Keyword {
+  kind: "netc-keyword";
+  text: string;
+  span: Span;
+}
+
+/** The tree Prettier formats: the syntax tree of `text`, with its keywords as nodes. */
+export function formatTree(file: A.NetFile, text: string): NetRoot {
+  const mark = (node: A.Statement | A.Item, keyword: string) => {
+    const start = node.span.start;
+    Object.assign(node, { keyword: { kind: "netc-keyword", text: keyword, span: { start, end: start + keyword.length } } satisfies Keyword });
+  };
+  const inChains = (chains: readonly A.Chain[]) => {
+    for (const item of chains.flatMap((c) => c.items)) {
+      if (item.kind === "repeat") {
+        mark(item, "repeat");
+        inChains(item.body.chains);
+      } else {
+        for (const branch of item.branches) inChains(branch.chains);
+      }
+    }
+  };
+  for (const s of file.statements) {
+    if (s.kind === "chain") inChains([s]);
+    else mark(s, s.kind);
+    if (s.kind === "block") inChains(s.body.chains);
+  }
+  // The root spans the whole text, comments before the first statement included.
+  return { kind: "netc-root", file, text, span: { start: 0, end: text.length } };
+}
+
+type KindedNode = NetRoot | Keyword | A.Statement | A.Item | A.Arg | A.Value;
+
+/** The nodes Prettier visits and prints. */
+export type NetNode = KindedNode | A.NetFile | A.Body | A.Param | A.Name;
+
+type PrintChild = (selector: string | (string | number)[]) => Doc;
+
+/** A node by what it is: the tree's kinds, and the four node types that have none. */
+function nodeType(node: NetNode): KindedNode["kind"] | "file" | "body" | "param" | "name" {
+  if ("kind" in node) return node.kind;
+  if ("statements" in node) return "file";
+  if ("chains" in node) return "body";
+  return "name" in node ? "param" : "name";
+}
+
+/** The properties of a node that hold its nodes (Prettier's `getVisitorKeys`). */
+export function visitorKeys(node: NetNode): string[] {
+  switch (nodeType(node)) {
+    case "netc-root":
+      return ["file"];
+    case "file":
+      return ["statements"];
+    case "model":
+      return ["keyword", "name"];
+    case "input":
+      return ["keyword", "shape"];
+    case "train":
+      return ["keyword", "args"];
+    case "block":
+      return ["keyword", "name", "params", "body"];
+    case "body":
+      return ["chains"];
+    case "chain":
+      return ["items"];
+    case "layer":
+      return ["name", "args", "branches"];
+    case "repeat":
+      return ["keyword", "count", "body"];
+    // Leaves: keywords, names, values, parameters and arguments (printed whole: `kernel=5` may
+    // become `k5`).
+    default:
+      return [];
+  }
+}
 
 /** The formatter refuses rather than drop a comment it cannot place (a bug, never expected). */
 export class FormatError extends Error {}
@@ -60,10 +153,15 @@ export function argText(arg: A.Arg): string {
   }
 }
 
+function paramText(param: A.Param): string {
+  return param.default ? `${param.name.text}=${valueText(param.default)}` : param.name.text;
+}
+
 export function blockNames(file: A.NetFile): Set<string> {
   return new Set(file.statements.flatMap((s) => (s.kind === "block" ? [s.name.text] : [])));
 }
 
+/** One file's printing: which comments are placed is shared by all its nodes. */
 class Printer {
   private readonly used: boolean[];
   private readonly blocks: Set<string>;
@@ -76,8 +174,36 @@ class Printer {
     this.blocks = blockNames(file);
   }
 
-  print(): Doc {
-    const lines = this.region(this.file.statements, 0, this.text.length, (s) => this.statement(s));
+  /** The node at `path`; `print` prints its nodes (through Prettier, in the order called). */
+  node(path: AstPath<NetNode>, print: PrintChild): Doc {
+    const node = path.node as Exclude<NetNode, NetRoot>;
+    if ("statements" in node) return this.fileBody(print);
+    if ("chains" in node) return this.body(node, print);
+    if (!("kind" in node)) return "name" in node ? paramText(node) : node.text;
+    switch (node.kind) {
+      case "layer":
+      case "repeat":
+        return this.item(node, print);
+      case "word":
+      case "keyword":
+      case "positional": {
+        const owner = path.parent as A.LayerItem | A.TrainDecl;
+        return (owner.kind === "layer" ? shortSpelling(owner.name.text, node, this.blocks) : undefined) ?? argText(node);
+      }
+      case "number":
+      case "dims":
+      case "ref":
+      case "list":
+        return valueText(node);
+      case "netc-keyword":
+        return node.text;
+      default:
+        return this.statement(node, print);
+    }
+  }
+
+  private fileBody(print: PrintChild): Doc {
+    const lines = this.region(this.file.statements, 0, this.text.length, (_, i) => print(["statements", i]));
     const lost = this.file.comments.find((_, i) => !this.used[i]);
     if (lost) throw new FormatError(`internal: the comment at offset ${lost.span.start} could not be placed`);
     return lines.length > 0 ? [join(hardline, lines), hardline] : "";
@@ -111,7 +237,7 @@ class Printer {
    * A statement list or a body, one line per element: comments on their own lines before it,
    * the element with its end-of-line comment, a blank line wherever there was one or more.
    */
-  private region<T extends { span: Span }>(elements: readonly T[], start: number, end: number, printElement: (e: T) => Doc): Doc[] {
+  private region<T extends { span: Span }>(elements: readonly T[], start: number, end: number, printElement: (e: T, index: number) => Doc): Doc[] {
     const lines: Doc[] = [];
     let previousEnd = start;
     const push = (doc: Doc, at: number, after: number) => {
@@ -119,40 +245,40 @@ class Printer {
       lines.push(doc);
       previousEnd = after;
     };
-    for (const element of elements) {
+    elements.forEach((element, index) => {
       for (const c of this.take(previousEnd, element.span.start)) push(commentText(c), c.span.start, c.span.end);
-      const doc = printElement(element);
+      const doc = printElement(element, index);
       const comment = this.trailing(element.span.end);
       push(comment ? [doc, endOfLine(comment)] : doc, element.span.start, comment?.span.end ?? element.span.end);
-    }
+    });
     for (const c of this.take(previousEnd, end)) push(commentText(c), c.span.start, c.span.end);
     return lines;
   }
 
-  private statement(s: A.Statement): Doc {
+  private statement(s: A.Statement, print: PrintChild): Doc {
     switch (s.kind) {
       case "model":
-        return `model ${s.name.text}`;
+        return [print("keyword"), " ", print("name")];
       case "input":
-        return `input ${valueText(s.shape)}`;
+        return [print("keyword"), " ", print("shape")];
       case "train":
-        return ["train", ...s.args.map(argText)].join(" ");
+        return join(" ", [print("keyword"), ...s.args.map((_, i) => print(["args", i]))]);
       case "block": {
-        const params = s.params.map((p) => (p.default ? `${p.name.text}=${valueText(p.default)}` : p.name.text));
-        return group([`block ${s.name.text}${params.length > 0 ? `(${params.join(", ")})` : ""} `, this.body(s.body)], { shouldBreak: true });
+        const params = s.params.length > 0 ? ["(", join(", ", s.params.map((_, i) => print(["params", i]))), ")"] : "";
+        return group([print("keyword"), " ", print("name"), params, " ", print("body")], { shouldBreak: true });
       }
       case "chain":
-        return this.chain(s);
+        return this.chain(s, print);
     }
   }
 
   /** `{ ... }`, laid out by the enclosing group: on one line when flat, else one chain per line. */
-  private body(body: A.Body): Doc {
+  private body(body: A.Body, print: PrintChild): Doc {
     const open = body.span.start;
     const close = body.span.end - 1;
     if (this.text[open] !== "{" || this.text[close] !== "}") throw new FormatError(`internal: no braces around the body at offset ${open}`);
     const comment = this.trailing(open + 1);
-    const lines = this.region(body.chains, open + 1, close, (c) => this.chain(c));
+    const lines = this.region(body.chains, open + 1, close, (_, i) => print(["chains", i]));
     const afterOpen = comment ? endOfLine(comment) : "";
     if (lines.length === 0) return comment ? ["{", afterOpen, hardline, "}"] : "{}";
     return ["{", afterOpen, indent([line, join(hardline, lines)]), line, "}"];
@@ -162,14 +288,14 @@ class Printer {
     return this.text.slice(body.span.start, body.span.end).includes("\n");
   }
 
-  private item(item: A.Item): Doc {
+  private item(item: A.Item, print: PrintChild): Doc {
     if (item.kind === "repeat") {
-      return group([`repeat ${valueText(item.count)} `, this.body(item.body)], { shouldBreak: this.multiline(item.body) });
+      return group([print("keyword"), " ", print("count"), " ", print("body")], { shouldBreak: this.multiline(item.body) });
     }
-    const head = [item.name.text, ...item.args.map((a) => shortSpelling(item.name.text, a, this.blocks) ?? argText(a))].join(" ");
+    const head = join(" ", [print("name"), ...item.args.map((_, i) => print(["args", i]))]);
     if (item.branches.length === 0) return head;
     // One group for all branches: they go on one line together or on their own lines together.
-    return group([head, ...item.branches.map((b) => [" ", this.body(b)])], { shouldBreak: item.branches.some((b) => this.multiline(b)) });
+    return group([head, ...item.branches.map((_, i) => [" ", print(["branches", i])])], { shouldBreak: item.branches.some((b) => this.multiline(b)) });
   }
 
   /**
@@ -177,11 +303,11 @@ class Printer {
    * on indented continuation lines ending in `|`. A chain with `{ ... }` bodies keeps its layers
    * on the lines the bodies leave (breaking it elsewhere would misalign the bodies).
    */
-  private chain(chain: A.Chain): Doc {
+  private chain(chain: A.Chain, print: PrintChild): Doc {
     const hasBodies = chain.items.some((i) => i.kind === "repeat" || i.branches.length > 0);
     const parts: Doc[] = [];
     chain.items.forEach((item, i) => {
-      const doc = this.item(item);
+      const doc = print(["items", i]);
       const next = chain.items[i + 1];
       if (!next) {
         parts.push(doc);
@@ -211,7 +337,13 @@ function endOfLine(c: A.Comment): Doc {
   return [lineSuffix(` ${commentText(c)}`), breakParent];
 }
 
-/** The canonical layout of a parsed file (which must have no syntax errors) as a Prettier doc. */
-export function printNetFile(file: A.NetFile, text: string): Doc {
-  return new Printer(file, text).print();
+/**
+ * The printer's `print`: the canonical layout of the node at `path` (the file must have no syntax
+ * errors). The root starts the file's Printer, which its nodes share through `args`.
+ */
+export function printNet(path: AstPath<NetNode>, print: (selector: string | (string | number)[], args: Printer) => Doc, args: unknown): Doc {
+  const { node } = path;
+  if ("kind" in node && node.kind === "netc-root") return print("file", new Printer(node.file, node.text));
+  const printer = args as Printer;
+  return printer.node(path, (selector) => print(selector, printer));
 }

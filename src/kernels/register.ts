@@ -25,11 +25,9 @@
  *   w = 2·PW; an odd h or w leaves the last row/column 0): each input gets dy/4 of its window.
  *
  * None has a gradient registered: they are meant for the explicit backward of the training graph.
- * The module imports only tfjs's types: the runtime passes `tf` in once a backend is up.
+ * The module imports only tfjs's types: the runtime passes `tf` in once a backend is up, and the
+ * assembled kernels' bytes (read from dist/ by binaries.ts in Node, fetched in a browser).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { DataType, KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
 
 type Tf = typeof import("@tensorflow/tfjs");
@@ -48,25 +46,33 @@ export interface NetcKernelsStatus {
   reason?: string;
 }
 
-export interface RegisterOptions {
-  /** The assembled kernels; found next to the bundle or in the package's dist/ otherwise. */
-  wasmBinary?: string;
-}
+/** The assembled kernels (dist/netc-kernels.wasm and its shared-memory build), or why they are missing. */
+export type KernelBinaries =
+  | {
+      /** Where they came from, for messages. */
+      name: string;
+      plain: Uint8Array<ArrayBuffer>;
+      /** The build for a threaded tfjs's shared memory, asked for only there. */
+      shared(): Uint8Array<ArrayBuffer>;
+    }
+  | { missing: string };
+
+let registered: Exclude<KernelBinaries, { missing: string }> | undefined;
 
 /**
- * Registers the kernels (idempotent). The wasm ones are compiled on first use, against the
- * memory of the backend that runs them.
+ * Registers the kernels (idempotent): the JavaScript reference on cpu always, the WebAssembly
+ * ones on wasm when `binaries` are given. Those are compiled on first use, against the memory of
+ * the backend that runs them.
  */
-export function registerNetcKernels(tf: Tf, options: RegisterOptions = {}): NetcKernelsStatus {
+export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKernelsStatus {
   register(tf, BN_FORWARD, "cpu", bnForwardReferenceKernel);
   register(tf, BN_BACKWARD, "cpu", bnBackwardReferenceKernel);
   register(tf, AVG_POOL2_BACKWARD, "cpu", avgPool2BackwardReferenceKernel);
   if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
-  const path = options.wasmBinary ?? findBinary("netc-kernels.wasm");
-  if (!path || !existsSync(path)) return { wasm: false, reason: `${path ?? "dist/netc-kernels.wasm"} not found (run \`npm run build\`)` };
-  const bytes = readFileSync(path);
-  if (!WebAssembly.validate(bytes)) return { wasm: false, reason: `${path} does not validate (WebAssembly SIMD unsupported?)` };
-  const binaries = { plain: bytes, sharedPath: join(dirname(path), "netc-kernels-shared.wasm") };
+  if (!binaries) return { wasm: false, reason: "no kernel binaries given" };
+  if ("missing" in binaries) return { wasm: false, reason: binaries.missing };
+  if (!WebAssembly.validate(binaries.plain)) return { wasm: false, reason: `${binaries.name} does not validate (WebAssembly SIMD unsupported?)` };
+  registered = binaries;
   const kernels = (backend: KernelBackend) => instanceFor(backend as WasmBackend, binaries);
   register(tf, BN_FORWARD, "wasm", (args) => bnForwardWasm(args, kernels));
   register(tf, BN_BACKWARD, "wasm", (args) => bnBackwardWasm(args, kernels));
@@ -87,17 +93,6 @@ function register(tf: Tf, kernelName: string, backendName: string, run: (args: K
     backendName,
     kernelFunc: ({ inputs, backend, attrs }) => run({ inputs, backend: backend as KernelBackend, attrs: attrs ?? {} }),
   });
-}
-
-function findBinary(name: string): string | undefined {
-  // From src/kernels/ (tests) or dist/chunks/ (the bundle), the file is in the package's dist/.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    for (const candidate of [join(dir, name), join(dir, "dist", name)]) if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
 }
 
 // ------------------------------------------------------------------ shapes and attributes
@@ -243,14 +238,14 @@ interface Kernels {
 
 const instances = new WeakMap<WebAssembly.Memory, Kernels>();
 
-function instanceFor(backend: WasmBackend, binaries: { plain: Uint8Array<ArrayBuffer>; sharedPath: string }): Kernels {
+function instanceFor(backend: WasmBackend, binaries: Exclude<KernelBinaries, { missing: string }>): Kernels {
   const memory = backend.wasm?.asm?.memory ?? backend.wasm?.wasmMemory;
   if (!(memory instanceof WebAssembly.Memory)) throw new Error("netc kernels: the wasm backend's WebAssembly.Memory was not found (tfjs-backend-wasm internals changed?)");
   let kernels = instances.get(memory);
   if (!kernels) {
     // A threaded tfjs build has a shared memory, which only a module importing a shared one can use.
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = shared ? readFileSync(binaries.sharedPath) : binaries.plain;
+    const bytes = shared ? binaries.shared() : binaries.plain;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     kernels = instance.exports as unknown as Kernels;
     instances.set(memory, kernels);
@@ -432,9 +427,8 @@ function avgPool2BackwardReferenceKernel(args: KernelArgs): TensorInfo {
   return output(args.backend, [n, h, w, c], avgPool2BackwardReference(read(args.backend, dy), n, h, w, c));
 }
 
-/** The raw WebAssembly exports for the wasm backend `backend` (tests and benchmarks). */
+/** The raw WebAssembly exports for the wasm backend `backend`, once registered (tests and benchmarks). */
 export function netcKernelExports(backend: KernelBackend): Kernels {
-  const path = findBinary("netc-kernels.wasm");
-  if (!path) throw new Error("dist/netc-kernels.wasm not found (run `npm run build`)");
-  return instanceFor(backend as WasmBackend, { plain: readFileSync(path), sharedPath: join(dirname(path), "netc-kernels-shared.wasm") });
+  if (!registered) throw new Error("netc kernels: not registered for wasm");
+  return instanceFor(backend as WasmBackend, registered);
 }

@@ -1,6 +1,8 @@
 import type { Tensor } from "@tensorflow/tfjs";
 import { product, type Activation, type LayerSpec, type Tf } from "./types.js";
 
+type OnnxOp = "Sigmoid" | "Relu" | "Tanh" | "Identity";
+
 /**
  * Element-wise layers: same shape out, nothing to learn. `derivative` gives dy/dx from the
  * output y, which the forward pass already holds.
@@ -8,6 +10,7 @@ import { product, type Activation, type LayerSpec, type Tf } from "./types.js";
 function elementwise(
   name: string,
   torchName: string,
+  onnxOp: OnnxOp,
   summary: string,
   apply: (tf: Tf, x: Tensor) => Tensor,
   derivative: (tf: Tf, y: Tensor) => Tensor,
@@ -31,11 +34,14 @@ function elementwise(
       trainingElements: (_input, output) => trainingTensors * product(output),
       ...(activation ? { activation } : {}),
     },
+    torch: { module: () => `nn.${torchName}()`, keepsFeatureOrder: true },
+    onnx: { emit: (graph, x) => graph.node(onnxOp, [x]) },
   };
 }
 
 export const sigmoid = elementwise(
   "sigmoid",
+  "Sigmoid",
   "Sigmoid",
   "logistic sigmoid 1/(1+e^−x), element-wise",
   (tf, x) => tf.sigmoid(x),
@@ -46,6 +52,7 @@ export const sigmoid = elementwise(
 export const relu = elementwise(
   "relu",
   "ReLU",
+  "Relu",
   "rectified linear unit max(0, x), element-wise",
   (tf, x) => tf.relu(x),
   (tf, y) => tf.step(y),
@@ -55,6 +62,7 @@ export const relu = elementwise(
 export const tanh = elementwise(
   "tanh",
   "Tanh",
+  "Tanh",
   "hyperbolic tangent, element-wise",
   (tf, x) => tf.tanh(x),
   (tf, y) => tf.sub(1, tf.square(y)),
@@ -63,6 +71,7 @@ export const tanh = elementwise(
 );
 export const identity = elementwise(
   "identity",
+  "Identity",
   "Identity",
   "passes its input through unchanged (the shortcut of a residual `add`)",
   (_tf, x) => x,

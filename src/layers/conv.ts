@@ -1,4 +1,4 @@
-import { isProblem, numberArg, product, sizeArg, type ArgValues, type LayerSpec } from "./types.js";
+import { isProblem, numberArg, product, pyCall, sizeArg, type ArgValues, type LayerSpec } from "./types.js";
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
@@ -78,6 +78,19 @@ export const conv: LayerSpec = {
         return { dx: tf.conv2d(dy as Tensor4D, flipped as Tensor4D, 1, pad), grads };
       }
       return { dx: tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: weight }, { ...attrs, inputShape: x.shape }) as Tensor4D, grads };
+    },
+  },
+  torch: {
+    module: ({ arg, args, channels }) =>
+      pyCall("nn.Conv2d", [channels, arg("channels")!], { kernel_size: arg("kernel"), stride: arg("stride"), padding: arg("padding"), bias: args["nobias"] ? "False" : undefined }),
+    channelsArg: "channels",
+    params: () => ({ weight: { name: "weight", permute: [3, 2, 0, 1] }, bias: { name: "bias" } }),
+  },
+  onnx: {
+    emit(graph, x, args) {
+      const [ph, pw] = sizeArg(args, "padding", [0, 0]);
+      const inputs = [x, graph.weight("weight"), ...(args["nobias"] ? [] : [graph.weight("bias")])];
+      return graph.node("Conv", inputs, { kernel_shape: sizeArg(args, "kernel"), strides: sizeArg(args, "stride", [1, 1]), pads: [ph, pw, ph, pw] });
     },
   },
 };

@@ -1,4 +1,4 @@
-import { product, type LayerSpec } from "./types.js";
+import { product, pyCall, type LayerSpec } from "./types.js";
 
 export const dropout: LayerSpec = {
   kind: "layer",
@@ -23,4 +23,7 @@ export const dropout: LayerSpec = {
     // The mask and the three tensors it is made from, y, dx.
     trainingElements: (_input, output) => 6 * product(output),
   },
+  torch: { module: ({ arg }) => pyCall("nn.Dropout", [], { p: arg("p") }), keepsFeatureOrder: true },
+  // Inference passes its input through.
+  onnx: { emit: (graph, x) => graph.node("Identity", [x]) },
 };

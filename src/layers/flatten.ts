@@ -14,4 +14,6 @@ export const flatten: LayerSpec = {
     forward: ({ tf }, x) => ({ y: tf.reshape(x, [x.shape[0]!, -1]) }),
     backward: ({ tf }, dy, x) => ({ dx: tf.reshape(dy, x.shape), grads: {} }),
   },
+  torch: { module: () => "nn.Flatten()", flattens: true },
+  onnx: { emit: (graph, x) => graph.node("Flatten", [x], { axis: 1 }) },
 };

@@ -17,4 +17,6 @@ export const gap: LayerSpec = {
     forward: ({ tf }, x) => ({ y: tf.mean(x, [1, 2], true) }),
     backward: ({ tf }, dy, x) => ({ dx: tf.broadcastTo(tf.div(dy, x.shape[1]! * x.shape[2]!), x.shape), grads: {} }),
   },
+  torch: { module: () => "nn.AdaptiveAvgPool2d((1, 1))" },
+  onnx: { emit: (graph, x) => graph.node("GlobalAveragePool", [x]) },
 };

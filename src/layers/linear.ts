@@ -1,5 +1,5 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
-import { formatShape, numberArg, product, type LayerSpec } from "./types.js";
+import { formatShape, numberArg, product, pyCall, type LayerSpec } from "./types.js";
 
 export const linear: LayerSpec = {
   kind: "layer",
@@ -49,5 +49,14 @@ export const linear: LayerSpec = {
       if (p["bias"]) grads["bias"] = tf.sum(dy, 0);
       return { ...(needDx ? { dx: tf.matMul(dy, tf.transpose(p["weight"]!)) } : {}), grads };
     },
+  },
+  torch: {
+    module: ({ arg, args, channels }) => pyCall("nn.Linear", [channels, arg("features")!], { bias: args["nobias"] ? "False" : undefined }),
+    channelsArg: "features",
+    // netc keeps in×out (x·W), PyTorch out×in (x·Wᵀ).
+    params: () => ({ weight: { name: "weight", permute: [1, 0], featureAxis: 0 }, bias: { name: "bias" } }),
+  },
+  onnx: {
+    emit: (graph, x, args) => graph.node("Gemm", [x, graph.weight("weight"), ...(args["nobias"] ? [] : [graph.weight("bias")])], { transB: 1 }),
   },
 };

@@ -1,6 +1,12 @@
 import type { Tensor } from "@tensorflow/tfjs";
 import { formatShape, type MergeSpec } from "./types.js";
 
+/** The PyTorch export's base class of merges: modules applied to the same input. */
+const BRANCHES = `class Branches(nn.Module):
+    def __init__(self, *branches):
+        super().__init__()
+        self.branches = nn.ModuleList(branches)`;
+
 export const add: MergeSpec = {
   kind: "merge",
   name: "add",
@@ -23,6 +29,22 @@ export const add: MergeSpec = {
   },
   merge: (tf, ys) => tf.addN(ys as Tensor[]),
   split: (_tf, dy, ys) => ys.map(() => dy),
+  torch: {
+    className: "Add",
+    definitions: [
+      BRANCHES,
+      `class Add(Branches):
+    """\`add { ... } { ... }\`: the sum of its branches' outputs (a residual connection)."""
+
+    def forward(self, X):
+        Y = self.branches[0](X)
+        for branch in self.branches[1:]:
+            Y = Y + branch(X)
+        return Y`,
+    ],
+    channels: "same",
+  },
+  onnx: { emit: (graph, branches) => graph.node("Sum", branches) },
 };
 
 export const concat: MergeSpec = {
@@ -49,4 +71,18 @@ export const concat: MergeSpec = {
   // Channels are the last axis in NHWC.
   merge: (tf, ys) => tf.concat(ys as Tensor[], -1),
   split: (tf, dy, ys) => tf.split(dy, ys.map((y) => y.shape.at(-1)!), -1),
+  torch: {
+    className: "Concat",
+    definitions: [
+      BRANCHES,
+      `class Concat(Branches):
+    """\`concat { ... } { ... }\`: its branches' outputs concatenated along channels (Inception, DenseNet)."""
+
+    def forward(self, X):
+        return torch.cat([branch(X) for branch in self.branches], dim=1)`,
+    ],
+    channels: "sum",
+  },
+  // Channels are axis 1 in NCHW.
+  onnx: { emit: (graph, branches) => graph.node("Concat", branches, { axis: 1 }) },
 };

@@ -1,6 +1,6 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { AVG_POOL2_BACKWARD } from "../kernels/names.js";
-import { isProblem, sizeArg, type ArgValues, type LayerSpec, type Tf } from "./types.js";
+import { isProblem, pyCall, sizeArg, type ArgValues, type LayerSpec, type Tf } from "./types.js";
 import { slideWindow, tfPadding, windowArgs } from "./window.js";
 
 interface Window {
@@ -23,9 +23,11 @@ interface PoolOps {
   fastGrad?(tf: Tf, dy: Tensor, x: Tensor, w: Window): Tensor | undefined;
   gradInputs(dy: Tensor, x: Tensor, y: Tensor): Record<string, Tensor>;
   average: boolean;
+  onnxOp: "AveragePool" | "MaxPool";
 }
 
 function pooling(name: string, torchName: string, summary: string, ops: PoolOps): LayerSpec {
+  const padded = (args: ArgValues) => sizeArg(args, "padding", [0, 0]).some((p) => p > 0);
   return {
     kind: "layer",
     name,
@@ -56,6 +58,19 @@ function pooling(name: string, torchName: string, summary: string, ops: PoolOps)
         return { dx, grads: {} };
       },
     },
+    torch: {
+      // Padded averages leave the padding out, as TensorFlow.js (and so netc) does.
+      module: ({ arg, args }) =>
+        pyCall(`nn.${torchName}`, [], { kernel_size: arg("kernel"), stride: arg("stride"), padding: arg("padding"), count_include_pad: ops.average && padded(args) ? "False" : undefined }),
+    },
+    onnx: {
+      emit(graph, x, args) {
+        const kernel = sizeArg(args, "kernel");
+        const [ph, pw] = sizeArg(args, "padding", [0, 0]);
+        // ONNX's AveragePool leaves the padding out by default (count_include_pad=0).
+        return graph.node(ops.onnxOp, [x], { kernel_shape: kernel, strides: sizeArg(args, "stride", kernel), pads: [ph, pw, ph, pw] });
+      },
+    },
   };
 }
 
@@ -66,6 +81,7 @@ export const avgpool = pooling("avgpool", "AvgPool2d", "average pooling (PyTorch
   gradKernel: "AvgPoolGrad",
   gradInputs: (dy, x) => ({ dy, input: x }),
   average: true,
+  onnxOp: "AveragePool",
   // Non-overlapping windows that tile the input: each input gets its window's dy / k², which is a
   // nearest-neighbour upsampling (the scale applied to the small dy), or for 2×2 one pass of the
   // project's kernel where the backend has it.
@@ -82,4 +98,5 @@ export const maxpool = pooling("maxpool", "MaxPool2d", "max pooling (PyTorch `nn
   gradKernel: "MaxPoolGrad",
   gradInputs: (dy, x, y) => ({ dy, input: x, output: y }),
   average: false,
+  onnxOp: "MaxPool",
 });

@@ -23,11 +23,15 @@ export interface ArgSpec {
   short?: string;
   /**
    * `int`/`float`: a number; `size`: a number or `HxW` (stored as [h, w]); `flag`: a bare word
-   * (`nobias`); `choice`: one of `choices`, written bare (`scratch`) or as `key=value`;
-   * `value`: a number or dims, checked where it is used (block parameters).
+   * (`nobias`); `bool`: `key=true` or `key=false`, the bare key meaning true (`affine`);
+   * `choice`: one of `choices`, written bare (`scratch`) or as `key=value`;
+   * `value`: a number or dims, checked where it is used (block parameters); `floats`: numbers
+   * separated by commas (`betas=0.9,0.999`), stored as a list.
    */
-  type: "int" | "float" | "size" | "flag" | "choice" | "value";
+  type: "int" | "float" | "size" | "flag" | "bool" | "choice" | "value" | "floats";
   choices?: readonly string[];
+  /** Words a number argument also takes in place of a number, stored as written (`momentum=none`). */
+  words?: readonly string[];
   /** Taken from positional arguments, in declaration order. */
   positional?: boolean;
   required?: boolean;
@@ -39,6 +43,10 @@ export interface ArgSpec {
   max?: number;
   /** Whether `min` itself is excluded (a dropout probability may be 0, a learning rate may not). */
   exclusiveMin?: boolean;
+  /** Whether `max` itself is excluded (a momentum must stay below 1). */
+  exclusiveMax?: boolean;
+  /** `floats`: how many numbers the list has. */
+  count?: number;
   doc: string;
 }
 
@@ -80,8 +88,8 @@ export type Tf = typeof import("@tensorflow/tfjs");
 export interface ParamSpec {
   name: string;
   shape: number[];
-  /** Uniform in [−bound, bound], or a constant. */
-  init: { uniform: number } | { constant: number };
+  /** Uniform in [−bound, bound], a constant, or an identity matrix in the last two axes. */
+  init: { uniform: number } | { constant: number } | { identity: true };
   /** Learned by SGD (PyTorch parameter) or updated by the forward pass (PyTorch buffer). */
   trainable: boolean;
 }
@@ -142,6 +150,8 @@ export interface Lowering {
   affine?(ctx: LowerContext, x: Tensor, weight: Tensor, bias: Tensor, args: ArgValues, activation: "linear" | "relu" | "sigmoid"): Tensor;
   /** A normalization that, in inference mode, is a per-channel y = scale·x + shift. */
   inferenceScaleShift?(ctx: LowerContext, params: Readonly<Record<string, Tensor>>, args: ArgValues): { scale: Tensor; shift: Tensor };
+  /** Whether, with these arguments, inference is that scale and shift (default: yes; not with batch statistics at inference). */
+  inferenceIsScaleShift?(args: ArgValues): boolean;
   /** The element-wise function an activation layer applies. */
   activation?: Activation;
   /** Whether this layer is a 2×2 average pooling with stride 2 and no padding. */
@@ -154,6 +164,78 @@ export interface Lowering {
 }
 
 export type Activation = "sigmoid" | "relu" | "tanh";
+
+// What the export back ends (src/export/) need from a layer kind. PyTorch and ONNX are both
+// channels-first: tensors NCHW, conv weights OIHW, linear weights out×in.
+
+/** What a layer's `torch.module` is given: its arguments as Python source, and its input. */
+export interface TorchContext {
+  /**
+   * An argument as Python source: a literal (`5`, `(3, 5)`, `1e-05`) or, inside a block's class,
+   * the name of the block parameter that gives it; undefined when the argument was not written.
+   */
+  arg(name: string): string | undefined;
+  /** The argument values of this use (flags and choices are always literal). */
+  args: ArgValues;
+  /** The input's channels (C of C×H×W, or its features when flat), as Python source. */
+  channels: string;
+  input: Shape;
+  options: BuildOptions;
+}
+
+/** How one netc parameter appears in PyTorch's state dict. */
+export interface TorchParam {
+  /** The attribute name in PyTorch's module (`weight`, `running_mean`). */
+  name: string;
+  /** netc's axes in PyTorch's order: conv HWIO → OIHW is [3, 2, 0, 1]. */
+  permute?: readonly number[];
+  /** PyTorch's shape where it is more than the permuted one (the seed's BatchNorm keeps 1×C×1×1). */
+  shape?: readonly number[];
+  /**
+   * The axis, in netc's layout, that runs over the input's features: after a `flatten`, netc's
+   * features are in H,W,C order and PyTorch's in C,H,W, so the export reorders this axis.
+   */
+  featureAxis?: number;
+  /** A count PyTorch keeps as an int64 (`num_batches_tracked` with `momentum=None`) and netc as a float. */
+  integer?: boolean;
+}
+
+export interface TorchExport {
+  /** The module as a Python expression, e.g. `nn.Conv2d(1, 6, kernel_size=5)`. */
+  module(ctx: TorchContext): string;
+  /** The argument that gives the output's channels (features); without one, they follow the input's. */
+  channelsArg?: string;
+  /** Python definitions the module needs (e.g. the seed's `BatchNorm` class), written once into model.py. */
+  definitions?(args: ArgValues, options: BuildOptions): string[];
+  /** Each parameter's name and layout in PyTorch, by netc name (default: same name, same layout). */
+  params?(args: ArgValues, input: Shape, options: BuildOptions): Readonly<Record<string, TorchParam>>;
+  /** Integer state PyTorch keeps and netc has no use for (BatchNorm's `num_batches_tracked`): exported as 0, ignored on import. */
+  counters?(args: ArgValues, options: BuildOptions): readonly string[];
+  /** Element-wise or per-feature: the order of flat features passes through unchanged. */
+  keepsFeatureOrder?: boolean;
+  /** Flattens C×H×W into features (H,W,C order in netc, C,H,W in PyTorch). */
+  flattens?: boolean;
+}
+
+/** An ONNX attribute: a number is an INT, an array INTS, `{ float }` a FLOAT, a string a STRING. */
+export type OnnxAttribute = number | readonly number[] | { float: number } | string;
+
+/** The ONNX graph a layer adds its nodes to. */
+export interface OnnxGraph {
+  /** The layer's parameter as an initializer in PyTorch's layout (`dims` to reshape it); returns its name. */
+  weight(name: string, dims?: readonly number[]): string;
+  /** A float32 constant named after the layer (`eps`), of shape `dims` (default: a vector of the values). */
+  floats(name: string, values: readonly number[], dims?: readonly number[]): string;
+  /** An int64 vector constant, e.g. the shape a Reshape takes. */
+  ints(name: string, values: readonly number[]): string;
+  /** Adds a node with one output; returns the output's name. */
+  node(op: string, inputs: readonly string[], attributes?: Readonly<Record<string, OnnxAttribute>>): string;
+}
+
+export interface OnnxExport {
+  /** Adds the layer's nodes, in inference mode, on input `x`; returns the output's name. */
+  emit(graph: OnnxGraph, x: string, args: ArgValues, input: Shape): string;
+}
 
 interface SpecBase {
   name: string;
@@ -178,6 +260,10 @@ export interface LayerSpec extends SpecBase {
   /** Whether this layer subtracts the per-channel mean of its input. */
   subtractsMean?: boolean;
   lower: Lowering;
+  /** The PyTorch export; a kind without one cannot be exported (the exporters say so, located). */
+  torch?: TorchExport;
+  /** The ONNX export, in PyTorch's layout; likewise optional. */
+  onnx?: OnnxExport;
 }
 
 /** A layer that combines the outputs of two or more `{ ... }` branches. */
@@ -189,6 +275,14 @@ export interface MergeSpec extends SpecBase {
   merge(tf: Tf, ys: readonly Tensor[]): Tensor;
   /** The gradient for each branch's output. */
   split(tf: Tf, dy: Tensor, ys: readonly Tensor[]): Tensor[];
+  torch?: {
+    /** The Python class (among `definitions`) that takes the branches' modules, e.g. `Add`. */
+    className: string;
+    definitions: string[];
+    /** The output's channels: the branches' summed (concatenation) or their common count. */
+    channels: "sum" | "same";
+  };
+  onnx?: { emit(graph: OnnxGraph, branches: readonly string[]): string };
 }
 
 export type Spec = LayerSpec | MergeSpec;
@@ -210,6 +304,17 @@ export function sizeArg(args: ArgValues, name: string, fallback?: readonly [numb
 
 export function product(shape: Shape): number {
   return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A Python call, e.g. `nn.Conv2d(1, 6, kernel_size=5)`; keywords whose value is undefined are left out. */
+export function pyCall(callee: string, positional: readonly string[], keywords: Readonly<Record<string, string | undefined>> = {}): string {
+  const named = Object.entries(keywords).flatMap(([k, v]) => (v === undefined ? [] : [`${k}=${v}`]));
+  return `${callee}(${[...positional, ...named].join(", ")})`;
+}
+
+/** A number as Python source, without binary noise (1 − 0.9 is written 0.1). JavaScript's forms are Python's too. */
+export function pyNumber(n: number): string {
+  return String(Number(n.toPrecision(12)));
 }
 
 export function formatShape(shape: Shape): string {

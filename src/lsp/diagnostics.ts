@@ -1,6 +1,7 @@
 import type { Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import type { Diagnostic } from "../diagnostics.js";
-import { toRange, type Analysis } from "./analysis.js";
+import type { Analysis } from "./analysis.js";
+import { toRange } from "./range.js";
 
 /** netc's diagnostics as LSP diagnostics: located, with the caret label and hints in the message. */
 export function toLspDiagnostic(d: Diagnostic, analysis: Analysis): LspDiagnostic {

@@ -5,10 +5,13 @@ import { formatShape, type ArgSpec, type Spec } from "../layers/types.js";
 import type { ShapeRow } from "../shapes.js";
 import type { Span } from "../source.js";
 import type * as A from "../syntax/ast.js";
-import { toRange, type Analysis } from "./analysis.js";
+import type { Analysis } from "./analysis.js";
+import { toRange } from "./range.js";
 import { findBlock, targetAt } from "./locate.js";
 import { thousands } from "../numbers.js";
 import { optionForKey, optionOfWord } from "../resolve.js";
+import { lookupDataset } from "../datasets.js";
+import { preprocessSummary, resolveSettings, TRAIN_ARGS, updateSummary } from "../train-settings.js";
 
 /**
  * Hover: for a layer, its input and output shape (every distinct one when a block or `repeat`
@@ -27,7 +30,7 @@ function shape(s: readonly number[] | undefined): string {
 function countsText(row: ShapeRow): string {
   const parts: string[] = [];
   if (row.counts.trainable > 0) parts.push(`${thousands(row.counts.trainable)} parameters`);
-  if (row.counts.state > 0) parts.push(`+${thousands(row.counts.state)} BN statistics`);
+  if (row.counts.state > 0) parts.push(`+${thousands(row.counts.state)} moving statistics`);
   return parts.length > 0 ? ` · ${parts.join(", ")}` : "";
 }
 
@@ -97,6 +100,23 @@ function blockHover(analysis: Analysis, def: A.BlockDef, rows: readonly ShapeRow
   return ["```netc", blockSignature(def), "```", ...(doc.length > 0 ? ["", doc.join("\n")] : []), "", ...shapeLines(rows), ...unchecked(rows, block, analysis)];
 }
 
+/**
+ * The `train` header: the settings it resolves to (flags of `netc train` may still override
+ * them) and its options; on a setting, that option, and for a dataset its shape and classes.
+ */
+function trainHover(analysis: Analysis, arg: A.Arg | undefined): string[] {
+  const spec = arg && (arg.kind === "keyword" ? optionForKey(TRAIN_ARGS, arg.key.text) : arg.kind === "word" ? optionOfWord(TRAIN_ARGS, arg.name.text)?.spec : undefined);
+  if (spec) {
+    const value = arg.kind === "keyword" ? (arg.value.kind === "ref" ? arg.value.name : undefined) : arg.kind === "word" ? arg.name.text : undefined;
+    const dataset = spec.name === "data" && value !== undefined ? lookupDataset(value) : undefined;
+    const about = dataset ? [`**${dataset.title}**: ${dataset.summary}; images ${formatShape([dataset.shape.channels, dataset.shape.height, dataset.shape.width])}`, ""] : [];
+    return [...about, argLine(spec), "", "`netc train --" + spec.name + "` overrides it"];
+  }
+  const s = resolveSettings(analysis.checked.network.train);
+  const summary = [updateSummary(s), `${s.epochs} epochs`, `batch ${s.batch}`, s.data, preprocessSummary(s)].filter(Boolean).join(", ");
+  return [`**train**: training settings (\`netc train\`'s flags of the same names override them)`, "", `\`${summary}\``, "", ...TRAIN_ARGS.map((a) => `- ${argLine(a)}`)];
+}
+
 export function hover(analysis: Analysis, offset: number): Hover | null {
   const { ast, source, shapes } = analysis.checked;
   const target = targetAt(ast, offset);
@@ -127,6 +147,11 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
       const { def } = target;
       span = def.name.span;
       lines = blockHover(analysis, def, shapes.rows.filter((r) => !r.leaf && r.label.startsWith(`${def.name.text}(`)), def);
+      break;
+    }
+    case "train": {
+      span = target.arg?.span ?? { start: target.decl.span.start, end: target.decl.span.start + "train".length };
+      lines = trainHover(analysis, target.arg);
       break;
     }
     case "param": {

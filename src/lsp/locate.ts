@@ -1,12 +1,14 @@
 import type * as A from "../syntax/ast.js";
-import { contains } from "./analysis.js";
+import { contains } from "./range.js";
 
 /** What the cursor is on, found in the syntax tree (which survives syntax errors elsewhere). */
 export type Target =
   | { kind: "item"; item: A.LayerItem; arg?: A.Arg; block?: A.BlockDef }
   | { kind: "repeat"; item: A.RepeatItem; block?: A.BlockDef }
   | { kind: "block-name"; def: A.BlockDef }
-  | { kind: "param"; param: A.Param; def: A.BlockDef };
+  | { kind: "param"; param: A.Param; def: A.BlockDef }
+  /** The `train` header, or one of its settings. */
+  | { kind: "train"; decl: A.TrainDecl; arg?: A.Arg };
 
 function inBody(body: A.Body, offset: number, block: A.BlockDef | undefined): Target | undefined {
   for (const chain of body.chains) {
@@ -29,10 +31,14 @@ function inItem(item: A.Item, offset: number, block: A.BlockDef | undefined): Ta
   return { kind: "item", item, ...(arg ? { arg } : {}), ...(block ? { block } : {}) };
 }
 
-/** The innermost layer, `repeat`, block name or parameter at `offset`. */
+/** The innermost layer, `repeat`, block name, parameter or `train` setting at `offset`. */
 export function targetAt(file: A.NetFile, offset: number): Target | undefined {
   for (const s of file.statements) {
     if (!contains(s.span, offset)) continue;
+    if (s.kind === "train") {
+      const arg = s.args.find((a) => contains(a.span, offset));
+      return { kind: "train", decl: s, ...(arg ? { arg } : {}) };
+    }
     if (s.kind === "chain") {
       for (const item of s.items) {
         const found = inItem(item, offset, undefined);

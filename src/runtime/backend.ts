@@ -7,10 +7,11 @@ import { mkdir, readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import os, { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
+import { kernelBinaries } from "../kernels/binaries.js";
+import { registerWasmConv2DBackpropFilter } from "../kernels/conv2d-backprop-filter.js";
 import { registerNetcKernels } from "../kernels/register.js";
-import { cacheDir } from "./data.js";
+import { netcCache } from "./cache.js";
 import { writeFileAtomic } from "./fsutil.js";
-import type { KernelBackend, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs";
 
 export type Tf = typeof import("@tensorflow/tfjs");
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
@@ -52,7 +53,7 @@ export async function initBackend(
     try {
       let detail = await START[name](tf, opts.threads);
       // netc's own kernels: WebAssembly SIMD on wasm, their JavaScript reference on cpu.
-      const kernels = registerNetcKernels(tf);
+      const kernels = registerNetcKernels(tf, kernelBinaries());
       if (name === "wasm") detail += kernels.wasm ? ", netc kernels" : `; netc kernels unavailable: ${kernels.reason}`;
       const note = skipped.length ? `; ${skipped.join("; ")}` : "";
       return { tf, name, description: `${name} (${detail})${note}` };
@@ -122,7 +123,7 @@ async function enableWasmThreads(tf: Tf, wasm: typeof import("@tensorflow/tfjs-b
   const loader = /if\(typeof e\.data\.urlOrBlob=="string"\)\{importScripts\(e\.data\.urlOrBlob\)\}else\{[^}]*\}/;
   if (!loader.test(original)) throw new Error("unexpected tfjs worker script");
   const worker = original.replace(loader, `importScripts(${JSON.stringify(join(dir, "tfjs-backend-wasm-threaded-simd.js"))});`).replace(/\n/g, "\\n");
-  const workerPath = join(dirname(cacheDir()), `tfjs-wasm-worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.cjs`);
+  const workerPath = join(netcCache(), `tfjs-wasm-worker-${createHash("sha256").update(worker).digest("hex").slice(0, 16)}.cjs`);
   const existing = await readFile(workerPath, "utf8").catch(() => undefined);
   if (existing !== worker) {
     await mkdir(dirname(workerPath), { recursive: true });
@@ -165,69 +166,4 @@ async function activate(tf: Tf, name: BackendName): Promise<void> {
 
 function firstLine(err: unknown): string {
   return String(err instanceof Error ? err.message : err).split("\n")[0]!;
-}
-
-/**
- * The wasm backend has no Conv2DBackpropFilter kernel, so `tf.grad` through `tf.conv2d` fails
- * on it. The filter gradient is a correlation of x with dy dilated by the forward stride:
- *   dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·sh + kh − padTop, ow·sw + kw − padLeft, ci] · dy[n,oh,ow,co]
- * which is a Conv2D with batch = Cin, channels = N, filter = dy: transpose x to [Cin,H,W,N]
- * and dy to [OH,OW,N,Cout], convolve with dilation = stride, crop to [Cin,KH,KW,Cout] (extra
- * rows appear when the stride doesn't divide the padded extent), transpose to [KH,KW,Cin,Cout].
- * It composes the backend's own kernels on TensorInfos: tf.* ops inside a kernelFunc would
- * create engine tensors that the engine later disposes under our feet.
- */
-function registerWasmConv2DBackpropFilter(tf: Tf): void {
-  if (tf.getKernel("Conv2DBackpropFilter", "wasm")) return;
-  const kernel = (name: string) => {
-    const k = tf.getKernel(name, "wasm");
-    if (!k) throw new Error(`wasm backend lacks the ${name} kernel`);
-    return (backend: KernelBackend, inputs: Record<string, TensorInfo>, attrs: NamedAttrMap) =>
-      k.kernelFunc({ inputs, backend, attrs }) as TensorInfo;
-  };
-  const transpose = kernel("Transpose");
-  const conv2d = kernel("Conv2D");
-  const slice = kernel("Slice");
-
-  tf.registerKernel({
-    kernelName: "Conv2DBackpropFilter",
-    backendName: "wasm",
-    kernelFunc: ({ inputs, backend: untyped, attrs }) => {
-      const backend = untyped as KernelBackend;
-      const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-      const a = attrs as unknown as {
-        strides: [number, number] | number;
-        pad: "valid" | "same" | number | [[number, number], [number, number], [number, number], [number, number]];
-        dataFormat: "NHWC" | "NCHW";
-        dimRoundingMode?: "floor" | "round" | "ceil";
-        filterShape: [number, number, number, number];
-      };
-      if (a.dataFormat === "NCHW") throw new Error("Conv2DBackpropFilter (wasm): only NHWC is supported");
-      const info = tf.backend_util.computeConv2DInfo(
-        x.shape as [number, number, number, number],
-        a.filterShape,
-        a.strides,
-        1,
-        a.pad,
-        a.dimRoundingMode,
-      );
-      const { padInfo, strideHeight, strideWidth, filterHeight, filterWidth } = info;
-      const xT = transpose(backend, { x }, { perm: [3, 1, 2, 0] });
-      const dyT = transpose(backend, { x: dy }, { perm: [1, 2, 0, 3] });
-      const corr = conv2d(backend, { x: xT, filter: dyT }, {
-        strides: [1, 1],
-        dilations: [strideHeight, strideWidth],
-        pad: [[0, 0], [padInfo.top, padInfo.bottom], [padInfo.left, padInfo.right], [0, 0]],
-        dataFormat: "NHWC",
-      });
-      const [cin, rh, rw, cout] = corr.shape as [number, number, number, number];
-      const cropped =
-        rh === filterHeight && rw === filterWidth
-          ? corr
-          : slice(backend, { x: corr }, { begin: [0, 0, 0, 0], size: [cin, filterHeight, filterWidth, cout] });
-      const dW = transpose(backend, { x: cropped }, { perm: [1, 2, 0, 3] });
-      for (const t of new Set([xT, dyT, corr, cropped])) backend.disposeData(t.dataId);
-      return dW;
-    },
-  });
 }

@@ -1,315 +1,26 @@
 /**
- * Fashion-MNIST, read from the four IDX files (gzipped or not) that every distribution of it
- * uses, found on disk or downloaded once into the user's cache.
+ * Datasets in memory and their minibatches: images kept as bytes (a quarter of the floats' size:
+ * CIFAR-10's training set is 150 MB), scaled, normalized and augmented batch by batch as
+ * torchvision's transforms do, seeded so that a run is repeatable. No I/O: Node reads the files
+ * (datasets/, one file per format; `loadDataset` in datasets/load.ts picks one), the browser
+ * page fetches them (src/web/); both parse them with idx.ts.
  */
-import { createHash } from "node:crypto";
-import { mkdir, readFile, stat } from "node:fs/promises";
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
-import { promisify } from "node:util";
-import { gunzip } from "node:zlib";
-import { SingleBar } from "cli-progress";
-import { UserError } from "../errors.js";
-import { writeFileAtomic } from "./fsutil.js";
-
-export const IDX_FILES = [
-  "train-images-idx3-ubyte",
-  "train-labels-idx1-ubyte",
-  "t10k-images-idx3-ubyte",
-  "t10k-labels-idx1-ubyte",
-] as const;
-export type IdxFile = (typeof IDX_FILES)[number];
-
-export const OFFICIAL_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/";
-/**
- * MD5 of the official `.gz` files, from the fashion-mnist README. Repackaged copies (Debian's
- * are re-gzipped) differ as .gz but decompress to the same bytes, so files found on disk are
- * validated structurally rather than by checksum.
- */
-export const OFFICIAL_MD5: Record<IdxFile, string> = {
-  "train-images-idx3-ubyte": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
-  "train-labels-idx1-ubyte": "25c81989df183df01b3e8a0aad5dffbe",
-  "t10k-images-idx3-ubyte": "bef4ecab320f06d8554ea6380940ec79",
-  "t10k-labels-idx1-ubyte": "bb300cfdad3c16e7a12a480ee83cd310",
-};
-export const SYSTEM_DIR = "/usr/share/datasets/fashion-mnist"; // Debian: dataset-fashion-mnist
-
-const SIDE = 28;
-const PIXELS = SIDE * SIDE;
-const CLASSES = 10;
+import type { DataFacts, ImageShape } from "../datasets.js";
+import { pixelsOf } from "../datasets.js";
 
 export interface Split {
-  /** count × 784 pixels, row-major, scaled to [0, 1] (as torchvision's ToTensor). */
-  images: Float32Array;
+  /** count × H × W × C bytes, channels last (the layout tfjs's kernels want). */
+  images: Uint8Array;
   labels: Int32Array;
   count: number;
+  shape: ImageShape;
 }
-export interface FashionMnist {
+
+export interface Dataset extends DataFacts {
   train: Split;
   test: Split;
-  /** The directory the files were read from. */
+  /** The directory (or archive) it was read from. */
   source: string;
-}
-
-export interface LoadOptions {
-  /** `--data DIR`: must hold the files; nothing else is searched. */
-  dir?: string;
-  /** Read for NETC_DATA, NETC_DATA_URL, XDG_CACHE_HOME, HOME (default: process.env). */
-  env?: Record<string, string | undefined>;
-  cwd?: string;
-  /** Searched after ./data/fashion-mnist and the cache (default: [SYSTEM_DIR]). */
-  systemDirs?: string[];
-  /** Download into the cache when no directory has the files (default: true). */
-  download?: boolean;
-  /** Expected MD5 of each downloaded `.gz` (default: OFFICIAL_MD5). */
-  md5?: Record<IdxFile, string>;
-  /** Where download progress goes; null for silence (default: process.stderr). */
-  progress?: NodeJS.WritableStream | null;
-  /** A download is abandoned after this long without receiving data (default: 30 s). */
-  stallTimeoutMs?: number;
-}
-
-export function cacheDir(env: Record<string, string | undefined> = process.env): string {
-  // The XDG spec says to ignore a relative XDG_CACHE_HOME.
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : join(env.HOME || homedir(), ".cache");
-  return join(base, "netc", "fashion-mnist");
-}
-
-export async function loadFashionMnist(opts: LoadOptions = {}): Promise<FashionMnist> {
-  const env = opts.env ?? process.env;
-  const cwd = opts.cwd ?? process.cwd();
-  const cache = cacheDir(env);
-
-  // A directory the user named is used or rejected, never silently passed over.
-  const named = opts.dir !== undefined ? ["--data", opts.dir] : env.NETC_DATA ? ["NETC_DATA", env.NETC_DATA] : null;
-  if (named) {
-    const [how, dir] = [named[0]!, resolve(cwd, named[1]!)];
-    const found = await findFiles(dir);
-    if ("missing" in found) {
-      throw new UserError(`${how} ${dir}: missing ${found.missing.map((f) => `${f}[.gz]`).join(", ")}`, howToProvide(cache));
-    }
-    return loadDir(dir, found.files, cache);
-  }
-
-  const searched = [resolve(cwd, "data/fashion-mnist"), cache, ...(opts.systemDirs ?? [SYSTEM_DIR])];
-  for (const dir of searched) {
-    const found = await findFiles(dir);
-    if ("files" in found) return loadDir(dir, found.files, cache);
-  }
-  if (opts.download === false) {
-    throw new UserError(`Fashion-MNIST not found (looked in ${searched.join(", ")})`, howToProvide(cache));
-  }
-  const base = env.NETC_DATA_URL || OFFICIAL_URL;
-  const progress = opts.progress === undefined ? process.stderr : opts.progress; // null: silent
-  await downloadInto(cache, withSlash(base), opts.md5 ?? OFFICIAL_MD5, progress, opts.stallTimeoutMs ?? 30_000);
-  const found = await findFiles(cache);
-  if (!("files" in found)) throw new Error(`downloaded files vanished from ${cache}`);
-  return loadDir(cache, found.files, cache);
-}
-
-function withSlash(url: string): string {
-  return url.endsWith("/") ? url : `${url}/`;
-}
-
-function howToProvide(cache: string): string[] {
-  const names = IDX_FILES.map((f) => `${f}.gz`).join(", ");
-  return [
-    `netc needs the four Fashion-MNIST files (${names}; gzipped or not). Any one of these works:`,
-    `  netc train --data DIR        (DIR holds the four files)`,
-    `  export NETC_DATA=DIR`,
-    `  put them in ./data/fashion-mnist or ${cache}`,
-    `  sudo apt-get install dataset-fashion-mnist   (Debian/Ubuntu: installs them in ${SYSTEM_DIR})`,
-    `  download them from ${OFFICIAL_URL} into ${cache}; netc does this itself when online`,
-    `  export NETC_DATA_URL=URL     (a mirror serving the four .gz files)`,
-  ];
-}
-
-type Found = { files: Record<IdxFile, string> } | { missing: IdxFile[] };
-
-async function findFiles(dir: string): Promise<Found> {
-  const files: Partial<Record<IdxFile, string>> = {};
-  const missing: IdxFile[] = [];
-  for (const name of IDX_FILES) {
-    const path = await firstFile([join(dir, name), join(dir, `${name}.gz`)]);
-    if (path) files[name] = path;
-    else missing.push(name);
-  }
-  return missing.length ? { missing } : { files: files as Record<IdxFile, string> };
-}
-
-async function firstFile(paths: string[]): Promise<string | undefined> {
-  for (const p of paths) {
-    if (await stat(p).then((s) => s.isFile(), () => false)) return p;
-  }
-  return undefined;
-}
-
-async function loadDir(dir: string, files: Record<IdxFile, string>, cache: string): Promise<FashionMnist> {
-  const [train, test] = await Promise.all([
-    loadSplit(files["train-images-idx3-ubyte"], files["train-labels-idx1-ubyte"], cache),
-    loadSplit(files["t10k-images-idx3-ubyte"], files["t10k-labels-idx1-ubyte"], cache),
-  ]);
-  return { train, test, source: dir };
-}
-
-async function loadSplit(imagesFile: string, labelsFile: string, cache: string): Promise<Split> {
-  const [imgBytes, lblBytes] = await Promise.all([readIdx(imagesFile, cache), readIdx(labelsFile, cache)]);
-  const images = parseImages(imgBytes, imagesFile, cache);
-  const labels = parseLabels(lblBytes, labelsFile, cache);
-  const count = labels.length;
-  if (images.length !== count * PIXELS) {
-    throw new UserError(
-      `${imagesFile} holds ${images.length / PIXELS} images but ${labelsFile} holds ${count} labels`,
-      [`The two files must come from the same set; ${corruptHint(cache)}`],
-    );
-  }
-  return { images, labels, count };
-}
-
-function corruptHint(cache: string): string {
-  return `replace the damaged file with an intact copy (delete it if it is in ${cache}, and netc downloads it again)`;
-}
-
-function corrupt(file: string, what: string, cache: string): UserError {
-  return new UserError(`${file}: ${what}`, [corruptHint(cache)]);
-}
-
-async function readIdx(file: string, cache: string): Promise<Buffer> {
-  const bytes = await readFile(file);
-  // Decide by content, not name: some distributions keep gzipped data without the suffix.
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return await promisify(gunzip)(bytes);
-  } catch (err) {
-    throw corrupt(file, `not a valid gzip file (${(err as Error).message})`, cache);
-  }
-}
-
-/** Checks an IDX header (magic 0x0000_08_NN: unsigned bytes, NN dimensions) and returns the dims. */
-function idxDims(buf: Buffer, file: string, ndims: number, what: string, cache: string): number[] {
-  const header = 4 + 4 * ndims;
-  if (buf.length < header) throw corrupt(file, `truncated: ${buf.length} bytes, shorter than an IDX header`, cache);
-  const magic = buf.readUInt32BE(0);
-  const want = 0x800 + ndims;
-  if (magic !== want) {
-    const hex = (n: number) => `0x${n.toString(16).padStart(8, "0")}`;
-    throw corrupt(file, `bad magic number ${hex(magic)}, expected ${hex(want)} (IDX ${what})`, cache);
-  }
-  return Array.from({ length: ndims }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-}
-
-function checkLength(buf: Buffer, file: string, header: number, count: number, itemSize: number, noun: string, cache: string) {
-  const want = header + count * itemSize;
-  if (buf.length < want) {
-    const have = Math.floor((buf.length - header) / itemSize);
-    throw corrupt(file, `truncated: holds ${have} of the ${count} ${noun} its header declares`, cache);
-  }
-  if (buf.length > want) {
-    throw corrupt(file, `${buf.length - want} unexpected bytes after the ${count} ${noun} its header declares`, cache);
-  }
-}
-
-// ToTensor's scaling, as float32, looked up rather than divided per pixel.
-const SCALE = Float32Array.from({ length: 256 }, (_, i) => i / 255);
-
-function parseImages(buf: Buffer, file: string, cache: string): Float32Array {
-  const [count, rows, cols] = idxDims(buf, file, 3, "images: unsigned bytes, 3 dimensions", cache) as [number, number, number];
-  if (rows !== SIDE || cols !== SIDE) throw corrupt(file, `images are ${rows}×${cols}, expected ${SIDE}×${SIDE}`, cache);
-  checkLength(buf, file, 16, count, PIXELS, "images", cache);
-  const out = new Float32Array(count * PIXELS);
-  for (let i = 0; i < out.length; i++) out[i] = SCALE[buf[16 + i]!]!;
-  return out;
-}
-
-function parseLabels(buf: Buffer, file: string, cache: string): Int32Array {
-  const [count] = idxDims(buf, file, 1, "labels: unsigned bytes, 1 dimension", cache) as [number];
-  checkLength(buf, file, 8, count, 1, "labels", cache);
-  const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    const label = buf[8 + i]!;
-    if (label >= CLASSES) throw corrupt(file, `label ${label} at index ${i} is outside 0-${CLASSES - 1}`, cache);
-    out[i] = label;
-  }
-  return out;
-}
-
-async function downloadInto(
-  cache: string,
-  base: string,
-  md5: Record<IdxFile, string>,
-  progress: NodeJS.WritableStream | null,
-  stallTimeoutMs: number,
-): Promise<void> {
-  await mkdir(cache, { recursive: true });
-  for (const name of IDX_FILES) {
-    // Files already in the cache were verified when written (atomically), so a re-run after a
-    // failed download only fetches what is missing.
-    if (await firstFile([join(cache, name), join(cache, `${name}.gz`)])) continue;
-    const url = `${base}${name}.gz`;
-    progress?.write(`Downloading ${url}\n`);
-    let bytes: Buffer;
-    try {
-      bytes = await fetchWithProgress(url, progress, stallTimeoutMs);
-    } catch (err) {
-      throw new UserError(`Fashion-MNIST not found locally, and downloading ${url} failed: ${describeFetchError(err)}`, howToProvide(cache));
-    }
-    const got = createHash("md5").update(bytes).digest("hex");
-    if (got !== md5[name]) {
-      throw new UserError(`${url}: checksum mismatch (md5 ${got}, expected ${md5[name]}); nothing was saved`, [
-        "The download was damaged or the server sent a different file; try again, or provide the files yourself:",
-        ...howToProvide(cache).slice(1),
-      ]);
-    }
-    await writeFileAtomic(join(cache, `${name}.gz`), bytes);
-  }
-}
-
-async function fetchWithProgress(url: string, progress: NodeJS.WritableStream | null, stallTimeoutMs: number): Promise<Buffer> {
-  const abort = new AbortController();
-  let timer = setTimeout(() => abort.abort(), stallTimeoutMs);
-  const bar =
-    progress && (progress as NodeJS.WriteStream).isTTY
-      ? new SingleBar({
-          stream: progress,
-          format: "  [{bar}] {percentage}% | {done}/{size} MB | ETA {eta_formatted}",
-          barCompleteChar: "█",
-          barIncompleteChar: "░",
-          hideCursor: true,
-          clearOnComplete: false,
-        })
-      : null;
-  try {
-    const res = await fetch(url, { signal: abort.signal });
-    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-    const total = Number(res.headers.get("content-length")) || 0;
-    const mb = (n: number) => (n / 1e6).toFixed(1);
-    bar?.start(total || 1, 0, { done: mb(0), size: total ? mb(total) : "?" });
-    const chunks: Buffer[] = [];
-    let received = 0;
-    for await (const chunk of res.body) {
-      clearTimeout(timer);
-      timer = setTimeout(() => abort.abort(), stallTimeoutMs);
-      chunks.push(Buffer.from(chunk));
-      received += chunk.length;
-      bar?.update(Math.min(received, total || 1), { done: mb(received) });
-    }
-    if (total && received !== total) throw new Error(`connection closed after ${received} of ${total} bytes`);
-    return Buffer.concat(chunks);
-  } catch (err) {
-    if (abort.signal.aborted) throw new Error(`no data received for ${stallTimeoutMs / 1000} s`);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-    bar?.stop();
-  }
-}
-
-/** fetch() reports network failures as "fetch failed"; the reason is in `cause`. */
-function describeFetchError(err: unknown): string {
-  const e = err as Error & { cause?: { code?: string; message?: string } };
-  const cause = e.cause?.code ?? e.cause?.message;
-  return cause ? `${e.message} (${cause})` : e.message;
 }
 
 /**
@@ -330,6 +41,7 @@ export class Mulberry32 {
   }
 }
 
+/** Mulberry32 as a function, for the sequences nothing saves (shuffles, augmentation). */
 export function mulberry32(seed: number): () => number {
   const random = new Mulberry32(seed);
   return () => random.next();
@@ -349,26 +61,84 @@ export function shuffledIndices(count: number, seed: number): Int32Array {
   return order;
 }
 
+/** What happens to an image between its bytes and the model. */
+export interface Preprocess {
+  /** Per-channel means then standard deviations, or one of each for every channel (torchvision's Normalize). */
+  normalize?: readonly number[];
+  /** Augmentation, for training batches: a random left-right mirror (RandomHorizontalFlip). */
+  flip?: boolean;
+  /** Augmentation: zero padding of this many pixels, then a random crop of the image's size (RandomCrop(size, padding)). */
+  crop?: number;
+  /** Draws the augmentation's random choices; required when augmenting. */
+  random?: () => number;
+}
+
+/**
+ * For each channel, the float of each byte: ToTensor's x/255, then (x − mean)/std, as float32
+ * at each step as torchvision computes it.
+ */
+function byteTables(channels: number, normalize: readonly number[] | undefined): Float32Array[] {
+  return Array.from({ length: channels }, (_, c) => {
+    const half = normalize ? normalize.length / 2 : 0;
+    const mean = normalize ? Math.fround(normalize[half === 1 ? 0 : c]!) : 0;
+    const std = normalize ? Math.fround(normalize[half === 1 ? 1 : half + c]!) : 1;
+    return Float32Array.from({ length: 256 }, (_, b) => Math.fround(Math.fround(b / 255) - mean) / std);
+  });
+}
+
 export interface Batch {
+  /** size × H × W × C floats, preprocessed. */
   images: Float32Array;
   labels: Int32Array;
   size: number;
 }
 
 /**
- * The examples of `split` in `order`, `batchSize` at a time, from batch `first` (0-based) on; the
- * last batch may be smaller (as PyTorch's DataLoader without drop_last). Each batch is a fresh copy.
+ * The examples of `split` in `order`, `batchSize` at a time; the last batch may be smaller (as
+ * PyTorch's DataLoader without drop_last). Each batch is a fresh array.
  */
-export function* batches(split: Split, batchSize: number, order?: Int32Array, first = 0): Generator<Batch> {
-  for (let start = first * batchSize; start < split.count; start += batchSize) {
+export function* batches(split: Split, batchSize: number, order?: Int32Array, preprocess: Preprocess = {}): Generator<Batch> {
+  const { height: h, width: w, channels: c } = split.shape;
+  const pixels = pixelsOf(split.shape);
+  const tables = byteTables(c, preprocess.normalize);
+  const pad = preprocess.crop ?? 0;
+  const augment = Boolean(preprocess.flip) || pad > 0;
+  if (augment && !preprocess.random) throw new Error("internal: augmentation needs a random source");
+  for (let start = 0; start < split.count; start += batchSize) {
     const size = Math.min(batchSize, split.count - start);
-    const images = new Float32Array(size * PIXELS);
+    const images = new Float32Array(size * pixels);
     const labels = new Int32Array(size);
     for (let b = 0; b < size; b++) {
       const i = order ? order[start + b]! : start + b;
-      images.set(split.images.subarray(i * PIXELS, (i + 1) * PIXELS), b * PIXELS);
       labels[b] = split.labels[i]!;
+      const from = i * pixels;
+      const to = b * pixels;
+      if (!augment) {
+        for (let p = 0; p < pixels; p++) images[to + p] = tables[p % c]![split.images[from + p]!]!;
+        continue;
+      }
+      // RandomCrop's window in the padded image (top, left in [0, 2·pad]), then the flip.
+      const top = pad > 0 ? Math.floor(preprocess.random!() * (2 * pad + 1)) - pad : 0;
+      const left = pad > 0 ? Math.floor(preprocess.random!() * (2 * pad + 1)) - pad : 0;
+      const mirror = preprocess.flip ? preprocess.random!() < 0.5 : false;
+      for (let y = 0; y < h; y++) {
+        const sy = y + top;
+        for (let x = 0; x < w; x++) {
+          const sx = (mirror ? w - 1 - x : x) + left;
+          const inside = sy >= 0 && sy < h && sx >= 0 && sx < w;
+          for (let ch = 0; ch < c; ch++) {
+            images[to + (y * w + x) * c + ch] = tables[ch]![inside ? split.images[from + (sy * w + sx) * c + ch]! : 0]!;
+          }
+        }
+      }
     }
     yield { images, labels, size };
   }
+}
+
+/** The first `limit` examples of a split (`--limit`). */
+export function limitSplit(split: Split, limit: number | undefined): Split {
+  if (limit === undefined || limit >= split.count) return split;
+  const pixels = pixelsOf(split.shape);
+  return { ...split, images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit), count: limit };
 }

@@ -1,13 +1,9 @@
 /**
- * The seed notebook's Animator as files: training curves drawn as SVG by hand (no chart
- * library: the figure is small and fixed) and rendered to PNG with resvg, using the DejaVu Sans
- * font shipped in the `dejavu-fonts-ttf` npm package, so the PNG looks the same on every machine
- * (and like matplotlib, whose default font it is).
+ * The seed notebook's Animator as a figure: training curves drawn as SVG by hand (no chart
+ * library: the figure is small and fixed), in the DejaVu Sans font that svg-files.ts renders it
+ * with (matplotlib's default). Pure, so the browser page draws the same figure.
  */
-import { createRequire } from "node:module";
-import { join } from "node:path";
 import { pyFixed } from "../numbers.js";
-import { writeFileAtomic } from "./fsutil.js";
 
 /** One call of the seed's `animator.add(x, (train_l, train_acc, test_acc))`; absent = None. */
 export interface MetricPoint {
@@ -16,6 +12,8 @@ export interface MetricPoint {
   trainLoss?: number;
   trainAcc?: number;
   testAcc?: number;
+  /** The learning rate at a training point (not plotted: the settings are in the subtitle). */
+  lr?: number;
 }
 
 export interface PlotOptions {
@@ -99,28 +97,6 @@ export function plotSvg(points: MetricPoint[], opts: PlotOptions): string {
   out.push(legend(series, box, px, py));
   out.push(`</svg>`);
   return out.join("\n") + "\n";
-}
-
-/** Writes `plot.svg` and `plot.png` into `dir`; returns their paths. */
-export async function writePlot(dir: string, points: MetricPoint[], opts: PlotOptions): Promise<{ svg: string; png: string }> {
-  const svg = plotSvg(points, opts);
-  // Loaded on demand: a native module that only plotting needs.
-  const { Resvg } = await import("@resvg/resvg-js");
-  const require = createRequire(import.meta.url);
-  const png = new Resvg(svg, {
-    fitTo: { mode: "zoom", value: 2 },
-    font: {
-      fontFiles: ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"].map((f) => require.resolve(`dejavu-fonts-ttf/ttf/${f}`)),
-      loadSystemFonts: false,
-      defaultFontFamily: "DejaVu Sans",
-    },
-  })
-    .render()
-    .asPng();
-  const paths = { svg: join(dir, "plot.svg"), png: join(dir, "plot.png") };
-  await writeFileAtomic(paths.svg, svg);
-  await writeFileAtomic(paths.png, png);
-  return paths;
 }
 
 type Series = (typeof SERIES)[number] & { pts: (readonly [number, number])[] };

@@ -10,7 +10,9 @@ export interface Name {
 export type Value =
   | { kind: "number"; value: number; text: string; span: Span }
   | { kind: "dims"; dims: number[]; text: string; span: Span }
-  | { kind: "ref"; name: string; span: Span };
+  | { kind: "ref"; name: string; span: Span }
+  /** Values separated by commas, as in `betas=0.9,0.999`; only after a `key=`. */
+  | { kind: "list"; items: Value[]; text: string; span: Span };
 
 /**
  * A layer argument. A bare word (`k5`, `nobias`, `scratch`, or a block parameter `c`) stays a word

@@ -50,6 +50,11 @@ function valueOfToken(t: IToken): A.Value {
   }
 }
 
+function listOf(items: A.Value[]): A.Value {
+  const text = items.map((v) => (v.kind === "ref" ? v.name : v.text)).join(",");
+  return { kind: "list", items, text, span: cover(items[0]!.span, items.at(-1)!.span) };
+}
+
 /**
  * CST → AST. Parts the parser skipped while recovering from a syntax error are left out; the
  * syntax error itself was already reported, so nothing here reports again.
@@ -145,7 +150,8 @@ class AstBuilder extends BaseVisitor {
   arg(ctx: Ctx): A.Arg | undefined {
     const name = token(ctx, "Identifier");
     if (name) {
-      const [value] = this.all<A.Value>(ctx, "value");
+      const values = this.all<A.Value>(ctx, "value");
+      const value = values.length > 1 ? listOf(values) : values[0];
       if (value) return { kind: "keyword", key: nameOf(name), value, span: cover(tokenSpan(name), value.span) };
       if (token(ctx, "Equals")) return undefined; // `key=` with the value missing: already a syntax error
       return { kind: "word", name: nameOf(name), span: tokenSpan(name) };

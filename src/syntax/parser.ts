@@ -39,7 +39,7 @@ const errorMessages: IParserErrorMessageProvider = {
  *   layer      := NAME arg* branch*
  *   repeat     := "repeat" value branch
  *   branch     := "{" (chain | NEWLINE)* "}"
- *   arg        := NAME ("=" value)? | NUMBER | DIMS
+ *   arg        := NAME ("=" value ("," value)*)? | NUMBER | DIMS
  *   blockDef   := "block" NAME ("(" param ("," param)* ")")? branch
  */
 export class NetParser extends CstParser {
@@ -132,6 +132,11 @@ export class NetParser extends CstParser {
           this.OPTION(() => {
             this.CONSUME(T.Equals);
             this.SUBRULE(this.value);
+            // A list, e.g. `betas=0.9,0.999`.
+            this.MANY(() => {
+              this.CONSUME(T.Comma);
+              this.SUBRULE2(this.value);
+            });
           });
         },
       },

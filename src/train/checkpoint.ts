@@ -1,14 +1,12 @@
 /**
  * Checkpoints: a directory `checkpoint/` in the run directory holding `model.json` (TensorFlow.js's
  * weights-manifest format, with netc's metadata), `weights.bin` and `model.net` (the model source,
- * verbatim). The directory is built aside and renamed into place, so `model.json` and
- * `weights.bin` always belong together, whenever the process dies; a process killed between the
- * two renames of a replacement leaves no `checkpoint/` but the complete old (and new) one beside
- * it, which `readCheckpoint` finds. `model.json` records a checksum of its own contents and of
- * `weights.bin`, so a damaged or edited checkpoint is refused rather than loaded.
- *
- * Besides the model's weights, a checkpoint holds named groups of other training state (e.g. an
- * optimizer's moments): group `g`'s tensor `t` is saved as `g/t` and given back by name.
+ * verbatim; checkpoint-files.ts makes them). `weights.bin` holds the model's tensors and, under
+ * names starting with `opt.`, the optimizer's state (optimizers.ts). The directory is built aside
+ * and renamed into place, so `model.json` and `weights.bin` always belong together, whenever the
+ * process dies; a process killed between the two renames of a replacement leaves no
+ * `checkpoint/` but the complete old (and new) one beside it, which `readCheckpoint` finds.
+ * `model.json`'s checksums of itself and of `weights.bin` are verified before anything is loaded.
  */
 import { createHash } from "node:crypto";
 import { readFile, readdir, stat } from "node:fs/promises";
@@ -17,90 +15,26 @@ import type { NamedTensorMap } from "@tensorflow/tfjs";
 import { UserError } from "../errors.js";
 import type { Tf } from "../runtime/backend.js";
 import { leftBehind, writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
-import type { MetricPoint } from "../runtime/plot.js";
-import type { LoopPosition } from "./loop.js";
+import { CHECKPOINT_DIR, checkpointFiles, checksumText, FORMAT, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 import type { CompiledModel } from "./model.js";
+import { isOptimizerState } from "./optimizers.js";
 
-export const CHECKPOINT_DIR = "checkpoint";
-export const FORMAT = "netc-checkpoint";
-
-type ManifestEntry = { name: string; shape: number[]; dtype: "float32" | "int32" | "bool" | "string" | "complex64" };
-
-/** What a resumed run needs beyond the weights to continue as if it had never stopped. */
-export interface ResumeState {
-  position: LoopPosition;
-  /** The model's `randomState` (dropout masks' seed sequence) at that position. */
-  random: number;
-  /** The Animator's points so far: `metrics.jsonl` is rewritten from them. */
-  points: MetricPoint[];
-}
-
-export interface CheckpointMeta {
-  /** netc's version. */
-  version: string;
-  model: string;
-  /** Epochs completed; `batch` more steps were taken into the next one when interrupted. */
-  epoch: number;
-  batch: number;
-  /** Test accuracy after `epoch` epochs (absent when the checkpoint is mid-epoch). */
-  testAcc?: number;
-  settings: { lr: number; epochs: number; batch: number; seed: number; limit?: number };
-  bn: "scratch" | "builtin";
-  backend: string;
-  /** Where the training data came from, and how many examples each split had. */
-  data?: { source: string; train: number; test: number };
-  /** SHA-256 of `model.net`, hex. */
-  sourceSha256: string;
-  /** SHA-256 of `weights.bin`, hex. */
-  weightsSha256?: string;
-  resume?: ResumeState;
-  savedAt: string;
-}
-
-export interface ModelJson {
-  format: typeof FORMAT;
-  modelTopology: null;
-  weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
-  netc: CheckpointMeta;
-  /** SHA-256 of this object's JSON without this field: any edit of the manifest or metadata shows. */
-  checksum?: string;
-}
-
-/** The tensors of a checkpoint: the model's weights by their names, and other state by group. */
-export interface CheckpointTensors {
-  weights: NamedTensorMap;
-  extra?: Record<string, NamedTensorMap>;
-}
+export { CHECKPOINT_DIR, FORMAT, weightName, type CheckpointMeta, type ManifestEntry, type ModelJson, type ResumeState } from "./checkpoint-files.js";
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
 function checksumOf(json: ModelJson): string {
-  const { checksum: _, ...rest } = json;
-  return sha256(JSON.stringify(rest));
+  return sha256(checksumText(json));
 }
 
 /** Writes (or replaces) `runDir/checkpoint/` atomically; returns its path. */
-export async function saveCheckpoint(tf: Tf, runDir: string, tensors: CheckpointTensors, source: Uint8Array, meta: Omit<CheckpointMeta, "weightsSha256">): Promise<string> {
-  const named: NamedTensorMap = { ...tensors.weights };
-  for (const [group, map] of Object.entries(tensors.extra ?? {})) for (const [name, t] of Object.entries(map)) named[`${group}/${name}`] = t;
-  const { data, specs } = await tf.io.encodeWeights(named);
-  const weights = new Uint8Array(data);
-  const json: ModelJson = {
-    format: FORMAT,
-    modelTopology: null,
-    weightsManifest: [{ paths: ["weights.bin"], weights: specs as ManifestEntry[] }],
-    netc: { ...meta, weightsSha256: sha256(weights) },
-  };
-  json.checksum = checksumOf(json);
+export async function saveCheckpoint(tf: Tf, runDir: string, weights: NamedTensorMap, source: Uint8Array, meta: CheckpointMeta): Promise<string> {
+  const files = await checkpointFiles(tf, weights, source, meta);
   const dir = join(runDir, CHECKPOINT_DIR);
   await writeDirAtomic(dir, async (tmp) => {
-    await writeFileAtomic(join(tmp, "weights.bin"), weights);
-    await writeFileAtomic(join(tmp, "model.net"), source);
-    // Indented, with each shape on one line.
-    const text = JSON.stringify(json, null, 2).replace(/\[\s+([-\d.e,\s]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
-    await writeFileAtomic(join(tmp, "model.json"), text + "\n");
+    for (const [name, bytes] of Object.entries(files)) await writeFileAtomic(join(tmp, name), bytes);
   });
   return dir;
 }
@@ -120,7 +54,7 @@ export interface LoadedCheckpoint {
  * Reads a checkpoint from a run directory (or a checkpoint directory itself) and checks that
  * it is whole: `model.json` unchanged since it was written, `weights.bin` the bytes it describes,
  * `model.net` the source the weights were trained from. Weight tensors are decoded by
- * `decodeCheckpoint` once a backend is up.
+ * `decodeWeights` or `restoreWeights` once a backend is up.
  */
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   if (await isFile(join(path, "model.json"))) return readCheckpointDir(path);
@@ -196,24 +130,21 @@ async function readCheckpointDir(dir: string): Promise<LoadedCheckpoint> {
   return { dir, json, source, sourcePath, weightsData };
 }
 
-/** The checkpoint's tensors: the model's weights, and each group of other state by name. */
-function decodeCheckpoint(tf: Tf, ckpt: LoadedCheckpoint): CheckpointTensors & { extra: Record<string, NamedTensorMap> } {
+/** The saved tensors: the model's weights, and the optimizer's state (empty for plain SGD). */
+export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): { weights: NamedTensorMap; optimizer: NamedTensorMap } {
   const all = tf.io.decodeWeights(ckpt.weightsData, ckpt.json.weightsManifest[0]!.weights);
   const weights: NamedTensorMap = {};
-  const extra: Record<string, NamedTensorMap> = {};
-  for (const [name, t] of Object.entries(all)) {
-    const slash = name.indexOf("/");
-    if (slash < 0) weights[name] = t;
-    else (extra[name.slice(0, slash)] ??= {})[name.slice(slash + 1)] = t;
-  }
-  return { weights, extra };
+  const optimizer: NamedTensorMap = {};
+  for (const [name, t] of Object.entries(all)) (isOptimizerState(name) ? optimizer : weights)[name] = t;
+  return { weights, optimizer };
 }
 
 /**
- * Sets a compiled model's weights from a checkpoint; returns the other state groups (the
- * caller's to use and dispose). Weights that do not fit the model are refused, naming them.
+ * Sets a compiled model's weights from a checkpoint, and with `optimizer` its optimizer's state
+ * too (a resumed run's moments and step count). Weights that do not fit the model are refused,
+ * naming them.
  */
-export function restoreWeights(tf: Tf, model: CompiledModel, ckpt: LoadedCheckpoint): Record<string, NamedTensorMap> {
+export function restoreWeights(tf: Tf, model: CompiledModel, ckpt: LoadedCheckpoint, { optimizer: withOptimizer }: { optimizer: boolean }): void {
   const problems = weightMismatches(model.weights(), ckpt.json.weightsManifest[0]!.weights);
   if (problems.length) {
     const shown = problems.slice(0, 8).map((p) => `  ${p}`);
@@ -222,22 +153,22 @@ export function restoreWeights(tf: Tf, model: CompiledModel, ckpt: LoadedCheckpo
       "the checkpoint was saved by a netc whose lowering named or shaped the weights differently; train again",
     ]);
   }
-  const { weights, extra } = decodeCheckpoint(tf, ckpt);
+  const { weights, optimizer } = decodeWeights(tf, ckpt);
   try {
     model.setWeights(weights);
+    if (withOptimizer) model.setOptimizerState(optimizer);
   } finally {
-    tf.dispose(Object.values(weights));
+    tf.dispose([...Object.values(weights), ...Object.values(optimizer)]);
   }
-  return extra;
 }
 
 /**
  * Differences between the weights a compiled model has and a checkpoint's, one line each
- * (empty when they fit). Other training state (`group/name`) is not the model's business.
+ * (empty when they fit). The optimizer's state is not the model's and is left out.
  */
-function weightMismatches(model: NamedTensorMap, manifest: readonly ManifestEntry[]): string[] {
+export function weightMismatches(model: NamedTensorMap, manifest: readonly ManifestEntry[]): string[] {
+  const saved = manifest.filter((w) => !isOptimizerState(w.name));
   const out: string[] = [];
-  const saved = manifest.filter((w) => !w.name.includes("/"));
   const savedByName = new Map(saved.map((w) => [w.name, w]));
   const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
   for (const [name, t] of Object.entries(model)) {

@@ -3,14 +3,16 @@ import { isProblem, type ArgValues, type BackwardResult, type BuildOptions, type
 import type { Network, Node } from "../resolve.js";
 import { Mulberry32 } from "../runtime/data.js";
 import type { CompiledModel } from "./model.js";
+import { weightName } from "./checkpoint-files.js";
+import { createOptimizer, PLAIN_SGD, type OptimizerSettings } from "./optimizers.js";
 import { foldForInference, freezeBiasBeforeNorm, fuseNormActivationPool } from "./passes.js";
 import type { FoldedStep, LayerStep, MergeStep, Step } from "./steps.js";
 
 /**
  * Lowering: a checked network becomes a static training graph. Every layer runs its registry
  * entry's forward; the backward pass walks the recorded steps in reverse, calling each entry's
- * explicit backward (or differentiating its forward with `tf.grads` where it has none), and SGD
- * updates the parameters in place. No autodiff tape spans the whole network.
+ * explicit backward (or differentiating its forward with `tf.grads` where it has none), and the
+ * optimizer (optimizers.ts) updates the parameters in place. No autodiff tape spans the whole network.
  */
 
 /** What the forward pass keeps for the backward pass. */
@@ -63,15 +65,20 @@ class Builder {
 
   private layer(spec: LayerSpec, args: ArgValues, input: Shape, output: Shape): LayerStep {
     const { tf } = this;
-    const prefix = `${String(this.layerIndex++).padStart(2, "0")}.${spec.name}`;
+    const index = this.layerIndex++;
     const variables: Record<string, Variable> = {};
     for (const p of spec.lower.params?.(input, output, args) ?? []) {
-      const initial = "uniform" in p.init ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed()) : tf.fill(p.shape, p.init.constant);
+      const initial =
+        "uniform" in p.init
+          ? tf.randomUniform(p.shape, -p.init.uniform, p.init.uniform, "float32", this.nextSeed())
+          : "identity" in p.init
+            ? tf.tidy(() => tf.broadcastTo(tf.eye(p.shape.at(-1)!), p.shape))
+            : tf.fill(p.shape, p.init.constant);
       // Unnamed for tfjs, whose variable names are global to the process.
       const variable = tf.variable(initial, p.trainable);
       initial.dispose();
       variables[p.name] = variable;
-      this.all[`${prefix}.${p.name}`] = variable;
+      this.all[weightName(index, spec.name, p.name)] = variable;
     }
     return { kind: "layer", spec, args, variables };
   }
@@ -82,6 +89,8 @@ export interface CompileOptions extends BuildOptions {
   seed: number;
   /** Run the compiler passes (default); without them the graph is the plain reference. */
   optimize?: boolean;
+  /** The update rule (default: the seed's plain SGD). */
+  optimizer?: OptimizerSettings;
 }
 
 export function compileModel(tf: Tf, network: Network, options: CompileOptions): CompiledModel {
@@ -95,6 +104,8 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const trainingSteps = optimize ? fuseNormActivationPool(freezeBiasBeforeNorm(steps), context(true)) : steps;
   const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
+  const trainable = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.trainable));
+  const optimizer = createOptimizer(tf, trainable, options.optimizer ?? PLAIN_SGD);
 
   function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null): Tensor {
     for (const step of sequence) {
@@ -213,7 +224,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
         const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), labels.shape[0]!);
         const grads = new Map<Variable, Tensor>();
         backward(records, dLogits, ctx, grads, false);
-        for (const [variable, g] of grads) variable.assign(tf.sub(variable, tf.mul(g, lr)));
+        optimizer.apply(grads, lr);
         return { loss, correct: countCorrectOf(logits, labels) };
       });
     },
@@ -249,8 +260,11 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       }
       for (const name of expected) variables[name]!.assign(weights[name]!);
     },
+    optimizerState: () => optimizer.state(),
+    setOptimizerState: (state) => optimizer.setState(state),
     dispose() {
       for (const v of Object.values(variables)) v.dispose();
+      optimizer.dispose();
     },
   };
 }

@@ -1,54 +1,60 @@
 /**
- * The seed notebook's `train()` loop over a CompiledModel: minibatch SGD on shuffled
- * Fashion-MNIST, the Animator's metric points, a timer around the training steps only, and the
- * test accuracy once per epoch. Output, checkpoints and signals are the caller's (command.ts):
- * the loop reports through hooks and polls `shouldStop` between steps.
+ * The seed notebook's `train()` loop over a CompiledModel: minibatch steps on a shuffled
+ * dataset at the schedule's learning rate, the Animator's metric points, a timer around the
+ * training steps only, and the test accuracy once per epoch. Output, checkpoints and signals are
+ * the caller's (run.ts): the loop reports through hooks and polls `shouldStop` between steps.
  */
 import type { Tensor } from "@tensorflow/tfjs";
-import { UserError } from "../errors.js";
+import { pixelsOf, type ImageShape } from "../datasets.js";
 import type { Tf } from "../runtime/backend.js";
-import { batches, shuffledIndices, type Split } from "../runtime/data.js";
+import { batches, mulberry32, shuffledIndices, type Preprocess, type Split } from "../runtime/data.js";
 import type { MetricPoint } from "../runtime/plot.js";
+import { peakActivation, type ShapeReport } from "../shapes.js";
+import type { TrainSettings } from "../train-settings.js";
 import type { CompiledModel } from "./model.js";
+import { learningRate } from "./schedules.js";
 
-const SIDE = 28;
-const PIXELS = SIDE * SIDE;
-
-/** How a batch of Fashion-MNIST images is fed to a model with the given input shape. */
+/** How a batch of the dataset's images is fed to a model with the given input shape. */
 export type InputLayout =
-  | { kind: "flat"; features: number }
-  | { kind: "image"; height: number; width: number; resize: boolean };
+  | { kind: "flat"; source: ImageShape }
+  | { kind: "image"; source: ImageShape; height: number; width: number; resize: boolean };
 
 /**
- * Maps a model's `input` (C×H×W or F, without the batch) onto 1×28×28 grey images: NHWC
- * `[N, 28, 28, 1]`, resized bilinearly (as the notebooks' `transforms.Resize`) when the model
- * wants another size, or `[N, 784]` for a flat input.
+ * Maps a model's `input` (C×H×W or F, without the batch) onto the dataset's C×H×W images: NHWC,
+ * resized bilinearly (as the notebooks' `transforms.Resize`) when the model wants another height
+ * and width, or flat (H, W, C order, as netc's `flatten`). The model was checked against the data
+ * before (data-fit.ts): a mismatch here is netc's bug.
  */
-export function inputLayout(shape: readonly number[] | undefined): InputLayout {
-  if (!shape) throw new UserError("the model has no `input` statement", ["add e.g. `input 1x28x28` after `model`"]);
-  if (shape.length === 1) {
-    if (shape[0] !== PIXELS) {
-      throw new UserError(`the model's input has ${shape[0]} features, but a Fashion-MNIST image has ${PIXELS} (28×28)`, ["use `input 784`, or `input 1x28x28` for an image input"]);
-    }
-    return { kind: "flat", features: PIXELS };
+export function inputLayout(shape: readonly number[] | undefined, source: ImageShape): InputLayout {
+  if (shape?.length === 1 && shape[0] === pixelsOf(source)) return { kind: "flat", source };
+  if (shape?.length === 3 && shape[0] === source.channels) {
+    const [, height, width] = shape as [number, number, number];
+    return { kind: "image", source, height, width, resize: height !== source.height || width !== source.width };
   }
-  if (shape.length === 3) {
-    const [c, h, w] = shape as [number, number, number];
-    if (c !== 1) throw new UserError(`the model's input has ${c} channels, but Fashion-MNIST images are greyscale (1 channel)`, [`use \`input 1x${h}x${w}\``]);
-    return { kind: "image", height: h, width: w, resize: h !== SIDE || w !== SIDE };
-  }
-  throw new UserError(`the model's input shape ${shape.join("x")} cannot take Fashion-MNIST images`, ["use `input 1x28x28` or `input 784`"]);
+  throw new Error(`internal: an input of ${shape?.join("x")} reached training on ${source.channels}x${source.height}x${source.width} images`);
 }
 
-/** A batch of images (count × 784 floats in [0, 1]) as the model's input tensor. */
+/** A batch of images (count × H × W × C floats) as the model's input tensor. */
 export function imagesTensor(tf: Tf, images: Float32Array, count: number, layout: InputLayout): Tensor {
-  if (layout.kind === "flat") return tf.tensor2d(images, [count, PIXELS]);
-  if (!layout.resize) return tf.tensor4d(images, [count, SIDE, SIDE, 1]);
+  const { height, width, channels } = layout.source;
+  if (layout.kind === "flat") return tf.tensor2d(images, [count, pixelsOf(layout.source)]);
+  if (!layout.resize) return tf.tensor4d(images, [count, height, width, channels]);
   return tf.tidy(() => {
-    const x = tf.tensor4d(images, [count, SIDE, SIDE, 1]);
+    const x = tf.tensor4d(images, [count, height, width, channels]);
     // align_corners=False and half-pixel centres: PyTorch's (and torchvision's) bilinear resize.
     return tf.image.resizeBilinear(x, [layout.height, layout.width], false, true);
   });
+}
+
+/** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
+const EVAL_FLOATS = 64 * 2 ** 20;
+
+/**
+ * Evaluation batches of 1,000 where they fit: inference holds about two activations at a
+ * time, and the wasm backend's memory ends at 4 GB (a 96×96 DenseNet fits ~200 examples).
+ */
+export function evalBatchFor(shapes: ShapeReport): number {
+  return Math.max(1, Math.min(1000, Math.floor(EVAL_FLOATS / (2 * Math.max(1, peakActivation(shapes))))));
 }
 
 export interface Evaluation {
@@ -65,12 +71,12 @@ export async function evaluate(
   model: CompiledModel,
   split: Split,
   layout: InputLayout,
-  opts: { batchSize?: number } = {},
+  opts: { batchSize?: number; normalize?: readonly number[] } = {},
 ): Promise<Evaluation> {
   const t0 = performance.now();
   let correct = 0;
   let count = 0;
-  for (const batch of batches(split, opts.batchSize ?? 1000)) {
+  for (const batch of batches(split, opts.batchSize ?? 1000, undefined, opts.normalize ? { normalize: opts.normalize } : {})) {
     const x = imagesTensor(tf, batch.images, batch.size, layout);
     const y = tf.tensor1d(batch.labels, "int32");
     try {
@@ -87,15 +93,24 @@ export async function evaluate(
   return { correct, count, accuracy: count ? correct / count : 0, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Lets signal handlers and I/O callbacks run between two synchronous tfjs steps. */
+/**
+ * Lets signal handlers and I/O callbacks (in a browser's worker: messages such as Stop) run
+ * between two synchronous tfjs steps. Workers have no setImmediate, and their nested timeouts
+ * wait 4 ms at least: a message to ourselves is the prompt way there.
+ */
 export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  if (typeof setImmediate === "function") return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
 }
 
-export interface LoopSettings {
-  lr: number;
-  epochs: number;
-  batch: number;
+export interface LoopSettings extends TrainSettings {
   seed: number;
 }
 
@@ -114,6 +129,8 @@ export interface StepInfo {
 export interface EpochInfo {
   /** 1-based: the number of epochs completed. */
   epoch: number;
+  /** The learning rate of the epoch's last step. */
+  lr: number;
   trainLoss: number;
   trainAcc: number;
   testAcc: number;
@@ -186,6 +203,15 @@ export interface LoopInput {
   start?: LoopPosition;
 }
 
+/** The training batches' preprocessing in `epoch`: its augmentation drawn from a stream of its own. */
+function preprocessFor(settings: LoopSettings, epoch: number): Preprocess {
+  const augment = settings.flip || settings.crop > 0;
+  return {
+    ...(settings.normalize ? { normalize: settings.normalize } : {}),
+    ...(augment ? { flip: settings.flip, crop: settings.crop, random: mulberry32((settings.seed + epoch) ^ 0x5bd1e995) } : {}),
+  };
+}
+
 /** The seed's `train()`, on an initialised model, from the first epoch or a saved position. */
 export async function trainLoop(input: LoopInput): Promise<LoopResult> {
   const { tf, model, train, test, layout, settings } = input;
@@ -213,14 +239,23 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     let i = from.batch;
     const position = (): LoopPosition => ({ epoch, batch: i, lossSum, correctSum, seen, epochSeconds, examples, stepSeconds });
     const order = shuffledIndices(train.count, settings.seed + epoch);
-    for (const batch of batches(train, settings.batch, order, i)) {
+    let lr = NaN;
+    // A resumed epoch's finished batches are made again but not trained on: their augmentation
+    // draws from the epoch's stream as it did the first time.
+    let finished = i;
+    for (const batch of batches(train, settings.batch, order, preprocessFor(settings, epoch))) {
+      if (finished > 0) {
+        finished--;
+        continue;
+      }
       const t0 = performance.now();
       const x = imagesTensor(tf, batch.images, batch.size, layout);
       const y = tf.tensor1d(batch.labels, "int32");
       let loss: number;
       let correct: number;
+      lr = learningRate(settings, epoch, i, numBatches);
       try {
-        const out = model.trainStep(x, y, settings.lr);
+        const out = model.trainStep(x, y, lr);
         loss = out.loss.dataSync()[0]!;
         correct = out.correct.dataSync()[0]!;
         out.loss.dispose();
@@ -240,7 +275,7 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
       trainLoss = lossSum / seen;
       trainAcc = correctSum / seen;
       if ((i + 1) % every === 0 || i === numBatches - 1) {
-        hooks.onPoint?.({ x: epoch + (i + 1) / numBatches, trainLoss, trainAcc });
+        hooks.onPoint?.({ x: epoch + (i + 1) / numBatches, trainLoss, trainAcc, lr });
       }
       hooks.onStep?.({ epoch, batch: i, numBatches, trainLoss, trainAcc, examplesPerSec: seen / epochSeconds });
       i++;
@@ -249,12 +284,13 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     }
     // The test set is evaluated once per epoch (the seed's indentation evaluates it after
     // every batch, plotting the same x = epoch + 1 each time; its intent is once).
-    const evaluation = await evaluate(tf, model, test, layout, { batchSize: input.evalBatch });
+    const evaluation = await evaluate(tf, model, test, layout, { batchSize: input.evalBatch, ...(settings.normalize ? { normalize: settings.normalize } : {}) });
     testAcc = evaluation.accuracy;
     hooks.onPoint?.({ x: epoch + 1, testAcc });
     const between: LoopPosition = { ...START, epoch: epoch + 1, examples, stepSeconds };
     await hooks.onEpoch?.({
       epoch: epoch + 1,
+      lr,
       trainLoss,
       trainAcc,
       testAcc,

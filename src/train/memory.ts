@@ -9,9 +9,10 @@
  * forward records for the backward pass, then every gradient). Per layer that is its output
  * and the gradient of its input, and what the layers' `trainingElements` add (a stride-1 conv's
  * padded gradient, an activation's derivative, dropout's mask; BN fused with what follows it
- * holds less); besides, six copies of the parameters: themselves, their gradients, the SGD
- * update's two temporaries and the filters the convolutions' backward flips. Calibrated with
- * tf.profile's peak bytes of a step on the wasm backend (2 threads):
+ * holds less); besides, copies of the parameters: themselves, their gradients, the filters the
+ * convolutions' backward flips, and what the optimizer keeps and its update makes (plain SGD:
+ * two temporaries; Adam: two moments and thirteen; optimizers.ts counts them). Calibrated with
+ * tf.profile's peak bytes of a step (plain SGD unless named) on the wasm backend (2 threads):
  *
  *   model       batch   measured   estimated
  *   LeNet         512     92 MB     106 MB
@@ -22,6 +23,8 @@
  *   ResNet-18       8    345 MB     370 MB
  *   ResNet-18     256   3136 MB    3517 MB   (trains: the heap peaks at 3.83 GB)
  *   DenseNet       48    887 MB     954 MB
+ *   ResNet-18 Adam  8    926 MB     951 MB
+ *   LeNet-norms   128     71 MB      80 MB   (test/fixtures/lenet-norms.net; Adam: 74, 84)
  *
  * (`node scripts/bench-memory.mjs MODEL:BATCH ...` measures them; the README has its last run.)
  */
@@ -32,12 +35,16 @@ import { thousands } from "../numbers.js";
 import type { Network, Node } from "../resolve.js";
 import type { BackendName } from "../runtime/backend.js";
 import { peakActivation, type ShapeReport } from "../shapes.js";
+import { PLAIN_SGD, updateFootprint, type OptimizerSettings } from "./optimizers.js";
 import { absorbedAfter } from "./passes.js";
 import type { Bn } from "./setup.js";
 
 const FLOAT = 4;
-/** Parameters, their gradients, the update's two temporaries, the filters' flipped copies. */
-const PARAMETER_COPIES = 6;
+/**
+ * Copies of the parameters besides the optimizer's: themselves, their gradients, the filters'
+ * flipped copies, and one more the calibration found (with plain SGD's two temporaries, six).
+ */
+const PARAMETER_COPIES = 4;
 /**
  * The share of wasm's 4 GiB that estimated tensors may take: the heap grows past what the
  * tensors hold (by 1.17–1.27× at 2.5–3.1 GB, measured) and the estimate is at least 1.05× what
@@ -50,9 +57,13 @@ const CPU_TENSOR_ELEMENTS = 2 ** 32;
 
 export interface MemoryEstimate {
   batch: number;
-  /** Bytes of the parameters, their gradients and the update, the BN statistics, the activations at `batch`. */
+  /**
+   * Bytes of the parameters, their gradients and the update's temporaries, the optimizer's state
+   * (momentum buffers, Adam's moments), the BN statistics, the activations at `batch`.
+   */
   parameters: number;
   gradients: number;
+  optimizer: number;
   state: number;
   activations: number;
   total: number;
@@ -62,12 +73,14 @@ export interface MemoryEstimate {
 
 /**
  * What one training step holds at `batch`. `fused`: the backend runs BN fused with the
- * activation and pooling after it (the project's kernels: wasm and cpu).
+ * activation and pooling after it (the project's kernels: wasm and cpu). `optimizer`: the
+ * update (default: plain SGD, the seed's).
  */
-export function estimateTraining(network: Network, shapes: ShapeReport, batch: number, how: { fused: boolean; bn: Bn }): MemoryEstimate {
+export function estimateTraining(network: Network, shapes: ShapeReport, batch: number, how: { fused: boolean; bn: Bn; optimizer?: OptimizerSettings }): MemoryEstimate {
   const input = network.input!.shape;
   const perExample = product(input) + held(network.layers, input, how).elements;
-  return estimate(shapes.totals, batch, perExample, PARAMETER_COPIES, peakActivation(shapes) * batch);
+  const update = updateFootprint(how.optimizer ?? PLAIN_SGD);
+  return estimate(shapes.totals, batch, perExample, PARAMETER_COPIES + update.temporaries, update.slots, peakActivation(shapes) * batch);
 }
 
 /**
@@ -75,15 +88,16 @@ export function estimateTraining(network: Network, shapes: ShapeReport, batch: n
  * at a time (graph.ts frees each as soon as the next exists).
  */
 function estimateInference(shapes: ShapeReport, batch: number): MemoryEstimate {
-  return estimate(shapes.totals, batch, 3 * peakActivation(shapes), 2, peakActivation(shapes) * batch);
+  return estimate(shapes.totals, batch, 3 * peakActivation(shapes), 2, 0, peakActivation(shapes) * batch);
 }
 
-function estimate(totals: Counts, batch: number, perExample: number, parameterCopies: number, largestTensor: number): MemoryEstimate {
+function estimate(totals: Counts, batch: number, perExample: number, parameterCopies: number, optimizerSlots: number, largestTensor: number): MemoryEstimate {
   const parameters = FLOAT * totals.trainable;
   const gradients = FLOAT * (parameterCopies - 1) * totals.trainable;
+  const optimizer = FLOAT * optimizerSlots * totals.trainable;
   const state = FLOAT * totals.state;
   const activations = FLOAT * batch * perExample;
-  return { batch, parameters, gradients, state, activations, total: parameters + gradients + state + activations, largestTensor };
+  return { batch, parameters, gradients, optimizer, state, activations, total: parameters + gradients + optimizer + state + activations, largestTensor };
 }
 
 /** Elements per example the layers of `nodes` hold in a training step, and their output shape. */
@@ -131,13 +145,14 @@ function fits(e: MemoryEstimate, backend: BackendName): boolean {
 }
 
 /**
- * Refuses (a UserError) a model that cannot train at `batch` on `backend`, with the estimate,
- * the largest batch that fits, and a backend with more room. `netc train`, `netc eval` and
- * `netc time` call it after starting the backend, before compiling the model.
+ * Refuses (a UserError) a model that cannot train (or be evaluated) at `batch` on `backend`,
+ * with the estimate, the largest batch that fits, and a backend with more room. `netc train`
+ * and `netc eval` call it after starting the backend, before compiling the model.
  */
-export function checkMemory(network: Network, shapes: ShapeReport, batch: number, backend: BackendName, mode: "train" | "eval", bn: Bn): MemoryEstimate {
+export function checkMemory(network: Network, shapes: ShapeReport, batch: number, backend: BackendName, how: { mode: "train" | "eval"; bn: Bn; optimizer?: OptimizerSettings }): MemoryEstimate {
+  const { mode, bn } = how;
   const fused = backend !== "tensorflow";
-  const at = (b: number) => (mode === "train" ? estimateTraining(network, shapes, b, { fused, bn }) : estimateInference(shapes, b));
+  const at = (b: number) => (mode === "train" ? estimateTraining(network, shapes, b, { fused, bn, ...(how.optimizer ? { optimizer: how.optimizer } : {}) }) : estimateInference(shapes, b));
   const e = at(batch);
   if (fits(e, backend)) return e;
   const limit = memoryLimit(backend);
@@ -146,6 +161,7 @@ export function checkMemory(network: Network, shapes: ShapeReport, batch: number
   const parts = [
     `parameters ${bytesText(e.parameters)}`,
     `${mode === "train" ? "their gradients and the update" : "their BN-folded copies"} ${bytesText(e.gradients)}`,
+    ...(e.optimizer > 0 ? [`the optimizer's state ${bytesText(e.optimizer)}`] : []),
     ...(e.state > 0 ? [`BN statistics ${bytesText(e.state)}`] : []),
     `activations ${bytesText(e.activations)} (${bytesText(e.activations / e.batch)} per example)`,
   ];

@@ -6,7 +6,8 @@ import type { NamedTensorMap, Scalar, Tensor } from "@tensorflow/tfjs";
  */
 export interface CompiledModel {
   /**
-   * One SGD step on a batch, in training mode (batch statistics, moving statistics updated).
+   * One optimizer step on a batch at learning rate `lr`, in training mode (batch statistics,
+   * moving statistics updated).
    * Returns the mean cross-entropy loss and the number of correct predictions as scalars;
    * the caller reads them (reading synchronises) and disposes them.
    */
@@ -30,5 +31,13 @@ export interface CompiledModel {
   weights(): NamedTensorMap;
   /** Replaces parameters and state; throws when a name or shape does not match. */
   setWeights(weights: NamedTensorMap): void;
+  /**
+   * The optimizer's state (momentum buffers, Adam's moments, its step count) by names that
+   * start with `opt.` (optimizers.ts): saved in checkpoints beside `weights()`, so that a
+   * resumed run continues where it stopped. Empty for plain SGD.
+   */
+  optimizerState(): NamedTensorMap;
+  /** Replaces the optimizer's state; throws when a name or shape does not match. */
+  setOptimizerState(state: NamedTensorMap): void;
   dispose(): void;
 }

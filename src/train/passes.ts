@@ -49,7 +49,7 @@ export function foldForInference(steps: readonly Step[]): Step[] {
       continue;
     }
     let next = steps[i + 1];
-    const norm = isLayer(next) && next.spec.lower.inferenceScaleShift ? next : undefined;
+    const norm = isLayer(next) && next.spec.lower.inferenceScaleShift && (next.spec.lower.inferenceIsScaleShift?.(next.args) ?? true) ? next : undefined;
     if (norm) next = steps[i + 1 + 1];
     const activation = isLayer(next) && tfjsFusable(next.spec.lower.activation) ? next.spec.lower.activation : undefined;
     out.push({ kind: "folded", affine: step, ...(norm ? { norm } : {}), ...(activation ? { activation } : {}) });

@@ -2,22 +2,25 @@
  * `netc train --resume RUN_DIR [FILE]`: continues a run from its checkpoint, with the run's own
  * settings and model (FILE, if given, must be the same source), from the position the checkpoint
  * records: the epoch after the last finished one, or the same step of the same shuffled epoch
- * when Ctrl-C stopped it midway, with the Animator's sums, the dropout seed sequence and the
- * metric points restored. An uninterrupted run and one stopped and resumed end the same.
+ * when Ctrl-C stopped it midway, with the optimizer's state, the Animator's sums, the dropout
+ * seed sequence and the metric points restored; the learning-rate schedule and each epoch's
+ * shuffle and augmentation are functions of the position and the seed. An uninterrupted run and
+ * one stopped and resumed end the same.
  */
 import { dirname, join } from "node:path";
 import { rename, readdir, rm } from "node:fs/promises";
 import { UserError } from "../errors.js";
 import { thousands } from "../numbers.js";
-import type { BackendChoice, Tf } from "../runtime/backend.js";
+import type { BackendChoice } from "../runtime/backend.js";
 import { leftBehind } from "../runtime/fsutil.js";
 import { CHECKPOINT_DIR, readCheckpoint, restoreWeights, sha256, type LoadedCheckpoint } from "./checkpoint.js";
 import { checkModel, readModel, type Deps } from "./setup.js";
-import { trainInto } from "./train-command.js";
+import { trainInto, withDataDir } from "./train-command.js";
 
 export interface ResumeFlags {
   backend: BackendChoice;
   threads?: number;
+  /** Where the run's data are now, when they moved (default: the dataset or directory the run recorded). */
   data?: string;
 }
 
@@ -44,42 +47,37 @@ export async function resumeCommand(runDir: string, file: string | undefined, fl
     const epochs = meta.settings.epochs === 1 ? "its 1 epoch" : `all ${meta.settings.epochs} epochs`;
     throw new UserError(`${run} finished ${epochs}: there is nothing to resume`, [`\`netc eval ${run}\` evaluates it`]);
   }
-  const { network, shapes, evalBatch } = checkModel(sourcePath, ckpt.source, meta.bn);
-  const { limit, ...settings } = meta.settings;
+  const { evalBatch, checked } = checkModel(sourcePath, ckpt.source, meta.bn);
+  const { limit, ...recorded } = meta.settings;
+  // Every setting as the run recorded it (optimizer, schedule, augmentation, seed); only the data may have moved.
+  const settings = withDataDir({ ...recorded, ...(flags.data !== undefined ? { data: flags.data } : {}) });
   return trainInto(
     {
-      network,
-      shapes,
+      checked,
       evalBatch,
       source: ckpt.source,
       settings,
       bn: meta.bn,
       ...(limit !== undefined ? { limit } : {}),
-      async open(backend, model, data) {
-        if (meta.data && (data.train.count !== meta.data.train || data.test.count !== meta.data.test)) {
+      async open(backend, model, { loaded, train }) {
+        if (meta.data && (train.count !== meta.data.train || loaded.test.count !== meta.data.test)) {
           throw new UserError(
-            `the data have ${thousands(data.train.count)} training and ${thousands(data.test.count)} test examples, the run was trained on ${thousands(meta.data.train)} and ${thousands(meta.data.test)} (from ${meta.data.source})`,
+            `the data have ${thousands(train.count)} training and ${thousands(loaded.test.count)} test examples, the run was trained on ${thousands(meta.data.train)} and ${thousands(meta.data.test)} (from ${meta.data.source})`,
             [`pass the run's data with --data ${meta.data.source}`],
           );
         }
-        restore(backend.tf, model, ckpt, resume.random);
+        // The model as the checkpoint left it: weights, the optimizer's state, the dropout seed sequence.
+        restoreWeights(backend.tf, model, ckpt, { optimizer: true });
+        model.randomState = resume.random;
         await tidyRunDir(run, ckpt);
         const { epoch, batch } = resume.position;
         const at = batch > 0 ? `epoch ${epoch + 1}, batch ${batch + 1}` : `epoch ${epoch + 1}`;
         return { runDir: run, headline: `resuming ${run} at ${at} on ${backend.description}`, plan: `continuing ${run}/`, start: { position: resume.position, points: resume.points } };
       },
     },
-    { ...flags, ...(flags.data === undefined && meta.data ? { data: meta.data.source } : {}) },
+    flags,
     deps,
   );
-}
-
-/** The compiled model as the checkpoint left it: weights, other state, the dropout seed sequence. */
-function restore(tf: Tf, model: Parameters<typeof restoreWeights>[1], ckpt: LoadedCheckpoint, random: number): void {
-  const extra = restoreWeights(tf, model, ckpt);
-  // No training state beyond the weights yet (an optimizer's moments would be restored here).
-  tf.dispose(Object.values(extra).flatMap((group) => Object.values(group)));
-  model.randomState = random;
 }
 
 /**

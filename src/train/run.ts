@@ -5,16 +5,17 @@
  * ends (diverged, stopped) is returned, not thrown: each command decides what it means.
  */
 import { join } from "node:path";
-import { pyFixed, thousands } from "../numbers.js";
 import type { Network } from "../resolve.js";
 import type { Tf } from "../runtime/backend.js";
 import type { Split } from "../runtime/data.js";
 import { writeFileAtomic } from "../runtime/fsutil.js";
 import { killPoint } from "../runtime/kill-points.js";
-import { writePlot, type MetricPoint } from "../runtime/plot.js";
-import { VERSION } from "../version.js";
-import { saveCheckpoint, sha256, type CheckpointMeta } from "./checkpoint.js";
+import type { MetricPoint } from "../runtime/plot.js";
+import { writePlot } from "../runtime/svg-files.js";
+import { checkpointMeta, type DataRecord } from "./checkpoint-files.js";
+import { saveCheckpoint, sha256 } from "./checkpoint.js";
 import type { Interrupts } from "./interrupts.js";
+import { epochLine, runSubtitle } from "./lines.js";
 import { START, trainLoop, type InputLayout, type LoopPosition, type LoopResult, type LoopSettings } from "./loop.js";
 import type { CompiledModel } from "./model.js";
 import type { Progress } from "./progress.js";
@@ -42,8 +43,8 @@ export interface RunSpec {
   interrupts: Interrupts;
   /** Put before each epoch line, e.g. `[2/6] ` when several runs share the terminal. */
   linePrefix?: string;
-  /** Where the training data came from, recorded in the checkpoint (a resumed run reads them there). */
-  dataSource?: string;
+  /** Where the training data came from and how many examples it had, recorded in the checkpoint (a resumed run checks them). */
+  data?: DataRecord;
   /** Continue a run from its checkpoint's position, with its metric points so far. */
   start?: { position: LoopPosition; points: MetricPoint[] };
 }
@@ -55,30 +56,26 @@ export interface RunOutcome extends LoopResult {
   points: MetricPoint[];
 }
 
-/** The plot's subtitle: the settings of the run. */
-export function runSubtitle(settings: LoopSettings, bn: Bn, backend: string, limited?: number): string {
-  return `lr ${settings.lr}, batch ${settings.batch}, bn ${bn}, ${backend}${limited !== undefined ? `, first ${thousands(limited)} examples` : ""}`;
-}
+export { runSubtitle } from "./lines.js";
 
 export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
   const { tf, network, model, settings, runDir, progress, interrupts, stdout } = spec;
   const points: MetricPoint[] = [...(spec.start?.points ?? [])];
-  const meta = (position: LoopPosition, testAcc?: number): Omit<CheckpointMeta, "weightsSha256"> => ({
-    version: VERSION,
+  const record = {
     model: network.name,
-    epoch: position.epoch,
-    batch: position.batch,
-    ...(testAcc !== undefined ? { testAcc } : {}),
-    settings: { ...settings, ...(spec.limit !== undefined ? { limit: spec.limit } : {}) },
+    settings,
+    ...(spec.limit !== undefined ? { limit: spec.limit } : {}),
     bn: spec.bn,
     backend: spec.backend,
-    ...(spec.dataSource !== undefined ? { data: { source: spec.dataSource, train: spec.train.count, test: spec.test.count } } : {}),
+    ...(spec.data ? { data: spec.data } : {}),
     sourceSha256: sha256(spec.source),
+  };
+  const meta = (position: LoopPosition, testAcc?: number) => ({
+    ...checkpointMeta(record, position.epoch, position.batch, testAcc),
     resume: { position, random: model.randomState, points: [...points] },
-    savedAt: new Date().toISOString(),
   });
   const save = (position: LoopPosition, testAcc?: number) =>
-    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, { weights: model.weights() }, spec.source, meta(position, testAcc)));
+    interrupts.whileSaving(() => saveCheckpoint(tf, runDir, { ...model.weights(), ...model.optimizerState() }, spec.source, meta(position, testAcc)));
   const saveMetrics = async () => {
     await writeFileAtomic(join(runDir, "metrics.jsonl"), points.map((p) => JSON.stringify(p) + "\n").join(""));
     await writePlot(runDir, points, {
@@ -114,9 +111,7 @@ export async function runTraining(spec: RunSpec): Promise<RunOutcome> {
         onPoint: (p) => points.push(p),
         async onEpoch(e) {
           progress.clear();
-          stdout.write(
-            `${spec.linePrefix ?? ""}epoch ${e.epoch}/${settings.epochs}  loss ${pyFixed(e.trainLoss, 3)}  train acc ${pyFixed(e.trainAcc, 3)}  test acc ${pyFixed(e.testAcc, 3)}  ${thousands(e.examplesPerSec)} examples/sec\n`,
-          );
+          stdout.write(`${spec.linePrefix ?? ""}${epochLine(e, settings)}\n`);
           await save(e.position, e.testAcc);
           checkpointEpoch = e.epoch;
           await saveMetrics();

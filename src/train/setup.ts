@@ -4,19 +4,25 @@
  */
 import { mkdir, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { checkBytes } from "../compile.js";
+import { checkBytes, type Checked } from "../compile.js";
+import { dataFitDiagnostics, normalizeProblem } from "../data-fit.js";
 import { hasErrors } from "../diagnostics.js";
 import { UserError } from "../errors.js";
 import { thousands } from "../numbers.js";
 import { renderDiagnostic } from "../render.js";
 import type { Network } from "../resolve.js";
 import { initBackend, type Backend, type BackendChoice, type Tf } from "../runtime/backend.js";
-import type { FashionMnist, Split } from "../runtime/data.js";
-import { peakActivation, type ShapeReport } from "../shapes.js";
+import type { DataFacts } from "../datasets.js";
+import type { Dataset, Split } from "../runtime/data.js";
+import { evalBatchFor } from "./loop.js";
 import type { CompiledModel } from "./model.js";
+import type { OptimizerSettings } from "./optimizers.js";
+
+export { limitSplit } from "../runtime/data.js";
+export { smallerLr } from "./lines.js";
 
 export type Bn = "scratch" | "builtin";
-export type CompileFn = (tf: Tf, network: Network, options: { bn: Bn; seed: number }) => CompiledModel;
+export type CompileFn = (tf: Tf, network: Network, options: { bn: Bn; seed: number; optimizer?: OptimizerSettings }) => CompiledModel;
 
 /** What tests replace: the lowering, the output streams, the clock, the signals. */
 export interface Deps {
@@ -46,24 +52,28 @@ export async function readModel(path: string): Promise<Uint8Array> {
 }
 
 /** Checks a model for training; its first error, if any, becomes a UserError. */
-export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; shapes: ShapeReport; evalBatch: number } {
+export function checkModel(path: string, bytes: Uint8Array, bn: Bn): { network: Network; evalBatch: number; checked: Checked } {
   const checked = checkBytes(path, bytes, { bn });
   if (hasErrors(checked.diagnostics)) {
     const first = checked.diagnostics.find((d) => d.severity === "error")!;
     throw new UserError(`the model has errors:\n${renderDiagnostic(first, checked.source, { enabled: false })}`, [`\`netc check ${path}\` lists them all`]);
   }
-  return { network: checked.network, shapes: checked.shapes, evalBatch: evalBatchFor(checked.shapes) };
+  return { network: checked.network, evalBatch: evalBatchFor(checked.shapes), checked };
 }
 
-/** Floats that two consecutive activations of an evaluation batch may take (256 MB). */
-const EVAL_FLOATS = 64 * 2 ** 20;
-
 /**
- * Evaluation batches of 1,000 where they fit: inference holds about two activations at a
- * time, and the wasm backend's memory ends at 4 GB (a 96×96 DenseNet fits ~200 examples).
+ * Checks that the model fits the data it is about to train or be evaluated on (the header's
+ * dataset was checked already; `--data` may name another): errors, located in the model, become
+ * a UserError before any training.
  */
-function evalBatchFor(shapes: ShapeReport): number {
-  return Math.max(1, Math.min(1000, Math.floor(EVAL_FLOATS / (2 * Math.max(1, peakActivation(shapes))))));
+export function checkDataFit(checked: Checked, data: DataFacts, normalize: readonly number[] | undefined): void {
+  const errors = dataFitDiagnostics(checked.network, checked.shapes, data);
+  if (errors.length > 0) {
+    const rendered = errors.map((d) => renderDiagnostic(d, checked.source, { enabled: false })).join("\n\n");
+    throw new UserError(`the model does not fit ${data.title}:\n${rendered}`, []);
+  }
+  const problem = normalizeProblem(normalize, data.shape.channels, data.title);
+  if (problem) throw new UserError(problem, [`give one mean and std for every channel, or ${data.shape.channels} means then ${data.shape.channels} standard deviations`]);
 }
 
 export async function startBackend(choice: BackendChoice, threads: number | undefined): Promise<Backend> {
@@ -74,16 +84,16 @@ export async function startBackend(choice: BackendChoice, threads: number | unde
   }
 }
 
-/** The first `limit` examples of a split (`--limit`). */
-export function limitSplit(split: Split, limit: number | undefined): Split {
-  if (limit === undefined || limit >= split.count) return split;
-  const pixels = split.images.length / split.count;
-  return { images: split.images.subarray(0, limit * pixels), labels: split.labels.subarray(0, limit), count: limit };
+/** `CIFAR-10 from DIR (3×32×32 images, 10 classes)`. */
+export function dataTitle(data: Dataset): string {
+  const { channels, height, width } = data.shape;
+  const title = data.title.startsWith("the ") ? `${data.title[0]!.toUpperCase()}${data.title.slice(1)}` : `${data.title} from ${data.source}`;
+  return `${title} (${channels}×${height}×${width} images, ${data.classes} classes)`;
 }
 
-export function describeData(data: FashionMnist, train: Split): string {
+export function describeData(data: Dataset, train: Split): string {
   const limited = train.count < data.train.count ? ` (the first ${thousands(train.count)} of ${thousands(data.train.count)})` : "";
-  return `Fashion-MNIST from ${data.source}: ${thousands(train.count)} training examples${limited}, ${thousands(data.test.count)} test examples`;
+  return `${dataTitle(data)}: ${thousands(train.count)} training examples${limited}, ${thousands(data.test.count)} test examples`;
 }
 
 export function timestamp(d: Date): string {
@@ -116,9 +126,4 @@ export async function makeTimestampedDir(parent: string, name: string, now: Date
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
   }
-}
-
-/** A learning rate a tenth of `lr`, written short. */
-export function smallerLr(lr: number): string {
-  return String(Number((lr / 10).toPrecision(3)));
 }

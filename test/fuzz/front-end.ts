@@ -36,7 +36,7 @@ export async function throughFrontEnd(input: FuzzInput, { format = false } = {})
   const text = input.text;
   for (const offset of new Set([0, text.length >> 2, text.length >> 1, (3 * text.length) >> 2, text.length])) {
     hover(analysis, offset);
-    complete(analysis, offset);
+    complete(analysis, offset, { snippets: true });
     definition(analysis, offset);
   }
   if (format) await formatDocument(analysis, { tabSize: 2, insertSpaces: true });

@@ -2,7 +2,8 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type MetricPoint, plotSvg, writePlot } from "../../src/runtime/plot.js";
+import { type MetricPoint, plotSvg } from "../../src/runtime/plot.js";
+import { writePlot } from "../../src/runtime/svg-files.js";
 
 /** What the seed's train() records: 5 train points per epoch, test accuracy at each epoch's end. */
 function seedLikeRun(epochs: number): MetricPoint[] {

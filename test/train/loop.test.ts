@@ -19,7 +19,7 @@ import type { CompileFn, Deps } from "../../src/train/setup.js";
 import { trainCommand, type TrainFlags } from "../../src/train/train-command.js";
 import { inputLayout } from "../../src/train/loop.js";
 import type { CompiledModel } from "../../src/train/model.js";
-import { DEFAULT_TRAIN, resolveSettings } from "../../src/train-settings.js";
+import { resolveSettings } from "../../src/train-settings.js";
 
 const DATA = new URL("../fixtures/fashion-mnist-small/", import.meta.url).pathname;
 
@@ -70,6 +70,11 @@ function fakeCompile(opts: FakeOptions = {}): CompileFn {
       countCorrect: (x, y) => tf.tidy(() => correctOf(logits(x, ...names.map((n) => vars[n]!)), y)),
       randomState: 0,
       weights: () => ({ ...vars }),
+      // Plain SGD: no state.
+      optimizerState: () => ({}),
+      setOptimizerState(state) {
+        if (Object.keys(state).length > 0) throw new Error("unexpected optimizer state");
+      },
       setWeights(w) {
         for (const n of names) {
           if (!w[n] || w[n]!.shape.join() !== vars[n]!.shape.join()) throw new Error(`bad weight ${n}`);
@@ -118,10 +123,17 @@ async function evalRun(dir: string, compile = fakeCompile()) {
 const readJson = async (dir: string) => JSON.parse(await readFile(join(dir, "checkpoint/model.json"), "utf8")) as ModelJson;
 
 describe("settings and formatting", () => {
-  it("takes DEFAULT_TRAIN, then the model's train header, then flags", () => {
-    expect(resolveSettings({}, {})).toEqual(DEFAULT_TRAIN);
-    expect(resolveSettings({ lr: 0.1, batch: 64 }, {})).toEqual({ lr: 0.1, epochs: 10, batch: 64 });
-    expect(resolveSettings({ lr: 0.1, batch: 64 }, { lr: 2, epochs: 3, batch: undefined })).toEqual({ lr: 2, epochs: 3, batch: 64 });
+  it("takes the defaults, then the model's train header, then flags", () => {
+    expect(resolveSettings({}, {})).toEqual({
+      ...{ lr: 1, epochs: 10, batch: 128, optimizer: "sgd", momentum: 0, nesterov: false, wd: 0, betas: [0.9, 0.999], eps: 1e-8 },
+      ...{ schedule: "constant", gamma: 0.1, warmup: 0, data: "fashion-mnist", flip: false, crop: 0 },
+    });
+    expect(resolveSettings({ lr: 0.1, batch: 64 }, {})).toMatchObject({ lr: 0.1, epochs: 10, batch: 64 });
+    expect(resolveSettings({ lr: 0.1, batch: 64 }, { lr: 2, epochs: 3, batch: undefined })).toMatchObject({ lr: 2, epochs: 3, batch: 64 });
+    // PyTorch's defaults where the seed has none: Adam's lr, AdamW's weight decay.
+    expect(resolveSettings({ optimizer: "adam" })).toMatchObject({ lr: 0.001, wd: 0 });
+    expect(resolveSettings({ optimizer: "sgd", momentum: 0.9 }, { optimizer: "adamw" })).toMatchObject({ optimizer: "adamw", lr: 0.001, wd: 0.01 });
+    expect(resolveSettings({ flip: true, normalize: [0.5, 0.25] }, { flip: false })).toMatchObject({ flip: false, normalize: [0.5, 0.25] });
   });
 
   it("formats numbers as the seed's Python does", () => {
@@ -139,12 +151,16 @@ describe("settings and formatting", () => {
     expect(thousands(999.6)).toBe("1,000");
   });
 
-  it("maps model inputs onto 28×28 grey images, or refuses", () => {
-    expect(inputLayout([1, 28, 28])).toEqual({ kind: "image", height: 28, width: 28, resize: false });
-    expect(inputLayout([1, 224, 224])).toEqual({ kind: "image", height: 224, width: 224, resize: true });
-    expect(inputLayout([784])).toEqual({ kind: "flat", features: 784 });
-    expect(() => inputLayout([3, 28, 28])).toThrow(/3 channels/);
-    expect(() => inputLayout([100])).toThrow(/100 features/);
+  it("maps model inputs onto the dataset's C×H×W images, resized where the model wants another size", () => {
+    const grey = { channels: 1, height: 28, width: 28 };
+    const colour = { channels: 3, height: 32, width: 32 };
+    expect(inputLayout([1, 28, 28], grey)).toEqual({ kind: "image", source: grey, height: 28, width: 28, resize: false });
+    expect(inputLayout([1, 224, 224], grey)).toEqual({ kind: "image", source: grey, height: 224, width: 224, resize: true });
+    expect(inputLayout([784], grey)).toEqual({ kind: "flat", source: grey });
+    expect(inputLayout([3, 96, 96], colour)).toEqual({ kind: "image", source: colour, height: 96, width: 96, resize: true });
+    expect(inputLayout([3072], colour)).toEqual({ kind: "flat", source: colour });
+    // The model was checked against the data before: a mismatch here is a bug.
+    expect(() => inputLayout([3, 28, 28], grey)).toThrow(/internal/);
   });
 });
 
@@ -167,7 +183,7 @@ describe("netc train (in-process, tiny model)", () => {
     // 1,000 examples in batches of 100: 10 batches, a point every 10//5 = 2, and test acc.
     const points = (await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
     expect(points.map((p) => p.x)).toEqual([0.2, 0.4, 0.6, 0.8, 1, 1, 1.2, 1.4, 1.6, 1.8, 2, 2]);
-    expect(points[4]).toEqual({ x: 1, trainLoss: expect.any(Number), trainAcc: expect.any(Number) });
+    expect(points[4]).toEqual({ x: 1, trainLoss: expect.any(Number), trainAcc: expect.any(Number), lr: 0.5 });
     expect(points[5]).toEqual({ x: 1, testAcc: expect.any(Number) });
     expect(pyFixed(points[11].testAcc, 3)).toBe(testAcc);
     expect(pyFixed(points[10].trainLoss, 3)).toBe(loss);
@@ -194,9 +210,32 @@ describe("netc train (in-process, tiny model)", () => {
     expect(await r.promise).toBe(0);
     expect(r.stderr.text).toContain("300 training examples (the first 300 of 1,000)");
     expect(r.stdout.text).toContain("epoch 1/1 ");
-    expect((await readJson(r.out)).netc.settings).toEqual({ lr: 0.25, epochs: 1, batch: 100, seed: 0, limit: 300 });
+    expect((await readJson(r.out)).netc.settings).toMatchObject({ lr: 0.25, epochs: 1, batch: 100, seed: 0, limit: 300, optimizer: "sgd", data: DATA.replace(/\/$/, "") });
     // 3 batches: a point after every one (the seed's 3//5 = 0 would divide by zero), and test acc.
     expect((await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n")).toHaveLength(4);
+  });
+
+  it("follows the schedule: warmup every step, then cosine per epoch, in metrics.jsonl and the epoch lines", async () => {
+    const r = run({ epochs: 3, schedule: "cosine", warmup: 1 });
+    expect(await r.promise).toBe(0);
+    const points = (await readFile(join(r.out, "metrics.jsonl"), "utf8")).trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lrs = points.filter((p) => p.lr !== undefined).map((p) => Number(p.lr.toPrecision(12)));
+    // 10 steps an epoch, a point every 2: the warmup rises by 0.05 a step to 0.5; cosine over the two epochs after it.
+    expect(lrs).toEqual([0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25, 0.25]);
+    expect(r.stdout.text).toMatch(/^epoch 1\/3  lr 0\.5  loss /m);
+    expect(r.stdout.text).toMatch(/^epoch 3\/3  lr 0\.25  loss /m);
+    expect(r.stderr.text).toContain("tiny: sgd lr 0.5, cosine after 1 warmup epoch, 3 epochs, batch 100, bn scratch, seed 0;");
+    expect((await readJson(r.out)).netc.settings).toMatchObject({ schedule: "cosine", warmup: 1 });
+  });
+
+  it("refuses settings that do not go together, naming the flag or the header each came from", async () => {
+    await expect(run({ optimizer: "adam", momentum: 0.9 }).promise).rejects.toMatchObject({
+      message: "--momentum: `momentum` is an option of `sgd`, not of `adam`",
+      exitCode: 2,
+    });
+    await expect(run({ schedule: "step" }).promise).rejects.toMatchObject({ message: "--schedule: `schedule=step` needs `step=N`, the epochs between two decays" });
+    // The header's epochs=2 with a flag's warmup.
+    await expect(run({ warmup: 2 }).promise).rejects.toMatchObject({ message: "--warmup: `warmup=2` leaves none of the 2 epochs to the schedule" });
   });
 
   it("refuses a run directory that is not empty (usage error)", async () => {

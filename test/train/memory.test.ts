@@ -3,18 +3,19 @@ import { describe, expect, it } from "vitest";
 import { checkBytes } from "../../src/compile.js";
 import { UserError } from "../../src/errors.js";
 import { checkMemory, estimateTraining, memoryLimit } from "../../src/train/memory.js";
+import { resolveSettings, type OptimizerName } from "../../src/train-settings.js";
 
 /** The memory check before training: estimates against measured peaks, and what it refuses. */
 
 const checked = (path: string, text = readFileSync(path, "utf8"), bn: "scratch" | "builtin" = "scratch") => checkBytes(path, new TextEncoder().encode(text), { bn });
-const estimate = (path: string, batch: number, bn: "scratch" | "builtin" = "scratch") => {
-  const c = checked(path, undefined, bn);
-  return estimateTraining(c.network, c.shapes, batch, { fused: true, bn }).total;
+const estimate = (path: string, batch: number, optimizer: OptimizerName = "sgd") => {
+  const c = checked(path);
+  return estimateTraining(c.network, c.shapes, batch, { fused: true, bn: "scratch", optimizer: resolveSettings({}, { optimizer }) }).total;
 };
-const refusal = (path: string, batch: number, backend: "wasm" | "cpu", text?: string) => {
+const refusal = (path: string, batch: number, backend: "wasm" | "cpu", text?: string, optimizer: OptimizerName = "sgd") => {
   const c = checked(path, text);
   try {
-    checkMemory(c.network, c.shapes, batch, backend, "train", "scratch");
+    checkMemory(c.network, c.shapes, batch, backend, { mode: "train", bn: "scratch", optimizer: resolveSettings({}, { optimizer }) });
     return undefined;
   } catch (e) {
     expect(e).toBeInstanceOf(UserError);
@@ -23,8 +24,9 @@ const refusal = (path: string, batch: number, backend: "wasm" | "cpu", text?: st
 };
 
 describe("the estimate", () => {
-  // tf.profile's peak bytes of one training step on wasm (scripts/bench-memory.mjs, 2 threads).
-  const measured: [string, number, number][] = [
+  // tf.profile's peak bytes of one training step on wasm (scripts/bench-memory.mjs, 2 threads),
+  // with plain SGD unless an optimizer is named (Adam keeps two moments and makes 13 temporaries).
+  const measured: [string, number, number, OptimizerName?][] = [
     ["models/lenet.net", 512, 92.3e6],
     ["models/lenet-bn.net", 512, 38.4e6],
     ["models/alexnet.net", 128, 2683.8e6],
@@ -33,10 +35,15 @@ describe("the estimate", () => {
     ["models/resnet18.net", 8, 344.6e6],
     ["models/resnet18.net", 256, 3136.1e6],
     ["models/densenet.net", 48, 886.8e6],
+    ["models/resnet18.net", 8, 925.9e6, "adam"],
+    ["models/lenet.net", 256, 50.2e6, "adamw"],
+    // layernorm, groupnorm, instancenorm, iternorm and bn's options.
+    ["test/fixtures/lenet-norms.net", 128, 71.0e6],
+    ["test/fixtures/lenet-norms.net", 128, 74.3e6, "adam"],
   ];
-  for (const [path, batch, bytes] of measured) {
-    it(`covers what ${path} holds at batch ${batch}, within 30%`, () => {
-      const ratio = estimate(path, batch) / bytes;
+  for (const [path, batch, bytes, optimizer] of measured) {
+    it(`covers what ${path} holds at batch ${batch}${optimizer ? ` with ${optimizer}` : ""}, within 30%`, () => {
+      const ratio = estimate(path, batch, optimizer) / bytes;
       expect(ratio).toBeGreaterThanOrEqual(1);
       expect(ratio).toBeLessThan(1.3);
     });
@@ -53,6 +60,13 @@ describe("the check", () => {
     for (const [path, batch] of [["models/densenet.net", 256], ["models/nin.net", 128], ["models/vgg11.net", 128]] as const) {
       expect(refusal(path, batch, "wasm")?.message, `${path} at ${batch}`).toMatch(/^training \w+ \(batch \d+\) needs about [\d.]+ GiB, more than the 3\.3 GiB the wasm backend can give tensors \(of its 4 GiB address space\)$/);
     }
+  });
+
+  it("counts the optimizer's state and update: ResNet-18 at 256 fits wasm with SGD, not with Adam", () => {
+    expect(refusal("models/resnet18.net", 256, "wasm")).toBeUndefined();
+    const e = refusal("models/resnet18.net", 256, "wasm", undefined, "adam")!;
+    expect(e.message).toMatch(/^training resnet18 \(batch 256\) needs about [\d.]+ GiB, more than the 3\.3 GiB/);
+    expect(e.hints[0]).toMatch(/, the optimizer's state 85\.\d MiB, /);
   });
 
   it("names the largest batch that fits, and it does fit", () => {

@@ -1,7 +1,9 @@
 /**
  * `netc train --resume`: a run killed (SIGKILL, at exact points through NETC_KILL_AT) or stopped
  * by Ctrl-C, then resumed, ends exactly as the uninterrupted run: the same metrics.jsonl, the
- * same weights. The model has BN (the fused kernels) and dropout (seeds drawn from a sequence).
+ * same weights (and optimizer state). The model has BN (the fused kernels) and dropout (seeds
+ * drawn from a sequence), and trains with Adam (moments and a step count to restore), a warmup
+ * that raises the learning rate every step, then a cosine schedule, and random crops and flips.
  * Then the refusals: not a run, a damaged checkpoint, another model, nothing left to do.
  */
 import { spawn, spawnSync } from "node:child_process";
@@ -14,8 +16,8 @@ import { resumeCommand } from "../../src/train/resume.js";
 import { trainCommand } from "../../src/train/train-command.js";
 
 const DATA = "test/fixtures/fashion-mnist-small";
-const MODEL = "model drop\ninput 1x28x28\ntrain lr=0.1 epochs=2 batch=50\nconv 6 k5 | bn | relu | avgpool 2\nflatten\ndropout 0.5\nlinear 10\n";
-// 300 examples in batches of 50: 6 steps an epoch, 12 in all; checkpoints: the initial weights, epoch 1, epoch 2.
+const MODEL = "model drop\ninput 1x28x28\ntrain optimizer=adam lr=0.01 epochs=3 batch=50 warmup=1 schedule=cosine crop=2 flip\nconv 6 k5 | bn | relu | avgpool 2\nflatten\ndropout 0.5\nlinear 10\n";
+// 300 examples in batches of 50: 6 steps an epoch, 18 in all; checkpoints: the initial weights, epoch 1, 2, 3.
 const LIMIT = ["--limit", "300"];
 
 const dir = mkdtempSync(join(tmpdir(), "netc-resume-"));
@@ -47,6 +49,7 @@ describe("resuming after SIGKILL", () => {
   const points = [
     ["step:3", "mid-way through epoch 1"],
     ["step:9", "mid-way through epoch 2"],
+    ["step:15", "mid-way through epoch 3"],
     ["file-written:4", "while writing epoch 1's weights.bin"],
     ["dir-filled:2", "with epoch 1's checkpoint complete beside the old one"],
     ["dir-aside:2", "between the renames that swap epoch 1's checkpoint in"],
@@ -59,7 +62,7 @@ describe("resuming after SIGKILL", () => {
       const resumed = netc(["train", "--resume", run, "--data", DATA]);
       expect(resumed.stderr).not.toMatch(/error|\n\s+at /);
       expect(resumed.code).toBe(0);
-      expect(resumed.stdout).toMatch(/^resuming \S+ at epoch [12](, batch \d+)? on /);
+      expect(resumed.stdout).toMatch(/^resuming \S+ at epoch [123](, batch \d+)? on /);
       expect(resumed.stdout).toContain(referenceLine);
       expect(outcome(run)).toEqual(reference);
     }, 60_000);
@@ -82,7 +85,7 @@ describe("resuming after Ctrl-C", () => {
     let stdout = "";
     child.stdout.on("data", (d) => {
       stdout += d;
-      if (stdout.includes("epoch 1/2")) child.kill("SIGINT");
+      if (stdout.includes("epoch 1/3")) child.kill("SIGINT");
     });
     const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code).toBe(130);
@@ -111,7 +114,7 @@ describe("refusals (in-process, cpu backend)", () => {
   let run: string;
   beforeAll(async () => {
     run = join(dir, "cpu-run");
-    expect(await trainCommand(modelPath, { ...flags, bn: "scratch", seed: 0, epochs: 1, limit: 100, out: run }, deps())).toBe(0);
+    expect(await trainCommand(modelPath, { ...flags, bn: "scratch", seed: 0, epochs: 1, warmup: 0, limit: 100, out: run }, deps())).toBe(0);
   }, 60_000);
 
   /** Every file of a directory with its bytes and modification time: what "left untouched" means. */
@@ -163,6 +166,6 @@ describe("refusals (in-process, cpu backend)", () => {
   it("refuses settings flags next to --resume (usage error)", () => {
     const r = netc(["train", "--resume", run, "--lr", "0.5"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("cannot be used with option '--lr <x>'");
+    expect(r.stderr).toContain("cannot be used with option '--lr <n>'");
   });
 });

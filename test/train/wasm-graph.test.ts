@@ -15,11 +15,18 @@ beforeAll(async () => {
 });
 afterAll(() => stopBackend(backend));
 
-for (const bn of ["scratch", "builtin"] as const) {
-  it(`optimized = reference on wasm, --bn ${bn}`, () => {
+// LeNet-BN with the options of PyTorch's BatchNorm on every `bn`: the fused kernels get γ = 1, β = 0.
+const lenetBnOptions = readFileSync("models/lenet-bn.net", "utf8")
+  .replace(/\| bn \| sigmoid \| avgpool/g, "| bn affine=false momentum=none | sigmoid | avgpool")
+  .replace(/\| bn \| sigmoid$/gm, "| bn track=false | sigmoid");
+
+for (const [model, bn] of [["lenet-bn", "scratch"], ["lenet-bn", "builtin"], ["lenet-bn with bn options", "scratch"], ["lenet-bn with bn options", "builtin"]] as const) {
+  it(`optimized = reference on wasm, ${model}, --bn ${bn}`, () => {
     const { tf } = backend;
     expect(backend.description).toMatch(/^wasm \(WebAssembly SIMD, 2 threads, netc kernels\)/);
-    const checked = checkBytes("models/lenet-bn.net", readFileSync("models/lenet-bn.net"), { bn });
+    const source = model === "lenet-bn" ? readFileSync("models/lenet-bn.net", "utf8") : lenetBnOptions;
+    for (const option of [/affine=false momentum=none/g, /track=false/g]) expect(source.match(option)?.length ?? 0).toBe(model === "lenet-bn" ? 0 : 2);
+    const checked = checkBytes("models/lenet-bn.net", Buffer.from(source), { bn });
     const fast = compileModel(tf, checked.network, { bn, seed: 3 });
     const plain = compileModel(tf, checked.network, { bn, seed: 3, optimize: false });
     const x = tf.randomUniform([32, 28, 28, 1], 0, 1, "float32", 5);
