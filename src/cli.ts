@@ -4,6 +4,7 @@ import { checkBytes, type Checked } from "./compile.js";
 import { CODES, explanation, hasErrors, type DiagnosticCode } from "./diagnostics.js";
 import { isUserError, UserError } from "./errors.js";
 import { VERSION } from "./version.js";
+import { countText } from "./numbers.js";
 import type { BuildOptions } from "./layers/types.js";
 import type { Transport } from "./lsp/server.js";
 import { layerReferenceMarkdown, layerReferenceText } from "./layer-docs.js";
@@ -139,6 +140,10 @@ export function buildProgram(): Command {
     .action((file: string, opts: { style: "table" | "torch"; format: Format; bn: BuildOptions["bn"]; batch: number }) => {
       const result = checkFile(file, { bn: opts.bn });
       const failed = hasErrors(result.diagnostics);
+      const batchMacs = result.shapes.totals.macs * opts.batch;
+      if (batchMacs > Number.MAX_SAFE_INTEGER) {
+        throw new UserError(`with --batch ${opts.batch} the model takes ${countText(batchMacs)} multiply-adds, past 2^53, where netc's figures stop being exact`, ["use a smaller --batch"], 2);
+      }
       if (opts.format === "json") {
         const shapes = failed ? null : shapesToJson(result.network.name, result.shapes, result.source, opts.batch);
         process.stdout.write(JSON.stringify({ version: 1, ...diagnosticsJson([result])[0], shapes }, null, 2) + "\n");
@@ -159,9 +164,10 @@ export function buildProgram(): Command {
   const train = program
     .command("train")
     .description("train a model with TensorFlow.js, as the seed notebook's train(): on Fashion-MNIST unless the model or --data names other data")
-    .argument("<file>", ".net model file");
+    .argument("[file]", ".net model file (with --resume: optional, must be the run's model)");
   // --lr, --epochs, --batch, --optimizer, --data, …: the `train` header's settings.
-  for (const option of trainSettingOptions()) train.addOption(option);
+  const settingOptions = trainSettingOptions();
+  for (const option of settingOptions) train.addOption(option);
   train
     .addOption(bnOption())
     .addOption(backendOption())
@@ -169,10 +175,26 @@ export function buildProgram(): Command {
     .option("--seed <n>", "seed of weight initialization, shuffling and augmentation", nonNegativeInt, 0)
     .option("--out <dir>", "run directory, new or empty (default: runs/<model>-<YYYYmmdd-HHMMSS>)")
     .addOption(limitOption())
-    .action((file: string, opts: import("./train/train-command.js").TrainFlags) =>
+    // A resumed run keeps every setting it recorded; --data may say where its data are now.
+    .addOption(
+      new Option("--resume <run-dir>", "continue a run from its last checkpoint, with its own settings (--data: where its data are now, if they moved)").conflicts([
+        ...settingOptions.map((option) => option.attributeName()).filter((name) => name !== "data"),
+        "bn",
+        "seed",
+        "out",
+        "limit",
+      ]),
+    )
+    .action(async (file: string | undefined, opts: import("./train/train-command.js").TrainFlags & { resume?: string }) => {
+      if (opts.resume !== undefined) {
+        const { resumeCommand } = await import("./train/resume.js");
+        process.exitCode = await resumeCommand(opts.resume, file, opts);
+        return;
+      }
+      if (file === undefined) throw new UserError("netc train needs a model file", ["e.g. `netc train models/lenet-bn.net`, or `netc train --resume RUN_DIR` to continue a run"], 2);
       // Loaded only here: `check` and `shapes` never load the training code or TensorFlow.js.
-      trainChecked([checkFile(file, { bn: opts.bn })], async () => (await import("./train/train-command.js")).trainCommand(file, opts)),
-    );
+      await trainChecked([checkFile(file, { bn: opts.bn })], async () => (await import("./train/train-command.js")).trainCommand(file, opts));
+    });
 
   program
     .command("eval")

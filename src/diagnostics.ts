@@ -1,3 +1,5 @@
+import { MAX_DEPTH, MAX_DIAGNOSTICS, MAX_LAYERS } from "./limits.js";
+import { thousands } from "./numbers.js";
 import type { Span } from "./source.js";
 
 /**
@@ -8,7 +10,9 @@ export const CODES = {
   NET001: "unexpected character: the lexer met a character that starts no token of the language",
   NET002: "syntax error: the tokens do not form a statement, layer chain or block",
   NET003: "not a text file: the input contains NUL bytes or is not valid UTF-8",
-  NET004: "file too large: model files are limited to 1 MiB",
+  NET004: "file too large: model files (and editor buffers) are limited to 1 MiB",
+  NET005: `nested too deeply: \`{ ... }\` bodies inside one another, and blocks that use blocks, may go ${MAX_DEPTH} levels deep; deeper nesting is refused so that checking stays fast on any text`,
+  NET006: `too many problems: netc reports the first ${thousands(MAX_DIAGNOSTICS)} problems of a file, and stops parsing after that many syntax errors; the rest are most likely consequences of the first`,
   NET010: "unknown layer: the name is neither a layer kind of the registry nor a block defined in the file",
   NET011: "unknown option: the layer has no option or flag of that name",
   NET012: "missing argument: a required argument of the layer or block was not given",
@@ -20,6 +24,7 @@ export const CODES = {
   NET021: "duplicate definition: a block, or a block parameter, is defined twice",
   NET022: "recursive block: a block uses itself, directly or through other blocks",
   NET023: "unused block: a block is defined but never used, so its body is never checked",
+  NET024: `model too large: once blocks and \`repeat\` are expanded, a model may have ${thousands(MAX_LAYERS)} layers (each block use, \`repeat\` and merge counting as one more); the \`repeat\` or block use that would pass the limit is refused (its layers are counted, not built), so a mistyped count cannot freeze \`netc check\` or an editor`,
   NET030: "header: `model`, `input` and `train` may each appear once, before the layers",
   NET031: "missing input: the model has no `input` declaration, so shapes cannot be checked",
   NET032: "empty model: the file declares no layers",
@@ -34,6 +39,7 @@ export const CODES = {
   NET107: "`bn` input rank: batch normalization takes C×H×W or flat inputs",
   NET108: "uneven groups: `groupnorm G` and `iternorm groups=G` split the channels into G groups of equal size, so G must divide the channel count",
   NET109: "one value per statistic: `instancenorm` standardizes each channel of an image over its H×W values, which needs more than one (PyTorch refuses a 1×1 input in training too)",
+  NET110: "too large to count: a layer's output size, parameters or multiply-adds (or the model's totals) pass 2^53, where floating-point numbers stop being exact; netc refuses the model rather than print rounded figures",
   NET200: "bias before `bn`: a conv or linear bias that feeds straight into `bn` (or `instancenorm`, `iternorm`) is cancelled by its mean subtraction (the seed's first exercise); `nobias` saves the parameters",
   NET300: "no export: the layer kind has no PyTorch or ONNX export yet (its registry entry has no `torch` or `onnx` section)",
   NET301: "export layout: after `flatten`, netc orders features H,W,C and PyTorch/ONNX C,H,W; the export reorders them in the `linear` (or per-feature layer) that reads them, and cannot through this layer",

@@ -20,3 +20,11 @@ export function pyFixed(x: number, digits: number): string {
 export function thousands(n: number): string {
   return Math.round(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
+
+/** A count for messages: exact up to 2^53, beyond that its order of magnitude ("about 4.0×10^17"). */
+export function countText(n: number): string {
+  if (n <= Number.MAX_SAFE_INTEGER) return thousands(n);
+  if (!Number.isFinite(n)) return "more than 10^308";
+  const exponent = Math.floor(Math.log10(n));
+  return `about ${(n / 10 ** exponent).toFixed(1)}×10^${exponent}`;
+}

@@ -24,19 +24,27 @@ function location(source: SourceFile, offset: number): string {
   return `${source.path}:${line}:${column}`;
 }
 
+/** Columns of a source line shown at most: a longer line is cut to the part around the span. */
+const SHOWN_COLUMNS = 240;
+
 /** One source line with an underline; multi-line spans are underlined to the end of their first line. */
 function frame(source: SourceFile, span: Span, label: string | undefined, mark: "^" | "-", style: (s: string) => string, gutter: number, c: ReturnType<typeof paint>): string[] {
   if (source.text.length === 0) return [];
   const start = source.position(span.start);
-  const text = source.lineText(start.line);
+  const line = source.lineText(start.line);
   const end = source.position(span.end);
-  const last = end.line === start.line ? end.column : text.length + 1;
-  const width = Math.max(1, last - start.column);
+  const last = end.line === start.line ? end.column : line.length + 1;
+  // A diagnostic stays a few lines on any text: a 1 MiB line is shown from a little before the span.
+  const from = line.length > SHOWN_COLUMNS ? Math.max(0, Math.min(start.column - 1 - 20, line.length - SHOWN_COLUMNS)) : 0;
+  const cut = from > 0 ? from - 1 : 0;
+  const text = line.length > SHOWN_COLUMNS ? `${from > 0 ? "…" : ""}${line.slice(from, from + SHOWN_COLUMNS)}${from + SHOWN_COLUMNS < line.length ? "…" : ""}` : line;
+  const column = start.column - cut;
+  const width = Math.max(1, Math.min(last - start.column, text.length + 1 - column));
   const pad = " ".repeat(gutter);
   return [
     `${pad} ${c.blue("|")}`,
     `${c.blue(String(start.line).padStart(gutter))} ${c.blue("|")} ${text}`,
-    `${pad} ${c.blue("|")} ${" ".repeat(start.column - 1)}${style(mark.repeat(width))}${label ? ` ${style(label)}` : ""}`,
+    `${pad} ${c.blue("|")} ${" ".repeat(column - 1)}${style(mark.repeat(width))}${label ? ` ${style(label)}` : ""}`,
   ];
 }
 

@@ -1,5 +1,7 @@
-import { error, warning, type Diagnostic } from "./diagnostics.js";
+import { error, warning, type Diagnostic, type Label } from "./diagnostics.js";
 import { layerNames, lookupLayer } from "./layers/registry.js";
+import { MAX_DEPTH, MAX_DIAGNOSTICS, MAX_LAYERS } from "./limits.js";
+import { countText, thousands } from "./numbers.js";
 import type { ArgSpec, ArgValue, ArgValues, LayerSpec, MergeSpec } from "./layers/types.js";
 import type { Span } from "./source.js";
 import { nearbyNames } from "./suggest.js";
@@ -69,6 +71,22 @@ export interface InvalidNode {
 
 export type Node = LayerNode | MergeNode | GroupNode | InvalidNode;
 
+/**
+ * A copy of `node` made of nodes of its own all the way down, for one more repetition of a
+ * `repeat`: back ends key what they make for a layer by its node (the exports' weights and
+ * module paths), so no two layers of the network may be one node.
+ */
+function copyNode(node: Node): Node {
+  switch (node.kind) {
+    case "group":
+      return { ...node, children: node.children.map(copyNode) };
+    case "merge":
+      return { ...node, branches: node.branches.map((branch) => branch.map(copyNode)) };
+    default:
+      return { ...node };
+  }
+}
+
 export interface Network {
   name: string;
   input?: { shape: number[]; span: Span };
@@ -83,6 +101,8 @@ interface Scope {
   via: Span[];
   /** Blocks being expanded, to catch recursion. */
   stack: readonly string[];
+  /** Levels of `{ ... }` bodies and block uses around this one (at most MAX_DEPTH). */
+  depth: number;
 }
 
 const SHORT_OPTION = /^([A-Za-z]+)(\d+(?:x\d+)*)$/;
@@ -122,7 +142,12 @@ function describeSpecs(specs: readonly ArgSpec[]): string {
 class Resolver {
   readonly diagnostics: Diagnostic[] = [];
   private readonly blocks = new Map<string, A.BlockDef>();
-  private readonly usedBlocks = new Set<string>();
+  /** Layers (and merges) built so far: at most MAX_LAYERS. */
+  private expanded = 0;
+  /** Set once single layers reach MAX_LAYERS (reported once): nothing more is built. */
+  private full = false;
+  /** countBody's results by body and bound parameters. */
+  private readonly counted = new Map<A.Body, Map<string, number>>();
 
   run(ast: A.NetFile, fallbackName: string): Network {
     const network: Network = { name: fallbackName, train: {}, layers: [] };
@@ -157,10 +182,11 @@ class Resolver {
     }
     if (trainHeader) this.checkTrainSettings(network, trainHeader.statement, trainHeader.spans);
     for (const statement of ast.statements) {
-      if (statement.kind === "chain") network.layers.push(...this.expandChain(statement, rootScope()));
+      if (statement.kind === "chain") for (const node of this.expandChain(statement, rootScope())) network.layers.push(node);
     }
+    const used = this.usedBlocks(ast);
     for (const [name, def] of this.blocks) {
-      if (!this.usedBlocks.has(name)) this.report(warning("NET023", def.name.span, `block \`${name}\` is never used`, { hints: ["use it, or delete it: an unused block's layers are not checked"] }));
+      if (!used.has(name)) this.report(warning("NET023", def.name.span, `block \`${name}\` is never used`, { hints: ["use it, or delete it: an unused block's layers are not checked"] }));
     }
     if (network.layers.length === 0 && !this.diagnostics.some((d) => d.severity === "error")) {
       this.report(error("NET032", ast.span.end > 0 ? { start: 0, end: 0 } : ast.span, "the model has no layers", { hints: ["add layers, e.g. `conv 6 k5 | relu`"] }));
@@ -171,8 +197,32 @@ class Resolver {
     return network;
   }
 
+  /** The blocks the layers use, directly or through other blocks (whether or not their expansion succeeds). */
+  private usedBlocks(ast: A.NetFile): Set<string> {
+    const used = new Set<string>();
+    const bodies: A.Body[] = ast.statements.flatMap((s) => (s.kind === "chain" ? [{ chains: [s], span: s.span }] : []));
+    for (let body = bodies.pop(); body; body = bodies.pop()) {
+      for (const chain of body.chains) {
+        for (const item of chain.items) {
+          if (item.kind === "repeat") {
+            bodies.push(item.body);
+            continue;
+          }
+          bodies.push(...item.branches);
+          const def = this.blocks.get(item.name.text);
+          if (def && !used.has(def.name.text)) {
+            used.add(def.name.text);
+            bodies.push(def.body);
+          }
+        }
+      }
+    }
+    return used;
+  }
+
   private report(d: Diagnostic): void {
-    this.diagnostics.push(d);
+    // Bounded on any text: compile.ts shows the first MAX_DIAGNOSTICS of all stages' findings.
+    if (this.diagnostics.length < 2 * MAX_DIAGNOSTICS) this.diagnostics.push(d);
   }
 
   /** The rules between training settings, and `normalize` against the input's channels. */
@@ -199,6 +249,11 @@ class Resolver {
     const shape = decl.shape.kind === "dims" ? decl.shape.dims : decl.shape.kind === "number" ? [decl.shape.value] : [];
     if ((shape.length !== 1 && shape.length !== 3) || shape.some((d) => !Number.isInteger(d) || d < 1)) {
       this.report(error("NET013", decl.shape.span, `\`input\` must be C×H×W or a feature count, not \`${decl.shape.kind === "ref" ? decl.shape.name : decl.shape.text}\``, { hints: ["e.g. `input 1x28x28` or `input 784`"] }));
+      return;
+    }
+    const elements = shape.reduce((a, b) => a * b, 1);
+    if (elements > Number.MAX_SAFE_INTEGER) {
+      this.report(error("NET110", decl.shape.span, `the input is too large to count: ${countText(elements)} elements, past 2^53, where netc's figures stop being exact`, { hints: ["is a size mistyped?"] }));
       return;
     }
     network.input = { shape, span: decl.shape.span };
@@ -230,60 +285,111 @@ class Resolver {
   }
 
   private expandChain(chain: A.Chain, scope: Scope): Node[] {
-    return chain.items.flatMap((item) => this.expandItem(item, scope));
+    return chain.items.map((item) => {
+      const node = this.expandItem(item, scope);
+      this.expanded++;
+      return node;
+    });
   }
 
-  private expandItem(item: A.Item, scope: Scope): Node[] {
+  /** One item as one node; the nodes inside it are counted in `expanded` as they are built. */
+  private expandItem(item: A.Item, scope: Scope): Node {
+    const invalid: Node = { kind: "invalid", span: item.span, via: scope.via };
+    if (this.full) return invalid;
     if (item.kind === "repeat") {
-      const count = this.bindArgs("`repeat`", [{ name: "count", type: "int", positional: true, required: true, min: 1, doc: "" }], [{ kind: "positional", value: item.count, span: item.count.span }], item.span, scope);
-      if (!count.ok) return [{ kind: "invalid", span: item.span, via: scope.via }];
-      const times = count.values["count"] as number;
-      const children = Array.from({ length: times }, () => this.expandBody(item.body, scope)).flat();
-      const countRef = count.refs["count"];
-      return [{ kind: "group", label: `repeat ${times}`, children, span: item.span, via: scope.via, origin: { kind: "repeat", times, ...(countRef ? { countRef } : {}) } }];
+      const count = this.repeatCount(item, scope);
+      if (count === undefined || !this.withinDepth(item, scope)) return invalid;
+      const { times, countRef } = count;
+      const inner = { ...scope, depth: scope.depth + 1 };
+      const once = this.countBody(item.body, inner);
+      if (!this.fits(1 + times * once, item, scope, "this `repeat`", `${countText(times)} × ${countText(once)} layers`)) return invalid;
+      // The body is expanded (bound and checked) once; the other repetitions are copies of its
+      // nodes. The count is checked against the copy as built too: a count through recursive
+      // blocks (an error anyway) can fall short.
+      const before = this.expanded;
+      const body = this.expandBody(item.body, inner);
+      const size = this.expanded - before;
+      if (!this.fits((times - 1) * size, item, scope, "this `repeat`", `${countText(times)} × ${countText(size)} layers`)) return invalid;
+      this.expanded += (times - 1) * size;
+      const children: Node[] = [...body];
+      for (let i = 1; i < times && body.length > 0; i++) for (const node of body) children.push(copyNode(node));
+      return { kind: "group", label: `repeat ${times}`, children, span: item.span, via: scope.via, origin: { kind: "repeat", times, ...(countRef ? { countRef } : {}) } };
     }
     const name = item.name.text;
     const def = this.blocks.get(name);
-    if (def) return [this.expandBlock(def, item, scope)];
+    if (def) return this.expandBlock(def, item, scope);
     const spec = lookupLayer(name);
     if (!spec) {
+      if (this.diagnostics.length >= MAX_DIAGNOSTICS) return invalid; // enough said (compile.ts shows the first)
       const similar = nearbyNames(name, [...layerNames(), ...this.blocks.keys()]);
       this.report(
         error("NET010", item.name.span, `unknown layer \`${name}\``, {
           hints: similar.length > 0 ? [`a layer with a similar name exists: ${similar.map((s) => `\`${s}\``).join(", ")}`] : ["`netc layers` lists the layer kinds"],
         }),
       );
-      return [{ kind: "invalid", span: item.span, via: scope.via }];
+      return invalid;
     }
     const bound = this.bindArgs(`\`${name}\``, spec.args, item.args, item.span, scope, spec.example);
     if (spec.kind === "merge") {
       if (item.branches.length < 2) {
         this.report(error("NET016", item.name.span, `\`${name}\` needs at least two \`{ ... }\` branches, found ${item.branches.length}`, { hints: [`e.g. \`${spec.example}\``] }));
-        return [{ kind: "invalid", span: item.span, via: scope.via }];
+        return invalid;
       }
-      const branches = item.branches.map((branch) => this.expandBody(branch, scope));
+      if (!this.withinDepth(item, scope)) return invalid;
+      const size = this.countItem(item, scope);
+      if (!this.fits(size, item, scope, `this \`${name}\``, `${countText(size)} layers with its branches`)) return invalid;
+      const inner = { ...scope, depth: scope.depth + 1 };
+      const branches = item.branches.map((branch) => this.expandBody(branch, inner));
       // Located at its name: the whole construct spans many lines.
-      return [{ kind: "merge", spec, branches, span: item.name.span, via: scope.via }];
+      return { kind: "merge", spec, branches, span: item.name.span, via: scope.via };
     }
     if (item.branches.length > 0) {
       this.report(error("NET016", item.branches[0]!.span, `\`${name}\` takes no \`{ ... }\` branches`, { hints: ["only `add`, `concat` and `repeat` take branches"] }));
     }
-    if (!bound.ok) return [{ kind: "invalid", span: item.span, via: scope.via }];
-    return [{ kind: "layer", spec, args: bound.values, refs: bound.refs, span: item.span, via: scope.via }];
+    if (!bound.ok || !this.fits(1, item, scope)) return invalid;
+    return { kind: "layer", spec, args: bound.values, refs: bound.refs, span: item.span, via: scope.via };
   }
 
   private expandBlock(def: A.BlockDef, use: A.LayerItem, scope: Scope): Node {
     const name = def.name.text;
-    this.usedBlocks.add(name);
+    const invalid: Node = { kind: "invalid", span: use.span, via: scope.via };
     if (scope.stack.includes(name)) {
       this.report(error("NET022", use.name.span, `block \`${name}\` uses itself`, { related: [{ span: def.name.span, message: "defined here" }], hints: ["a block cannot contain itself; use `repeat` for repetition"] }));
-      return { kind: "invalid", span: use.span, via: scope.via };
+      return invalid;
     }
     if (use.branches.length > 0) this.report(error("NET016", use.branches[0]!.span, `block \`${name}\` takes no \`{ ... }\` branches`));
+    if (!this.withinDepth(use, scope)) return invalid;
+    const bound = this.blockScope(def, use, scope);
+    if (!bound) return invalid;
+    const { scope: inner, origin } = bound;
+    const size = this.countBody(def.body, inner);
+    if (!this.fits(1 + size, use, scope, `block \`${name}\` used here`, `expands to ${countText(size)} layers`)) return invalid;
+    const label = `${name}(${def.params.map((p) => `${p.name.text}=${formatBlockValue(inner.env.get(p.name.text))}`).join(", ")})`;
+    const children = this.expandBody(def.body, inner);
+    return { kind: "group", label, children, span: use.span, via: scope.via, origin };
+  }
+
+  /**
+   * A `repeat`'s count and the block parameter that gives it, if one does; undefined when the
+   * count is not a whole number of at least 1 (reported).
+   */
+  private repeatCount(item: A.RepeatItem, scope: Scope): { times: number; countRef?: string } | undefined {
+    const count = this.bindArgs("`repeat`", [{ name: "count", type: "int", positional: true, required: true, min: 1, doc: "" }], [{ kind: "positional", value: item.count, span: item.count.span }], item.span, scope);
+    if (!count.ok) return undefined;
+    const countRef = count.refs["count"];
+    return { times: count.values["count"] as number, ...(countRef ? { countRef } : {}) };
+  }
+
+  /**
+   * The scope of a block's body at a use (its parameters bound to the use's arguments or their
+   * defaults), and the use as recorded for back ends that keep blocks.
+   */
+  private blockScope(def: A.BlockDef, use: A.LayerItem, scope: Scope): { scope: Scope; origin: BlockUse } | undefined {
+    const name = def.name.text;
     const specs: ArgSpec[] = def.params.map((p) => ({ name: p.name.text, type: "value", positional: true, required: !p.default, doc: "" }));
     const example = `${name} ${def.params.map((p) => p.name.text).join(" ")}`;
     const bound = this.bindArgs(`block \`${name}\``, specs, use.args, use.span, scope, example);
-    if (!bound.ok) return { kind: "invalid", span: use.span, via: scope.via };
+    if (!bound.ok) return undefined;
     const env = new Map<string, BlockValue>();
     for (const p of def.params) {
       const given = bound.values[p.name.text] as BlockValue | undefined;
@@ -291,10 +397,82 @@ class Resolver {
       const value = given ?? fallback;
       if (value !== undefined) env.set(p.name.text, value);
     }
-    const label = `${name}(${def.params.map((p) => `${p.name.text}=${formatBlockValue(env.get(p.name.text))}`).join(", ")})`;
-    const children = this.expandBody(def.body, { env, via: [use.span, ...scope.via], stack: [...scope.stack, name] });
     const origin: BlockUse = { kind: "block", def, values: Object.fromEntries(env), given: def.params.map((p) => p.name.text).filter((p) => p in bound.values), refs: bound.refs };
-    return { kind: "group", label, children, span: use.span, via: scope.via, origin };
+    return { scope: { env, via: [use.span, ...scope.via], stack: [...scope.stack, name], depth: scope.depth + 1 }, origin };
+  }
+
+  /**
+   * The nodes `body` expands to in `scope` (layers, and one per block use, `repeat` and merge),
+   * counted without building them, so that `repeat 1000000000 { ... }` is refused at once.
+   * Memoized by body and bound parameters: blocks that use blocks would otherwise be counted
+   * exponentially often. A mistake counts as the one invalid node it becomes. The result may
+   * pass 2^53 or be Infinity, which only ever fails the comparison with MAX_LAYERS.
+   */
+  private countBody(body: A.Body, scope: Scope): number {
+    const key = JSON.stringify([...scope.env]);
+    let byEnv = this.counted.get(body);
+    const known = byEnv?.get(key);
+    if (known !== undefined) return known;
+    let total = 0;
+    for (const chain of body.chains) for (const item of chain.items) total += this.countItem(item, scope);
+    if (!byEnv) this.counted.set(body, (byEnv = new Map()));
+    byEnv.set(key, total);
+    return total;
+  }
+
+  private countItem(item: A.Item, scope: Scope): number {
+    if (scope.depth >= MAX_DEPTH) return 1;
+    const inner = { ...scope, depth: scope.depth + 1 };
+    if (item.kind === "repeat") {
+      const count = this.quietly(() => this.repeatCount(item, scope));
+      return count === undefined ? 1 : 1 + count.times * this.countBody(item.body, inner);
+    }
+    const def = this.blocks.get(item.name.text);
+    if (def) {
+      if (scope.stack.includes(def.name.text)) return 1;
+      const use = this.quietly(() => this.blockScope(def, item, scope));
+      return use ? 1 + this.countBody(def.body, use.scope) : 1;
+    }
+    const spec = lookupLayer(item.name.text);
+    if (spec?.kind !== "merge") return 1;
+    return item.branches.reduce((n, branch) => n + this.countBody(branch, inner), 1);
+  }
+
+  /** Runs `f` with its diagnostics dropped: counting binds arguments that expansion reports on. */
+  private quietly<T>(f: () => T): T {
+    const reported = this.diagnostics.length;
+    try {
+      return f();
+    } finally {
+      this.diagnostics.length = reported;
+    }
+  }
+
+  /** Whether `layers` more fit under MAX_LAYERS; if not, reports where the model would pass it. */
+  private fits(layers: number, item: A.Item, scope: Scope, what?: string, label?: string): boolean {
+    if (this.expanded + layers <= MAX_LAYERS) return true;
+    const related = blockUses(scope.via);
+    const hints = [`a model may have at most ${thousands(MAX_LAYERS)} layers once blocks and \`repeat\` are expanded: is the count right?`];
+    if (what === undefined) {
+      this.full = true;
+      this.report(error("NET024", item.span, `the model has more than ${thousands(MAX_LAYERS)} layers`, { related, hints }));
+    } else {
+      this.report(error("NET024", item.span, `${what} would bring the model to ${countText(this.expanded + layers)} layers, past the limit of ${thousands(MAX_LAYERS)}`, { ...(label ? { label } : {}), related, hints }));
+    }
+    return false;
+  }
+
+  /** Whether `item`'s body (or the block it uses) is at most MAX_DEPTH levels deep; reported if not. */
+  private withinDepth(item: A.Item, scope: Scope): boolean {
+    if (scope.depth < MAX_DEPTH) return true;
+    const related = blockUses(scope.via);
+    this.report(
+      error("NET005", item.kind === "repeat" ? item.span : item.name.span, `nested more than ${MAX_DEPTH} levels deep, counting the blocks it is used through`, {
+        related,
+        hints: ["nesting this deep is most likely a mistake: does a chain of blocks use one another without end?"],
+      }),
+    );
+    return false;
   }
 
   /** Binds a layer's, block's or header's arguments to their specs, reporting every problem. */
@@ -463,7 +641,7 @@ class Resolver {
         const pair = typeof resolved === "number" ? [resolved, resolved] : resolved;
         if (pair.length !== 2) return bad(`must be a number or HxW, not ${pair.join("x")}`);
         for (const n of pair) {
-          if (!Number.isInteger(n)) return bad(`must be a whole number, not ${n}`);
+          if (!Number.isSafeInteger(n)) return bad(Number.isInteger(n) ? `must be below 2^53, not ${countText(n)}` : `must be a whole number, not ${n}`);
           if (spec.min !== undefined && n < spec.min) return bad(`must be at least ${spec.min}, not ${n}`);
         }
         return typeof resolved === "number" ? resolved : [pair[0]!, pair[1]!];
@@ -493,7 +671,7 @@ class Resolver {
 
 /** Why a number is not a valid value of an `int` or `float` argument, or undefined if it is. */
 export function rangeProblem(spec: ArgSpec, n: number): string | undefined {
-  if (spec.type === "int" && !Number.isInteger(n)) return `must be a whole number, not ${n}`;
+  if (spec.type === "int" && !Number.isSafeInteger(n)) return Number.isInteger(n) ? `must be below 2^53, not ${countText(n)}` : `must be a whole number, not ${n}`;
   if (spec.min !== undefined && (n < spec.min || (spec.exclusiveMin && n === spec.min))) return `must be ${spec.exclusiveMin ? "greater than" : "at least"} ${spec.min}, not ${n}`;
   if (spec.max !== undefined && (n > spec.max || (spec.exclusiveMax && n === spec.max))) return `must be ${spec.exclusiveMax ? "less than" : "at most"} ${spec.max}, not ${n}`;
   return undefined;
@@ -505,8 +683,14 @@ function similarOptions(word: string, specs: readonly ArgSpec[]): string[] {
 }
 
 function rootScope(): Scope {
-  return { env: new Map(), via: [], stack: [] };
+  return { env: new Map(), via: [], stack: [], depth: 0 };
 }
+
+/** Notes for a finding inside a block: where it was used, innermost first (the first few). */
+export function blockUses(via: readonly Span[]): Label[] {
+  return via.slice(0, 4).map((span, i) => ({ span, message: i === 0 ? "in the block used here" : "which is used here" }));
+}
+
 
 function formatBlockValue(value: BlockValue | undefined): string {
   if (value === undefined) return "?";

@@ -1,6 +1,8 @@
 import { error, warning, type Diagnostic } from "./diagnostics.js";
+import { MAX_DIAGNOSTICS } from "./limits.js";
+import { countText } from "./numbers.js";
 import { formatShape, isProblem, product, type BuildOptions, type Counts, type Shape, type ShapeProblem } from "./layers/types.js";
-import type { LayerNode, Network, Node } from "./resolve.js";
+import { blockUses, type LayerNode, type Network, type Node } from "./resolve.js";
 import type { Span } from "./source.js";
 
 /**
@@ -51,16 +53,20 @@ class ShapeChecker {
   readonly rows: ShapeRow[] = [];
   readonly diagnostics: Diagnostic[] = [];
   activations = 0;
+  /** Running totals over the model, to catch the layer that takes one past 2^53. */
+  private params = 0;
+  private macs = 0;
 
-  constructor(
-    private readonly options: BuildOptions,
-    private readonly network: Network,
-  ) {}
+  constructor(private readonly options: BuildOptions) {}
 
   private report(problem: ShapeProblem, node: Node, input: Shape | undefined): void {
-    const related = node.via.map((span, i) => ({ span, message: i === 0 ? "in the block used here" : "which is used here" }));
-    if (input && this.network.input && this.rows.filter((r) => r.leaf).length === 0) related.push({ span: this.network.input.span, message: `the input is declared ${formatShape(input)} here` });
-    this.diagnostics.push(error(problem.code, node.span, problem.problem, { hints: problem.hints ?? [], related, ...(input ? { label: `input ${formatShape(input)}` } : {}) }));
+    const related = blockUses(node.via);
+    this.push(error(problem.code, node.span, problem.problem, { hints: problem.hints ?? [], related, ...(input ? { label: `input ${formatShape(input)}` } : {}) }));
+  }
+
+  /** Bounded on any text: compile.ts shows the first MAX_DIAGNOSTICS of all stages' findings. */
+  private push(d: Diagnostic): void {
+    if (this.diagnostics.length < 2 * MAX_DIAGNOSTICS) this.diagnostics.push(d);
   }
 
   /** Runs a sequence; returns its output shape and totals. */
@@ -93,11 +99,13 @@ class ShapeChecker {
           this.report(output, node, input);
           return { ...(output.continueWith ? { output: output.continueWith } : {}), counts: ZERO, macs: 0 };
         }
+        const counts = node.spec.counts(input, output, node.args);
+        const macs = node.spec.macs(input, output, node.args);
+        if (!this.countable(node, product(output), counts.trainable + counts.state, macs)) return { counts: ZERO, macs: 0 };
         row.output = output;
-        row.counts = node.spec.counts(input, output, node.args);
-        row.macs = node.spec.macs(input, output, node.args);
-        this.activations += product(output);
-        return { output, counts: row.counts, macs: row.macs };
+        row.counts = counts;
+        row.macs = macs;
+        return { output, counts, macs };
       }
       case "group": {
         const row: ShapeRow = { depth, label: node.label, leaf: false, span: node.span, node, ...(input ? { input } : {}), counts: ZERO, macs: 0 };
@@ -125,17 +133,53 @@ class ShapeChecker {
           this.report(output, node, undefined);
           return { ...(output.continueWith ? { output: output.continueWith } : {}), counts: row.counts, macs: row.macs };
         }
+        if (!this.countable(node, product(output), 0, 0)) return { counts: row.counts, macs: row.macs };
         row.output = output;
-        this.activations += product(output);
         return { output, counts: row.counts, macs: row.macs };
       }
     }
   }
 
+  /**
+   * Adds a layer's figures to the model's totals, unless a figure or a total would pass 2^53,
+   * where doubles stop counting exactly: then the layer is reported, and shapes after it are
+   * unknown (every later figure would be as large).
+   */
+  private countable(node: Node, elements: number, params: number, macs: number): boolean {
+    const name = node.kind === "layer" || node.kind === "merge" ? node.spec.name : "layer";
+    const over = (n: number) => n > Number.MAX_SAFE_INTEGER;
+    const problem = over(elements)
+      ? `its output has ${countText(elements)} elements`
+      : over(params)
+        ? `it has ${countText(params)} parameters`
+        : over(macs)
+          ? `it takes ${countText(macs)} multiply-adds`
+          : over(this.activations + elements)
+            ? `with it, the model's outputs total ${countText(this.activations + elements)} elements`
+            : over(this.params + params)
+              ? `with it, the model has ${countText(this.params + params)} parameters`
+              : over(this.macs + macs)
+                ? `with it, the model takes ${countText(this.macs + macs)} multiply-adds`
+                : undefined;
+    if (problem === undefined) {
+      this.activations += elements;
+      this.params += params;
+      this.macs += macs;
+      return true;
+    }
+    this.push(
+      error("NET110", node.span, `this \`${name}\` is too large to count: ${problem}, past 2^53, where netc's figures stop being exact`, {
+        related: blockUses(node.via),
+        hints: ["is a size or a count mistyped?"],
+      }),
+    );
+    return false;
+  }
+
   /** The seed's first exercise: a bias right before `bn` is cancelled by its mean subtraction. */
   private checkBiasBeforeNorm(layer: LayerNode, next: LayerNode): void {
     if (!layer.spec.hasBias?.(layer.args) || !next.spec.subtractsMean) return;
-    this.diagnostics.push(
+    this.push(
       warning("NET200", layer.span, `the bias of this \`${layer.spec.name}\` is cancelled by the \`${next.spec.name}\` after it`, {
         related: [{ span: next.span, message: "its mean subtraction removes any per-channel constant" }],
         hints: [`write \`nobias\` to drop the parameter (the output is the same${learnsShift(next) ? `; \`${next.spec.name}\`'s beta plays the bias's role` : ""})`],
@@ -151,11 +195,11 @@ function learnsShift(norm: LayerNode): boolean {
 
 /** The largest single layer output of one example, in elements. */
 export function peakActivation(report: ShapeReport): number {
-  return Math.max(0, ...report.rows.filter((r) => r.output).map((r) => product(r.output!)));
+  return report.rows.reduce((peak, r) => (r.output ? Math.max(peak, product(r.output)) : peak), 0);
 }
 
 export function inferShapes(network: Network, options: BuildOptions): { report: ShapeReport; diagnostics: Diagnostic[] } {
-  const checker = new ShapeChecker(options, network);
+  const checker = new ShapeChecker(options);
   const input = network.input?.shape;
   const result = checker.sequence(network.layers, input, 0);
   const report: ShapeReport = {

@@ -3,12 +3,17 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkBytes } from "../src/compile.js";
 import { renderDiagnostic } from "../src/render.js";
+import { throughFrontEnd } from "./fuzz/front-end.js";
+import { corpus, netTexts } from "./fuzz/net-texts.js";
 import { program } from "./programs.js";
 
 /**
  * Whatever the input, checking yields diagnostics or a clean result: it never throws. Each
  * generator also counts how far its inputs got (parsed, checked clean), since a fuzz test whose
- * inputs all stop at the lexer says nothing about the later stages.
+ * inputs all stop at the lexer says nothing about the later stages. Last, a seeded slice of what
+ * `npm run fuzz` runs at 100,000 inputs, through the whole front end (check, rendering, the shape
+ * table, the language server's features, formatting); its pathological inputs are
+ * test/limits.test.ts's.
  */
 
 const models = readdirSync("models", { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".net")).map((f) => readFileSync(`models/${f}`, "utf8"));
@@ -80,5 +85,27 @@ describe("robustness", () => {
     // Measured: about 40% still parse and 13% check clean.
     expect(seen.parsed).toBeGreaterThanOrEqual(100);
     expect(seen.clean).toBeGreaterThanOrEqual(20);
+  });
+
+  it("mutated models, token soup and bytes that are not UTF-8 never throw anywhere in the front end", async () => {
+    const files = corpus();
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(netTexts(files, { pathologicalWeight: 0 }), (input) => throughFrontEnd(input, { format: n++ % 20 === 0 })),
+      { seed: 12, numRuns: 1000 },
+    );
+  }, 120_000);
+
+  it("arbitrary binary strings never throw anywhere in the front end", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 200 }), (text) => throughFrontEnd({ text, badBytes: [] })),
+      { seed: 12, numRuns: 400 },
+    );
+  });
+
+  it("inputs the fuzzer found stay fixed", async () => {
+    // A lone carriage return: Prettier reads it as a line break, so the front end must too.
+    await throughFrontEnd({ text: "input  \r 28x28                      # ~ NET013\nconv 199999999 k1x0x0\n", badBytes: [] }, { format: true });
+    await throughFrontEnd({ text: "model alexnet\ninput 1x224x224\ntrain lr=0.01 epochs=10 bat \r ch=128\nconv 96 k11 s4 p1 | relu\n", badBytes: [] }, { format: true });
   });
 });

@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import type { Activation, LayerSpec, Tf } from "./types.js";
+import { product, type Activation, type LayerSpec, type Tf } from "./types.js";
 
 type OnnxOp = "Sigmoid" | "Relu" | "Tanh" | "Identity";
 
@@ -14,6 +14,8 @@ function elementwise(
   summary: string,
   apply: (tf: Tf, x: Tensor) => Tensor,
   derivative: (tf: Tf, y: Tensor) => Tensor,
+  /** Tensors of the output's size a training step holds: y (unless it is x), the derivative's, dx. */
+  trainingTensors: number,
   activation?: Activation,
 ): LayerSpec {
   return {
@@ -29,6 +31,7 @@ function elementwise(
     lower: {
       forward: ({ tf }, x) => ({ y: apply(tf, x) }),
       backward: ({ tf }, dy, _x, { y }) => ({ dx: tf.mul(dy, derivative(tf, y)), grads: {} }),
+      trainingElements: (_input, output) => trainingTensors * product(output),
       ...(activation ? { activation } : {}),
     },
     torch: { module: () => `nn.${torchName}()`, keepsFeatureOrder: true },
@@ -43,6 +46,7 @@ export const sigmoid = elementwise(
   "logistic sigmoid 1/(1+e^−x), element-wise",
   (tf, x) => tf.sigmoid(x),
   (tf, y) => tf.mul(y, tf.sub(1, y)),
+  4,
   "sigmoid",
 );
 export const relu = elementwise(
@@ -52,6 +56,7 @@ export const relu = elementwise(
   "rectified linear unit max(0, x), element-wise",
   (tf, x) => tf.relu(x),
   (tf, y) => tf.step(y),
+  3,
   "relu",
 );
 export const tanh = elementwise(
@@ -61,6 +66,7 @@ export const tanh = elementwise(
   "hyperbolic tangent, element-wise",
   (tf, x) => tf.tanh(x),
   (tf, y) => tf.sub(1, tf.square(y)),
+  4,
   "tanh",
 );
 export const identity = elementwise(
@@ -70,4 +76,5 @@ export const identity = elementwise(
   "passes its input through unchanged (the shortcut of a residual `add`)",
   (_tf, x) => x,
   (tf, y) => tf.onesLike(y),
+  2,
 );

@@ -1,7 +1,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { ACTIVATION, BN_BACKWARD, BN_FORWARD, MOMENTS } from "../kernels/names.js";
 import { affineParams, channelDims, movingAverage, movingStatistics, onnxAffine, onnxMovingStatistics, onnxStandardize, torchMomentum, torchParams } from "./normalize.js";
-import { canUseKernel, formatShape, pyCall, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
+import { canUseKernel, formatShape, product, pyCall, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
 
 /** The statistics' axes: N,H,W of an NHWC tensor (per channel), N of a flat one (per feature). */
 function statAxes(x: Tensor): number[] {
@@ -187,6 +187,11 @@ export const bn: LayerSpec = {
   },
   subtractsMean: true,
   lower: {
+    // Measured on wasm (src/train/memory.ts): fused, two tensors of the input's size from
+    // scratch (the kernel's output and dx, the activation and pooling it absorbed included), a
+    // few more with tfjs's moments; unfused, the centered, normalized, scaled and shifted input
+    // and about five more in the closed-form backward.
+    trainingElements: (input, _output, args, { fused, bn }) => (fused ? ((args["impl"] ?? bn) === "scratch" ? 2.25 : 4.5) : 9) * product(input),
     params(input, _output, args) {
       const { affine, track, momentum } = options(args);
       const count: ParamSpec = { name: "num_batches_tracked", shape: [], init: { constant: 0 }, trainable: false };

@@ -51,6 +51,8 @@ export const conv: LayerSpec = {
   },
   hasBias: (args) => !args["nobias"],
   lower: {
+    // y and dx; at stride 1 also the padded output gradient the backward convolves.
+    trainingElements: (input, output, args) => product(input) + (geometry(args).strides.every((s) => s === 1) ? 2 : 1) * product(output),
     // As the seed: weights Xavier-uniform; the bias keeps PyTorch's default U(±1/√fan_in).
     params(input, output, args) {
       const [kh, kw] = sizeArg(args, "kernel");

@@ -1,4 +1,4 @@
-import { pyCall, type LayerSpec } from "./types.js";
+import { product, pyCall, type LayerSpec } from "./types.js";
 
 export const dropout: LayerSpec = {
   kind: "layer",
@@ -20,6 +20,8 @@ export const dropout: LayerSpec = {
       return { y: tf.mul(x, mask), saved: [mask] };
     },
     backward: ({ tf }, dy, _x, { saved }) => ({ dx: saved?.[0] ? tf.mul(dy, saved[0]) : dy, grads: {} }),
+    // The mask and the three tensors it is made from, y, dx.
+    trainingElements: (_input, output) => 6 * product(output),
   },
   torch: { module: ({ arg }) => pyCall("nn.Dropout", [], { p: arg("p") }), keepsFeatureOrder: true },
   // Inference passes its input through.

@@ -1,4 +1,4 @@
-import { affineParams, channelDims, EPS_ARG, epsOf, normalizeBackward, normalizeForward, onnxAffine, onnxStandardize, torchParams, unevenGroups } from "./normalize.js";
+import { affineParams, channelDims, EPS_ARG, epsOf, normalizeBackward, normalizeForward, normalizeTrainingElements, onnxAffine, onnxStandardize, torchParams, unevenGroups } from "./normalize.js";
 import { numberArg, pyCall, type LayerSpec } from "./types.js";
 
 /**
@@ -24,6 +24,7 @@ export const groupnorm: LayerSpec = {
     params: (input) => affineParams([input[0]!]),
     forward: ({ tf }, x, p, args) => normalizeForward(tf, x, p, numberArg(args, "groups"), epsOf(args)),
     backward: ({ tf }, dy, _x, forward, p, args, needDx) => normalizeBackward(tf, dy, forward, p, numberArg(args, "groups"), needDx),
+    trainingElements: (input) => normalizeTrainingElements(input, true),
   },
   // Groups of features in `flatten`'s order are not PyTorch's groups: no `featureAxis`, so the export refuses that (NET301).
   torch: {

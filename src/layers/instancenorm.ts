@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import { affineParams, EPS_ARG, epsOf, movingAverage, movingStatistics, normalizeBackward, normalizeForward, onnxMovingStatistics, onnxScaleShift, torchMomentum, torchParams } from "./normalize.js";
+import { affineParams, EPS_ARG, epsOf, movingAverage, movingStatistics, normalizeBackward, normalizeForward, normalizeTrainingElements, onnxMovingStatistics, onnxScaleShift, torchMomentum, torchParams } from "./normalize.js";
 import { formatShape, pyCall, type ArgValues, type LayerSpec } from "./types.js";
 import { needsImage } from "./window.js";
 
@@ -78,6 +78,7 @@ export const instancenorm: LayerSpec = {
       return { y, saved, state };
     },
     backward: ({ tf }, dy, _x, forward, p, _args, needDx) => normalizeBackward(tf, dy, forward, p, dy.shape.at(-1)!, needDx),
+    trainingElements: (input, _output, args) => normalizeTrainingElements(input, options(args).affine),
     inferenceScaleShift({ tf }, p, args) {
       const scale = tf.div(p["gamma"] ?? 1, tf.sqrt(tf.add(p["moving_var"]!, options(args).eps)));
       return { scale, shift: tf.sub(p["beta"] ?? 0, tf.mul(scale, p["moving_mean"]!)) };

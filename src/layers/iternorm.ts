@@ -1,6 +1,6 @@
 import type { Tensor, Tensor3D } from "@tensorflow/tfjs";
 import { affineParams, channelDims, EPS_ARG, epsOf, movingAverage, onnxAffine, unevenGroups } from "./normalize.js";
-import { formatShape, pyCall, type ArgValues, type LayerSpec, type Tf } from "./types.js";
+import { formatShape, product, pyCall, type ArgValues, type LayerSpec, type Tf } from "./types.js";
 
 /**
  * Iterative normalization (IterNorm; Huang, Zhou, Zhu, Liu and Shao, "Iterative Normalization:
@@ -160,6 +160,11 @@ export const iternorm: LayerSpec = {
       const whitened = tf.reshape(tf.transpose(tf.matMul(centred, whitening, false, true), [1, 0, 2]), x.shape);
       return { y: tf.add(tf.mul(p["gamma"]!, whitened), p["beta"]!), ...(state ? { state } : {}) };
     },
+    // The forward's six tensors of the input's size (rows, centred, whitened and back, γ·x, y),
+    // and autodiff's: the forward again, its gradients, and the covariance's two through
+    // `centred`. Measured on wasm (scripts/bench-memory.mjs, 32×28×28 at batch 128): 29. The
+    // G×d×d matrices are the batch's, not an example's, and small beside them.
+    trainingElements: (input) => 30 * product(input),
   },
   torch: {
     module: ({ arg, channels }) => pyCall("IterNorm", [channels], { groups: arg("groups"), iters: arg("iters"), eps: arg("eps"), momentum: arg("momentum") }),

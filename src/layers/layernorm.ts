@@ -1,4 +1,4 @@
-import { affineParams, EPS_ARG, epsOf, normalizeBackward, normalizeForward, onnxAffine, onnxStandardize } from "./normalize.js";
+import { affineParams, EPS_ARG, epsOf, normalizeBackward, normalizeForward, normalizeTrainingElements, onnxAffine, onnxStandardize } from "./normalize.js";
 import { product, pyCall, type LayerSpec } from "./types.js";
 
 /**
@@ -21,6 +21,7 @@ export const layernorm: LayerSpec = {
     params: (input) => affineParams(input.length === 3 ? [input[1]!, input[2]!, input[0]!] : [...input]),
     forward: ({ tf }, x, p, args) => normalizeForward(tf, x, p, 1, epsOf(args)),
     backward: ({ tf }, dy, _x, forward, p, _args, needDx) => normalizeBackward(tf, dy, forward, p, 1, needDx),
+    trainingElements: (input) => normalizeTrainingElements(input, true),
   },
   torch: {
     module: ({ arg, channels, input }) => pyCall("nn.LayerNorm", [input.length === 3 ? `(${channels}, ${input[1]}, ${input[2]})` : channels], { eps: arg("eps") }),

@@ -143,6 +143,14 @@ export interface Lowering {
    */
   backward?(ctx: LowerContext, dy: Tensor, x: Tensor, forward: ForwardResult, params: Readonly<Record<string, Tensor>>, args: ArgValues, needDx: boolean): BackwardResult;
 
+  /**
+   * Elements per example that a training step holds for this layer until the step ends (its
+   * output, what it saves for backward, and what its backward makes), for the memory check
+   * before training (src/train/memory.ts, which calibrates them). `fused`: it runs as its
+   * `fuse` lowering, holding the layers it absorbs too. Default: input + output (y and dx).
+   */
+  trainingElements?(input: Shape, output: Shape, args: ArgValues, how: { fused: boolean; bn: BuildOptions["bn"] }): number;
+
   // Facts the compiler passes (src/train/passes.ts) use to fuse layers:
 
   /**

@@ -1,7 +1,6 @@
 import { fileURLToPath } from "node:url";
-import { check, type Checked } from "../compile.js";
+import { checkText, type Checked } from "../compile.js";
 import type { BuildOptions } from "../layers/types.js";
-import { SourceFile } from "../source.js";
 
 // In a module of their own, without Node's modules, so the browser page can use hover and diagnostics.
 export { contains, toRange } from "./range.js";
@@ -24,5 +23,5 @@ export function uriToPath(uri: string): string {
 
 /** The whole front end on an editor buffer: parse, resolve, shapes. */
 export function analyze(uri: string, version: number, text: string, options: BuildOptions): Analysis {
-  return { uri, version, checked: check(new SourceFile(uriToPath(uri), text), options) };
+  return { uri, version, checked: checkText(uriToPath(uri), text, options) };
 }

@@ -10,6 +10,7 @@ import { definition } from "./definition.js";
 import { lspDiagnostics } from "./diagnostics.js";
 import { formatDocument } from "./formatting.js";
 import { hover } from "./hover.js";
+import { CheckScheduler } from "./schedule.js";
 
 /**
  * `netc lsp`: the Language Server Protocol over a pair of streams, with Microsoft's
@@ -71,14 +72,25 @@ export async function startServer(input: Input, output: Output, options: ServerO
     };
   });
 
-  documents.onDidChangeContent((event) => {
-    const analysis = analysisOf(event.document);
+  const checks = new CheckScheduler((uri) => {
+    const doc = documents.get(uri);
+    if (!doc) return;
+    const analysis = analysisOf(doc);
     void connection.sendDiagnostics({ uri: analysis.uri, version: analysis.version, diagnostics: lspDiagnostics(analysis) });
   });
+  documents.onDidChangeContent((event) => checks.changed(event.document.uri));
   documents.onDidClose((event) => {
+    checks.closed(event.document.uri);
     cache.delete(event.document.uri);
     void connection.sendDiagnostics({ uri: event.document.uri, diagnostics: [] });
   });
+  connection.onExit(() => checks.dispose());
+  // Nor after the connection is disposed (a client in-process ends it so): sending would throw.
+  const disposeConnection = connection.dispose.bind(connection);
+  connection.dispose = () => {
+    checks.dispose();
+    disposeConnection();
+  };
 
   connection.onHover((p) => withDocument(p.textDocument.uri, (a, doc) => hover(a, doc.offsetAt(p.position))));
   connection.onCompletion((p) => withDocument(p.textDocument.uri, (a, doc) => complete(a, doc.offsetAt(p.position), completion)));

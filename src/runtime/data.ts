@@ -23,16 +23,28 @@ export interface Dataset extends DataFacts {
   source: string;
 }
 
-/** A small, fast seeded PRNG (mulberry32): uniform floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
+/**
+ * A small, fast seeded PRNG (mulberry32): uniform floats in [0, 1). Its whole state is one
+ * 32-bit number, which a checkpoint saves to continue a sequence where it stopped.
+ */
+export class Mulberry32 {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }
+}
+
+/** Mulberry32 as a function, for the sequences nothing saves (shuffles, augmentation). */
+export function mulberry32(seed: number): () => number {
+  const random = new Mulberry32(seed);
+  return () => random.next();
 }
 
 /**

@@ -5,10 +5,21 @@
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, open, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { killPoint } from "./kill-points.js";
 
 /** A fresh name next to `path` (same directory, hence same filesystem, so rename is atomic). */
-function tempSibling(path: string, tag: string): string {
+function tempSibling(path: string, tag: "tmp" | "old"): string {
   return join(dirname(path), `.${basename(path)}.${tag}-${process.pid}-${randomBytes(4).toString("hex")}`);
+}
+
+/**
+ * Whether `entry` (a name in a directory) is a temp sibling of `name` that a write killed midway
+ * left behind: `.NAME.tmp-…` (the new version, possibly incomplete) or `.NAME.old-…` (the previous
+ * one, complete, moved aside).
+ */
+export function leftBehind(entry: string, name: string): "tmp" | "old" | undefined {
+  const match = /^\.(.+)\.(tmp|old)-\d+-[0-9a-f]{8}$/.exec(entry);
+  return match && match[1] === name ? (match[2] as "tmp" | "old") : undefined;
 }
 
 /**
@@ -27,6 +38,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
     } finally {
       await fh.close();
     }
+    killPoint("file-written");
     if (mode !== undefined) await chmod(tmp, mode); // open's mode is masked by the umask
     await rename(tmp, target);
   } catch (err) {
@@ -47,6 +59,7 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   try {
     await mkdir(tmp);
     await fill(tmp);
+    killPoint("dir-filled");
     movedAside = await rename(dir, old).then(
       () => true,
       (err: NodeJS.ErrnoException) => {
@@ -54,6 +67,7 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
         throw err;
       },
     );
+    killPoint("dir-aside");
     await rename(tmp, dir);
   } catch (err) {
     if (movedAside) await rename(old, dir);

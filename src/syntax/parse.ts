@@ -1,5 +1,6 @@
 import type { IToken } from "chevrotain";
 import { error, type Diagnostic } from "../diagnostics.js";
+import { MAX_DEPTH, MAX_DIAGNOSTICS } from "../limits.js";
 import type { SourceFile, Span } from "../source.js";
 import type { NetFile, Statement } from "./ast.js";
 import { astBuilder } from "./build-ast.js";
@@ -20,35 +21,53 @@ function tokenEnd(t: IToken): number {
 /**
  * Splits the token stream into statements: a newline ends one unless it is inside braces or
  * follows a `|`. Parsing each statement on its own is the error recovery: a mistake on one line
- * never hides the independent mistakes on the next. A stray `}` is reported here.
+ * never hides the independent mistakes on the next. A stray `}` is reported here, and so is
+ * nesting past MAX_DEPTH: such a statement is not parsed at all (the parser, and every stage
+ * after it, recurses once per level).
  */
-function splitStatements(tokens: IToken[], diagnostics: Diagnostic[]): { statements: IToken[][]; unclosed: boolean } {
+function splitStatements(tokens: IToken[], diagnostics: Diagnostic[]): { statements: IToken[][]; unclosed: boolean; tooDeep: Span[] } {
   const statements: IToken[][] = [];
+  const tooDeep: Span[] = [];
   let current: IToken[] = [];
+  let deep = false;
+  // Blank lines and comment lines (comments are not in the stream) may follow a trailing `|`.
+  let afterPipe = false;
   const open: IToken[] = [];
+  const end = (): boolean => {
+    const dropped = current.length > 0 && deep;
+    if (dropped) tooDeep.push({ start: current[0]!.startOffset, end: tokenEnd(current.at(-1)!) });
+    else if (current.length > 0) statements.push(current);
+    current = [];
+    deep = false;
+    return dropped;
+  };
   for (const t of tokens) {
     const depth = open.length;
-    // Blank lines and comment lines (comments are not in the stream) may follow a trailing `|`.
-    const last = current.findLast((c) => c.tokenType !== Newline);
-    if (t.tokenType === Newline && depth === 0 && last?.tokenType !== Pipe) {
-      if (current.length > 0) statements.push(current);
-      current = [];
+    if (t.tokenType === Newline && depth === 0 && !afterPipe) {
+      end();
       continue;
     }
     if (t.tokenType === RBrace && depth === 0) {
       diagnostics.push(error("NET002", { start: t.startOffset, end: tokenEnd(t) }, "unmatched `}`", { hints: ["remove it, or add the `{` it should close"] }));
       continue;
     }
-    if (t.tokenType === LBrace) open.push(t);
+    if (t.tokenType === LBrace) {
+      open.push(t);
+      if (open.length === MAX_DEPTH + 1 && !deep) {
+        deep = true;
+        diagnostics.push(error("NET005", { start: t.startOffset, end: tokenEnd(t) }, `\`{ ... }\` nested more than ${MAX_DEPTH} levels deep`, { hints: ["nesting this deep is most likely a mistake: check the braces"] }));
+      }
+    }
     if (t.tokenType === RBrace) open.pop();
+    if (t.tokenType !== Newline) afterPipe = t.tokenType === Pipe;
     current.push(t);
   }
-  if (current.length > 0) statements.push(current);
+  const lastDropped = end();
   const innermost = open.at(-1);
-  if (innermost) {
+  if (innermost && !lastDropped) {
     diagnostics.push(error("NET002", { start: innermost.startOffset, end: tokenEnd(innermost) }, "this `{` is never closed", { hints: ["add the matching `}`"] }));
   }
-  return { statements, unclosed: innermost !== undefined };
+  return { statements, unclosed: innermost !== undefined && !lastDropped, tooDeep };
 }
 
 /** Source → tokens → CST → AST. Never throws: every problem becomes a diagnostic. */
@@ -64,9 +83,16 @@ export function parse(source: SourceFile): ParseResult {
     );
   }
   const statements: Statement[] = [];
-  const recovered: Span[] = [];
   const split = splitStatements(lexed.tokens, diagnostics);
-  split.statements.forEach((statementTokens, index) => {
+  const recovered: Span[] = [...split.tooDeep];
+  for (const [index, statementTokens] of split.statements.entries()) {
+    if (diagnostics.length >= MAX_DIAGNOSTICS) {
+      // Past this many syntax errors the rest are mostly echoes, and parsing them takes time.
+      const rest = { start: statementTokens[0]!.startOffset, end: source.text.length };
+      recovered.push(rest);
+      diagnostics.push(error("NET006", { start: rest.start, end: rest.start }, `too many syntax errors: the rest of the file is not checked`, { hints: ["fix the errors before this line first"] }));
+      break;
+    }
     netParser.input = statementTokens;
     const cst = netParser.statement();
     const last = statementTokens.at(-1)!;
@@ -83,7 +109,7 @@ export function parse(source: SourceFile): ParseResult {
     }
     const statement = astBuilder.visit(cst) as Statement | undefined;
     if (statement) statements.push(statement);
-  });
+  }
   const comments = (lexed.groups["comments"] ?? []).map((t) => ({ text: t.image, span: { start: t.startOffset, end: tokenEnd(t) } }));
   return { ast: { statements, comments, span: { start: 0, end: source.text.length } }, diagnostics, recovered };
 }

@@ -1,13 +1,16 @@
 /**
  * A checkpoint's files, without I/O: `model.json` (TensorFlow.js's weights-manifest format with
  * netc's metadata), `weights.bin` and `model.net` (the source, verbatim). checkpoint.ts writes
- * them into a run directory; the browser page offers them as a download.
+ * them into a run directory; the browser page offers them as a download. `model.json` records
+ * a checksum of its own contents and of `weights.bin`, so that a damaged or edited checkpoint is
+ * refused rather than loaded (Web Crypto's SHA-256: the same in Node and the browser).
  */
 import type { NamedTensorMap } from "@tensorflow/tfjs";
 import type { Tf } from "../layers/types.js";
+import type { MetricPoint } from "../runtime/plot.js";
 import type { TrainSettings } from "../train-settings.js";
 import { VERSION } from "../version.js";
-import type { LoopSettings } from "./loop.js";
+import type { LoopPosition, LoopSettings } from "./loop.js";
 
 export const CHECKPOINT_DIR = "checkpoint";
 export const FORMAT = "netc-checkpoint";
@@ -22,6 +25,15 @@ export function weightName(layerIndex: number, layer: string, param: string): st
 
 export type ManifestEntry = { name: string; shape: number[]; dtype: "float32" | "int32" | "bool" | "string" | "complex64" };
 
+/** What a resumed run needs beyond the weights and the optimizer's state to continue as if it had never stopped. */
+export interface ResumeState {
+  position: LoopPosition;
+  /** The model's `randomState` (dropout masks' seed sequence) at that position. */
+  random: number;
+  /** The Animator's points so far: `metrics.jsonl` is rewritten from them. */
+  points: MetricPoint[];
+}
+
 export interface CheckpointMeta {
   /** netc's version. */
   version: string;
@@ -35,9 +47,21 @@ export interface CheckpointMeta {
   settings: TrainSettings & { seed: number; limit?: number };
   bn: "scratch" | "builtin";
   backend: string;
+  /** Where the training data came from, and how many examples each split had. */
+  data?: DataRecord;
   /** SHA-256 of `model.net`, hex. */
   sourceSha256: string;
+  /** SHA-256 of `weights.bin`, hex (checkpoints of netc before checksums have none). */
+  weightsSha256?: string;
+  /** Absent in checkpoints that cannot be resumed (imported weights, the browser page's). */
+  resume?: ResumeState;
   savedAt: string;
+}
+
+export interface DataRecord {
+  source: string;
+  train: number;
+  test: number;
 }
 
 export interface ModelJson {
@@ -45,6 +69,21 @@ export interface ModelJson {
   modelTopology: null;
   weightsManifest: { paths: string[]; weights: ManifestEntry[] }[];
   netc: CheckpointMeta;
+  /** SHA-256 of this object's JSON without this field: any edit of the manifest or metadata shows. */
+  checksum?: string;
+}
+
+/** SHA-256 of `bytes`, hex. */
+export async function sha256Hex(bytes: Uint8Array | string): Promise<string> {
+  const data = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** What `ModelJson.checksum` is computed over: the object's JSON without the checksum. */
+export function checksumText(json: ModelJson): string {
+  const { checksum: _, ...rest } = json;
+  return JSON.stringify(rest);
 }
 
 /** What a run records in each of its checkpoints. */
@@ -54,6 +93,7 @@ export interface RunRecord {
   limit?: number;
   bn: CheckpointMeta["bn"];
   backend: string;
+  data?: DataRecord;
   sourceSha256: string;
 }
 
@@ -67,6 +107,7 @@ export function checkpointMeta(run: RunRecord, epoch: number, batch: number, tes
     settings: { ...run.settings, ...(run.limit !== undefined ? { limit: run.limit } : {}) },
     bn: run.bn,
     backend: run.backend,
+    ...(run.data ? { data: run.data } : {}),
     sourceSha256: run.sourceSha256,
     savedAt: new Date().toISOString(),
   };
@@ -81,13 +122,15 @@ export interface CheckpointFiles {
 
 export async function checkpointFiles(tf: Tf, weights: NamedTensorMap, source: Uint8Array, meta: CheckpointMeta): Promise<CheckpointFiles> {
   const { data, specs } = await tf.io.encodeWeights(weights);
+  const bytes = new Uint8Array(data);
   const json: ModelJson = {
     format: FORMAT,
     modelTopology: null,
     weightsManifest: [{ paths: ["weights.bin"], weights: specs as ManifestEntry[] }],
-    netc: meta,
+    netc: { ...meta, weightsSha256: await sha256Hex(bytes) },
   };
+  json.checksum = await sha256Hex(checksumText(json));
   // Indented, with each shape on one line.
   const text = JSON.stringify(json, null, 2).replace(/\[\s+([-\d.e,\s]*?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(", ")}]`);
-  return { "weights.bin": new Uint8Array(data), "model.net": source, "model.json": text + "\n" };
+  return { "weights.bin": bytes, "model.net": source, "model.json": text + "\n" };
 }

@@ -1,24 +1,32 @@
 /**
  * Checkpoints: a directory `checkpoint/` in the run directory holding `model.json` (TensorFlow.js's
  * weights-manifest format, with netc's metadata), `weights.bin` and `model.net` (the model source,
- * verbatim). `weights.bin` holds the model's tensors and, under names starting with `opt.`, the
- * optimizer's state (optimizers.ts). The directory is built aside and renamed into place, so
- * `model.json` and `weights.bin` always belong together, whenever the process dies.
+ * verbatim; checkpoint-files.ts makes them). `weights.bin` holds the model's tensors and, under
+ * names starting with `opt.`, the optimizer's state (optimizers.ts). The directory is built aside
+ * and renamed into place, so `model.json` and `weights.bin` always belong together, whenever the
+ * process dies; a process killed between the two renames of a replacement leaves no
+ * `checkpoint/` but the complete old (and new) one beside it, which `readCheckpoint` finds.
+ * `model.json`'s checksums of itself and of `weights.bin` are verified before anything is loaded.
  */
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
 import type { NamedTensorMap } from "@tensorflow/tfjs";
 import { UserError } from "../errors.js";
 import type { Tf } from "../runtime/backend.js";
-import { writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
+import { leftBehind, writeDirAtomic, writeFileAtomic } from "../runtime/fsutil.js";
+import { CHECKPOINT_DIR, checkpointFiles, checksumText, FORMAT, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
+import type { CompiledModel } from "./model.js";
 import { isOptimizerState } from "./optimizers.js";
-import { CHECKPOINT_DIR, checkpointFiles, FORMAT, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
 
-export { CHECKPOINT_DIR, FORMAT, weightName, type CheckpointMeta, type ManifestEntry, type ModelJson } from "./checkpoint-files.js";
+export { CHECKPOINT_DIR, FORMAT, weightName, type CheckpointMeta, type ManifestEntry, type ModelJson, type ResumeState } from "./checkpoint-files.js";
 
 export function sha256(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
+}
+
+function checksumOf(json: ModelJson): string {
+  return sha256(checksumText(json));
 }
 
 /** Writes (or replaces) `runDir/checkpoint/` atomically; returns its path. */
@@ -38,35 +46,64 @@ export interface LoadedCheckpoint {
   /** `model.net`'s path, for diagnostics. */
   sourcePath: string;
   weightsData: ArrayBuffer;
+  /** Set when `checkpoint/` was missing and this is the whole one a killed write left beside it. */
+  leftBehind?: "tmp" | "old";
 }
 
 /**
  * Reads a checkpoint from a run directory (or a checkpoint directory itself) and checks that
- * `model.net` is the source the weights were trained from. Weight tensors are decoded by
- * `decodeWeights` once a backend is up.
+ * it is whole: `model.json` unchanged since it was written, `weights.bin` the bytes it describes,
+ * `model.net` the source the weights were trained from. Weight tensors are decoded by
+ * `decodeWeights` or `restoreWeights` once a backend is up.
  */
 export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  const dir = (await isFile(join(path, "model.json"))) ? path : join(path, CHECKPOINT_DIR);
-  const jsonPath = join(dir, "model.json");
-  if (!(await isFile(jsonPath))) {
-    const exists = await stat(path).then(() => true, () => false);
-    throw new UserError(
-      exists ? `${path} holds no checkpoint (no ${join(path, CHECKPOINT_DIR, "model.json")})` : `${path}: no such directory`,
-      ["pass the run directory that `netc train` printed, e.g. `netc eval runs/lenet_bn-20250101-120000`"],
-    );
+  if (await isFile(join(path, "model.json"))) return readCheckpointDir(path);
+  const dir = join(path, CHECKPOINT_DIR);
+  if (await isFile(join(dir, "model.json"))) return readCheckpointDir(dir);
+  const exists = await stat(path).then((s) => s.isDirectory(), () => false);
+  const recovered = exists ? await recoverCheckpoint(path) : undefined;
+  if (recovered) return recovered;
+  if (exists && (await readdir(path)).some((entry) => leftBehind(entry, CHECKPOINT_DIR))) {
+    throw new UserError(`${path} was stopped while writing its first checkpoint, before training began: there is nothing to resume or evaluate`, ["start the run again with `netc train`"]);
   }
+  throw new UserError(exists ? `${path} holds no checkpoint (no ${join(path, CHECKPOINT_DIR, "model.json")})` : `${path}: no such directory`, [
+    "pass the run directory that `netc train` printed, e.g. `runs/lenet_bn-20250101-120000`",
+  ]);
+}
+
+/** The most advanced whole checkpoint among those a killed checkpoint write left beside `checkpoint/`. */
+async function recoverCheckpoint(runDir: string): Promise<LoadedCheckpoint | undefined> {
+  let best: LoadedCheckpoint | undefined;
+  for (const entry of await readdir(runDir)) {
+    const kind = leftBehind(entry, CHECKPOINT_DIR);
+    if (!kind) continue;
+    const candidate = await readCheckpointDir(join(runDir, entry)).catch(() => undefined);
+    if (!candidate) continue;
+    const at = (c: LoadedCheckpoint) => c.json.netc.epoch * 1e9 + c.json.netc.batch;
+    if (!best || at(candidate) > at(best)) best = { ...candidate, leftBehind: kind };
+  }
+  return best;
+}
+
+async function readCheckpointDir(dir: string): Promise<LoadedCheckpoint> {
+  const jsonPath = join(dir, "model.json");
+  const damaged = "the checkpoint is damaged; nothing was changed. Resume or evaluate an intact copy, or train again";
   let json: ModelJson;
   try {
     json = JSON.parse(await readFile(jsonPath, "utf8")) as ModelJson;
   } catch (e) {
-    throw new UserError(`${jsonPath} is not valid JSON: ${(e as Error).message}`);
+    throw new UserError(`${jsonPath} is not valid JSON: ${(e as Error).message}`, [damaged]);
   }
   if (json?.format !== FORMAT || !json.netc || !Array.isArray(json.weightsManifest)) {
     throw new UserError(`${jsonPath} is not a netc checkpoint (its "format" is not "${FORMAT}")`);
   }
+  // Checkpoints of netc before checksums have none to check.
+  if (json.checksum !== undefined && json.checksum !== checksumOf(json)) {
+    throw new UserError(`${jsonPath} was edited or damaged after it was saved (its checksum does not match its contents)`, [damaged]);
+  }
   const sourcePath = join(dir, "model.net");
   const source = await readFile(sourcePath).catch(() => {
-    throw new UserError(`${sourcePath} is missing: the checkpoint keeps the model's source beside its weights`);
+    throw new UserError(`${sourcePath} is missing: the checkpoint keeps the model's source beside its weights`, [damaged]);
   });
   const actual = sha256(source);
   if (actual !== json.netc.sourceSha256) {
@@ -76,15 +113,18 @@ export async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
   }
   const group = json.weightsManifest[0];
   if (json.weightsManifest.length !== 1 || !group || group.paths.length !== 1) {
-    throw new UserError(`${jsonPath}: expected one weights file in "weightsManifest"`);
+    throw new UserError(`${jsonPath}: expected one weights file in "weightsManifest"`, [damaged]);
   }
   const binPath = join(dir, group.paths[0]!);
   const bin = await readFile(binPath).catch(() => {
-    throw new UserError(`${binPath} is missing`);
+    throw new UserError(`${binPath} is missing`, [damaged]);
   });
   const expected = group.weights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1) * (w.dtype === "bool" ? 1 : 4), 0);
   if (bin.length !== expected) {
-    throw new UserError(`${binPath} holds ${bin.length} bytes, but model.json describes ${expected}`, ["the checkpoint is damaged; train again"]);
+    throw new UserError(`${binPath} holds ${bin.length} bytes, but model.json describes ${expected}`, [damaged]);
+  }
+  if (json.netc.weightsSha256 !== undefined && sha256(bin) !== json.netc.weightsSha256) {
+    throw new UserError(`${binPath} has changed since it was saved (its SHA-256 does not match model.json's)`, [damaged]);
   }
   const weightsData = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) as ArrayBuffer;
   return { dir, json, source, sourcePath, weightsData };
@@ -97,6 +137,29 @@ export function decodeWeights(tf: Tf, ckpt: LoadedCheckpoint): { weights: NamedT
   const optimizer: NamedTensorMap = {};
   for (const [name, t] of Object.entries(all)) (isOptimizerState(name) ? optimizer : weights)[name] = t;
   return { weights, optimizer };
+}
+
+/**
+ * Sets a compiled model's weights from a checkpoint, and with `optimizer` its optimizer's state
+ * too (a resumed run's moments and step count). Weights that do not fit the model are refused,
+ * naming them.
+ */
+export function restoreWeights(tf: Tf, model: CompiledModel, ckpt: LoadedCheckpoint, { optimizer: withOptimizer }: { optimizer: boolean }): void {
+  const problems = weightMismatches(model.weights(), ckpt.json.weightsManifest[0]!.weights);
+  if (problems.length) {
+    const shown = problems.slice(0, 8).map((p) => `  ${p}`);
+    if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
+    throw new UserError(`the weights in ${relative(".", ckpt.dir) || "."} do not fit the compiled model:\n${shown.join("\n")}`, [
+      "the checkpoint was saved by a netc whose lowering named or shaped the weights differently; train again",
+    ]);
+  }
+  const { weights, optimizer } = decodeWeights(tf, ckpt);
+  try {
+    model.setWeights(weights);
+    if (withOptimizer) model.setOptimizerState(optimizer);
+  } finally {
+    tf.dispose([...Object.values(weights), ...Object.values(optimizer)]);
+  }
 }
 
 /**

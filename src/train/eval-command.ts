@@ -1,12 +1,11 @@
 /** `netc eval RUN_DIR`: the test accuracy of a saved checkpoint. */
-import { relative } from "node:path";
-import { UserError } from "../errors.js";
 import { pyFixed, thousands } from "../numbers.js";
 import { stopBackend, type BackendChoice } from "../runtime/backend.js";
 import { DEFAULT_DATASET } from "../datasets.js";
 import { loadDataset } from "../runtime/datasets/load.js";
-import { decodeWeights, readCheckpoint, weightMismatches } from "./checkpoint.js";
+import { readCheckpoint, restoreWeights } from "./checkpoint.js";
 import { evaluate, inputLayout } from "./loop.js";
+import { checkMemory } from "./memory.js";
 import type { CompiledModel } from "./model.js";
 import { checkDataFit, checkModel, dataTitle, loadCompile, startBackend, type Deps } from "./setup.js";
 
@@ -23,6 +22,7 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
   const stderr = deps.stderr ?? process.stderr;
   const ckpt = await readCheckpoint(runDir);
   const meta = ckpt.json.netc;
+  if (ckpt.leftBehind) stderr.write(`${runDir} has no checkpoint/: evaluating the whole one a killed write left in ${ckpt.dir}\n`);
   const { network, evalBatch, checked } = checkModel(ckpt.sourcePath, ckpt.source, meta.bn);
   // Checkpoints from before datasets other than Fashion-MNIST record none.
   const data = await loadDataset(flags.data ?? meta.settings.data ?? DEFAULT_DATASET);
@@ -34,22 +34,9 @@ export async function evalCommand(runDir: string, flags: EvalFlags, deps: Deps =
   const { tf } = backend;
   let model: CompiledModel | undefined;
   try {
+    checkMemory(network, checked.shapes, evalBatch, backend.name, { mode: "eval", bn: meta.bn });
     model = compile(tf, network, { bn: meta.bn, seed: meta.settings.seed });
-    const problems = weightMismatches(model.weights(), ckpt.json.weightsManifest[0]!.weights);
-    if (problems.length) {
-      const shown = problems.slice(0, 8).map((p) => `  ${p}`);
-      if (problems.length > shown.length) shown.push(`  … and ${problems.length - shown.length} more`);
-      throw new UserError(`the weights in ${relative(".", ckpt.dir) || "."} do not fit the compiled model:\n${shown.join("\n")}`, [
-        "the checkpoint was saved by a netc whose lowering named or shaped the weights differently; train again",
-      ]);
-    }
-    const { weights, optimizer } = decodeWeights(tf, ckpt);
-    tf.dispose(Object.values(optimizer));
-    try {
-      model.setWeights(weights);
-    } finally {
-      tf.dispose(Object.values(weights));
-    }
+    restoreWeights(tf, model, ckpt, { optimizer: false });
     const at = meta.batch > 0 ? `epoch ${meta.epoch} + ${meta.batch} batches` : `epoch ${meta.epoch}`;
     stdout.write(`evaluating ${meta.model} (${at}) on ${backend.description}\n`);
     stderr.write(`${dataTitle(data)}: ${thousands(data.test.count)} test examples\n`);

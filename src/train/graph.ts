@@ -1,7 +1,7 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
 import { isProblem, type BackwardResult, type BuildOptions, type ForwardResult, type LowerContext, type Shape, type Tf } from "../layers/types.js";
 import type { LayerNode, Network, Node } from "../resolve.js";
-import { mulberry32 } from "../runtime/data.js";
+import { Mulberry32 } from "../runtime/data.js";
 import type { CompiledModel, StepTimer } from "./model.js";
 import { weightName } from "./checkpoint-files.js";
 import { createOptimizer, PLAIN_SGD, type OptimizerSettings } from "./optimizers.js";
@@ -39,7 +39,7 @@ class Builder {
           throw new Error("internal: a model with errors reached the lowering");
         case "group": {
           const inner = this.sequence(node.children, shape);
-          steps.push(...inner.steps);
+          for (const step of inner.steps) steps.push(step);
           shape = inner.output;
           break;
         }
@@ -96,8 +96,8 @@ export interface CompileOptions extends BuildOptions {
 
 export function compileModel(tf: Tf, network: Network, options: CompileOptions): CompiledModel {
   if (!network.input) throw new Error("internal: a model without input reached the lowering");
-  const random = mulberry32(options.seed);
-  const nextSeed = () => Math.floor(random() * 2 ** 31);
+  const random = new Mulberry32(options.seed);
+  const nextSeed = () => Math.floor(random.next() * 2 ** 31);
   const builder = new Builder(tf, nextSeed);
   const { steps } = builder.sequence(network.layers, network.input.shape);
   const optimize = options.optimize ?? true;
@@ -247,6 +247,12 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
     },
     countCorrect(images, labels) {
       return tf.tidy(() => countCorrectOf(infer(inferenceSteps, images, context(false)), labels));
+    },
+    get randomState() {
+      return random.state;
+    },
+    set randomState(state: number) {
+      random.state = state;
     },
     weights(): NamedTensorMap {
       return { ...variables };

@@ -135,7 +135,33 @@ export interface EpochInfo {
   trainAcc: number;
   testAcc: number;
   examplesPerSec: number;
+  /** Where the loop stands after this epoch (for a checkpoint). */
+  position: LoopPosition;
 }
+
+/**
+ * Where the loop stands, with what it has summed so far: a checkpoint saves it, and a loop
+ * started from it continues as if it had never stopped (the same batches in the same order, the
+ * same running averages on the Animator's points).
+ */
+export interface LoopPosition {
+  /** Epochs completed. */
+  epoch: number;
+  /** Steps taken into the next epoch (0 between epochs). */
+  batch: number;
+  /** That epoch's Accumulator so far (the seed's `metric`): summed loss, correct predictions, examples. */
+  lossSum: number;
+  correctSum: number;
+  seen: number;
+  /** Step seconds in that epoch so far, and training examples and step seconds over the run. */
+  epochSeconds: number;
+  examples: number;
+  stepSeconds: number;
+  /** The run's first step's loss, which an exploded loss is measured against (EXPLODED); absent before it. */
+  firstLoss?: number;
+}
+
+export const START: LoopPosition = { epoch: 0, batch: 0, lossSum: 0, correctSum: 0, seen: 0, epochSeconds: 0, examples: 0, stepSeconds: 0 };
 
 export interface LoopHooks {
   /** After every training step. */
@@ -151,7 +177,7 @@ export interface LoopHooks {
 export type LoopEnd =
   | { kind: "done" }
   /** Stopped by `shouldStop`: `batch` steps of epoch `epoch` (0-based) completed after the last full epoch. */
-  | { kind: "stopped"; epoch: number; batch: number }
+  | { kind: "stopped"; epoch: number; batch: number; position: LoopPosition }
   /**
    * At step `batch` (0-based) of epoch `epoch` (0-based), whose update was applied, the loss was
    * not finite (`loss` is it), or the epoch's mean loss (`loss`, finite) had exploded (EXPLODED).
@@ -185,6 +211,8 @@ export interface LoopInput {
   hooks?: LoopHooks;
   /** Test evaluation batch size (default 1000). */
   evalBatch?: number;
+  /** Where to start (default: the first epoch), on a model in the state it had there. */
+  start?: LoopPosition;
 }
 
 /** The training batches' preprocessing in `epoch`: its augmentation drawn from a stream of its own. */
@@ -196,19 +224,21 @@ function preprocessFor(settings: LoopSettings, epoch: number): Preprocess {
   };
 }
 
-/** The seed's `train()`, from the first epoch, on an initialised model. */
+/** The seed's `train()`, on an initialised model, from the first epoch or a saved position. */
 export async function trainLoop(input: LoopInput): Promise<LoopResult> {
   const { tf, model, train, test, layout, settings } = input;
   const hooks = input.hooks ?? {};
+  const start = input.start ?? START;
   const numBatches = Math.ceil(train.count / settings.batch);
   // The seed plots every num_batches//5 batches (a ZeroDivisionError below 5 batches there).
   const every = Math.max(1, Math.floor(numBatches / 5));
   let trainLoss = NaN;
   let trainAcc = NaN;
   let testAcc = NaN;
-  let examples = 0;
-  let stepSeconds = 0;
-  let firstLoss = NaN;
+  let { examples, stepSeconds } = start;
+  let firstLoss = start.firstLoss ?? NaN;
+  // Kept in the position, so that a resumed run judges explosions by the run's first step too.
+  const explosionReference = () => (Number.isNaN(firstLoss) ? {} : { firstLoss });
   const result = (end: LoopEnd): LoopResult => ({
     end,
     trainLoss,
@@ -217,16 +247,22 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     examplesPerSec: stepSeconds > 0 ? examples / stepSeconds : 0,
   });
 
-  for (let epoch = 0; epoch < settings.epochs; epoch++) {
+  for (let epoch = start.epoch; epoch < settings.epochs; epoch++) {
     // metric = Accumulator(3): summed loss, correct predictions, examples.
-    let lossSum = 0;
-    let correctSum = 0;
-    let seen = 0;
-    let epochSeconds = 0;
+    const from = epoch === start.epoch ? start : START;
+    let { lossSum, correctSum, seen, epochSeconds } = from;
+    let i = from.batch;
+    const position = (): LoopPosition => ({ epoch, batch: i, lossSum, correctSum, seen, epochSeconds, examples, stepSeconds, ...explosionReference() });
     const order = shuffledIndices(train.count, settings.seed + epoch);
-    let i = 0;
     let lr = NaN;
+    // A resumed epoch's finished batches are made again but not trained on: their augmentation
+    // draws from the epoch's stream as it did the first time.
+    let finished = i;
     for (const batch of batches(train, settings.batch, order, preprocessFor(settings, epoch))) {
+      if (finished > 0) {
+        finished--;
+        continue;
+      }
       const t0 = performance.now();
       const x = imagesTensor(tf, batch.images, batch.size, layout);
       const y = tf.tensor1d(batch.labels, "int32");
@@ -261,7 +297,7 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
       hooks.onStep?.({ epoch, batch: i, numBatches, trainLoss, trainAcc, examplesPerSec: seen / epochSeconds });
       i++;
       await yieldToEventLoop();
-      if (i < numBatches && hooks.shouldStop?.()) return result({ kind: "stopped", epoch, batch: i });
+      if (i < numBatches && hooks.shouldStop?.()) return result({ kind: "stopped", epoch, batch: i, position: position() });
     }
     // The test set is evaluated once per epoch (the seed's indentation evaluates it after
     // every batch, plotting the same x = epoch + 1 each time; its intent is once).
@@ -269,8 +305,9 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
     testAcc = evaluation.accuracy;
     const examplesPerSec = epochSeconds > 0 ? seen / epochSeconds : 0;
     hooks.onPoint?.({ x: epoch + 1, testAcc, examplesPerSec });
-    await hooks.onEpoch?.({ epoch: epoch + 1, lr, trainLoss, trainAcc, testAcc, examplesPerSec });
-    if (epoch + 1 < settings.epochs && hooks.shouldStop?.()) return result({ kind: "stopped", epoch: epoch + 1, batch: 0 });
+    const between: LoopPosition = { ...START, epoch: epoch + 1, examples, stepSeconds, ...explosionReference() };
+    await hooks.onEpoch?.({ epoch: epoch + 1, lr, trainLoss, trainAcc, testAcc, examplesPerSec, position: between });
+    if (epoch + 1 < settings.epochs && hooks.shouldStop?.()) return result({ kind: "stopped", epoch: epoch + 1, batch: 0, position: between });
   }
   return result({ kind: "done" });
 }

@@ -39,6 +39,11 @@ export interface CompiledModel {
   predict(images: Tensor): Tensor;
   /** Correct predictions on a batch, in inference mode. */
   countCorrect(images: Tensor, labels: Tensor): Scalar;
+  /**
+   * Where the seeded sequence that dropout masks draw from stands: saved in checkpoints, so that
+   * a resumed run draws the masks the uninterrupted run would have.
+   */
+  randomState: number;
   /** Parameters and state by stable names (e.g. `layer3.conv.weight`, `layer4.bn.moving_mean`). */
   weights(): NamedTensorMap;
   /** Replaces parameters and state; throws when a name or shape does not match. */

@@ -93,6 +93,23 @@ function adam(tf: Tf, s: OptimizerSettings, decoupled: boolean): Rule {
   };
 }
 
+/**
+ * What one parameter's update holds, in tensors of the parameter's size: the state it keeps
+ * (`slots`, as each rule's) and the tensors an update makes, all held until the step's `tidy`
+ * ends (memory.ts counts both). Counted op by op from the rules above.
+ */
+export function updateFootprint(s: OptimizerSettings): { slots: number; temporaries: number } {
+  const wd = s.wd !== 0;
+  if (s.optimizer === "sgd") {
+    // Weight decay: mul, add; momentum: mul, add (Nesterov: mul, add more); the step: mul, sub.
+    const momentum = s.momentum !== 0 ? (s.nesterov ? 4 : 2) : 0;
+    return { slots: s.momentum !== 0 ? 1 : 0, temporaries: (wd ? 2 : 0) + momentum + 2 };
+  }
+  // Weight decay: mul (adamw) or mul, add (adam); m: mul, mul, add; v: mul, mul, mul, add;
+  // the denominator: sqrt, div, add; the step: div, mul, sub.
+  return { slots: 2, temporaries: (wd ? (s.optimizer === "adamw" ? 1 : 2) : 0) + 13 };
+}
+
 const RULES: Record<OptimizerName, (tf: Tf, s: OptimizerSettings) => Rule> = {
   sgd,
   adam: (tf, s) => adam(tf, s, false),

@@ -1,5 +1,5 @@
 import type { Tensor } from "@tensorflow/tfjs";
-import type { Activation, LowerContext } from "../layers/types.js";
+import type { Activation, ArgValues, LayerSpec, LowerContext } from "../layers/types.js";
 import type { LayerStep, Step } from "./steps.js";
 
 /** Whether tfjs's fused conv2d and matMul kernels can apply the activation. */
@@ -58,6 +58,20 @@ export function foldForInference(steps: readonly Step[]): Step[] {
   return out;
 }
 
+type LayerLike = { kind: "layer"; spec: LayerSpec; args: ArgValues };
+
+/**
+ * What a fusing layer at `i` of a sequence (steps, or the checked network's layers) absorbs:
+ * the activation right after it, then a 2×2 average pooling.
+ */
+export function absorbedAfter(sequence: readonly { kind: string }[], i: number): { activation?: LayerLike; pool2: boolean } {
+  const layerAt = (j: number) => (sequence[j]?.kind === "layer" ? (sequence[j] as LayerLike) : undefined);
+  const next = layerAt(i + 1);
+  const activation = next?.spec.lower.activation ? next : undefined;
+  const after = layerAt(i + (activation ? 2 : 1));
+  return { ...(activation ? { activation } : {}), pool2: after?.spec.lower.isAveragePool2?.(after.args) === true };
+}
+
 /**
  * Training: a layer that can fuse (BN from scratch, with the project's kernels), the activation
  * after it and a 2×2 average pooling after that become one step: two passes over the
@@ -75,17 +89,17 @@ export function fuseNormActivationPool(steps: readonly Step[], ctx: LowerContext
       out.push(step);
       continue;
     }
-    const next = steps[i + 1];
-    const name = isLayer(next) ? next.spec.lower.activation : undefined;
-    const activation = name && isLayer(next) ? { name, apply: (x: Tensor) => next.spec.lower.forward(ctx, x, {}, next.args).y } : undefined;
-    const afterActivation = steps[i + (activation ? 2 : 1)];
-    const pool2 = isLayer(afterActivation) && afterActivation.spec.lower.isAveragePool2?.(afterActivation.args) === true;
+    const fusible = absorbedAfter(steps, i);
+    const next = fusible.activation;
+    const activation = next ? { name: next.spec.lower.activation!, apply: (x: Tensor) => next.spec.lower.forward(ctx, x, {}, next.args).y } : undefined;
+    const pool2 = fusible.pool2;
     const lower = step.spec.lower.fuse(ctx, step.args, { ...(activation ? { activation } : {}), pool2 });
     if (!lower) {
       out.push(step);
       continue;
     }
-    const absorbed = [activation ? next : undefined, pool2 ? afterActivation : undefined].filter(isLayer).map((s) => s.node);
+    // The activation and the pooling follow the fused layer directly.
+    const absorbed = steps.slice(i + 1, i + 1 + (activation ? 1 : 0) + (pool2 ? 1 : 0)).filter(isLayer).map((s) => s.node);
     out.push({ ...step, lower, absorbed });
     i += absorbed.length;
   }

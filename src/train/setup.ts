@@ -74,8 +74,11 @@ export function settingsOf(header: Partial<TrainSettings>, flags: Partial<TrainS
     const [first] = problems;
     throw new UserError(`${where(first!.key)}: ${first!.message}`, [first!.hint, ...problems.slice(1).map((p) => `also (${where(p.key)}): ${p.message}`)], 2);
   }
-  const settings = resolveSettings(header, own);
-  // A directory is recorded absolute, so that `netc eval` finds it from anywhere.
+  return withDataDir(resolveSettings(header, own));
+}
+
+/** A directory is recorded absolute, so that `netc eval` and `--resume` find it from anywhere. */
+export function withDataDir<S extends TrainSettings>(settings: S): S {
   return isDatasetName(settings.data) ? settings : { ...settings, data: resolve(settings.data) };
 }
 

@@ -14,7 +14,7 @@ import { dataFitDiagnostics } from "../data-fit.js";
 import { lookupDataset } from "../datasets.js";
 import { limitSplit, type Split } from "../runtime/data.js";
 import { SourceFile } from "../source.js";
-import { checkpointFiles, checkpointMeta, type RunRecord } from "../train/checkpoint-files.js";
+import { checkpointFiles, checkpointMeta, sha256Hex, type RunRecord } from "../train/checkpoint-files.js";
 import { compileModel } from "../train/graph.js";
 import { divergence, epochLine, finalLines, smallerLr, stopPoint } from "../train/lines.js";
 import { evalBatchFor, inputLayout, trainLoop, type LoopSettings } from "../train/loop.js";
@@ -106,11 +106,6 @@ function loadData(source: DataSource): Promise<{ train: Split; test: Split }> {
   return loading.loaded;
 }
 
-async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 async function train(request: StartRequest): Promise<void> {
   stopRequested = false;
   const source = new TextEncoder().encode(request.text);
@@ -142,7 +137,7 @@ async function train(request: StartRequest): Promise<void> {
     ...(request.limit !== undefined ? { limit: request.limit } : {}),
     bn: request.bn,
     backend: "wasm",
-    sourceSha256: await sha256(source),
+    sourceSha256: await sha256Hex(source),
   };
   last = { model, source, record, epoch: 0, batch: 0 };
   const limited = trainSplit.count < loaded.train.count ? ` (the first ${thousands(trainSplit.count)} of ${thousands(loaded.train.count)})` : "";

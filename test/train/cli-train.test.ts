@@ -3,7 +3,7 @@
  * shipped Fashion-MNIST subset, exit codes and signals.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -111,14 +111,27 @@ describe("netc train / eval (CLI)", () => {
     expect(e.stderr).toContain("no such directory");
   });
 
+  it("refuses a model that cannot fit in memory before anything runs, with the numbers", () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "wide.net"), "input 1x28x28\nconv 999999 k5\nflatten\nlinear 10\n");
+    const out = join(dir, "run");
+    const r = netc("train", join(dir, "wide.net"), "--data", DATA, "--out", out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: training wide \(batch 128\) needs about [\d.]+ TiB, more than /m);
+    expect(r.stderr).toContain("even one example does not fit");
+    expect(r.stderr).not.toContain("internal error");
+    noStack(r.stderr);
+    expect(readdirSync(dir)).toEqual(["wide.net"]);
+  });
+
   it("stops at a NaN loss with the epoch, the batch and a smaller lr", () => {
     const out = join(tmp(), "run");
     const r = netc("train", "models/lenet.net", "--data", DATA, "--epochs", "2", "--lr", "1e38", "--out", out);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: loss became (NaN|Infinity) at epoch 1, batch \d+ \(lr 1e\+38\): try a smaller learning rate, e\.g\. --lr 1e\+37\n/);
-    expect(r.stderr).toContain("no checkpoint was saved");
+    expect(r.stderr).toContain(`the loss diverged in the first epoch: ${join(out, "checkpoint")} holds the initial weights`);
     noStack(r.stderr);
-    expect(existsSync(join(out, "checkpoint"))).toBe(false);
+    expect(JSON.parse(readFileSync(join(out, "checkpoint/model.json"), "utf8")).netc).toMatchObject({ epoch: 0, batch: 0 });
   });
 
   it("on SIGINT saves a checkpoint that loads, says where, and exits 130", async () => {

@@ -225,9 +225,10 @@ describe("netc compare (CLI)", () => {
     expect(c.stderr).toMatch(/rgb\.net:1:7: error: the input has 3 channels, but .* images have 1 \(1×28×28\) \[NET034\]/);
     expect(c.stdout).toBe("");
 
-    const e = netc(["compare", join(out, "2-lenet-lr1e+38-batch256")]);
-    expect(e.code).toBe(1);
-    expect(e.stderr).toContain("holds no checkpoint");
+    // A run that diverged in its first epoch keeps the initial weights' checkpoint: it reads as diverged.
+    const e = netc(["compare", join(out, "2-lenet-lr1e+38-batch256"), "--out", join(tmp(), "diverged")]);
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/^1\s+lenet\s.*diverged in epoch 1 \(loss (NaN|Infinity)\)$/m);
   });
 
   it("on Ctrl-C saves the current run's checkpoint and still writes the summary of what finished", async () => {

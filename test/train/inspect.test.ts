@@ -124,7 +124,15 @@ describe("netc inspect", () => {
     const renamed = join(root, "renamed");
     cpSync(bnRun, renamed, { recursive: true });
     const json = join(renamed, "checkpoint/model.json");
-    writeFileSync(json, readFileSync(json, "utf8").replace('"01.bn.gamma"', '"01.conv.gamma"'));
+    const edited = readFileSync(json, "utf8").replace('"01.bn.gamma"', '"01.conv.gamma"');
+    writeFileSync(json, edited);
+    const damaged = netc(["inspect", renamed]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr).toContain("was edited or damaged after it was saved");
+    noStack(damaged.stderr);
+    // A checkpoint from before checksums, whose weights were named differently.
+    const { checksum: _, ...unchecked } = JSON.parse(edited) as { checksum?: string };
+    writeFileSync(json, JSON.stringify(unchecked));
     const r = netc(["inspect", renamed]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("do not fit");

@@ -70,6 +70,7 @@ function fakeCompile(opts: FakeOptions = {}): CompileFn {
       trainingLoss: (x, y) => tf.tidy(() => tf.losses.softmaxCrossEntropy(tf.oneHot(y as Tensor, 10), logits(x, ...names.map((n) => vars[n]!))) as Scalar),
       predict: (x) => tf.tidy(() => logits(x, ...names.map((n) => vars[n]!))),
       countCorrect: (x, y) => tf.tidy(() => correctOf(logits(x, ...names.map((n) => vars[n]!)), y)),
+      randomState: 0,
       weights: () => ({ ...vars }),
       // Plain SGD: no state.
       optimizerState: () => ({}),
@@ -269,9 +270,10 @@ describe("netc train (in-process, tiny model)", () => {
     expect(points.at(-1)).toEqual({ x: 1.4, diverged: expect.stringMatching(/^\d+\.\d{3}$/) });
   });
 
-  it("says so when the loss diverges before any checkpoint", async () => {
+  it("says so when the loss diverges in the first epoch, keeping the initial weights' checkpoint", async () => {
     const r = run({}, fakeCompile({ nanAt: 1 }));
-    await expect(r.promise).rejects.toMatchObject({ message: expect.stringContaining("at epoch 1, batch 1"), hints: ["no checkpoint was saved (the loss diverged in the first epoch)"] });
+    await expect(r.promise).rejects.toMatchObject({ message: expect.stringContaining("at epoch 1, batch 1"), hints: [`the loss diverged in the first epoch: ${join(r.out, "checkpoint")} holds the initial weights`] });
+    expect((await readJson(r.out)).netc).toMatchObject({ epoch: 0, batch: 0 });
   });
 
   it("on Ctrl-C saves the last completed step's weights and returns 130; a second one exits at once", async () => {
