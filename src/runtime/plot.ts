@@ -73,7 +73,7 @@ export interface Panel {
   barColor?: string;
   /** Labelled vertical reference lines, e.g. where the values started. */
   marks?: { x: number; label: string }[];
-  /** Points without a y value (e.g. runs that diverged), drawn as ✕ on the x axis. */
+  /** Points without a y value (e.g. runs that diverged), drawn as ✕ on the x axis, stacked upwards where several share an x. */
   missing?: { x: number; color: string }[];
   /** A legend inside the axes, in the corner where it hides the fewest points. */
   legend?: boolean;
@@ -218,7 +218,13 @@ function drawPanel(p: Panel, cell: { x: number; y: number; w: number; h: number 
   for (const l of lines.filter((l) => l.markers || l.points.length === 1)) {
     for (const [x, y] of l.points.filter(([x]) => x >= xlo && x <= xhi)) out.push(marker(px(x), py(y), l.color));
   }
-  for (const m of p.missing ?? []) out.push(cross(px(m.x), box.bottom, m.color));
+  // Runs that diverged at the same x stack their ✕ upwards instead of hiding one another.
+  const crossesAt = new Map<number, number>();
+  for (const m of p.missing ?? []) {
+    const below = crossesAt.get(m.x) ?? 0;
+    crossesAt.set(m.x, below + 1);
+    out.push(cross(px(m.x), box.bottom - below * CROSS_STEP, m.color));
+  }
   if (p.legend) out.push(insideLegend(lines, box, px, py));
   return out;
 }
@@ -336,8 +342,12 @@ function marker(x: number, y: number, color: string): string {
   return `<circle cx="${r(x)}" cy="${r(y)}" r="3.2" fill="${color}" stroke="#ffffff" stroke-width="1"/>`;
 }
 
+/** Half a ✕'s width; stacked crosses are CROSS_STEP apart. */
+const CROSS_HALF = 5;
+const CROSS_STEP = 3 * CROSS_HALF;
+
 function cross(x: number, y: number, color: string): string {
-  const d = 5;
+  const d = CROSS_HALF;
   return `<path class="missing" d="M${r(x - d)},${r(y - d)}L${r(x + d)},${r(y + d)}M${r(x - d)},${r(y + d)}L${r(x + d)},${r(y - d)}" stroke="${color}" stroke-width="2.4" stroke-linecap="round"/>`;
 }
 

@@ -131,6 +131,17 @@ describe("compare report", () => {
     for (const tick of ["0.3", "3"]) expect(svg).toContain(`>${tick}</text>`);
     expect(svg).toContain("✕ diverged");
   });
+
+  it("stacks the ✕ of runs that diverged at the same learning rate", () => {
+    const both = [...runs.slice(0, 3), runRecord("c/5", desc("lenet", { lr: 3 }), [{ x: 0.5, diverged: "NaN" }], false), runs[3]!];
+    const crosses = [...figureSvg(lrFigure(both)).matchAll(/<path class="missing" d="M([\d.]+),([\d.]+)\S*" stroke="([^"]+)"/g)];
+    expect(crosses).toHaveLength(2);
+    const [a, b] = crosses.map((m) => ({ x: Number(m[1]), y: Number(m[2]), colour: m[3] }));
+    expect(a!.x).toBe(b!.x);
+    expect(a!.colour).not.toBe(b!.colour);
+    // One above the other, clear of each other (a ✕ is 10 px wide).
+    expect(Math.abs(a!.y - b!.y)).toBeGreaterThanOrEqual(10);
+  });
 });
 
 describe("netc compare (CLI)", () => {
