@@ -21,17 +21,34 @@ const SIZES = [
 function measure(file, { m, k, n }) {
   const memory = new WebAssembly.Memory({ initial: 256 });
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), { env: { memory } });
-  // Parameter block, x [1,1,m,k] as A, W [1,1,k,n] as B, y, scratch: a 1×1 convolution is a GEMM.
+  // The parameter block as src/kernels/conv.ts fills it; x [1,1,m,k] as A, W [1,1,k,n] as B:
+  // a 1×1 convolution is a GEMM. Blocks as conv.ts's forward uses them.
   const block = 1024;
+  const [mb, kb] = [96, 1024];
   const a = 4096;
   const b = a + m * k * 4 + 64;
   const y = b + k * n * 4 + 64;
-  const scratch = y + m * n * 4 + 64;
+  const packed = y + m * n * 4 + 64;
+  const scratch = packed + k * Math.ceil(n / 8) * 8 * 4 + 64;
   const f32 = new Float32Array(memory.buffer);
-  for (let i = a / 4; i < scratch / 4; i++) f32[i] = Math.random() - 0.5;
+  for (let i = a / 4; i < packed / 4; i++) f32[i] = Math.random() - 0.5;
   const words = new Int32Array(memory.buffer, block, 32);
-  words.set([a, b, 0, y, scratch, 1 << 20, 0, 1, 1, m, k, 1, m, n, 1, 1, 1, 1, 0, 0, 96, 256, 0, 0, 256]);
-  const call = () => exports.conv_fwd(block, 0, 1);
+  words.set([a, b, 0, y, scratch, 2 * mb * kb * 4 + kb * 32 + 256, 0]);
+  words.set([1, 1, m, k, 1, m, n, 1, 1, 1, 1, 0, 0], 7); // n h w ci oh ow co kh kw sh sw ph pw
+  words.set([mb, kb], 20);
+  words[27] = packed;
+  // Word 25 is the calls' shared work counter, zeroed before each call. W is packed once (the
+  // convolution packs it once per call, before its product): the ceiling is the product's.
+  words[25] = 0;
+  exports.pack_w(block, 0, 1);
+  const call = () => {
+    words[25] = 0;
+    exports.conv_fwd(block, 0, 1);
+  };
+  call();
+  const expected = Array.from({ length: n }, (_, j) => Array.from({ length: k }, (_, i) => f32[a / 4 + i] * f32[b / 4 + i * n + j]).reduce((s, v) => s + v, 0));
+  const got = Array.from(f32.subarray(y / 4, y / 4 + n));
+  if (got.some((v, j) => Math.abs(v - expected[j]) > 1e-3 * (1 + Math.abs(expected[j])))) throw new Error(`${file}: the product's first row is wrong`);
   for (let i = 0; i < 200; i++) call();
   let calls = 0;
   const c0 = process.cpuUsage();

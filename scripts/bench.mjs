@@ -117,6 +117,7 @@ const table = [
 console.log(table);
 if (!only) {
   const readme = readFileSync("README.md", "utf8");
-  const marked = /(<!-- bench:begin[^>]*-->\n)[\s\S]*?(\n<!-- bench:end -->)/;
-  if (marked.test(readme)) writeFileSync("README.md", readme.replace(marked, (_, begin, end) => `${begin}${table}${end}`));
+  // Between the marks: nothing yet, or the last table.
+  const marked = /(<!-- bench:begin[^>]*-->\n)(?:[\s\S]*?\n)?(<!-- bench:end -->)/;
+  if (marked.test(readme)) writeFileSync("README.md", readme.replace(marked, (_, begin, end) => `${begin}${table}\n${end}`));
 }
