@@ -115,3 +115,19 @@ describe("editor buffers", () => {
     expect(checkText("ok.net", "input 4\nrelu\n", { bn: "scratch" }).diagnostics).toEqual([]);
   });
 });
+
+describe("hints stay bounded on huge sizes", () => {
+  // Found by `npm run fuzz`: the hint listed every divisor by trying each number up to the
+  // channel count, an array of that length (RangeError past 2^32).
+  it("names a few divisors of a large channel count, none of a huge one, without throwing", () => {
+    const hint = (channels: number, groups: number) => {
+      const r = check(`input ${channels}x1x1\ngroupnorm ${groups}\n`);
+      expect(r.diagnostics.map((d) => d.code)).toEqual(["NET108"]);
+      return r.diagnostics[0]!.hints[0];
+    };
+    expect(hint(6, 4)).toBe("choose a number of groups that divides 6: 1, 2, 3, 6");
+    expect(hint(720720, 17)).toBe("choose a number of groups that divides 720720: 1, 2, 3, 4, 5, 6, 7, 8, …, 90090, 102960, 120120, 144144, 180180, 240240, 360360, 720720");
+    expect(hint(5_000_000_001, 2)).toBe("choose a number of groups that divides 5000000001: 1, 3, 1666666667, 5000000001");
+    expect(hint(2 ** 41 + 1, 2)).toBe(`choose a number of groups that divides ${2 ** 41 + 1}`);
+  });
+});

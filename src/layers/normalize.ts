@@ -37,12 +37,27 @@ export function movingAverage(tf: Tf, momentum: number, moving: Tensor, batch: T
 /** The shape problem of G groups that do not split C channels evenly, with the G that would. */
 export function unevenGroups(layer: string, channels: number, groups: number): ShapeProblem | undefined {
   if (channels % groups === 0) return undefined;
-  const divisors = Array.from({ length: channels }, (_, i) => i + 1).filter((d) => channels % d === 0);
+  const divisors = divisorsOf(channels);
   return {
     code: "NET108",
     problem: `\`${layer}\` splits the ${channels} channels into ${groups} groups, but ${groups} does not divide ${channels}`,
-    hints: [`choose a number of groups that divides ${channels}: ${divisors.join(", ")}`],
+    hints: [`choose a number of groups that divides ${channels}${divisors ? `: ${divisors}` : ""}`],
   };
+}
+
+/** The divisors of n for a hint, in order (at most 16 named), or undefined when n is too large to list them quickly. */
+function divisorsOf(n: number): string | undefined {
+  // Trial division up to √n: a million steps at most (any count of channels a model can train).
+  if (n > 2 ** 40) return undefined;
+  const small: number[] = [];
+  const large: number[] = [];
+  for (let d = 1; d * d <= n; d++) {
+    if (n % d !== 0) continue;
+    small.push(d);
+    if (d * d !== n) large.unshift(n / d);
+  }
+  const all = [...small, ...large];
+  return all.length <= 16 ? all.join(", ") : `${all.slice(0, 8).join(", ")}, …, ${all.slice(-8).join(", ")}`;
 }
 
 /** x (N×H×W×C or N×C) as N×…×G×C/G, and the axes of one group's statistics: all but N and G. */
