@@ -213,7 +213,12 @@ export function inspectionText(ins: Inspection, ckpt: LoadedCheckpoint): string 
   const out = [`${ins.model}: ${checkpointLine(ins, ckpt)}`, "", ...columns([header, ...rows], ["right", "left", "left", "left", "right", "right", "right", "right", "right", "right"])];
   out.push(`Parameters: ${thousands(ins.totals.trainable)} trainable, ${thousands(ins.totals.state)} state (moving statistics)`);
   if (ins.norms.length) {
-    out.push("", "Normalization layers: gamma and beta are learned; the moving mean and variance normalize at inference");
+    // Only what the layers have: `affine=false` learns no gamma and beta, `track=false` keeps no moving statistics.
+    const roles = [
+      ins.norms.some((n) => n.gamma) ? "gamma and beta are learned" : "",
+      ins.norms.some((n) => n.movingMean) ? "the moving mean and variance normalize at inference" : "",
+    ].filter(Boolean);
+    out.push("", `Normalization layers${roles.length ? `: ${roles.join("; ")}` : ""}`);
     const normHeader = ["Line", "Layer (type)", "Channels", "Vector", "Size", "Mean", "Std", "Min", "Max", "Values"];
     const normRows: string[][] = [];
     for (const n of ins.norms) {

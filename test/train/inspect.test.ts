@@ -12,8 +12,9 @@ const root = mkdtempSync(join(tmpdir(), "netc-inspect-"));
 const bnRun = join(root, "lenet-bn");
 const plainRun = join(root, "lenet");
 const adamRun = join(root, "lenet-bn-adam");
+const noAffineRun = join(root, "lenet-bn-noaffine");
 beforeAll(() => {
-  for (const [model, out, ...flags] of [["models/lenet-bn.net", bnRun], ["models/lenet.net", plainRun], ["models/lenet-bn.net", adamRun, "--optimizer", "adam"]] as const) {
+  for (const [model, out, ...flags] of [["models/lenet-bn.net", bnRun], ["models/lenet.net", plainRun], ["models/lenet-bn.net", adamRun, "--optimizer", "adam"], ["models/exercises/lenet-bn-noaffine.net", noAffineRun]] as const) {
     const r = netc(["train", model, "--data", DATA, "--epochs", "1", "--limit", "256", "--out", out, ...flags]);
     expect(r.code, r.stderr).toBe(0);
   }
@@ -115,6 +116,13 @@ describe("netc inspect", () => {
     // The tracer does see a command that loads it.
     const evaluated = netc(["eval", bnRun, "--data", DATA], { trace: true });
     expect(evaluated.stderr).toContain("imported @tensorflow/tfjs\n");
+  });
+
+  it("says only what the layers have: no gamma and beta with `affine=false`", () => {
+    const r = netc(["inspect", noAffineRun]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("\nNormalization layers: the moving mean and variance normalize at inference\n");
+    expect(r.stdout).not.toMatch(/ gamma /);
   });
 
   it("explains runs it cannot read", () => {
