@@ -347,6 +347,9 @@ def main():
         print(f"loss {train_l:.3f}, train acc {train_acc:.3f}, test acc {test_acc:.3f}")
         print(f"{examples * args.epochs / seconds:.1f} examples/sec on {device}")
     if world > 1:
+        # Leave together: a process that tears its group down while process 0 is still saving
+        # can leave process 0 waiting for ever in destroy_process_group (gloo, PyTorch 1.13).
+        dist.barrier()
         dist.destroy_process_group()
 
 

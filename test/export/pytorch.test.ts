@@ -107,7 +107,7 @@ describe.skipIf(torchMissing)(title("PyTorch export", torchMissing), () => {
 
     it("train.py runs unchanged under torchrun with 2 processes (gloo); process 0 prints and saves", () => {
       const out = join(tmp(), "torchrun");
-      const r = run(TORCHRUN[0]!, [...TORCHRUN.slice(1), "--nproc_per_node=2", join(pkg, "train.py"), "--epochs", "1", "--data", FIXTURE, "--out", out], { env: TORCHRUN_ENV });
+      const r = run(TORCHRUN[0]!, [...TORCHRUN.slice(1), "--nproc_per_node=2", join(pkg, "train.py"), "--epochs", "1", "--data", FIXTURE, "--out", out], { env: TORCHRUN_ENV, timeout: SLOW - 20_000, killSignal: "SIGKILL" });
       const [first, ...lines] = r.stdout.trimEnd().split("\n");
       expect(first, r.stderr).toBe("training on cpu (2 processes (gloo), 1 thread each)");
       expect(lines).toHaveLength(3);
