@@ -198,7 +198,7 @@ export function buildProgram(): Command {
 
   program
     .command("eval")
-    .description("evaluate a checkpoint saved by `netc train` on the Fashion-MNIST test set")
+    .description("evaluate a checkpoint saved by `netc train` on the test set of the data it trained on")
     .argument("<run-dir>", "run directory printed by `netc train`")
     .addOption(backendOption())
     .addOption(threadsOption())

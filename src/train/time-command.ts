@@ -13,6 +13,7 @@ import type { ShapeReport } from "../shapes.js";
 import type { SourceFile } from "../source.js";
 import { resolveSettings, type OptimizerName } from "../train-settings.js";
 import type { CompiledModel, StepPart, StepTimer } from "./model.js";
+import { checkMemory } from "./memory.js";
 import { checkModel, loadCompile, readModel, startBackend, type Bn, type Deps } from "./setup.js";
 
 export interface TimeFlags {
@@ -214,14 +215,14 @@ export async function timeCommand(path: string, flags: TimeFlags, deps: Deps = {
   const { shapes, source } = checked;
   const settings = resolveSettings(network.train, { batch: flags.batch });
   const batch = settings.batch;
-  // Issue 12's memory estimate (parameters, state, activations and gradients at this batch
-  // size) belongs here, before the backend allocates anything.
   const compile = await loadCompile(deps);
   const backend = await startBackend(flags.backend, flags.threads);
   const { tf } = backend;
   let model: CompiledModel | undefined;
   let data: { x: Tensor; y: Tensor } | undefined;
   try {
+    // Refused before anything is allocated when it cannot fit, as `netc train` refuses it.
+    checkMemory(network, shapes, batch, backend.name, { mode: "train", bn: flags.bn, optimizer: settings });
     // The header's optimizer, as `netc train` would run it: its update is part of the step.
     model = compile(tf, network, { bn: flags.bn, seed: flags.seed, optimizer: settings });
     data = randomBatch(tf, network.input!.shape, shapes.output![0]!, batch, flags.seed);

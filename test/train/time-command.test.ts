@@ -99,4 +99,14 @@ describe("netc time", () => {
     expect(r.stdout).toBe("");
     for (const args of [["--steps", "0"], ["--batch", "x"], ["--warmup", "-1"], ["--format", "xml"]]) expect(netc("time", "models/lenet.net", ...args).code, args.join(" ")).toBe(2);
   });
+
+  it("refuses a model that cannot fit in memory before timing anything, as `netc train` does", () => {
+    const wide = join(dir, "wide.net");
+    writeFileSync(wide, "input 1x28x28\nconv 999999 k5\nflatten\nlinear 10\n");
+    const r = netc("time", wide);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: training wide \(batch 128\) needs about [\d.]+ TiB, more than /m);
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stdout).toBe("");
+  });
 });
