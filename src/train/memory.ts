@@ -119,10 +119,7 @@ function held(nodes: readonly Node[], input: Shape, how: { fused: boolean; bn: B
     if (node.kind !== "layer") throw new Error("internal: a model with errors reached the memory check");
     const output = node.spec.outputShape(shape, node.args) as Shape;
     const fused = how.fused && node.spec.lower.fuse !== undefined;
-    if (fused) {
-      const absorbed = absorbedAfter(sequence, i);
-      absorbedUntil = i + (absorbed.activation ? 1 : 0) + (absorbed.pool2 ? 1 : 0);
-    }
+    if (fused) absorbedUntil = i + absorbedAfter(sequence, i).count;
     // A layer absorbed by the fused one before it holds nothing of its own.
     if (i > absorbedUntil || fused) elements += node.spec.lower.trainingElements?.(shape, output, node.args, { fused, bn: how.bn }) ?? product(shape) + product(output);
     shape = output;

@@ -62,14 +62,15 @@ type LayerLike = { kind: "layer"; spec: LayerSpec; args: ArgValues };
 
 /**
  * What a fusing layer at `i` of a sequence (steps, or the checked network's layers) absorbs:
- * the activation right after it, then a 2×2 average pooling.
+ * the activation right after it, then a 2×2 average pooling; `count` entries after `i` in all.
  */
-export function absorbedAfter(sequence: readonly { kind: string }[], i: number): { activation?: LayerLike; pool2: boolean } {
+export function absorbedAfter(sequence: readonly { kind: string }[], i: number): { activation?: LayerLike; pool2: boolean; count: number } {
   const layerAt = (j: number) => (sequence[j]?.kind === "layer" ? (sequence[j] as LayerLike) : undefined);
   const next = layerAt(i + 1);
   const activation = next?.spec.lower.activation ? next : undefined;
   const after = layerAt(i + (activation ? 2 : 1));
-  return { ...(activation ? { activation } : {}), pool2: after?.spec.lower.isAveragePool2?.(after.args) === true };
+  const pool2 = after?.spec.lower.isAveragePool2?.(after.args) === true;
+  return { ...(activation ? { activation } : {}), pool2, count: (activation ? 1 : 0) + (pool2 ? 1 : 0) };
 }
 
 /**
@@ -98,10 +99,9 @@ export function fuseNormActivationPool(steps: readonly Step[], ctx: LowerContext
       out.push(step);
       continue;
     }
-    // The activation and the pooling follow the fused layer directly.
-    const absorbed = steps.slice(i + 1, i + 1 + (activation ? 1 : 0) + (pool2 ? 1 : 0)).filter(isLayer).map((s) => s.node);
+    const absorbed = steps.slice(i + 1, i + 1 + fusible.count).filter(isLayer).map((s) => s.node);
     out.push({ ...step, lower, absorbed });
-    i += absorbed.length;
+    i += fusible.count;
   }
   return out;
 }
