@@ -61,6 +61,7 @@ const CASES: Case[] = [
   { from: "odd: batch 1, 3×2 kernel, stride 2×3, padding 2×1", x: [1, 9, 11, 3], k: [3, 2, 5], s: [2, 3], p: [2, 1] },
   { from: "odd: stride larger than the kernel", x: [2, 7, 7, 7], k: [2, 2, 9], s: [3, 3] },
   { from: "odd: one pixel", x: [1, 1, 1, 1], k: [1, 1, 1] },
+  { from: "odd: few channels in and out (sliding windows, partial panels)", x: [1, 7, 5, 2], k: [3, 3, 3], p: [1, 1] },
   { from: "odd: the kernel inside the padding at the edges", x: [2, 2, 3, 5], k: [1, 3, 13], p: [2, 2] },
 ];
 

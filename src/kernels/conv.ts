@@ -26,7 +26,7 @@ import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
@@ -46,6 +46,9 @@ interface Blocks {
 
 /** The largest Wᵀ the input gradient makes whole (once per call), rather than a block per unit. */
 const WHOLE_TRANSPOSE_BYTES = 32 << 20;
+/** Below this many input channels a convolution reads x's windows in place (see readsWindows). */
+const WINDOW_CHANNELS = 8;
+const NO_BLOCKS: Blocks = { mb: 0, kb: 0, nb: 0 };
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -73,6 +76,8 @@ interface Runtime {
   arena: Arena;
   /** The list of a concatenation's parts. */
   parts: Arena;
+  /** The input gradient's flipped filter (see slidingWindowInputGradient). */
+  flipped: Arena;
   fma: boolean;
 }
 
@@ -104,7 +109,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     // As many threads as tfjs runs, where the runtime can start them.
     const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
-    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), fma };
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
   return runtime;
@@ -229,15 +234,38 @@ function convForward(args: KernelArgs): TensorInfo {
   if (activation !== "linear" && activation !== "relu") throw new Error(`${k}: activation must be linear or relu, got ${String(activation)}`);
   const backend = args.backend as WasmBackend;
   const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
-  const blocks = { mb: 96, kb: 1024, nb: 0 };
-  const scratch = 2 * blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.kb);
   const flags = (activation === "relu" ? 1 : 0) | (bias ? 2 : 0);
   const tensors = { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) };
-  // W in panels of 8 columns first (every thread reads all of it), then the product.
+  convolve(backend, g, tensors, flags, readsWindows(g));
+  return y;
+}
+
+/** Whether a convolution reads its input's windows in place rather than through im2col: few input channels. */
+function readsWindows(g: ConvGeometry): boolean {
+  return g.ci < WINDOW_CHANNELS;
+}
+
+/** Floats of x's image n padded (none without padding), as conv_window_* keep it in scratch. */
+function paddedImage(g: ConvGeometry): number {
+  return g.ph || g.pw ? (g.h + 2 * g.ph) * (g.w + 2 * g.pw) * g.ci : 0;
+}
+
+/**
+ * y = act(x ⊛ W + bias), reading x's windows in place or through im2col: W packed in panels of
+ * 8 columns first (every thread reads all of it), then the product.
+ */
+function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number, windows: boolean): void {
   const packed = g.kh * g.kw * g.ci * roundUp(g.co, 8) * FLOAT;
+  if (windows) {
+    const scratch = (paddedImage(g) + roundUp(g.co, 8)) * FLOAT;
+    run(backend, "pack_w", g, tensors, NO_BLOCKS, scratch, flags, macs(g), packed);
+    run(backend, "conv_window_fwd", g, tensors, NO_BLOCKS, scratch, flags, macs(g), packed);
+    return;
+  }
+  const blocks = { mb: 96, kb: 1024, nb: 0 };
+  const scratch = 2 * blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.kb);
   run(backend, "pack_w", g, tensors, blocks, scratch, flags, macs(g), packed);
   run(backend, "conv_fwd", g, tensors, blocks, scratch, flags, macs(g), packed);
-  return y;
 }
 
 function convBackpropFilter(args: KernelArgs): TensorInfo {
@@ -248,9 +276,25 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
+  const tensors = { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) };
+  if (readsWindows(g)) {
+    // Each thread sums its images into its own dW (CO rounded up to 8), then they are added here.
+    const rows = g.kh * g.kw * g.ci;
+    const co8 = roundUp(g.co, 8);
+    const accumulator = rows * co8 * FLOAT;
+    const scratch = accumulator + paddedImage(g) * FLOAT + g.oh * g.ow * co8 * FLOAT;
+    const scratches = run(backend, "conv_window_dw", g, tensors, NO_BLOCKS, scratch, 0, macs(g), 0, accumulator);
+    const heap = backendMemory(backend).buffer;
+    const out = new Float32Array(heap, tensors.out, rows * g.co);
+    const sums = scratches.map((at) => new Float32Array(heap, at, rows * co8));
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < g.co; c++) out[r * g.co + c] = sums.reduce((total, sum) => total + sum[r * co8 + c]!, 0);
+    }
+    return dw;
+  }
   const blocks = { mb: 512, kb: 96, nb: 0 };
   const scratch = blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb);
-  run(backend, "conv_dw", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) }, blocks, scratch);
+  run(backend, "conv_dw", g, tensors, blocks, scratch);
   return dw;
 }
 
@@ -262,6 +306,10 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
+  if (readsWindows(g) && g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw) {
+    slidingWindowInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
+    return dx;
+  }
   const rt = runtimeFor(backend);
   // Columns per block: a block of Wᵀ (CO × nb) stays ~256 KB. Units of a few images each, enough
   // of them for every thread to take several.
@@ -273,6 +321,28 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   if (whole) run(backend, "transpose_w", g, tensors, blocks, scratch, 0, macs(g), wtBytes);
   run(backend, "conv_dx", g, tensors, blocks, scratch, 0, macs(g), whole ? wtBytes : 0);
   return dx;
+}
+
+/**
+ * At stride 1 the input gradient is a convolution too: of dy, padded by KH−1−ph and KW−1−pw,
+ * with the filter flipped in both spatial axes and its channels swapped, W'[kh,kw,co,ci] =
+ * W[KH−1−kh, KW−1−kw, ci, co]. With few input channels (dx's, here its output's) that is the
+ * sliding-window forward pass.
+ */
+function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number): void {
+  const taps = g.kh * g.kw;
+  const flipped = runtimeFor(backend).flipped.get(taps * g.ci * g.co * FLOAT);
+  const heap = backendMemory(backend).buffer;
+  const w = new Float32Array(heap, filter, taps * g.ci * g.co);
+  const wFlipped = new Float32Array(heap, flipped, taps * g.ci * g.co);
+  for (let tap = 0; tap < taps; tap++) {
+    const from = (taps - 1 - tap) * g.ci * g.co;
+    for (let ci = 0; ci < g.ci; ci++) {
+      for (let co = 0; co < g.co; co++) wFlipped[tap * g.ci * g.co + co * g.ci + ci] = w[from + ci * g.co + co]!;
+    }
+  }
+  const gradient: ConvGeometry = { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
+  convolve(backend, gradient, { x: dy, w: flipped, bias: 0, out: dx }, 0, true);
 }
 
 function maxPoolBackward(args: KernelArgs): TensorInfo {

@@ -120,6 +120,110 @@
     (v128.store (local.get $c1) (local.get $x10)) (v128.store offset=16 (local.get $c1) (local.get $x11))
     (v128.store (local.get $c) (local.get $x00)) (v128.store offset=16 (local.get $c) (local.get $x01)))
 
+  ;; ---------------------------------------------------------------- window micro-kernel
+  ;; C[4×8] (+)= A · B[kc·outer×8] straight from a (padded) image, no im2col: step k of row
+  ;; i's A value is at a + dᵢ + k·aks (d₀ = 0), and after every kc steps A moves on by aos from
+  ;; where those began (the window's next row), while B's rows go on (row k at b + k·ldb). For
+  ;; the forward pass the rows are 4 output pixels (dᵢ = i·sw·CI·4) and a step is one (kw, ci)
+  ;; of a kernel row; for the filter gradient the rows are 4 taps of the kernel and a step is
+  ;; one output pixel. C's row i is at c + i·ldc, its first `cols` floats written; flags as
+  ;; $mk6x8's. Rows past `rows` are written to the last valid row before it is, as in $mk6x8
+  ;; (their dᵢ should repeat its). Four rows, not six: the second loop level and the row
+  ;; addresses need registers that the 6×8 tile leaves none of.
+  (func $mk4x8w
+    (param $a i32) (param $d1 i32) (param $d2 i32) (param $d3 i32) (param $aks i32) (param $kc i32) (param $outer i32) (param $aos i32)
+    (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $flags i32) (param $bias i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
+    (local $k i32) (local $back i32)
+    (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128)
+    (local $x20 v128) (local $x21 v128) (local $x30 v128) (local $x31 v128)
+    (local $b0 v128) (local $b1 v128) (local $s v128)
+    (local.set $c1 (select (i32.add (local.get $c) (local.get $ldc)) (local.get $c) (i32.gt_u (local.get $rows) (i32.const 1))))
+    (local.set $c2 (select (i32.add (local.get $c1) (local.get $ldc)) (local.get $c1) (i32.gt_u (local.get $rows) (i32.const 2))))
+    (local.set $c3 (select (i32.add (local.get $c2) (local.get $ldc)) (local.get $c2) (i32.gt_u (local.get $rows) (i32.const 3))))
+    (local.set $a1 (i32.add (local.get $a) (local.get $d1)))
+    (local.set $a2 (i32.add (local.get $a) (local.get $d2)))
+    (local.set $a3 (i32.add (local.get $a) (local.get $d3)))
+    (local.set $back (i32.sub (local.get $aos) (i32.mul (local.get $kc) (local.get $aks))))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then
+        (local.set $x00 (v128.load (local.get $c)))  (local.set $x01 (v128.load offset=16 (local.get $c)))
+        (local.set $x10 (v128.load (local.get $c1))) (local.set $x11 (v128.load offset=16 (local.get $c1)))
+        (local.set $x20 (v128.load (local.get $c2))) (local.set $x21 (v128.load offset=16 (local.get $c2)))
+        (local.set $x30 (v128.load (local.get $c3))) (local.set $x31 (v128.load offset=16 (local.get $c3))))
+      (else (if (i32.and (local.get $flags) (i32.const 2))
+        (then
+          (local.set $x00 (v128.load (local.get $bias)))
+          (local.set $x01 (v128.load offset=16 (local.get $bias)))
+          (local.set $x10 (local.get $x00)) (local.set $x11 (local.get $x01))
+          (local.set $x20 (local.get $x00)) (local.set $x21 (local.get $x01))
+          (local.set $x30 (local.get $x00)) (local.set $x31 (local.get $x01))))))
+    (block $all (loop $window_rows
+      (local.set $k (local.get $kc))
+      (block $done (loop $steps
+        (br_if $done (i32.eqz (local.get $k)))
+        (local.set $b0 (v128.load (local.get $b)))
+        (local.set $b1 (v128.load offset=16 (local.get $b)))
+        (local.set $s (v128.load32_splat (local.get $a)))
+        (local.set $x00 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x00)))
+        (local.set $x01 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x01)))
+        (local.set $s (v128.load32_splat (local.get $a1)))
+        (local.set $x10 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x10)))
+        (local.set $x11 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x11)))
+        (local.set $s (v128.load32_splat (local.get $a2)))
+        (local.set $x20 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x20)))
+        (local.set $x21 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x21)))
+        (local.set $s (v128.load32_splat (local.get $a3)))
+        (local.set $x30 (f32x4.relaxed_madd (local.get $s) (local.get $b0) (local.get $x30)))
+        (local.set $x31 (f32x4.relaxed_madd (local.get $s) (local.get $b1) (local.get $x31)))
+        (local.set $a (i32.add (local.get $a) (local.get $aks)))
+        (local.set $a1 (i32.add (local.get $a1) (local.get $aks)))
+        (local.set $a2 (i32.add (local.get $a2) (local.get $aks)))
+        (local.set $a3 (i32.add (local.get $a3) (local.get $aks)))
+        (local.set $b (i32.add (local.get $b) (local.get $ldb)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $steps)))
+      (local.set $outer (i32.sub (local.get $outer) (i32.const 1)))
+      (br_if $all (i32.eqz (local.get $outer)))
+      (local.set $a (i32.add (local.get $a) (local.get $back)))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $back)))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $back)))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $back)))
+      (br $window_rows)))
+    (if (i32.and (local.get $flags) (i32.const 4))
+      (then
+        (local.set $x00 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x00)))
+        (local.set $x01 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x01)))
+        (local.set $x10 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x10)))
+        (local.set $x11 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x11)))
+        (local.set $x20 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x20)))
+        (local.set $x21 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x21)))
+        (local.set $x30 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x30)))
+        (local.set $x31 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $x31)))))
+    (if (i32.eq (local.get $cols) (i32.const 8))
+      (then
+        (v128.store (local.get $c3) (local.get $x30)) (v128.store offset=16 (local.get $c3) (local.get $x31))
+        (v128.store (local.get $c2) (local.get $x20)) (v128.store offset=16 (local.get $c2) (local.get $x21))
+        (v128.store (local.get $c1) (local.get $x10)) (v128.store offset=16 (local.get $c1) (local.get $x11))
+        (v128.store (local.get $c) (local.get $x00)) (v128.store offset=16 (local.get $c) (local.get $x01)))
+      (else
+        (call $store_narrow (local.get $c3) (local.get $x30) (local.get $x31) (local.get $cols))
+        (call $store_narrow (local.get $c2) (local.get $x20) (local.get $x21) (local.get $cols))
+        (call $store_narrow (local.get $c1) (local.get $x10) (local.get $x11) (local.get $cols))
+        (call $store_narrow (local.get $c) (local.get $x00) (local.get $x01) (local.get $cols)))))
+
+  ;; the first n < 8 floats of (lo, hi) at p
+  (func $store_narrow (param $p i32) (param $lo v128) (param $hi v128) (param $n i32)
+    (if (i32.ge_u (local.get $n) (i32.const 4))
+      (then
+        (v128.store (local.get $p) (local.get $lo))
+        (local.set $lo (local.get $hi))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 4)))))
+    (if (i32.gt_u (local.get $n) (i32.const 0)) (then (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $lo)))))
+    (if (i32.gt_u (local.get $n) (i32.const 1)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $lo)))))
+    (if (i32.gt_u (local.get $n) (i32.const 2)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $lo))))))
+
   ;; ---------------------------------------------------------------- helpers
 
   (func $min (param $a i32) (param $b i32) (result i32)
@@ -601,6 +705,169 @@
         (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
         (br $blocks)))
       (br $units))))
+
+  ;; ---------------------------------------------------------------- sliding windows, no im2col
+  ;; For few input channels im2col moves a handful of floats per call and costs more than the
+  ;; product; these read the image in place instead (a zero-padded copy of it where there is
+  ;; padding), through $mk4x8w. A unit is one image.
+
+  ;; floats of a zero-padded image, 0 without padding
+  (func $padded_floats (param $g i32) (result i32)
+    (select
+      (i32.mul (i32.mul (i32.add (i32.load offset=32 (local.get $g)) (i32.shl (i32.load offset=72 (local.get $g)) (i32.const 1)))
+        (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1)))) (i32.load offset=40 (local.get $g)))
+      (i32.const 0)
+      (i32.or (i32.load offset=72 (local.get $g)) (i32.load offset=76 (local.get $g)))))
+
+  ;; image n of x, or (padding) a zero-padded copy of it in the thread's scratch at $dst:
+  ;; returns its address; its rows are (W + 2·pw)·CI floats
+  (func $window_image (param $g i32) (param $x i32) (param $n i32) (param $dst i32) (result i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $ph i32) (local $pw i32) (local $row i32) (local $ld i32) (local $src i32) (local $r i32)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $row (i32.mul (local.get $W) (local.get $CI)))
+    (local.set $src (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (local.get $n) (local.get $H)) (local.get $row)) (i32.const 2))))
+    (if (i32.eqz (i32.or (local.get $ph) (local.get $pw))) (then (return (local.get $src))))
+    (local.set $ld (i32.mul (i32.add (local.get $W) (i32.shl (local.get $pw) (i32.const 1))) (local.get $CI)))
+    (call $zero (local.get $dst) (i32.mul (local.get $ld) (i32.add (local.get $H) (i32.shl (local.get $ph) (i32.const 1)))))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $r) (local.get $H)))
+      (call $copy (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $row)) (i32.const 2)))
+        (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.add (local.get $r) (local.get $ph)) (local.get $ld)) (i32.mul (local.get $pw) (local.get $CI))) (i32.const 2)))
+        (local.get $row))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows)))
+    (local.get $dst))
+
+  ;; y = act(x ⊛ W + bias) for few input channels: each output row in tiles of 4 pixels, each
+  ;; tile against every panel of W (packed by pack_w) in one $mk4x8w call over the window's rows
+  ;; that meet x. Scratch per thread: the padded image, then the bias zero-padded to whole
+  ;; panels (a last panel of fewer than 8 columns reads 8).
+  (func (export "conv_window_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $KH i32) (local $KW i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $ld i32) (local $K i32) (local $n i32) (local $img i32) (local $oh i32) (local $ow i32)
+    (local $p i32) (local $flags i32) (local $y i32) (local $bias i32) (local $lane i32) (local $last i32)
+    (local $kh0 i32) (local $kh1 i32) (local $steps i32) (local $a i32) (local $d1 i32) (local $d2 i32) (local $d3 i32)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $sh (i32.load offset=64 (local.get $g)))
+    (local.set $sw (i32.load offset=68 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $ld (i32.mul (i32.add (local.get $W) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1))) (local.get $CI)))
+    (local.set $K (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $CI)))
+    (local.set $lane (i32.shl (i32.mul (local.get $sw) (local.get $CI)) (i32.const 2)))
+    (local.set $flags (i32.or (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))
+    (local.set $bias (i32.add (call $scratch (local.get $g) (local.get $tid)) (i32.shl (call $padded_floats (local.get $g)) (i32.const 2))))
+    (call $zero (local.get $bias) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then (call $copy (i32.load offset=8 (local.get $g)) (local.get $bias) (local.get $CO))))
+    (block $all (loop $units
+      (local.set $n (call $next (local.get $g)))
+      (br_if $all (i32.ge_u (local.get $n) (i32.load offset=28 (local.get $g))))
+      (local.set $img (call $window_image (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $n) (call $scratch (local.get $g) (local.get $tid))))
+      (local.set $oh (i32.const 0))
+      (block $oh_done (loop $ohs
+        (br_if $oh_done (i32.ge_u (local.get $oh) (local.get $OH)))
+        ;; the kernel rows that meet x rather than its padding (zeros, whose products are
+        ;; skipped); none where the window lies in the padding (an output of bias alone)
+        (local.set $kh0 (call $max (i32.const 0) (i32.sub (local.get $ph) (i32.mul (local.get $oh) (local.get $sh)))))
+        (local.set $kh1 (call $min (local.get $KH) (i32.sub (i32.add (local.get $ph) (local.get $H)) (i32.mul (local.get $oh) (local.get $sh)))))
+        (local.set $steps (select (i32.mul (local.get $KW) (local.get $CI)) (i32.const 0) (i32.lt_s (local.get $kh0) (local.get $kh1))))
+        (local.set $kh1 (call $max (local.get $kh1) (i32.add (local.get $kh0) (i32.const 1))))
+        (local.set $ow (i32.const 0))
+        (block $ow_done (loop $ows
+          (br_if $ow_done (i32.ge_u (local.get $ow) (local.get $OW)))
+          ;; the tile's last pixel, and y at its first, (n, oh, ow)
+          (local.set $last (i32.sub (call $min (i32.const 4) (i32.sub (local.get $OW) (local.get $ow))) (i32.const 1)))
+          (local.set $y (i32.add (i32.load offset=12 (local.get $g))
+            (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2))))
+          (local.set $a (i32.add (local.get $img) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $sh)) (local.get $kh0)) (local.get $ld))
+            (i32.mul (i32.mul (local.get $ow) (local.get $sw)) (local.get $CI))) (i32.const 2))))
+          (local.set $d1 (i32.mul (call $min (i32.const 1) (local.get $last)) (local.get $lane)))
+          (local.set $d2 (i32.mul (call $min (i32.const 2) (local.get $last)) (local.get $lane)))
+          (local.set $d3 (i32.mul (call $min (i32.const 3) (local.get $last)) (local.get $lane)))
+          (local.set $p (i32.const 0))
+          (block $p_done (loop $panels
+            (br_if $p_done (i32.ge_u (i32.shl (local.get $p) (i32.const 3)) (local.get $CO)))
+            (call $mk4x8w (local.get $a) (local.get $d1) (local.get $d2) (local.get $d3)
+              (i32.const 4) (local.get $steps) (i32.sub (local.get $kh1) (local.get $kh0)) (i32.shl (local.get $ld) (i32.const 2))
+              ;; the panel's row of W for the first kernel row that meets x
+              (i32.add (i32.load offset=108 (local.get $g))
+                (i32.shl (i32.add (i32.mul (local.get $p) (local.get $K)) (i32.mul (i32.mul (local.get $kh0) (local.get $KW)) (local.get $CI))) (i32.const 5)))
+              (i32.const 32)
+              (i32.add (local.get $y) (i32.shl (local.get $p) (i32.const 5))) (i32.shl (local.get $CO) (i32.const 2))
+              (i32.add (local.get $last) (i32.const 1)) (call $min (i32.const 8) (i32.sub (local.get $CO) (i32.shl (local.get $p) (i32.const 3))))
+              (local.get $flags) (i32.add (local.get $bias) (i32.shl (local.get $p) (i32.const 5))))
+            (local.set $p (i32.add (local.get $p) (i32.const 1)))
+            (br $panels)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+          (br $ows)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $ohs)))
+      (br $units))))
+
+  ;; dW = Σ over images of x's windows · dy, for few input channels, into each thread's own
+  ;; accumulator (zeroed by the caller, which adds the threads' together): [K × CO rounded up
+  ;; to 8] floats, then the padded image, then the image's dy in panels of 8 (pack_panels).
+  ;; The kernel's K taps in tiles of 4 (across its rows: tap t is float t mod KW·CI of row
+  ;; t / KW·CI of the window), each tile against every panel of dy in one $mk4x8w call over all
+  ;; output pixels.
+  (func (export "conv_window_dw") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $OH i32) (local $OW i32) (local $CO i32) (local $K i32) (local $ld i32) (local $row i32) (local $co8 i32) (local $ohw i32)
+    (local $acc i32) (local $padded i32) (local $panels i32) (local $n i32) (local $img i32) (local $t i32) (local $last i32) (local $p i32) (local $a i32)
+    (local $d1 i32) (local $d2 i32) (local $d3 i32)
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $row (i32.mul (i32.load offset=60 (local.get $g)) (i32.load offset=40 (local.get $g))))
+    (local.set $K (i32.mul (i32.load offset=56 (local.get $g)) (local.get $row)))
+    (local.set $ld (i32.mul (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1))) (i32.load offset=40 (local.get $g))))
+    (local.set $co8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
+    (local.set $ohw (i32.mul (local.get $OH) (local.get $OW)))
+    (local.set $acc (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $padded (i32.add (local.get $acc) (i32.shl (i32.mul (local.get $K) (local.get $co8)) (i32.const 2))))
+    (local.set $panels (i32.add (local.get $padded) (i32.shl (call $padded_floats (local.get $g)) (i32.const 2))))
+    (block $all (loop $units
+      (local.set $n (call $next (local.get $g)))
+      (br_if $all (i32.ge_u (local.get $n) (i32.load offset=28 (local.get $g))))
+      (local.set $img (call $window_image (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $n) (local.get $padded)))
+      (call $pack_panels (i32.load offset=92 (local.get $g)) (local.get $CO) (i32.mul (local.get $n) (local.get $ohw)) (local.get $ohw) (local.get $CO) (local.get $panels))
+      (local.set $t (i32.const 0))
+      (block $t_done (loop $tiles
+        (br_if $t_done (i32.ge_u (local.get $t) (local.get $K)))
+        (local.set $last (i32.sub (call $min (i32.const 4) (i32.sub (local.get $K) (local.get $t))) (i32.const 1)))
+        (local.set $a (call $tap_offset (local.get $t) (local.get $row) (local.get $ld)))
+        (local.set $d1 (i32.sub (call $tap_offset (i32.add (local.get $t) (call $min (i32.const 1) (local.get $last))) (local.get $row) (local.get $ld)) (local.get $a)))
+        (local.set $d2 (i32.sub (call $tap_offset (i32.add (local.get $t) (call $min (i32.const 2) (local.get $last))) (local.get $row) (local.get $ld)) (local.get $a)))
+        (local.set $d3 (i32.sub (call $tap_offset (i32.add (local.get $t) (call $min (i32.const 3) (local.get $last))) (local.get $row) (local.get $ld)) (local.get $a)))
+        (local.set $a (i32.add (local.get $img) (local.get $a)))
+        (local.set $p (i32.const 0))
+        (block $p_done (loop $ps
+          (br_if $p_done (i32.ge_u (i32.shl (local.get $p) (i32.const 3)) (local.get $CO)))
+          (call $mk4x8w (local.get $a) (local.get $d1) (local.get $d2) (local.get $d3)
+            (i32.shl (i32.mul (i32.load offset=68 (local.get $g)) (i32.load offset=40 (local.get $g))) (i32.const 2)) (local.get $OW)
+            (local.get $OH) (i32.shl (i32.mul (i32.load offset=64 (local.get $g)) (local.get $ld)) (i32.const 2))
+            (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $p) (local.get $ohw)) (i32.const 5))) (i32.const 32)
+            (i32.add (local.get $acc) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $co8)) (i32.shl (local.get $p) (i32.const 3))) (i32.const 2)))
+            (i32.shl (local.get $co8) (i32.const 2)) (i32.add (local.get $last) (i32.const 1)) (i32.const 8) (i32.const 1) (i32.const 0))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $ps)))
+        (local.set $t (i32.add (local.get $t) (i32.const 4)))
+        (br $tiles)))
+      (br $units))))
+
+  ;; byte offset in a padded image (rows ld floats) of the window's tap t, its rows `row` floats
+  (func $tap_offset (param $t i32) (param $row i32) (param $ld i32) (result i32)
+    (i32.shl (i32.add (i32.mul (i32.div_u (local.get $t) (local.get $row)) (local.get $ld)) (i32.rem_u (local.get $t) (local.get $row))) (i32.const 2)))
 
   ;; Wᵀ [CO × K] from W [K × CO] into word 27's buffer, for the input gradient when it fits
   ;; there; a unit is 64 rows of W.

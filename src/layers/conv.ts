@@ -10,14 +10,11 @@ function geometry(args: ArgValues) {
 }
 
 /**
- * Whether the project's convolution kernels run for this weight ([KH, KW, CI, CO] or [F, O]):
- * where they may, except for fewer than 8 output channels (a partial register tile everywhere)
- * and, forward, fewer than 8 input channels (im2col one float at a time), where XNNPACK's
- * convolution and tfjs's filter gradient are faster (LeNet's first convolution, measured).
+ * Whether the project's convolution kernels run: wherever they may. Their sliding-window path
+ * takes the shapes where im2col is weak (few input channels, as LeNet's and every first layer).
  */
-export function useNetcConv(ctx: LowerContext, weight: Tensor, pass: "forward" | "backward"): boolean {
-  const [ci, co] = weight.shape.slice(-2) as [number, number];
-  return canUseKernel(ctx, CONV2D) && co >= 8 && (pass === "backward" || ci >= 8);
+export function useNetcConv(ctx: LowerContext): boolean {
+  return canUseKernel(ctx, CONV2D);
 }
 
 /** The project's convolution: y = act(x ⊛ w + b), PyTorch's padding. */
@@ -65,13 +62,13 @@ export const conv: LayerSpec = {
     },
     forward(ctx, x, p, args) {
       const { tf } = ctx;
-      if (useNetcConv(ctx, p["weight"]!, "forward")) return { y: netcConv(tf, x, p["weight"]!, p["bias"], geometry(args).strides, geometry(args).padding, "linear") };
+      if (useNetcConv(ctx)) return { y: netcConv(tf, x, p["weight"]!, p["bias"], geometry(args).strides, geometry(args).padding, "linear") };
       const { strides, pad } = geometry(args);
       return { y: tf.fused.conv2d({ x: x as Tensor4D, filter: p["weight"] as Tensor4D, strides, pad, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
     affine(ctx, x, weight, bias, args, activation) {
       const { tf } = ctx;
-      if (useNetcConv(ctx, weight, "forward") && activation !== "sigmoid") return netcConv(tf, x, weight, bias, geometry(args).strides, geometry(args).padding, activation);
+      if (useNetcConv(ctx) && activation !== "sigmoid") return netcConv(tf, x, weight, bias, geometry(args).strides, geometry(args).padding, activation);
       const { strides, pad } = geometry(args);
       return tf.fused.conv2d({ x: x as Tensor4D, filter: weight as Tensor4D, strides, pad, bias, activation });
     },
@@ -81,7 +78,7 @@ export const conv: LayerSpec = {
       const weight = p["weight"]!;
       const grads: Record<string, Tensor> = {};
       if (p["bias"]) grads["bias"] = canUseKernel(ctx, CHANNEL_SUMS) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, [0, 1, 2]);
-      if (useNetcConv(ctx, weight, "backward")) {
+      if (useNetcConv(ctx)) {
         const attrs = { strides, padding: [...padding] };
         grads["weight"] = tf.engine().runKernel(CONV2D_BACKPROP_FILTER, { x, dy }, { ...attrs, filterShape: weight.shape }) as Tensor;
         if (!needDx) return { grads };

@@ -1,13 +1,23 @@
 import type { Tensor, Tensor2D } from "@tensorflow/tfjs";
 import { CHANNEL_SUMS, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT } from "../kernels/names.js";
 import { netcConv, useNetcConv } from "./conv.js";
-import { canUseKernel, formatShape, numberArg, product, pyCall, type LayerSpec, type Tf } from "./types.js";
+import { canUseKernel, formatShape, numberArg, product, pyCall, type LayerSpec, type LowerContext, type Tf } from "./types.js";
 
 /** y = act(x·W + b) as the project's 1×1 convolution of [N, 1, 1, F]. */
 function asPointwiseConv(tf: Tf, x: Tensor, weight: Tensor, bias: Tensor | undefined, activation: "linear" | "relu"): Tensor {
   const [n, f] = x.shape as [number, number];
   const o = weight.shape[1]!;
   return tf.reshape(netcConv(tf, tf.reshape(x, [n, 1, 1, f]), tf.reshape(weight, [1, 1, f, o]), bias, [1, 1], [0, 0], activation), [n, o]);
+}
+
+/**
+ * Whether the project's kernels multiply for this weight [F, O]: not for fewer than 8 outputs
+ * (a partial register tile on every row) nor, forward, fewer than 8 inputs, where tfjs's matMul
+ * is faster.
+ */
+function useNetcMatMul(ctx: LowerContext, weight: Tensor, pass: "forward" | "backward"): boolean {
+  const [f, o] = weight.shape as [number, number];
+  return useNetcConv(ctx) && o >= 8 && (pass === "backward" || f >= 8);
 }
 
 export const linear: LayerSpec = {
@@ -50,12 +60,12 @@ export const linear: LayerSpec = {
     },
     forward(ctx, x, p) {
       const { tf } = ctx;
-      if (useNetcConv(ctx, p["weight"]!, "forward")) return { y: asPointwiseConv(tf, x, p["weight"]!, p["bias"], "linear") };
+      if (useNetcMatMul(ctx, p["weight"]!, "forward")) return { y: asPointwiseConv(tf, x, p["weight"]!, p["bias"], "linear") };
       return { y: tf.fused.matMul({ a: x as Tensor2D, b: p["weight"] as Tensor2D, ...(p["bias"] ? { bias: p["bias"] } : {}) }) };
     },
     affine(ctx, x, weight, bias, _args, activation) {
       const { tf } = ctx;
-      if (useNetcConv(ctx, weight, "forward") && activation !== "sigmoid") return asPointwiseConv(tf, x, weight, bias, activation);
+      if (useNetcMatMul(ctx, weight, "forward") && activation !== "sigmoid") return asPointwiseConv(tf, x, weight, bias, activation);
       return tf.fused.matMul({ a: x as Tensor2D, b: weight as Tensor2D, bias, activation });
     },
     backward(ctx, dy, x, _forward, p, _args, needDx) {
@@ -63,7 +73,7 @@ export const linear: LayerSpec = {
       const weight = p["weight"]!;
       const grads: Record<string, Tensor> = {};
       if (p["bias"]) grads["bias"] = canUseKernel(ctx, CHANNEL_SUMS) ? (tf.engine().runKernel(CHANNEL_SUMS, { x: dy }) as Tensor) : tf.sum(dy, 0);
-      if (useNetcConv(ctx, weight, "backward")) {
+      if (useNetcMatMul(ctx, weight, "backward")) {
         // As a 1×1 convolution of N images of 1×1 pixels (reshapes share the data).
         const [n, f] = x.shape as [number, number];
         const o = weight.shape[1]!;
