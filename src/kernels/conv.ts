@@ -15,7 +15,9 @@
  * NetcSplit {x}, attrs {sizes} → parts of x along the last axis, `sizes` channels each
  *
  * A convolution's three are one matrix product (see the .wat), with fused multiply-add where the
- * engine has relaxed SIMD. All run on as many threads as tfjs runs (a threaded build) where the
+ * engine has relaxed SIMD; with fewer than 8 input channels the product reads x's windows in
+ * place rather than through im2col, and at stride 1 the input gradient is such a convolution
+ * of dy. All run on as many threads as tfjs runs (a threaded build) where the
  * runtime can start threads (Node; a page runs them on its one worker), with the scratch they
  * need kept from call to call.
  */
@@ -46,8 +48,8 @@ interface Blocks {
 
 /** The largest Wᵀ the input gradient makes whole (once per call), rather than a block per unit. */
 const WHOLE_TRANSPOSE_BYTES = 32 << 20;
-/** Below this many input channels a convolution reads x's windows in place (see readsWindows). */
-const WINDOW_CHANNELS = 8;
+/** Below this many input channels every pass reads windows in place (see readsWindows). */
+const FEW_CHANNELS = 8;
 const NO_BLOCKS: Blocks = { mb: 0, kb: 0, nb: 0 };
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
@@ -236,13 +238,29 @@ function convForward(args: KernelArgs): TensorInfo {
   const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
   const flags = (activation === "relu" ? 1 : 0) | (bias ? 2 : 0);
   const tensors = { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) };
-  convolve(backend, g, tensors, flags, readsWindows(g));
+  convolve(backend, g, tensors, flags, readsWindows(g, "forward"));
   return y;
 }
 
-/** Whether a convolution reads its input's windows in place rather than through im2col: few input channels. */
-function readsWindows(g: ConvGeometry): boolean {
-  return g.ci < WINDOW_CHANNELS;
+/**
+ * Whether a pass reads x's (or, for the input gradient, dy's) windows in place rather than
+ * through im2col. Measured on the models' convolutions here (scripts/bench-kernels.mjs): im2col
+ * copies a handful of floats per call for few input channels, and for a k×k kernel (k > 1) over
+ * up to 128 channels in and out its 9–25-fold copy of x costs more than the windows' smaller
+ * register tile; a 1×1 kernel, and wide layers whose 6×8 tile pays for the copy, keep im2col.
+ */
+function readsWindows(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient"): boolean {
+  const window = g.kh * g.kw > 1;
+  const stride1 = g.sh === 1 && g.sw === 1;
+  switch (pass) {
+    case "forward":
+      return g.ci < FEW_CHANNELS || (window && g.ci <= 128 && g.co <= 128);
+    case "filter gradient":
+      return g.ci < FEW_CHANNELS || (window && stride1 && (g.ci <= 96 || g.co <= 32));
+    case "input gradient":
+      // As the forward pass of dy (co channels) at stride 1; the padding must leave every dx pixel in some window.
+      return stride1 && g.ph < g.kh && g.pw < g.kw && (g.ci < FEW_CHANNELS || (window && g.co <= 256));
+  }
 }
 
 /** Floats of x's image n padded (none without padding), as conv_window_* keep it in scratch. */
@@ -277,7 +295,7 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackend;
   const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
   const tensors = { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) };
-  if (readsWindows(g)) {
+  if (readsWindows(g, "filter gradient")) {
     // Each thread sums its images into its own dW (CO rounded up to 8), then they are added here.
     const rows = g.kh * g.kw * g.ci;
     const co8 = roundUp(g.co, 8);
@@ -286,9 +304,12 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
     const scratches = run(backend, "conv_window_dw", g, tensors, NO_BLOCKS, scratch, 0, macs(g), 0, accumulator);
     const heap = backendMemory(backend).buffer;
     const out = new Float32Array(heap, tensors.out, rows * g.co);
-    const sums = scratches.map((at) => new Float32Array(heap, at, rows * co8));
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < g.co; c++) out[r * g.co + c] = sums.reduce((total, sum) => total + sum[r * co8 + c]!, 0);
+    out.fill(0);
+    for (const at of scratches) {
+      const sum = new Float32Array(heap, at, rows * co8);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < g.co; c++) out[r * g.co + c]! += sum[r * co8 + c]!;
+      }
     }
     return dw;
   }
@@ -306,7 +327,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
-  if (readsWindows(g) && g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw) {
+  if (readsWindows(g, "input gradient")) {
     slidingWindowInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
     return dx;
   }
@@ -326,8 +347,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
 /**
  * At stride 1 the input gradient is a convolution too: of dy, padded by KH−1−ph and KW−1−pw,
  * with the filter flipped in both spatial axes and its channels swapped, W'[kh,kw,co,ci] =
- * W[KH−1−kh, KW−1−kw, ci, co]. With few input channels (dx's, here its output's) that is the
- * sliding-window forward pass.
+ * W[KH−1−kh, KW−1−kw, ci, co], here as the sliding-window forward pass.
  */
 function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number): void {
   const taps = g.kh * g.kw;

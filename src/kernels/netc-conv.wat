@@ -9,7 +9,9 @@
 ;; with M = N·OH·OW output pixels, K = KH·KW·CI, and A the im2col matrix of x (row m: the KH×KW
 ;; window of output pixel m, CI values per tap, zeros where the window is in the padding). A 1×1
 ;; convolution with stride 1 and no padding (and a linear layer, one as [N,1,1,F]) uses x as A
-;; directly; otherwise blocks of A are packed as needed.
+;; directly; otherwise blocks of A are packed as needed. With few input channels (LeNet's, and
+;; every model's first layer) im2col would move a few floats per call, and the conv_window_*
+;; entries read the image's windows in place instead (below, "sliding windows").
 ;;
 ;; Built by scripts/build-kernels.mjs (wabt) into dist/netc-conv*.wasm: with the memory of
 ;; tfjs-backend-wasm's plain or threaded build, and with fused multiply-add (relaxed SIMD's
