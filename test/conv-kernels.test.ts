@@ -215,6 +215,19 @@ describe("netc convolution kernels", () => {
     expect(tf.memory().numBytes).toBe(bytes);
   });
 
+  it("give the same bits call after call, however the threads share the work (a resumed run must replay the original)", async () => {
+    // The sliding-window filter gradient sums the batch across units of work: LeNet's first layer, and a wider one.
+    for (const c of [CASES[0]!, CASES.find((k) => k.from === "resnet18 3×3")!]) {
+      const d = data(c, 3);
+      const first = await netc(d, false);
+      for (let i = 0; i < 4; i++) {
+        const again = await netc(d, false);
+        expect(Buffer.from(again.dw.values.buffer).equals(Buffer.from(first.dw.values.buffer))).toBe(true);
+        expect(Buffer.from(again.dx.values.buffer).equals(Buffer.from(first.dx.values.buffer))).toBe(true);
+      }
+    }
+  });
+
   it("reject mismatched shapes with a message", async () => {
     await onBackend("wasm", () => {
       const x = tf.zeros([1, 5, 5, 3]);

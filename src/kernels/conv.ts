@@ -51,6 +51,8 @@ const WHOLE_TRANSPOSE_BYTES = 32 << 20;
 /** Below this many input channels every pass reads windows in place (see readsWindows). */
 const FEW_CHANNELS = 8;
 const NO_BLOCKS: Blocks = { mb: 0, kb: 0, nb: 0 };
+/** The filter gradient's sliding-window pass sums the batch in this many groups of images, one unit of work each. */
+const DW_GROUPS = 8;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -183,10 +185,10 @@ function macs(g: ConvGeometry): number {
 /**
  * Writes the parameter block (the tensors' addresses, the geometry, `shared` bytes of scratch
  * for all threads and `scratchBytes` for each, the first `zeroed` bytes of each zeroed) and
- * runs `entry`; returns where each thread's scratch is. Calls with the same sizes get the same
- * scratch.
+ * runs `entry`; returns where each thread's scratch and the shared bytes are. Calls with the
+ * same sizes get the same scratch.
  */
-function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0, zeroed = 0): number[] {
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0, zeroed = 0): { scratches: number[]; shared: number } {
   const rt = runtimeFor(backend);
   const perThread = (scratchBytes + 63) & ~63;
   const sharedBytes = (shared + 63) & ~63;
@@ -210,7 +212,7 @@ function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeome
   words[P.group] = blocks.group ?? 0;
   words[P.shared] = shared ? arena - sharedBytes : 0;
   rt.pool.run(entry, rt.block, work >= PARALLEL_WORK);
-  return scratches;
+  return { scratches, shared: arena - sharedBytes };
 }
 
 /** Bytes of the GEMM's own scratch for a reduction of up to `k` (see $gemm). */
@@ -296,17 +298,18 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
   const tensors = { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) };
   if (readsWindows(g, "filter gradient")) {
-    // Each thread sums its images into its own dW (CO rounded up to 8), then they are added here.
+    // Groups of images, each summed in order into its own dW (CO rounded up to 8), then the
+    // groups added in order: the same result on any number of threads, run after run.
     const rows = g.kh * g.kw * g.ci;
     const co8 = roundUp(g.co, 8);
-    const accumulator = rows * co8 * FLOAT;
-    const scratch = accumulator + paddedImage(g) * FLOAT + g.oh * g.ow * co8 * FLOAT;
-    const scratches = run(backend, "conv_window_dw", g, tensors, NO_BLOCKS, scratch, 0, macs(g), 0, accumulator);
+    const perImage = Math.ceil(g.n / DW_GROUPS);
+    const groups = Math.ceil(g.n / perImage);
+    const scratch = (paddedImage(g) + g.oh * g.ow * co8) * FLOAT;
+    const sums = run(backend, "conv_window_dw", g, tensors, { ...NO_BLOCKS, group: perImage }, scratch, 0, macs(g), groups * rows * co8 * FLOAT).shared;
     const heap = backendMemory(backend).buffer;
-    const out = new Float32Array(heap, tensors.out, rows * g.co);
-    out.fill(0);
-    for (const at of scratches) {
-      const sum = new Float32Array(heap, at, rows * co8);
+    const out = new Float32Array(heap, tensors.out, rows * g.co).fill(0);
+    for (let group = 0; group < groups; group++) {
+      const sum = new Float32Array(heap, sums + group * rows * co8 * FLOAT, rows * co8);
       for (let r = 0; r < rows; r++) {
         for (let c = 0; c < g.co; c++) out[r * g.co + c]! += sum[r * co8 + c]!;
       }
@@ -397,7 +400,7 @@ function channelSums(args: KernelArgs, moments: boolean): TensorInfo | TensorInf
   const g = rowsOf(x);
   if (g.n < 1) throw new Error(`${k}: x is empty`);
   const c = g.ci;
-  const scratches = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24, moments ? 1 : 0, g.n * c, 0, c * 16);
+  const { scratches } = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24, moments ? 1 : 0, g.n * c, 0, c * 16);
   // The threads' f64 totals: D1 [C] then D2 [C] in each one's scratch.
   const buffer = backendMemory(backend).buffer;
   const s1 = new Float64Array(c);

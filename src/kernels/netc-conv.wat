@@ -817,15 +817,16 @@
         (br $ohs)))
       (br $units))))
 
-  ;; dW = Σ over images of x's windows · dy, for few input channels, into each thread's own
-  ;; accumulator (zeroed by the caller, which adds the threads' together): [K × CO rounded up
-  ;; to 8] floats, then the padded image, then the image's dy in panels of 8 (pack_panels).
+  ;; dW = Σ over images of x's windows · dy, a unit being a group of images (word 26 of them)
+  ;; summed in order into the group's own [K × CO rounded up to 8] floats of word 27's buffer,
+  ;; which the caller adds together in order: the same sums whichever thread takes which group.
+  ;; Scratch per thread: the padded image, then the image's dy in panels of 8 (pack_panels).
   ;; The kernel's K taps in tiles of 4 (across its rows: tap t is float t mod KW·CI of row
   ;; t / KW·CI of the window), each tile against every panel of dy in one $mk4x8w call over all
   ;; output pixels.
   (func (export "conv_window_dw") (param $g i32) (param $tid i32) (param $nt i32)
     (local $OH i32) (local $OW i32) (local $CO i32) (local $K i32) (local $ld i32) (local $row i32) (local $co8 i32) (local $ohw i32)
-    (local $acc i32) (local $padded i32) (local $panels i32) (local $n i32) (local $img i32) (local $t i32) (local $last i32) (local $p i32) (local $a i32)
+    (local $acc i32) (local $padded i32) (local $panels i32) (local $n i32) (local $unit i32) (local $end i32) (local $img i32) (local $t i32) (local $last i32) (local $p i32) (local $a i32)
     (local $d1 i32) (local $d2 i32) (local $d3 i32)
     (local.set $OH (i32.load offset=44 (local.get $g)))
     (local.set $OW (i32.load offset=48 (local.get $g)))
@@ -835,12 +836,17 @@
     (local.set $ld (i32.mul (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1))) (i32.load offset=40 (local.get $g))))
     (local.set $co8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
     (local.set $ohw (i32.mul (local.get $OH) (local.get $OW)))
-    (local.set $acc (call $scratch (local.get $g) (local.get $tid)))
-    (local.set $padded (i32.add (local.get $acc) (i32.shl (i32.mul (local.get $K) (local.get $co8)) (i32.const 2))))
+    (local.set $padded (call $scratch (local.get $g) (local.get $tid)))
     (local.set $panels (i32.add (local.get $padded) (i32.shl (call $padded_floats (local.get $g)) (i32.const 2))))
     (block $all (loop $units
-      (local.set $n (call $next (local.get $g)))
+      (local.set $unit (call $next (local.get $g)))
+      (local.set $n (i32.mul (local.get $unit) (i32.load offset=104 (local.get $g))))
       (br_if $all (i32.ge_u (local.get $n) (i32.load offset=28 (local.get $g))))
+      (local.set $end (call $min (i32.add (local.get $n) (i32.load offset=104 (local.get $g))) (i32.load offset=28 (local.get $g))))
+      (local.set $acc (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (i32.mul (local.get $unit) (i32.mul (local.get $K) (local.get $co8))) (i32.const 2))))
+      (call $zero (local.get $acc) (i32.mul (local.get $K) (local.get $co8)))
+      (block $images_done (loop $images
+      (br_if $images_done (i32.ge_u (local.get $n) (local.get $end)))
       (local.set $img (call $window_image (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $n) (local.get $padded)))
       (call $pack_panels (i32.load offset=92 (local.get $g)) (local.get $CO) (i32.mul (local.get $n) (local.get $ohw)) (local.get $ohw) (local.get $CO) (local.get $panels))
       (local.set $t (i32.const 0))
@@ -865,6 +871,8 @@
           (br $ps)))
         (local.set $t (i32.add (local.get $t) (i32.const 4)))
         (br $tiles)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $images)))
       (br $units))))
 
   ;; byte offset in a padded image (rows ld floats) of the window's tap t, its rows `row` floats
