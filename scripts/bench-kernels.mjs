@@ -1,25 +1,33 @@
 // `node scripts/bench-kernels.mjs`: time per call of netc's WebAssembly kernels against the
-// compositions of tfjs ops they replace, on the wasm backend at LeNet-BN's shapes (batch 128).
-// Prints a table (milliseconds, median of ROUNDS rounds of REPS calls).
+// compositions of tfjs ops they replace, on the wasm backend: the fused BN kernels at LeNet-BN's
+// shapes (batch 128), then the convolution kernels at shapes from models/ (their batch sizes),
+// each pass both ways of reading its input (sliding windows, im2col) and the one the kernels'
+// rule picks (src/kernels/conv.ts, readsWindows). Prints tables (milliseconds, median of ROUNDS
+// rounds of REPS calls; GFLOP/s). THREADS=1 by default; CONVS=0 or BN=0 skips a table.
 import { build } from "esbuild";
 import { buildKernels } from "./build-kernels.mjs";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const REPS = Number(process.env.REPS ?? 20);
+const THREADS = Number(process.env.THREADS ?? 1);
 
 await buildKernels();
 const outdir = "node_modules/.cache/netc/bench-kernels";
-await build({ entryPoints: ["src/kernels/register.ts", "src/kernels/binaries.ts"], outdir, outExtension: { ".js": ".mjs" }, bundle: true, splitting: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
+await build({ entryPoints: ["src/kernels/register.ts", "src/kernels/binaries.ts", "src/kernels/conv2d-backprop-filter.ts"], outdir, outExtension: { ".js": ".mjs" }, bundle: true, splitting: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
 const { registerNetcKernels } = await import(`../${outdir}/register.mjs`);
 const { kernelBinaries } = await import(`../${outdir}/binaries.mjs`);
 
 const tf = await import("@tensorflow/tfjs");
-await import("@tensorflow/tfjs-backend-wasm");
+const wasm = await import("@tensorflow/tfjs-backend-wasm");
+wasm.setThreadsCount(THREADS);
 tf.enableProdMode();
 await tf.setBackend("wasm");
 await tf.ready();
 const status = registerNetcKernels(tf, kernelBinaries("dist/netc-kernels.wasm"));
 if (!status.wasm) throw new Error(status.reason);
+// tfjs's filter gradient for the wasm backend, as the runtime registers it.
+const { registerWasmConv2DBackpropFilter } = await import(`../${outdir}/conv2d-backprop-filter.mjs`);
+registerWasmConv2DBackpropFilter(tf);
 
 function time(f) {
   for (let i = 0; i < 3; i++) tf.tidy(() => { f(); }); // warm-up
@@ -61,7 +69,7 @@ const cases = [
 ];
 
 const rows = [];
-for (const c of cases) {
+for (const c of process.env.BN === "0" ? [] : cases) {
   const ch = c.shape.at(-1);
   const x = tf.randomNormal(c.shape, 0.5, 1.5, "float32", 1);
   const gamma = tf.randomNormal([ch], 1, 0.2, "float32", 2);
@@ -89,6 +97,57 @@ for (const c of cases) {
 
 const fmt = (v) => (typeof v === "number" ? v.toFixed(3) : v);
 const total = (key) => rows.reduce((s, r) => s + r[key], 0);
-rows.push({ case: "total per step", ...Object.fromEntries(["fwd tfjs ops", "fwd netc", "bwd tfjs ops", "bwd netc"].map((k) => [k, total(k)])) });
-console.log(`ms per call, wasm backend, median of ${ROUNDS}×${REPS}`);
-console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, fmt(v)]))));
+if (rows.length) {
+  rows.push({ case: "total per step", ...Object.fromEntries(["fwd tfjs ops", "fwd netc", "bwd tfjs ops", "bwd netc"].map((k) => [k, total(k)])) });
+  console.log(`BN, activation and pooling: ms per call, wasm backend, ${THREADS} thread(s), median of ${ROUNDS}×${REPS}`);
+  console.table(rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, fmt(v)]))));
+}
+
+// Convolutions: [N, H, W, CI] ⊛ [KH, KW, CI, CO], stride, padding, from models/.
+const convs = [
+  { name: "lenet conv1", x: [128, 28, 28, 1], w: [5, 5, 1, 6], s: 1, p: 0 },
+  { name: "lenet conv2", x: [128, 12, 12, 6], w: [5, 5, 6, 16], s: 1, p: 0 },
+  { name: "resnet18 stem", x: [32, 96, 96, 1], w: [7, 7, 1, 64], s: 2, p: 3 },
+  { name: "resnet18 3×3 64", x: [32, 24, 24, 64], w: [3, 3, 64, 64], s: 1, p: 1 },
+  { name: "resnet18 3×3 128", x: [32, 12, 12, 128], w: [3, 3, 128, 128], s: 1, p: 1 },
+  { name: "resnet18 3×3 512", x: [32, 3, 3, 512], w: [3, 3, 512, 512], s: 1, p: 1 },
+  { name: "resnet18 3×3 s2", x: [32, 24, 24, 64], w: [3, 3, 64, 128], s: 2, p: 1 },
+  { name: "densenet 3×3", x: [32, 24, 24, 128], w: [3, 3, 128, 32], s: 1, p: 1 },
+  { name: "googlenet 5×5", x: [32, 12, 12, 16], w: [5, 5, 16, 32], s: 1, p: 2 },
+  { name: "googlenet 1×1", x: [32, 12, 12, 192], w: [1, 1, 192, 64], s: 1, p: 0 },
+  { name: "nin 5×5", x: [32, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
+  { name: "vgg11 3×3 256", x: [8, 28, 28, 256], w: [3, 3, 256, 256], s: 1, p: 1 },
+];
+const convRows = [];
+for (const c of process.env.CONVS === "0" ? [] : convs) {
+  const x = tf.randomNormal(c.x, 0, 1, "float32", 1);
+  const w = tf.randomNormal(c.w, 0, 0.1, "float32", 2);
+  const [oh, ow] = [1, 2].map((i) => Math.floor((c.x[i] + 2 * c.p - c.w[i - 1]) / c.s) + 1);
+  const dy = tf.randomNormal([c.x[0], oh, ow, c.w[3]], 0, 0.1, "float32", 3);
+  const gflop = (2 * c.x[0] * oh * ow * c.w.reduce((a, b) => a * b, 1)) / 1e9;
+  const pad = c.p === 0 ? "valid" : [[0, 0], [c.p, c.p], [c.p, c.p], [0, 0]];
+  const attrs = { strides: [c.s, c.s], padding: [c.p, c.p] };
+  const passes = {
+    fwd: { tfjs: () => tf.conv2d(x, w, c.s, pad), netc: (path) => run("NetcConv2D", { x, filter: w }, { ...attrs, ...path }) },
+    dw: {
+      tfjs: () => run("Conv2DBackpropFilter", { x, dy }, { strides: [c.s, c.s], pad, dataFormat: "NHWC", filterShape: c.w }),
+      netc: (path) => run("NetcConv2DBackpropFilter", { x, dy }, { ...attrs, filterShape: c.w, ...path }),
+    },
+    dx: { tfjs: () => tf.conv2dTranspose(dy, w, c.x, c.s, pad), netc: (path) => run("NetcConv2DBackpropInput", { dy, filter: w }, { ...attrs, inputShape: c.x, ...path }) },
+  };
+  for (const [pass, f] of Object.entries(passes)) {
+    const windowsPossible = pass !== "dx" || (c.s === 1 && c.p < c.w[0]);
+    const ms = {
+      tfjs: time(f.tfjs),
+      "netc (its rule)": time(() => f.netc({})),
+      windows: windowsPossible ? time(() => f.netc({ path: "windows" })) : NaN,
+      im2col: time(() => f.netc({ path: "im2col" })),
+    };
+    convRows.push({ case: `${c.name} ${pass}`, ...Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number.isNaN(v) ? "–" : `${v.toFixed(2)} (${(gflop / v * 1e3).toFixed(0)})`])) });
+  }
+  tf.dispose([x, w, dy]);
+}
+if (convRows.length) {
+  console.log(`Convolutions: ms per call (GFLOP/s), wasm backend, ${THREADS} thread(s), median of ${ROUNDS}×${REPS}`);
+  console.table(convRows);
+}

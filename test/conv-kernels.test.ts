@@ -151,7 +151,8 @@ async function reference(backend: "wasm" | "cpu", c: Case, d: ReturnType<typeof 
   );
 }
 
-async function netc(d: ReturnType<typeof data>, relu: boolean) {
+/** The kernels' results; `path` forces how they read their input (else their own rule). */
+async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "windows" | "im2col") {
   return onBackend("wasm", () => {
     const { g } = d;
     const attrs = { strides: [g.sh, g.sw], padding: [g.ph, g.pw] };
@@ -161,7 +162,7 @@ async function netc(d: ReturnType<typeof data>, relu: boolean) {
     const dy = tf.tensor4d(d.dy, [g.n, g.oh, g.ow, g.co]);
     const before = tf.memory().numTensors;
     const run = (name: string, inputs: Record<string, Tensor>, extra: Record<string, unknown>) => {
-      const t = tf.engine().runKernel(name, inputs, { ...attrs, ...extra } as never) as Tensor;
+      const t = tf.engine().runKernel(name, inputs, { ...attrs, ...(path ? { path } : {}), ...extra } as never) as Tensor;
       const values = t.dataSync() as Float32Array;
       const shape = t.shape;
       t.dispose();
@@ -169,7 +170,9 @@ async function netc(d: ReturnType<typeof data>, relu: boolean) {
     };
     const y = run(CONV2D, { x, filter: w, bias: b }, { activation: relu ? "relu" : "linear" });
     const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co] });
-    const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci] });
+    // The sliding-window input gradient exists at stride 1 with padding below the kernel's size.
+    const dxPath = path === "windows" && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw) ? "im2col" : path;
+    const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci], ...(dxPath ? { path: dxPath } : {}) });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w, b, dy]);
     return { y, dw, dx };
@@ -195,11 +198,15 @@ describe("netc convolution kernels", () => {
         expect(normwise(actual.dx.values, expected.dx), "input gradient").toBeLessThanOrEqual(TOLERANCE);
         return;
       }
-      for (const backend of macs < 2e6 ? (["wasm", "cpu"] as const) : (["wasm"] as const)) {
+      const small = macs < 2e6;
+      for (const backend of small ? (["wasm", "cpu"] as const) : (["wasm"] as const)) {
         const expected = await reference(backend, c, d, relu);
-        expect(normwise(actual.y.values, expected.y), `forward vs ${backend}`).toBeLessThanOrEqual(TOLERANCE);
-        expect(normwise(actual.dw.values, expected.dw), `filter gradient vs ${backend}`).toBeLessThanOrEqual(TOLERANCE);
-        expect(normwise(actual.dx.values, expected.dx), `input gradient vs ${backend}`).toBeLessThanOrEqual(TOLERANCE);
+        // Small cases also through each way of reading the input, whichever the rule picks.
+        for (const [path, result] of small ? ([["", actual], ["windows", await netc(d, relu, "windows")], ["im2col", await netc(d, relu, "im2col")]] as const) : ([["", actual]] as const)) {
+          expect(normwise(result.y.values, expected.y), `forward vs ${backend} ${path}`).toBeLessThanOrEqual(TOLERANCE);
+          expect(normwise(result.dw.values, expected.dw), `filter gradient vs ${backend} ${path}`).toBeLessThanOrEqual(TOLERANCE);
+          expect(normwise(result.dx.values, expected.dx), `input gradient vs ${backend} ${path}`).toBeLessThanOrEqual(TOLERANCE);
+        }
       }
     });
   }

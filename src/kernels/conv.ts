@@ -7,6 +7,8 @@
  * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
  * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
  * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
+ *   (each also takes `path: "windows" | "im2col"`, for tests and benchmarks: the way the
+ *   product reads its input, which otherwise follows the measured rule of readsWindows)
  * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
  *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
  * NetcMoments {x} → [mean [C], variance [C]]: per channel (the last axis), the biased variance
@@ -240,7 +242,7 @@ function convForward(args: KernelArgs): TensorInfo {
   const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
   const flags = (activation === "relu" ? 1 : 0) | (bias ? 2 : 0);
   const tensors = { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) };
-  convolve(backend, g, tensors, flags, readsWindows(g, "forward"));
+  convolve(backend, g, tensors, flags, readsWindows(g, "forward", args.attrs));
   return y;
 }
 
@@ -251,17 +253,22 @@ function convForward(args: KernelArgs): TensorInfo {
  * up to 128 channels in and out its 9–25-fold copy of x costs more than the windows' smaller
  * register tile; a 1×1 kernel, and wide layers whose 6×8 tile pays for the copy, keep im2col.
  */
-function readsWindows(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient"): boolean {
+function readsWindows(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): boolean {
   const window = g.kh * g.kw > 1;
   const stride1 = g.sh === 1 && g.sw === 1;
+  // The input gradient as the forward pass of dy needs stride 1, and padding that leaves every dx pixel in some window.
+  const possible = pass !== "input gradient" || (stride1 && g.ph < g.kh && g.pw < g.kw);
+  const path = attrs["path"];
+  if (path === "windows" && !possible) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
+  if (path === "windows" || path === "im2col") return path === "windows";
+  if (path !== undefined) throw new Error(`netc convolution kernels: path must be windows or im2col, got ${String(path)}`);
   switch (pass) {
     case "forward":
       return g.ci < FEW_CHANNELS || (window && g.ci <= 128 && g.co <= 128);
     case "filter gradient":
       return g.ci < FEW_CHANNELS || (window && stride1 && (g.ci <= 96 || g.co <= 32));
     case "input gradient":
-      // As the forward pass of dy (co channels) at stride 1; the padding must leave every dx pixel in some window.
-      return stride1 && g.ph < g.kh && g.pw < g.kw && (g.ci < FEW_CHANNELS || (window && g.co <= 256));
+      return possible && (g.ci < FEW_CHANNELS || (window && g.co <= 256));
   }
 }
 
@@ -297,7 +304,7 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackend;
   const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
   const tensors = { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) };
-  if (readsWindows(g, "filter gradient")) {
+  if (readsWindows(g, "filter gradient", args.attrs)) {
     // Groups of images, each summed in order into its own dW (CO rounded up to 8), then the
     // groups added in order: the same result on any number of threads, run after run.
     const rows = g.kh * g.kw * g.ci;
@@ -330,7 +337,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
-  if (readsWindows(g, "input gradient")) {
+  if (readsWindows(g, "input gradient", args.attrs)) {
     slidingWindowInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
     return dx;
   }
