@@ -1,6 +1,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, netcKernelExports, registerNetcKernels, withScratch, type NetcActivation } from "../src/kernels/register.js";
+import { aligned16 } from "../src/kernels/heap.js";
 import { initBackend, type Tf } from "../src/runtime/backend.js";
 import { mulberry32 } from "../src/runtime/data.js";
 
@@ -338,5 +339,14 @@ describe("the wasm kernels", () => {
     expect(bad({ x: tf.ones([4, 3]), gamma: tf.ones([2]), beta: tf.zeros([3]) }, { eps: 1e-5, act: "relu" })).toThrow(/gamma must have 3 values/);
     expect(bad({ x: tf.ones([4, 3]), gamma: tf.ones([3]), beta: tf.zeros([3]) }, { eps: 1e-5, act: "gelu" })).toThrow(/act must be/);
     expect(bad({ x: tf.ones([4, 3]), gamma: tf.ones([3]), beta: tf.zeros([3]) }, { eps: 1e-5, act: "relu", pool: 2 })).toThrow(/NHWC/);
+  });
+});
+
+describe("heap addresses", () => {
+  it("past 2 GiB stay unsigned, which typed arrays need as offsets (VGG-11's heap reaches 4 GiB)", () => {
+    // 0x8206_0041 as the signed i32 an allocator returns for it.
+    expect(aligned16(0x8206_0041 | 0)).toBe(0x8206_0050);
+    expect(aligned16(0xffff_fff0 | 0)).toBe(0xffff_fff0);
+    expect(aligned16(17)).toBe(32);
   });
 });

@@ -24,7 +24,7 @@
  * need kept from call to call.
  */
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
-import { Arena, address, backendMemory, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
+import { Arena, address, aligned16, backendMemory, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 import { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT } from "./names.js";
 import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
@@ -111,7 +111,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, unknown>;
     const raw = backend.wasm._malloc(BLOCK_WORDS * 4 + CONTROL_BYTES + 16);
     if (!raw) throw new Error("netc kernels: out of wasm memory");
-    const block = (raw + 15) & ~15;
+    const block = aligned16(raw);
     // As many threads as tfjs runs, where the runtime can start them.
     const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);

@@ -40,7 +40,16 @@ export function isShared(memory: WebAssembly.Memory): boolean {
 export function address(backend: WasmBackend, t: TensorInfo): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (!data) throw new Error("netc kernels: a tensor is not on the wasm backend");
-  return data.memoryOffset;
+  return data.memoryOffset >>> 0;
+}
+
+/**
+ * The first 16-byte boundary at or after a heap address, as an unsigned number: past 2 GiB an
+ * i32 from the heap's allocator reads as negative in JS, and so does `&` on any number, which
+ * no typed array accepts as an offset.
+ */
+export function aligned16(raw: number): number {
+  return (((raw >>> 0) + 15) & ~15) >>> 0;
 }
 
 /** Runs `body` with a 16-byte-aligned scratch block of tfjs's heap. */
@@ -48,7 +57,7 @@ export function withScratch<T>(backend: WasmBackend, bytes: number, body: (ptr: 
   const raw = backend.wasm._malloc(bytes + 16);
   if (!raw) throw new Error(`netc kernels: out of wasm memory (${bytes} bytes of scratch)`);
   try {
-    return body((raw + 15) & ~15);
+    return body(aligned16(raw));
   } finally {
     backend.wasm._free(raw);
   }
@@ -75,7 +84,7 @@ export class Arena {
       }
       this.bytes = bytes;
     }
-    return (this.raw + 15) & ~15;
+    return aligned16(this.raw);
   }
 }
 
