@@ -3,7 +3,8 @@
 // shapes (batch 128), then the convolution kernels at shapes from models/ (their batch sizes),
 // each pass both ways of reading its input (sliding windows, im2col) and the one the kernels'
 // rule picks (src/kernels/conv.ts, readsWindows). Prints tables (milliseconds, median of ROUNDS
-// rounds of REPS calls; GFLOP/s). THREADS=1 by default; CONVS=0 or BN=0 skips a table.
+// rounds of REPS calls, fewer for calls over 5 ms; GFLOP/s). THREADS=1 by default; CONVS=0 or
+// BN=0 skips a table.
 import { build } from "esbuild";
 import { buildKernels } from "./build-kernels.mjs";
 
@@ -29,13 +30,17 @@ if (!status.wasm) throw new Error(status.reason);
 const { registerWasmConv2DBackpropFilter } = await import(`../${outdir}/conv2d-backprop-filter.mjs`);
 registerWasmConv2DBackpropFilter(tf);
 
+/** Median ms per call over ROUNDS rounds of REPS calls, fewer calls per round (at least one) for calls that take long. */
 function time(f) {
-  for (let i = 0; i < 3; i++) tf.tidy(() => { f(); }); // warm-up
+  const t0 = performance.now();
+  tf.tidy(() => { f(); }); // warm-up
+  const reps = Math.max(1, Math.min(REPS, Math.round(100 / (performance.now() - t0))));
+  for (let i = 0; i < 2; i++) tf.tidy(() => { f(); });
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < REPS; i++) tf.tidy(() => { f(); });
-    rounds.push((performance.now() - t0) / REPS);
+    const start = performance.now();
+    for (let i = 0; i < reps; i++) tf.tidy(() => { f(); });
+    rounds.push((performance.now() - start) / reps);
   }
   return rounds.sort((a, b) => a - b)[rounds.length >> 1];
 }
@@ -115,7 +120,7 @@ const convs = [
   { name: "densenet 3×3", x: [32, 24, 24, 128], w: [3, 3, 128, 32], s: 1, p: 1 },
   { name: "googlenet 5×5", x: [32, 12, 12, 16], w: [5, 5, 16, 32], s: 1, p: 2 },
   { name: "googlenet 1×1", x: [32, 12, 12, 192], w: [1, 1, 192, 64], s: 1, p: 0 },
-  { name: "nin 5×5", x: [32, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
+  { name: "nin 5×5 (batch 8)", x: [8, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
   { name: "vgg11 3×3 256", x: [8, 28, 28, 256], w: [3, 3, 256, 256], s: 1, p: 1 },
 ];
 const convRows = [];
