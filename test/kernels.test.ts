@@ -1,7 +1,7 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, netcKernelExports, registerNetcKernels, withScratch, type NetcActivation } from "../src/kernels/register.js";
-import { aligned16 } from "../src/kernels/heap.js";
+import { address, aligned16, type WasmBackend } from "../src/kernels/heap.js";
 import { initBackend, type Tf } from "../src/runtime/backend.js";
 import { mulberry32 } from "../src/runtime/data.js";
 
@@ -348,5 +348,11 @@ describe("heap addresses", () => {
     expect(aligned16(0x8206_0041 | 0)).toBe(0x8206_0050);
     expect(aligned16(0xffff_fff0 | 0)).toBe(0xffff_fff0);
     expect(aligned16(17)).toBe(32);
+  });
+
+  it("of a tensor tfjs could not allocate (address 0) are refused, not written over the heap's start", () => {
+    const backend = { dataIdMap: { get: () => ({ memoryOffset: 0 }) } } as unknown as WasmBackend;
+    expect(() => address(backend, { dataId: {}, shape: [128, 24, 24, 6], dtype: "float32" })).toThrow(/out of memory \(a \[128, 24, 24, 6\] tensor could not be allocated\)/);
+    expect(address({ dataIdMap: { get: () => ({ memoryOffset: 0x8000_0010 | 0 }) } } as unknown as WasmBackend, { dataId: {}, shape: [4], dtype: "float32" })).toBe(0x8000_0010);
   });
 });

@@ -40,7 +40,11 @@ export function isShared(memory: WebAssembly.Memory): boolean {
 export function address(backend: WasmBackend, t: TensorInfo): number {
   const data = backend.dataIdMap.get(t.dataId);
   if (!data) throw new Error("netc kernels: a tensor is not on the wasm backend");
-  return data.memoryOffset >>> 0;
+  const at = data.memoryOffset >>> 0;
+  // tfjs does not check its allocator: a tensor it could not place sits at address 0, and
+  // writing it would overwrite the heap's first bytes (the kernels' thread pool hung so).
+  if (at === 0 && t.shape.every((d) => d > 0)) throw new Error(`netc kernels: the wasm backend is out of memory (a [${t.shape.join(", ")}] tensor could not be allocated)`);
+  return at;
 }
 
 /**
