@@ -710,8 +710,9 @@
 
   ;; ---------------------------------------------------------------- sliding windows, no im2col
   ;; For few input channels im2col moves a handful of floats per call and costs more than the
-  ;; product; these read the image in place instead (a zero-padded copy of it where there is
-  ;; padding), through $mk4x8w. A unit is one image.
+  ;; product, and for k×k kernels of moderate width its k²-fold copy does; these read the image
+  ;; in place instead (a zero-padded copy of it where there is padding), through $mk4x8w. Which
+  ;; passes take them is conv.ts's readsWindows.
 
   ;; floats of a zero-padded image, 0 without padding
   (func $padded_floats (param $g i32) (result i32)
@@ -734,7 +735,7 @@
     (local.set $src (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (local.get $n) (local.get $H)) (local.get $row)) (i32.const 2))))
     (if (i32.eqz (i32.or (local.get $ph) (local.get $pw))) (then (return (local.get $src))))
     (local.set $ld (i32.mul (i32.add (local.get $W) (i32.shl (local.get $pw) (i32.const 1))) (local.get $CI)))
-    (call $zero (local.get $dst) (i32.mul (local.get $ld) (i32.add (local.get $H) (i32.shl (local.get $ph) (i32.const 1)))))
+    (call $zero (local.get $dst) (call $padded_floats (local.get $g)))
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $r) (local.get $H)))
       (call $copy (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $row)) (i32.const 2)))
@@ -744,7 +745,7 @@
       (br $rows)))
     (local.get $dst))
 
-  ;; y = act(x ⊛ W + bias) for few input channels: each output row in tiles of 4 pixels, each
+  ;; y = act(x ⊛ W + bias) reading x's windows in place: each output row in tiles of 4 pixels, each
   ;; tile against every panel of W (packed by pack_w) in one $mk4x8w call over the window's rows
   ;; that meet x. Scratch per thread: the padded image, then the bias zero-padded to whole
   ;; panels (a last panel of fewer than 8 columns reads 8).
@@ -817,7 +818,7 @@
         (br $ohs)))
       (br $units))))
 
-  ;; dW = Σ over images of x's windows · dy, a unit being a group of images (word 26 of them)
+  ;; dW = Σ over images of x's windows · dy, read in place, a unit being a group of images (word 26 of them)
   ;; summed in order into the group's own [K × CO rounded up to 8] floats of word 27's buffer,
   ;; which the caller adds together in order: the same sums whichever thread takes which group.
   ;; Scratch per thread: the padded image, then the image's dy in panels of 8 (pack_panels).
