@@ -241,6 +241,36 @@ describe("NetcActivation", () => {
   }
 });
 
+describe("tf.batchNorm on wasm (netc's kernel for tfjs's FusedBatchNorm)", () => {
+  /** tf.batchNorm's values on a backend; mean, variance, offset and scale as given (undefined: left out). */
+  async function batchNorm(backend: Backend, x: Arr, stats: (Arr | undefined)[], eps: number): Promise<Float32Array> {
+    await use(backend);
+    return tf.tidy(() => {
+      const [mean, variance, offset, scale] = stats.map((s) => (s ? tf.tensor(s.values, s.shape) : undefined));
+      return tf.batchNorm(tf.tensor(x.values, x.shape), mean!, variance!, offset, scale, eps).dataSync() as Float32Array;
+    });
+  }
+  const positive = (a: Arr): Arr => ({ ...a, values: a.values.map((v) => 0.1 + v * v) });
+  for (const c of CASES.filter((k) => !k.mean)) {
+    it(`matches tfjs's own kernel (cpu) on [${c.shape.join(",")}], with and without scale and offset`, async () => {
+      const { x, gamma, beta, ch } = inputsFor(c, 400);
+      const mean = { values: normal(ch, 401, 0.5, 1), shape: [ch] };
+      const variance = positive({ values: normal(ch, 402, 1, 1), shape: [ch] });
+      for (const stats of [[mean, variance, beta, gamma], [mean, variance, undefined, undefined], [mean, variance, beta, undefined]]) {
+        const wasm = await batchNorm("wasm", x, stats, 1e-5);
+        expectClose({ values: wasm, shape: x.shape }, await batchNorm("cpu", x, stats, 1e-5), VS_REFERENCE, `[${c.shape.join(",")}] with ${stats.filter(Boolean).length} inputs`);
+      }
+    });
+  }
+  it("leaves statistics of x's own shape (not one per channel) to tfjs's kernel, which gives the same values", async () => {
+    const x = { values: normal(2 * 3 * 4 * 5, 410), shape: [2, 3, 4, 5] };
+    const mean = { values: normal(120, 411), shape: x.shape };
+    const variance = positive({ values: normal(120, 412), shape: x.shape });
+    const wasm = await batchNorm("wasm", x, [mean, variance], 1e-3);
+    expectClose({ values: wasm, shape: x.shape }, await batchNorm("cpu", x, [mean, variance], 1e-3), VS_REFERENCE, "full-shape statistics");
+  });
+});
+
 describe("NetcAvgPool2Backward", () => {
   const shapes: [Shape4, number, number][] = [
     [[128, 12, 12, 6], 24, 24],

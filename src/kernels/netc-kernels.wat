@@ -770,6 +770,38 @@
     (call $emit_y (local.get $x) (local.get $y) (local.get $pooled) (local.get $M) (local.get $C) (local.get $act)
       (local.get $s) (local.get $N) (local.get $H) (local.get $W)))
 
+  ;; y = (x − mean)·scale/√(variance + eps) + offset [M,C] with the statistics given: tfjs's
+  ;; FusedBatchNorm (tf.batchNorm), which --bn builtin calls; scale, offset 0 mean 1 and 0.
+  ;; Scratch as bn_fwd's.
+  (func (export "bn_apply")
+    (param $x i32) (param $mean i32) (param $variance i32) (param $scale i32) (param $offset i32)
+    (param $y i32) (param $M i32) (param $C i32) (param $eps f32) (param $s i32)
+    (local $Q i32) (local $KK i32) (local $c i32) (local $cb i32) (local $k f32)
+    (local.set $Q (call $period (local.get $C)))
+    (local.set $KK (i32.add (local.get $s) (i32.mul (i32.shl (local.get $Q) (i32.const 2)) (i32.const 6))))
+    ;; K0 = mean, K1 = scale/√(variance + eps), K2 = offset
+    (block $done (loop $l
+      (br_if $done (i32.ge_u (local.get $c) (local.get $C)))
+      (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+      (local.set $k (f32.div (f32.const 1)
+        (f32.sqrt (f32.add (f32.load (i32.add (local.get $variance) (local.get $cb))) (local.get $eps)))))
+      (if (local.get $scale)
+        (then (local.set $k (f32.mul (local.get $k) (f32.load (i32.add (local.get $scale) (local.get $cb)))))))
+      (f32.store (call $kaddr (local.get $KK) (i32.const 0) (local.get $c))
+        (f32.load (i32.add (local.get $mean) (local.get $cb))))
+      (f32.store (call $kaddr (local.get $KK) (i32.const 1) (local.get $c)) (local.get $k))
+      (f32.store (call $kaddr (local.get $KK) (i32.const 2) (local.get $c))
+        (if (result f32) (local.get $offset)
+          (then (f32.load (i32.add (local.get $offset) (local.get $cb))))
+          (else (f32.const 0))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $l)))
+    (call $kreplicate (local.get $KK) (i32.const 0) (local.get $C) (local.get $Q))
+    (call $kreplicate (local.get $KK) (i32.const 1) (local.get $C) (local.get $Q))
+    (call $kreplicate (local.get $KK) (i32.const 2) (local.get $C) (local.get $Q))
+    (call $emit_y (local.get $x) (local.get $y) (i32.const 0) (local.get $M) (local.get $C) (i32.const 0)
+      (local.get $s) (local.get $M) (i32.const 1) (i32.const 1)))
+
   ;; Backward. dz = dy·act'(y), x̂ = (x − mean)·invStd, dβ = Σ dz, dγ = Σ dz·x̂,
   ;; dx = γ·invStd·(dz − dβ/M − x̂·dγ/M) (subtracting before scaling: exactly 0 for M = 1).
   ;; With pooled ≠ 0, dy is the gradient of avgpool2(y) ([N,H/2,W/2,C]) and is upsampled on the

@@ -31,7 +31,7 @@
  * The module imports only tfjs's types: the runtime passes `tf` in once a backend is up, and the
  * assembled kernels' bytes (read from dist/ by binaries.ts in Node, fetched in a browser).
  */
-import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
+import type { KernelBackend, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
 import { registerConvKernels, type ConvBinaries } from "./conv.js";
 import { address, backendMemory, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
@@ -84,6 +84,7 @@ export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKern
   register(tf, BN_BACKWARD, "wasm", (args) => bnBackwardWasm(args, kernels));
   register(tf, AVG_POOL2_BACKWARD, "wasm", (args) => avgPool2BackwardWasm(args, kernels));
   register(tf, ACTIVATION, "wasm", (args) => activationWasm(args, kernels));
+  replaceBatchNorm(tf, kernels);
   if (binaries.conv) registerConvKernels(tf, binaries.conv);
   return { wasm: true };
 }
@@ -214,6 +215,7 @@ interface Kernels {
   avgpool2_bwd(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
   avgpool2_fwd(x: number, y: number, n: number, h: number, w: number, c: number): void;
   act_fwd(x: number, y: number, pooled: number, m: number, c: number, act: number, scratch: number, n: number, h: number, w: number): void;
+  bn_apply(x: number, mean: number, variance: number, scale: number, offset: number, y: number, m: number, c: number, eps: number, scratch: number): void;
   /** y = act(x) over n floats (n a multiple of 4), with scratch_bytes(4, 0, 0) of scratch. */
   act(x: number, y: number, n: number, act: number, scratch: number): void;
   scratch_bytes(c: number, w: number, pooled: number): number;
@@ -266,6 +268,41 @@ function activationWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
     kernels.act_fwd(address(backend, x), y!, pooled ?? 0, g.m, g.c, ACT_CODES[act], scratch, g.n, g.h, g.w);
   });
   return outs;
+}
+
+/** tfjs's name for the kernel of tf.batchNorm. */
+const FUSED_BATCH_NORM = "FusedBatchNorm";
+
+/**
+ * tf.batchNorm, which --bn builtin calls, keeps its tfjs kernel on every backend but wasm's:
+ * there it becomes one SIMD pass of bn_apply. tfjs-backend-wasm's kernel is scalar and took
+ * longer on LeNet-BN's first layer (1.2M values) than netc's whole fused BN from scratch.
+ * The op, its semantics and its gradient stay tfjs's; what bn_apply does not take (statistics
+ * other than one value per channel) still goes to tfjs's kernel.
+ */
+function replaceBatchNorm(tf: Tf, kernelsOf: KernelsOf): void {
+  const tfjs = tf.getKernel(FUSED_BATCH_NORM, "wasm");
+  if (!tfjs) return;
+  tf.unregisterKernel(FUSED_BATCH_NORM, "wasm");
+  const kernelFunc: KernelConfig["kernelFunc"] = (args) => batchNormWasm({ ...args, backend: args.backend as KernelBackend, attrs: args.attrs ?? {} }, kernelsOf) ?? tfjs.kernelFunc(args);
+  tf.registerKernel({ ...tfjs, kernelFunc });
+}
+
+function batchNormWasm({ inputs, backend, attrs }: KernelArgs, kernelsOf: KernelsOf): TensorInfo | undefined {
+  const { x, mean, variance, scale, offset } = inputs;
+  if (!x || !mean || !variance || x.dtype !== "float32") return undefined;
+  const c = x.shape.at(-1) ?? 1;
+  const perChannel = [mean, variance, scale, offset].every((t) => !t || (t.dtype === "float32" && size(t.shape) === c));
+  if (!perChannel || size(x.shape) === 0) return undefined;
+  const wasm = backend as WasmBackend;
+  const kernels = kernelsOf(wasm);
+  const y = wasm.makeOutput([...x.shape], "float32");
+  const eps = Number(attrs["varianceEpsilon"] ?? 0.001);
+  withScratch(wasm, kernels.scratch_bytes(c, 0, 0), (scratch) => {
+    const at = (t: TensorInfo | undefined) => (t ? address(wasm, t) : 0);
+    kernels.bn_apply(at(x), at(mean), at(variance), at(scale), at(offset), at(y), size(x.shape) / c, c, eps, scratch);
+  });
+  return y;
 }
 
 function bnBackwardWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {

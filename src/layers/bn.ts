@@ -227,8 +227,9 @@ export const bn: LayerSpec = {
     /**
      * BN, the activation after it and a 2×2 average pooling as one step whose backward is one
      * pass of the project's kernel. From scratch, the forward is the kernel too; built in, the
-     * forward stays TensorFlow.js's own ops (moments and its batch-norm kernel) and only the
-     * gradient, the closed form above, comes from the kernel. Without `affine` the kernels scale
+     * forward stays TensorFlow.js's batchNorm op after the batch's moments (on wasm both run
+     * netc's kernels: tfjs's own there is scalar) and only the gradient, the closed form above,
+     * comes from the kernel. Without `affine` the kernels scale
      * by 1 and shift by 0.
      */
     fuse(ctx, args, { activation, pool2 }) {
