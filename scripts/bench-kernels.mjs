@@ -1,10 +1,11 @@
 // `node scripts/bench-kernels.mjs`: time per call of netc's WebAssembly kernels against the
 // compositions of tfjs ops they replace, on the wasm backend: the fused BN kernels at LeNet-BN's
 // shapes (batch 128), then the convolution kernels at shapes from models/ (their batch sizes),
-// each pass both ways of reading its input (sliding windows, im2col) and the one the kernels'
-// rule picks (src/kernels/conv.ts, readsWindows). Prints tables (milliseconds, median of ROUNDS
-// rounds of REPS calls, fewer for calls over 5 ms; GFLOP/s). THREADS=1 by default; CONVS=0 or
-// BN=0 skips a table.
+// each pass every way of reading its input it can take (one input plane, sliding windows,
+// im2col) and the one the kernels' rule picks (src/kernels/conv.ts, pathOf). Prints tables
+// (milliseconds, median of ROUNDS rounds of REPS calls, fewer for calls over 5 ms; GFLOP/s).
+// THREADS=1 by default; CONVS=0 or BN=0 skips a table; ONLY=name,… times only the
+// convolutions whose names contain one of them.
 import { build } from "esbuild";
 import { buildKernels } from "./build-kernels.mjs";
 
@@ -112,6 +113,8 @@ if (rows.length) {
 const convs = [
   { name: "lenet conv1", x: [128, 28, 28, 1], w: [5, 5, 1, 6], s: 1, p: 0 },
   { name: "lenet conv2", x: [128, 12, 12, 6], w: [5, 5, 6, 16], s: 1, p: 0 },
+  { name: "d2l lenet conv1 (padded)", x: [256, 28, 28, 1], w: [5, 5, 1, 6], s: 1, p: 2 },
+  { name: "vgg11 first (batch 4)", x: [4, 224, 224, 1], w: [3, 3, 1, 64], s: 1, p: 1 },
   { name: "resnet18 stem", x: [32, 96, 96, 1], w: [7, 7, 1, 64], s: 2, p: 3 },
   { name: "resnet18 3×3 64", x: [32, 24, 24, 64], w: [3, 3, 64, 64], s: 1, p: 1 },
   { name: "resnet18 3×3 128", x: [32, 12, 12, 128], w: [3, 3, 128, 128], s: 1, p: 1 },
@@ -124,7 +127,7 @@ const convs = [
   { name: "vgg11 3×3 256", x: [8, 28, 28, 256], w: [3, 3, 256, 256], s: 1, p: 1 },
 ];
 const convRows = [];
-for (const c of process.env.CONVS === "0" ? [] : convs) {
+for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.env.ONLY || process.env.ONLY.split(",").some((name) => c.name.includes(name)))) {
   const x = tf.randomNormal(c.x, 0, 1, "float32", 1);
   const w = tf.randomNormal(c.w, 0, 0.1, "float32", 2);
   const [oh, ow] = [1, 2].map((i) => Math.floor((c.x[i] + 2 * c.p - c.w[i - 1]) / c.s) + 1);
@@ -142,9 +145,11 @@ for (const c of process.env.CONVS === "0" ? [] : convs) {
   };
   for (const [pass, f] of Object.entries(passes)) {
     const windowsPossible = pass !== "dx" || (c.s === 1 && c.p < c.w[0]);
+    const planePossible = pass !== "dx" && c.s === 1 && c.x[3] === 1;
     const ms = {
       tfjs: time(f.tfjs),
       "netc (its rule)": time(() => f.netc({})),
+      plane: planePossible ? time(() => f.netc({ path: "plane" })) : NaN,
       windows: windowsPossible ? time(() => f.netc({ path: "windows" })) : NaN,
       im2col: time(() => f.netc({ path: "im2col" })),
     };

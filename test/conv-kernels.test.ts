@@ -35,6 +35,7 @@ interface Case {
 // and channels are the models' own.
 const CASES: Case[] = [
   { from: "lenet conv1", x: [4, 28, 28, 1], k: [5, 5, 6], p: [2, 2] },
+  { from: "lenet-bn conv1", x: [8, 28, 28, 1], k: [5, 5, 6] },
   { from: "lenet-bn conv2", x: [8, 12, 12, 6], k: [5, 5, 16] },
   { from: "alexnet conv1", x: [1, 224, 224, 1], k: [11, 11, 96], s: [4, 4], p: [1, 1] },
   { from: "alexnet conv2", x: [2, 26, 26, 96], k: [5, 5, 256], p: [2, 2] },
@@ -63,6 +64,7 @@ const CASES: Case[] = [
   { from: "odd: one pixel", x: [1, 1, 1, 1], k: [1, 1, 1] },
   { from: "odd: few channels in and out (sliding windows, partial panels)", x: [1, 7, 5, 2], k: [3, 3, 3], p: [1, 1] },
   { from: "odd: the kernel inside the padding at the edges", x: [2, 2, 3, 5], k: [1, 3, 13], p: [2, 2] },
+  { from: "odd: one channel in, 7 out (one-plane path: partial tiles, an odd channel, 5 + 2 taps a row)", x: [3, 9, 13, 1], k: [3, 7, 7], p: [1, 2] },
 ];
 
 function random(n: number, seed: number): Float32Array {
@@ -152,7 +154,7 @@ async function reference(backend: "wasm" | "cpu", c: Case, d: ReturnType<typeof 
 }
 
 /** The kernels' results; `path` forces how they read their input (else their own rule). */
-async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "windows" | "im2col") {
+async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | "windows" | "im2col") {
   return onBackend("wasm", () => {
     const { g } = d;
     const attrs = { strides: [g.sh, g.sw], padding: [g.ph, g.pw] };
@@ -170,8 +172,8 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "windows" 
     };
     const y = run(CONV2D, { x, filter: w, bias: b }, { activation: relu ? "relu" : "linear" });
     const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co] });
-    // The sliding-window input gradient exists at stride 1 with padding below the kernel's size.
-    const dxPath = path === "windows" && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw) ? "im2col" : path;
+    // The sliding-window input gradient exists at stride 1 with padding below the kernel's size; there is no one-plane one.
+    const dxPath = path === "plane" || (path === "windows" && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw)) ? "im2col" : path;
     const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci], ...(dxPath ? { path: dxPath } : {}) });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w, b, dy]);
@@ -202,7 +204,9 @@ describe("netc convolution kernels", () => {
       for (const backend of small ? (["wasm", "cpu"] as const) : (["wasm"] as const)) {
         const expected = await reference(backend, c, d, relu);
         // Small cases also through each way of reading the input, whichever the rule picks.
-        for (const [path, result] of small ? ([["", actual], ["windows", await netc(d, relu, "windows")], ["im2col", await netc(d, relu, "im2col")]] as const) : ([["", actual]] as const)) {
+        const plane = g.ci === 1 && g.sh === 1 && g.sw === 1;
+        const paths = small ? [["", actual], ...(plane ? [["plane", await netc(d, relu, "plane")]] : []), ["windows", await netc(d, relu, "windows")], ["im2col", await netc(d, relu, "im2col")]] : [["", actual]];
+        for (const [path, result] of paths as [string, typeof actual][]) {
           expect(normwise(result.y.values, expected.y), `forward vs ${backend} ${path}`).toBeLessThanOrEqual(TOLERANCE);
           expect(normwise(result.dw.values, expected.dw), `filter gradient vs ${backend} ${path}`).toBeLessThanOrEqual(TOLERANCE);
           expect(normwise(result.dx.values, expected.dx), `input gradient vs ${backend} ${path}`).toBeLessThanOrEqual(TOLERANCE);
@@ -223,7 +227,7 @@ describe("netc convolution kernels", () => {
   });
 
   it("give the same bits call after call, however the threads share the work (a resumed run must replay the original)", async () => {
-    // The sliding-window filter gradient sums the batch across units of work: LeNet's first layer, and a wider one.
+    // The sliding-window and one-plane filter gradients sum the batch across units of work: LeNet's first layer, and a wider one.
     for (const c of [CASES[0]!, CASES.find((k) => k.from === "resnet18 3×3")!]) {
       const d = data(c, 3);
       const first = await netc(d, false);

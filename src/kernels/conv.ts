@@ -7,8 +7,8 @@
  * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
  * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
  * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
- *   (each also takes `path: "windows" | "im2col"`, for tests and benchmarks: the way the
- *   product reads its input, which otherwise follows the measured rule of readsWindows)
+ *   (each also takes `path: "plane" | "windows" | "im2col"`, for tests and benchmarks: the way
+ *   the product reads its input, which otherwise follows the measured rule of pathOf)
  * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
  *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
  * NetcMoments {x} → [mean [C], variance [C]]: per channel (the last axis), the biased variance
@@ -18,8 +18,8 @@
  *
  * A convolution's three are one matrix product (see the .wat), with fused multiply-add where the
  * engine has relaxed SIMD; with fewer than 8 input channels the product reads x's windows in
- * place rather than through im2col, and at stride 1 the input gradient is such a convolution
- * of dy. All run on as many threads as tfjs runs (a threaded build) where the
+ * place rather than through im2col (with one, at stride 1, output pixels rather than channels
+ * in the SIMD lanes), and at stride 1 the input gradient is such a convolution of dy. All run on as many threads as tfjs runs (a threaded build) where the
  * runtime can start threads (Node; a page runs them on its one worker), with the scratch they
  * need kept from call to call.
  */
@@ -30,7 +30,7 @@ import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
@@ -50,9 +50,11 @@ interface Blocks {
 
 /** The largest Wᵀ the input gradient makes whole (once per call), rather than a block per unit. */
 const WHOLE_TRANSPOSE_BYTES = 32 << 20;
-/** Below this many input channels every pass reads windows in place (see readsWindows). */
+/** Below this many input channels every pass reads windows in place (see pathOf). */
 const FEW_CHANNELS = 8;
 const NO_BLOCKS: Blocks = { mb: 0, kb: 0, nb: 0 };
+const PATHS = ["plane", "windows", "im2col"] as const;
+type ConvPath = (typeof PATHS)[number];
 /** The filter gradient's sliding-window pass sums the batch in this many groups of images, one unit of work each. */
 const DW_GROUPS = 8;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
@@ -84,6 +86,8 @@ interface Runtime {
   parts: Arena;
   /** The input gradient's flipped filter (see slidingWindowInputGradient). */
   flipped: Arena;
+  /** The one-channel forward pass's packed filter and bias (see planeForward). */
+  planeFilter: Arena;
   fma: boolean;
 }
 
@@ -115,7 +119,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     // As many threads as tfjs runs, where the runtime can start them.
     const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
-    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), fma };
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), planeFilter: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
   return runtime;
@@ -242,39 +246,71 @@ function convForward(args: KernelArgs): TensorInfo {
   const y = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
   const flags = (activation === "relu" ? 1 : 0) | (bias ? 2 : 0);
   const tensors = { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) };
-  convolve(backend, g, tensors, flags, readsWindows(g, "forward", args.attrs));
+  const path = pathOf(g, "forward", args.attrs);
+  if (path === "plane") planeForward(backend, g, tensors, flags);
+  else convolve(backend, g, tensors, flags, path === "windows");
   return y;
 }
 
 /**
- * Whether a pass reads x's (or, for the input gradient, dy's) windows in place rather than
- * through im2col. Measured on the models' convolutions here (scripts/bench-kernels.mjs): im2col
- * copies a handful of floats per call for few input channels, and for a k×k kernel (k > 1) over
- * up to 128 channels in and out its 9–25-fold copy of x costs more than the windows' smaller
- * register tile; a 1×1 kernel, and wide layers whose 6×8 tile pays for the copy, keep im2col.
+ * How a pass reads x (or, for the input gradient, dy): "plane", one input channel at stride 1,
+ * output pixels in the SIMD lanes (conv_plane_*); "windows", in place with channels in the
+ * lanes (conv_window_*); or "im2col". Measured on the models' convolutions here
+ * (scripts/bench-kernels.mjs): im2col copies a handful of floats per call for few input
+ * channels, and for a k×k kernel (k > 1) over up to 128 channels in and out its 9–25-fold copy
+ * of x costs more than the windows' smaller register tile; a 1×1 kernel, and wide layers whose
+ * 6×8 tile pays for the copy, keep im2col. With one input channel and fewer than 8 output
+ * channels (LeNet's first layer) a window's tile leaves lanes empty, and pixels fill them instead.
  */
-function readsWindows(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): boolean {
+function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath {
   const window = g.kh * g.kw > 1;
   const stride1 = g.sh === 1 && g.sw === 1;
   // The input gradient as the forward pass of dy needs stride 1, and padding that leaves every dx pixel in some window.
-  const possible = pass !== "input gradient" || (stride1 && g.ph < g.kh && g.pw < g.kw);
+  const windows = pass !== "input gradient" || (stride1 && g.ph < g.kh && g.pw < g.kw);
+  const plane = pass !== "input gradient" && stride1 && g.ci === 1;
+  // ...which the rule takes where output channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   const path = attrs["path"];
-  if (path === "windows" && !possible) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
-  if (path === "windows" || path === "im2col") return path === "windows";
-  if (path !== undefined) throw new Error(`netc convolution kernels: path must be windows or im2col, got ${String(path)}`);
+  if (path !== undefined && !PATHS.includes(path as ConvPath)) throw new Error(`netc convolution kernels: path must be ${PATHS.join(", ")}, got ${String(path)}`);
+  if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
+  if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
+  if (path !== undefined) return path as ConvPath;
+  if (plane && g.co < FEW_CHANNELS) return "plane";
   switch (pass) {
     case "forward":
-      return g.ci < FEW_CHANNELS || (window && g.ci <= 128 && g.co <= 128);
+      return g.ci < FEW_CHANNELS || (window && g.ci <= 128 && g.co <= 128) ? "windows" : "im2col";
     case "filter gradient":
-      return g.ci < FEW_CHANNELS || (window && stride1 && (g.ci <= 96 || g.co <= 32));
+      return g.ci < FEW_CHANNELS || (window && stride1 && (g.ci <= 96 || g.co <= 32)) ? "windows" : "im2col";
     case "input gradient":
-      return possible && (g.ci < FEW_CHANNELS || (window && g.co <= 256));
+      return windows && (g.ci < FEW_CHANNELS || (window && g.co <= 256)) ? "windows" : "im2col";
   }
 }
 
 /** Floats of x's image n padded (none without padding), as conv_window_* keep it in scratch. */
 function paddedImage(g: ConvGeometry): number {
   return g.ph || g.pw ? (g.h + 2 * g.ph) * (g.w + 2 * g.pw) * g.ci : 0;
+}
+
+/** Floats of the one-channel passes' copy of an image: zero-padded, with 16 floats of slack for the loads past a row's end. */
+function planeImage(g: ConvGeometry): number {
+  return (g.h + 2 * g.ph) * (g.w + 2 * g.pw) + 16;
+}
+
+/**
+ * y = act(x ⊛ W + bias) for one input channel at stride 1 (conv_plane_fwd), in tiles of 6
+ * output channels: W [K × CO] and the bias packed with CO rounded up to 6 (zeros past it), so
+ * that a tile always reads 6 weights.
+ */
+function planeForward(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number): void {
+  const taps = g.kh * g.kw;
+  const co6 = roundUp(g.co, 6);
+  const at = runtimeFor(backend).planeFilter.get((taps + 1) * co6 * FLOAT);
+  const heap = backendMemory(backend).buffer;
+  const packed = new Float32Array(heap, at, (taps + 1) * co6).fill(0);
+  const w = new Float32Array(heap, tensors.w, taps * g.co);
+  for (let t = 0; t < taps; t++) packed.set(w.subarray(t * g.co, (t + 1) * g.co), t * co6);
+  if (tensors.bias) packed.set(new Float32Array(heap, tensors.bias, g.co), taps * co6);
+  // A partial tile goes through 48 floats after the image.
+  run(backend, "conv_plane_fwd", g, { ...tensors, w: at }, NO_BLOCKS, (planeImage(g) + 48) * FLOAT, flags);
 }
 
 /**
@@ -304,15 +340,17 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackend;
   const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
   const tensors = { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) };
-  if (readsWindows(g, "filter gradient", args.attrs)) {
+  const path = pathOf(g, "filter gradient", args.attrs);
+  if (path !== "im2col") {
     // Groups of images, each summed in order into its own dW (CO rounded up to 8), then the
     // groups added in order: the same result on any number of threads, run after run.
     const rows = g.kh * g.kw * g.ci;
     const co8 = roundUp(g.co, 8);
     const perImage = Math.ceil(g.n / DW_GROUPS);
     const groups = Math.ceil(g.n / perImage);
-    const scratch = (paddedImage(g) + g.oh * g.ow * co8) * FLOAT;
-    const sums = run(backend, "conv_window_dw", g, tensors, { ...NO_BLOCKS, group: perImage }, scratch, 0, macs(g), groups * rows * co8 * FLOAT).shared;
+    // Per thread, the plane pass keeps the image and dy transposed to channel rows; the windows, the image and dy in panels.
+    const [entry, scratch] = path === "plane" ? (["conv_plane_dw", (planeImage(g) + roundUp(g.co, 2) * g.oh * roundUp(g.ow, 4)) * FLOAT] as const) : (["conv_window_dw", (paddedImage(g) + g.oh * g.ow * co8) * FLOAT] as const);
+    const sums = run(backend, entry, g, tensors, { ...NO_BLOCKS, group: perImage }, scratch, 0, macs(g), groups * rows * co8 * FLOAT).shared;
     const heap = backendMemory(backend).buffer;
     const out = new Float32Array(heap, tensors.out, rows * g.co).fill(0);
     for (let group = 0; group < groups; group++) {
@@ -337,7 +375,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
-  if (readsWindows(g, "input gradient", args.attrs)) {
+  if (pathOf(g, "input gradient", args.attrs) === "windows") {
     slidingWindowInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
     return dx;
   }

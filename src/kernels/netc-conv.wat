@@ -712,38 +712,45 @@
   ;; For few input channels im2col moves a handful of floats per call and costs more than the
   ;; product, and for k×k kernels of moderate width its k²-fold copy does; these read the image
   ;; in place instead (a zero-padded copy of it where there is padding), through $mk4x8w. Which
-  ;; passes take them is conv.ts's readsWindows.
+  ;; passes take them is conv.ts's pathOf.
+
+  ;; floats of image n zero-padded: (H + 2·ph)·(W + 2·pw)·CI
+  (func $image_floats (param $g i32) (result i32)
+    (i32.mul (i32.mul (i32.add (i32.load offset=32 (local.get $g)) (i32.shl (i32.load offset=72 (local.get $g)) (i32.const 1)))
+      (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1)))) (i32.load offset=40 (local.get $g))))
 
   ;; floats of a zero-padded image, 0 without padding
   (func $padded_floats (param $g i32) (result i32)
-    (select
-      (i32.mul (i32.mul (i32.add (i32.load offset=32 (local.get $g)) (i32.shl (i32.load offset=72 (local.get $g)) (i32.const 1)))
-        (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1)))) (i32.load offset=40 (local.get $g)))
-      (i32.const 0)
+    (select (call $image_floats (local.get $g)) (i32.const 0)
       (i32.or (i32.load offset=72 (local.get $g)) (i32.load offset=76 (local.get $g)))))
 
   ;; image n of x, or (padding) a zero-padded copy of it in the thread's scratch at $dst:
   ;; returns its address; its rows are (W + 2·pw)·CI floats
   (func $window_image (param $g i32) (param $x i32) (param $n i32) (param $dst i32) (result i32)
-    (local $H i32) (local $W i32) (local $CI i32) (local $ph i32) (local $pw i32) (local $row i32) (local $ld i32) (local $src i32) (local $r i32)
+    (if (i32.eqz (i32.or (i32.load offset=72 (local.get $g)) (i32.load offset=76 (local.get $g))))
+      (then (return (i32.add (local.get $x)
+        (i32.shl (i32.mul (local.get $n) (call $image_floats (local.get $g))) (i32.const 2))))))
+    (call $pad_image (local.get $g) (local.get $x) (local.get $n) (local.get $dst) (call $padded_floats (local.get $g)))
+    (local.get $dst))
+
+  ;; image n of x zero-padded into dst (rows (W + 2·pw)·CI floats), after zeroing `floats` there
+  (func $pad_image (param $g i32) (param $x i32) (param $n i32) (param $dst i32) (param $floats i32)
+    (local $H i32) (local $CI i32) (local $ph i32) (local $pw i32) (local $row i32) (local $ld i32) (local $src i32) (local $r i32)
     (local.set $H (i32.load offset=32 (local.get $g)))
-    (local.set $W (i32.load offset=36 (local.get $g)))
     (local.set $CI (i32.load offset=40 (local.get $g)))
     (local.set $ph (i32.load offset=72 (local.get $g)))
     (local.set $pw (i32.load offset=76 (local.get $g)))
-    (local.set $row (i32.mul (local.get $W) (local.get $CI)))
+    (local.set $row (i32.mul (i32.load offset=36 (local.get $g)) (local.get $CI)))
     (local.set $src (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (local.get $n) (local.get $H)) (local.get $row)) (i32.const 2))))
-    (if (i32.eqz (i32.or (local.get $ph) (local.get $pw))) (then (return (local.get $src))))
-    (local.set $ld (i32.mul (i32.add (local.get $W) (i32.shl (local.get $pw) (i32.const 1))) (local.get $CI)))
-    (call $zero (local.get $dst) (call $padded_floats (local.get $g)))
+    (local.set $ld (i32.add (local.get $row) (i32.shl (i32.mul (local.get $pw) (local.get $CI)) (i32.const 1))))
+    (call $zero (local.get $dst) (local.get $floats))
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $r) (local.get $H)))
       (call $copy (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $row)) (i32.const 2)))
         (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.add (local.get $r) (local.get $ph)) (local.get $ld)) (i32.mul (local.get $pw) (local.get $CI))) (i32.const 2)))
         (local.get $row))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $rows)))
-    (local.get $dst))
+      (br $rows))))
 
   ;; y = act(x ⊛ W + bias) reading x's windows in place: each output row in tiles of 4 pixels, each
   ;; tile against every panel of W (packed by pack_w) in one $mk4x8w call over the window's rows
@@ -879,6 +886,323 @@
   ;; byte offset in a padded image (rows ld floats) of the window's tap t, its rows `row` floats
   (func $tap_offset (param $t i32) (param $row i32) (param $ld i32) (result i32)
     (i32.shl (i32.add (i32.mul (i32.div_u (local.get $t) (local.get $row)) (local.get $ld)) (i32.rem_u (local.get $t) (local.get $row))) (i32.const 2)))
+
+  ;; ---------------------------------------------------------------- one input channel
+  ;; With one input channel at stride 1 (LeNet's first layer) a window's taps are too few for
+  ;; channels in the lanes: $mk4x8w there does 4 broadcasts and 2 loads per 8 multiply-adds,
+  ;; and LeNet's 6 output channels fill 3/4 of its lanes. These put consecutive output pixels
+  ;; in the lanes instead, loaded straight from an image row, with a tap's weight broadcast.
+  ;; The image is always copied, zero-padded, into scratch with 16 floats of slack after it: a
+  ;; row's last tile reads up to 7 floats past the row (products that are not kept).
+
+  ;; image n of x zero-padded into dst, with 16 floats of slack; returns dst
+  (func $plane_image (param $g i32) (param $n i32) (param $dst i32) (result i32)
+    (call $pad_image (local.get $g) (i32.load offset=0 (local.get $g)) (local.get $n) (local.get $dst)
+      (i32.add (call $image_floats (local.get $g)) (i32.const 16)))
+    (local.get $dst))
+
+  ;; y[8 pixels × 6 channels] = act(bias + Σ over the window's taps of x·w): pixel i's tap
+  ;; (r, k) at a + r·lda + (i + k)·4, channel j's weight for tap t at w + t·wstep + j·4 (taps
+  ;; row-major, kh rows of kw), bias j at bias + j·4. Pixel i goes to y + i·ldy, its first
+  ;; `chans` channels; pixels past `pixels` are not written. 12 accumulators, two pixel
+  ;; vectors and a weight fill the 16 vector registers.
+  (func $mk6x8p
+    (param $a i32) (param $lda i32) (param $kh i32) (param $kw i32) (param $w i32) (param $wstep i32) (param $bias i32)
+    (param $y i32) (param $ldy i32) (param $pixels i32) (param $chans i32) (param $relu i32) (param $tmp i32)
+    (local $k i32) (local $at i32)
+    (local $c0a v128) (local $c0b v128) (local $c1a v128) (local $c1b v128) (local $c2a v128) (local $c2b v128)
+    (local $c3a v128) (local $c3b v128) (local $c4a v128) (local $c4b v128) (local $c5a v128) (local $c5b v128)
+    (local $xa v128) (local $xb v128) (local $s v128)
+    (local.set $c0a (v128.load32_splat offset=0 (local.get $bias)))  (local.set $c0b (local.get $c0a))
+    (local.set $c1a (v128.load32_splat offset=4 (local.get $bias)))  (local.set $c1b (local.get $c1a))
+    (local.set $c2a (v128.load32_splat offset=8 (local.get $bias)))  (local.set $c2b (local.get $c2a))
+    (local.set $c3a (v128.load32_splat offset=12 (local.get $bias))) (local.set $c3b (local.get $c3a))
+    (local.set $c4a (v128.load32_splat offset=16 (local.get $bias))) (local.set $c4b (local.get $c4a))
+    (local.set $c5a (v128.load32_splat offset=20 (local.get $bias))) (local.set $c5b (local.get $c5a))
+    (loop $rows
+      (local.set $at (local.get $a))
+      (local.set $k (local.get $kw))
+      (loop $taps
+        (local.set $xa (v128.load (local.get $at)))
+        (local.set $xb (v128.load offset=16 (local.get $at)))
+        (local.set $s (v128.load32_splat offset=0 (local.get $w)))
+        (local.set $c0a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c0a)))
+        (local.set $c0b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c0b)))
+        (local.set $s (v128.load32_splat offset=4 (local.get $w)))
+        (local.set $c1a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c1a)))
+        (local.set $c1b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c1b)))
+        (local.set $s (v128.load32_splat offset=8 (local.get $w)))
+        (local.set $c2a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c2a)))
+        (local.set $c2b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c2b)))
+        (local.set $s (v128.load32_splat offset=12 (local.get $w)))
+        (local.set $c3a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c3a)))
+        (local.set $c3b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c3b)))
+        (local.set $s (v128.load32_splat offset=16 (local.get $w)))
+        (local.set $c4a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c4a)))
+        (local.set $c4b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c4b)))
+        (local.set $s (v128.load32_splat offset=20 (local.get $w)))
+        (local.set $c5a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c5a)))
+        (local.set $c5b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c5b)))
+        (local.set $at (i32.add (local.get $at) (i32.const 4)))
+        (local.set $w (i32.add (local.get $w) (local.get $wstep)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $taps (local.get $k)))
+      (local.set $a (i32.add (local.get $a) (local.get $lda)))
+      (local.set $kh (i32.sub (local.get $kh) (i32.const 1)))
+      (br_if $rows (local.get $kh)))
+    (if (local.get $relu)
+      (then
+        (local.set $c0a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c0a)))
+        (local.set $c0b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c0b)))
+        (local.set $c1a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c1a)))
+        (local.set $c1b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c1b)))
+        (local.set $c2a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c2a)))
+        (local.set $c2b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c2b)))
+        (local.set $c3a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c3a)))
+        (local.set $c3b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c3b)))
+        (local.set $c4a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c4a)))
+        (local.set $c4b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c4b)))
+        (local.set $c5a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c5a)))
+        (local.set $c5b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c5b)))))
+    (if (i32.and (i32.eq (local.get $pixels) (i32.const 8)) (i32.eq (local.get $chans) (i32.const 6)))
+      (then
+        (call $store6x4 (local.get $y) (local.get $ldy)
+          (local.get $c0a) (local.get $c1a) (local.get $c2a) (local.get $c3a) (local.get $c4a) (local.get $c5a))
+        (call $store6x4 (i32.add (local.get $y) (i32.shl (local.get $ldy) (i32.const 2))) (local.get $ldy)
+          (local.get $c0b) (local.get $c1b) (local.get $c2b) (local.get $c3b) (local.get $c4b) (local.get $c5b))
+        (return)))
+    ;; a partial tile: channel by channel into tmp (48 floats), then pixel by pixel
+    (v128.store offset=0 (local.get $tmp) (local.get $c0a))   (v128.store offset=16 (local.get $tmp) (local.get $c0b))
+    (v128.store offset=32 (local.get $tmp) (local.get $c1a))  (v128.store offset=48 (local.get $tmp) (local.get $c1b))
+    (v128.store offset=64 (local.get $tmp) (local.get $c2a))  (v128.store offset=80 (local.get $tmp) (local.get $c2b))
+    (v128.store offset=96 (local.get $tmp) (local.get $c3a))  (v128.store offset=112 (local.get $tmp) (local.get $c3b))
+    (v128.store offset=128 (local.get $tmp) (local.get $c4a)) (v128.store offset=144 (local.get $tmp) (local.get $c4b))
+    (v128.store offset=160 (local.get $tmp) (local.get $c5a)) (v128.store offset=176 (local.get $tmp) (local.get $c5b))
+    (call $scatter_tile (local.get $tmp) (local.get $y) (local.get $ldy) (local.get $pixels) (local.get $chans)))
+
+  ;; pixel i's first `chans` floats to y + i·ldy for i < pixels, from tmp's [6 × 8] (channel-major)
+  (func $scatter_tile (param $tmp i32) (param $y i32) (param $ldy i32) (param $pixels i32) (param $chans i32)
+    (local $i i32) (local $j i32)
+    (block $done (loop $px
+      (br_if $done (i32.ge_u (local.get $i) (local.get $pixels)))
+      (local.set $j (i32.const 0))
+      (block $dc (loop $ch
+        (br_if $dc (i32.ge_u (local.get $j) (local.get $chans)))
+        (f32.store (i32.add (local.get $y) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.load (i32.add (local.get $tmp) (i32.shl (i32.add (i32.shl (local.get $j) (i32.const 3)) (local.get $i)) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $ch)))
+      (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $px))))
+
+  ;; 4 pixels × 6 channels, one vector of pixels per channel, to pixel i's 6 floats at y + i·ldy:
+  ;; a 4×4 transpose of channels 0–3 and channels 4, 5 interleaved in pairs
+  (func $store6x4 (param $y i32) (param $ldy i32)
+    (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128) (param $r4 v128) (param $r5 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $u0 v128) (local $u1 v128)
+    ;; (a0 b0 a1 b1) and (a2 b2 a3 b3) of two rows a, b
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r4) (local.get $r5)))
+    (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r4) (local.get $r5)))
+    (v128.store (local.get $y) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (v128.store64_lane offset=16 0 (local.get $y) (local.get $u0))
+    (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+    (v128.store (local.get $y) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (v128.store64_lane offset=16 1 (local.get $y) (local.get $u0))
+    (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+    (v128.store (local.get $y) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (v128.store64_lane offset=16 0 (local.get $y) (local.get $u1))
+    (local.set $y (i32.add (local.get $y) (local.get $ldy)))
+    (v128.store (local.get $y) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+    (v128.store64_lane offset=16 1 (local.get $y) (local.get $u1)))
+
+  ;; y = act(x ⊛ W + bias) for CI = 1 at stride 1, a unit being an image: each output row in
+  ;; tiles of 8 pixels × 6 channels. W and the bias come packed by the caller (word 1): W as
+  ;; [K × CO rounded up to 6] (zeros past CO), then the bias (zeros without one), so that a
+  ;; tile's 6 weights are always there. Scratch per thread: the image (image_floats + 16), then
+  ;; 48 floats for a partial tile.
+  (func (export "conv_plane_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $OH i32) (local $OW i32) (local $CO i32) (local $KH i32) (local $KW i32) (local $co6 i32) (local $lda i32)
+    (local $n i32) (local $img i32) (local $tmp i32) (local $oh i32) (local $ow i32) (local $c i32) (local $y i32) (local $bias i32) (local $relu i32)
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $co6 (i32.mul (i32.div_u (i32.add (local.get $CO) (i32.const 5)) (i32.const 6)) (i32.const 6)))
+    (local.set $lda (i32.shl (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1))) (i32.const 2)))
+    (local.set $bias (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $co6)) (i32.const 2))))
+    (local.set $relu (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)))
+    (local.set $img (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $tmp (i32.add (local.get $img) (i32.shl (i32.add (call $image_floats (local.get $g)) (i32.const 16)) (i32.const 2))))
+    (block $all (loop $units
+      (local.set $n (call $next (local.get $g)))
+      (br_if $all (i32.ge_u (local.get $n) (i32.load offset=28 (local.get $g))))
+      (drop (call $plane_image (local.get $g) (local.get $n) (local.get $img)))
+      (local.set $oh (i32.const 0))
+      (block $oh_done (loop $ohs
+        (br_if $oh_done (i32.ge_u (local.get $oh) (local.get $OH)))
+        (local.set $ow (i32.const 0))
+        (block $ow_done (loop $ows
+          (br_if $ow_done (i32.ge_u (local.get $ow) (local.get $OW)))
+          (local.set $y (i32.add (i32.load offset=12 (local.get $g))
+            (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2))))
+          (local.set $c (i32.const 0))
+          (block $c_done (loop $cs
+            (br_if $c_done (i32.ge_u (local.get $c) (local.get $CO)))
+            (call $mk6x8p
+              (i32.add (local.get $img) (i32.add (i32.mul (local.get $oh) (local.get $lda)) (i32.shl (local.get $ow) (i32.const 2))))
+              (local.get $lda) (local.get $KH) (local.get $KW)
+              (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (local.get $c) (i32.const 2))) (i32.shl (local.get $co6) (i32.const 2))
+              (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))
+              (i32.add (local.get $y) (i32.shl (local.get $c) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+              (call $min (i32.const 8) (i32.sub (local.get $OW) (local.get $ow)))
+              (call $min (i32.const 6) (i32.sub (local.get $CO) (local.get $c)))
+              (local.get $relu) (local.get $tmp))
+            (local.set $c (i32.add (local.get $c) (i32.const 6)))
+            (br $cs)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 8)))
+          (br $ows)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $ohs)))
+      (br $units))))
+
+  ;; dW[5 taps × 2 channels] += Σ over an image's output pixels of x·dy: tap k's x for the
+  ;; pixels of output row r at a + r·lda + k·4 on, 4 at a time (`vecs` vectors a row), channel
+  ;; j's dy for them at d + j·ldd + r·vecs·16 on (a transposed, zero-padded copy of dy).
+  ;; Tap k's sum goes to dw + k·ldw + j·4 for k < taps, j < chans, each accumulator's lanes
+  ;; added in a fixed order. 10 accumulators, two dy vectors and an x vector.
+  (func $mk5x2p
+    (param $a i32) (param $lda i32) (param $rows i32) (param $vecs i32) (param $d i32) (param $ldd i32)
+    (param $dw i32) (param $ldw i32) (param $taps i32) (param $chans i32)
+    (local $at i32) (local $d1 i32) (local $q i32) (local $k i32)
+    (local $s00 v128) (local $s01 v128) (local $s10 v128) (local $s11 v128) (local $s20 v128) (local $s21 v128)
+    (local $s30 v128) (local $s31 v128) (local $s40 v128) (local $s41 v128)
+    (local $y0 v128) (local $y1 v128) (local $x v128)
+    (local.set $d1 (i32.add (local.get $d) (local.get $ldd)))
+    (loop $rows_left
+      (local.set $at (local.get $a))
+      (local.set $q (local.get $vecs))
+      (loop $vectors
+        (local.set $y0 (v128.load (local.get $d)))
+        (local.set $y1 (v128.load (local.get $d1)))
+        (local.set $x (v128.load offset=0 (local.get $at)))
+        (local.set $s00 (f32x4.relaxed_madd (local.get $x) (local.get $y0) (local.get $s00)))
+        (local.set $s01 (f32x4.relaxed_madd (local.get $x) (local.get $y1) (local.get $s01)))
+        (local.set $x (v128.load offset=4 (local.get $at)))
+        (local.set $s10 (f32x4.relaxed_madd (local.get $x) (local.get $y0) (local.get $s10)))
+        (local.set $s11 (f32x4.relaxed_madd (local.get $x) (local.get $y1) (local.get $s11)))
+        (local.set $x (v128.load offset=8 (local.get $at)))
+        (local.set $s20 (f32x4.relaxed_madd (local.get $x) (local.get $y0) (local.get $s20)))
+        (local.set $s21 (f32x4.relaxed_madd (local.get $x) (local.get $y1) (local.get $s21)))
+        (local.set $x (v128.load offset=12 (local.get $at)))
+        (local.set $s30 (f32x4.relaxed_madd (local.get $x) (local.get $y0) (local.get $s30)))
+        (local.set $s31 (f32x4.relaxed_madd (local.get $x) (local.get $y1) (local.get $s31)))
+        (local.set $x (v128.load offset=16 (local.get $at)))
+        (local.set $s40 (f32x4.relaxed_madd (local.get $x) (local.get $y0) (local.get $s40)))
+        (local.set $s41 (f32x4.relaxed_madd (local.get $x) (local.get $y1) (local.get $s41)))
+        (local.set $at (i32.add (local.get $at) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (local.set $d1 (i32.add (local.get $d1) (i32.const 16)))
+        (local.set $q (i32.sub (local.get $q) (i32.const 1)))
+        (br_if $vectors (local.get $q)))
+      (local.set $a (i32.add (local.get $a) (local.get $lda)))
+      (local.set $rows (i32.sub (local.get $rows) (i32.const 1)))
+      (br_if $rows_left (local.get $rows)))
+    (call $add_sums (local.get $dw) (local.get $ldw) (local.get $taps) (local.get $chans) (local.get $s00) (local.get $s01) (i32.const 0))
+    (call $add_sums (local.get $dw) (local.get $ldw) (local.get $taps) (local.get $chans) (local.get $s10) (local.get $s11) (i32.const 1))
+    (call $add_sums (local.get $dw) (local.get $ldw) (local.get $taps) (local.get $chans) (local.get $s20) (local.get $s21) (i32.const 2))
+    (call $add_sums (local.get $dw) (local.get $ldw) (local.get $taps) (local.get $chans) (local.get $s30) (local.get $s31) (i32.const 3))
+    (call $add_sums (local.get $dw) (local.get $ldw) (local.get $taps) (local.get $chans) (local.get $s40) (local.get $s41) (i32.const 4)))
+
+  ;; tap k's two channel sums (the lanes of s0, s1 added in order) into dw + k·ldw, when k < taps
+  (func $add_sums (param $dw i32) (param $ldw i32) (param $taps i32) (param $chans i32) (param $s0 v128) (param $s1 v128) (param $k i32)
+    (if (i32.ge_u (local.get $k) (local.get $taps)) (then (return)))
+    (local.set $dw (i32.add (local.get $dw) (i32.mul (local.get $k) (local.get $ldw))))
+    (f32.store (local.get $dw) (f32.add (f32.load (local.get $dw)) (call $lanes_sum (local.get $s0))))
+    (if (i32.gt_u (local.get $chans) (i32.const 1))
+      (then (f32.store offset=4 (local.get $dw) (f32.add (f32.load offset=4 (local.get $dw)) (call $lanes_sum (local.get $s1)))))))
+
+  (func $lanes_sum (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; dW = Σ over images of x's windows · dy for CI = 1 at stride 1, a unit being a group of
+  ;; images summed in order into the group's own [K × CO rounded up to 8] floats of word 27's
+  ;; buffer, as conv_window_dw. Per image, dy transposed into channel rows of OH·OW4 floats
+  ;; (OW4 = OW rounded up to 4, zeros after OW and in a last odd channel's partner), then per
+  ;; kernel row, chunk of 5 taps and pair of channels one $mk5x2p over the image. Scratch per
+  ;; thread: the image (image_floats + 16), then the transposed dy.
+  (func (export "conv_plane_dw") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $OH i32) (local $OW i32) (local $CO i32) (local $KH i32) (local $KW i32) (local $ow4 i32) (local $co2 i32) (local $co8 i32)
+    (local $lda i32) (local $plane i32) (local $img i32) (local $dyt i32) (local $acc i32)
+    (local $unit i32) (local $n i32) (local $end i32) (local $kh i32) (local $kw i32) (local $c i32)
+    (local $p i32) (local $src i32)
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $ow4 (i32.and (i32.add (local.get $OW) (i32.const 3)) (i32.const -4)))
+    (local.set $co2 (i32.and (i32.add (local.get $CO) (i32.const 1)) (i32.const -2)))
+    (local.set $co8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
+    (local.set $lda (i32.shl (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1))) (i32.const 2)))
+    (local.set $plane (i32.mul (local.get $OH) (local.get $ow4)))
+    (local.set $img (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $dyt (i32.add (local.get $img) (i32.shl (i32.add (call $image_floats (local.get $g)) (i32.const 16)) (i32.const 2))))
+    (block $all (loop $units
+      (local.set $unit (call $next (local.get $g)))
+      (local.set $n (i32.mul (local.get $unit) (i32.load offset=104 (local.get $g))))
+      (br_if $all (i32.ge_u (local.get $n) (i32.load offset=28 (local.get $g))))
+      (local.set $end (call $min (i32.add (local.get $n) (i32.load offset=104 (local.get $g))) (i32.load offset=28 (local.get $g))))
+      (local.set $acc (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (i32.mul (local.get $unit) (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $co8))) (i32.const 2))))
+      (call $zero (local.get $acc) (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $co8)))
+      ;; the padding of the transposed dy stays zero: each image writes only its values
+      (call $zero (local.get $dyt) (i32.mul (local.get $co2) (local.get $plane)))
+      (block $images_done (loop $images
+        (br_if $images_done (i32.ge_u (local.get $n) (local.get $end)))
+        (drop (call $plane_image (local.get $g) (local.get $n) (local.get $img)))
+        ;; dy[n] [OH·OW × CO] → channel rows
+        (local.set $src (i32.add (i32.load offset=92 (local.get $g)) (i32.shl (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $OH) (local.get $OW))) (local.get $CO)) (i32.const 2))))
+        (local.set $p (i32.const 0))
+        (block $px_done (loop $pixels
+          (br_if $px_done (i32.ge_u (local.get $p) (i32.mul (local.get $OH) (local.get $OW))))
+          (call $scatter (local.get $src)
+            (i32.add (local.get $dyt) (i32.shl (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $OW)) (local.get $ow4)) (i32.rem_u (local.get $p) (local.get $OW))) (i32.const 2)))
+            (local.get $CO) (i32.shl (local.get $plane) (i32.const 2)))
+          (local.set $src (i32.add (local.get $src) (i32.shl (local.get $CO) (i32.const 2))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $pixels)))
+        (local.set $kh (i32.const 0))
+        (block $kh_done (loop $khs
+          (br_if $kh_done (i32.ge_u (local.get $kh) (local.get $KH)))
+          (local.set $kw (i32.const 0))
+          (block $kw_done (loop $kws
+            (br_if $kw_done (i32.ge_u (local.get $kw) (local.get $KW)))
+            (local.set $c (i32.const 0))
+            (block $c_done (loop $cs
+              (br_if $c_done (i32.ge_u (local.get $c) (local.get $CO)))
+              (call $mk5x2p
+                (i32.add (local.get $img) (i32.add (i32.mul (local.get $kh) (local.get $lda)) (i32.shl (local.get $kw) (i32.const 2))))
+                (local.get $lda) (local.get $OH) (i32.shr_u (local.get $ow4) (i32.const 2))
+                (i32.add (local.get $dyt) (i32.shl (i32.mul (local.get $c) (local.get $plane)) (i32.const 2))) (i32.shl (local.get $plane) (i32.const 2))
+                (i32.add (local.get $acc) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $KW)) (local.get $kw)) (local.get $co8)) (local.get $c)) (i32.const 2)))
+                (i32.shl (local.get $co8) (i32.const 2))
+                (call $min (i32.const 5) (i32.sub (local.get $KW) (local.get $kw)))
+                (call $min (i32.const 2) (i32.sub (local.get $CO) (local.get $c))))
+              (local.set $c (i32.add (local.get $c) (i32.const 2)))
+              (br $cs)))
+            (local.set $kw (i32.add (local.get $kw) (i32.const 5)))
+            (br $kws)))
+          (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+          (br $khs)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $images)))
+      (br $units))))
 
   ;; Wᵀ [CO × K] from W [K × CO] into word 27's buffer, for the input gradient when it fits
   ;; there; a unit is 64 rows of W.
