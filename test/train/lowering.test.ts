@@ -85,6 +85,7 @@ const CASES: [string, ArgValues, Shape][] = [
   ["maxpool", { kernel: 2 }, [2, 6, 6]],
   ["maxpool", { kernel: 3, stride: 2, padding: 1 }, [2, 7, 7]],
   ["gap", {}, [3, 5, 5]],
+  ["gap", {}, [2, 3, 4]],
   ["flatten", {}, [2, 3, 3]],
 ];
 
