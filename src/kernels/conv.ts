@@ -325,7 +325,10 @@ function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w
     run(backend, "conv_window_fwd", g, tensors, NO_BLOCKS, scratch, flags, macs(g), packed);
     return;
   }
-  const blocks = { mb: 96, kb: 1024, nb: 0 };
+  // Blocks of up to 96 rows of M, fewer where M is short (ResNet-18's last layers: 288 rows at
+  // batch 32, three blocks of 96 for two threads) so that every thread gets as many.
+  const mb = Math.min(96, roundUp(Math.ceil((g.n * g.oh * g.ow) / (2 * runtimeFor(backend).pool.threads)), 6));
+  const blocks = { mb, kb: 1024, nb: 0 };
   const scratch = 2 * blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.kb);
   run(backend, "pack_w", g, tensors, blocks, scratch, flags, macs(g), packed);
   run(backend, "conv_fwd", g, tensors, blocks, scratch, flags, macs(g), packed);
