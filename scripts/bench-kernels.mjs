@@ -15,21 +15,12 @@ const THREADS = Number(process.env.THREADS ?? 1);
 
 await buildKernels();
 const outdir = "node_modules/.cache/netc/bench-kernels";
-await build({ entryPoints: ["src/kernels/register.ts", "src/kernels/binaries.ts", "src/kernels/conv2d-backprop-filter.ts"], outdir, outExtension: { ".js": ".mjs" }, bundle: true, splitting: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
-const { registerNetcKernels } = await import(`../${outdir}/register.mjs`);
-const { kernelBinaries } = await import(`../${outdir}/binaries.mjs`);
-
-const tf = await import("@tensorflow/tfjs");
-const wasm = await import("@tensorflow/tfjs-backend-wasm");
-wasm.setThreadsCount(THREADS);
-tf.enableProdMode();
-await tf.setBackend("wasm");
-await tf.ready();
-const status = registerNetcKernels(tf, kernelBinaries("dist/netc-kernels.wasm"));
-if (!status.wasm) throw new Error(status.reason);
-// tfjs's filter gradient for the wasm backend, as the runtime registers it.
-const { registerWasmConv2DBackpropFilter } = await import(`../${outdir}/conv2d-backprop-filter.mjs`);
-registerWasmConv2DBackpropFilter(tf);
+// The backend as the runtime starts it: its threads (a worker pool for THREADS > 1), netc's kernels.
+await build({ entryPoints: ["src/runtime/backend.ts"], outdir, outExtension: { ".js": ".mjs" }, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
+const { initBackend, stopBackend } = await import(`../${outdir}/backend.mjs`);
+const backend = await initBackend("wasm", { threads: THREADS });
+if (!backend.description.includes("netc kernels")) throw new Error(backend.description);
+const { tf } = backend;
 
 /** Median ms per call over ROUNDS rounds of REPS calls, fewer calls per round (at least one) for calls that take long. */
 function time(f) {
@@ -121,6 +112,10 @@ const convs = [
   { name: "resnet18 3×3 512", x: [32, 3, 3, 512], w: [3, 3, 512, 512], s: 1, p: 1 },
   { name: "resnet18 3×3 s2", x: [32, 24, 24, 64], w: [3, 3, 64, 128], s: 2, p: 1 },
   { name: "densenet 3×3", x: [32, 24, 24, 128], w: [3, 3, 128, 32], s: 1, p: 1 },
+  { name: "googlenet b2 3×3", x: [32, 24, 24, 64], w: [3, 3, 64, 192], s: 1, p: 1 },
+  { name: "alexnet conv2", x: [32, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
+  { name: "resnet18 3×3 s2 128→256", x: [32, 12, 12, 128], w: [3, 3, 128, 256], s: 2, p: 1 },
+  { name: "vgg11 3×3 128→256 (batch 4)", x: [4, 56, 56, 128], w: [3, 3, 128, 256], s: 1, p: 1 },
   { name: "googlenet 5×5", x: [32, 12, 12, 16], w: [5, 5, 16, 32], s: 1, p: 2 },
   { name: "googlenet 1×1", x: [32, 12, 12, 192], w: [1, 1, 192, 64], s: 1, p: 0 },
   { name: "nin 5×5 (batch 8)", x: [8, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
@@ -161,3 +156,4 @@ if (convRows.length) {
   console.log(`Convolutions: ms per call (GFLOP/s), wasm backend, ${THREADS} thread(s), median of ${ROUNDS}×${REPS}`);
   console.table(convRows);
 }
+stopBackend(backend);
