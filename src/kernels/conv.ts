@@ -297,18 +297,20 @@ function planeImage(g: ConvGeometry): number {
 
 /**
  * y = act(x ⊛ W + bias) for one input channel at stride 1 (conv_plane_fwd), in tiles of 6
- * output channels: W [K × CO] and the bias packed with CO rounded up to 6 (zeros past it), so
- * that a tile always reads 6 weights.
+ * output channels: W [K × CO] packed with CO rounded up to 6 (zeros past it), so that a tile
+ * always reads 6 weights, each weight as 4 copies (a vector), then the bias.
  */
 function planeForward(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number): void {
   const taps = g.kh * g.kw;
   const co6 = roundUp(g.co, 6);
-  const at = runtimeFor(backend).planeFilter.get((taps + 1) * co6 * FLOAT);
+  const at = runtimeFor(backend).planeFilter.get((4 * taps + 1) * co6 * FLOAT);
   const heap = backendMemory(backend).buffer;
-  const packed = new Float32Array(heap, at, (taps + 1) * co6).fill(0);
+  const packed = new Float32Array(heap, at, (4 * taps + 1) * co6).fill(0);
   const w = new Float32Array(heap, tensors.w, taps * g.co);
-  for (let t = 0; t < taps; t++) packed.set(w.subarray(t * g.co, (t + 1) * g.co), t * co6);
-  if (tensors.bias) packed.set(new Float32Array(heap, tensors.bias, g.co), taps * co6);
+  for (let t = 0; t < taps; t++) {
+    for (let c = 0; c < g.co; c++) packed.fill(w[t * g.co + c]!, 4 * (t * co6 + c), 4 * (t * co6 + c + 1));
+  }
+  if (tensors.bias) packed.set(new Float32Array(heap, tensors.bias, g.co), 4 * taps * co6);
   // A partial tile goes through 48 floats after the image.
   run(backend, "conv_plane_fwd", g, { ...tensors, w: at }, NO_BLOCKS, (planeImage(g) + 48) * FLOAT, flags);
 }

@@ -901,84 +901,74 @@
       (i32.add (call $image_floats (local.get $g)) (i32.const 16)))
     (local.get $dst))
 
-  ;; y[8 pixels × 6 channels] = act(bias + Σ over the window's taps of x·w): pixel i's tap
-  ;; (r, k) at a + r·lda + (i + k)·4, channel j's weight for tap t at w + t·wstep + j·4 (taps
-  ;; row-major, kh rows of kw), bias j at bias + j·4. Pixel i goes to y + i·ldy, its first
-  ;; `chans` channels; pixels past `pixels` are not written. 12 accumulators, two pixel
-  ;; vectors and a weight fill the 16 vector registers.
-  (func $mk6x8p
+  ;; One output row of 6 channels, in tiles of 4 pixels: y = act(bias + Σ over the window's
+  ;; taps of x·w). The row's pixel i has its tap (r, k) at a + r·lda + (i + k)·4; channel j's
+  ;; weight for tap t is at w + t·wstep + j·16 as a vector of four copies (taps row-major, kh
+  ;; rows of kw), bias j at bias + j·4. Pixel i goes to y + i·ldy, its first `chans` channels,
+  ;; for i < pixels. Six accumulators, not twelve: V8 loads a tap's six weights before its
+  ;; first product, and with a second vector of pixels the 20 live vectors spilled four
+  ;; accumulators to the stack (half the speed); the weights are copies in a vector rather
+  ;; than broadcast from one float because V8 gives each broadcast's offset its own register,
+  ;; and the loop counter then went to the stack.
+  (func $plane_row
     (param $a i32) (param $lda i32) (param $kh i32) (param $kw i32) (param $w i32) (param $wstep i32) (param $bias i32)
     (param $y i32) (param $ldy i32) (param $pixels i32) (param $chans i32) (param $relu i32) (param $tmp i32)
-    (local $k i32) (local $at i32)
-    (local $c0a v128) (local $c0b v128) (local $c1a v128) (local $c1b v128) (local $c2a v128) (local $c2b v128)
-    (local $c3a v128) (local $c3b v128) (local $c4a v128) (local $c4b v128) (local $c5a v128) (local $c5b v128)
-    (local $xa v128) (local $xb v128) (local $s v128)
-    (local.set $c0a (v128.load32_splat offset=0 (local.get $bias)))  (local.set $c0b (local.get $c0a))
-    (local.set $c1a (v128.load32_splat offset=4 (local.get $bias)))  (local.set $c1b (local.get $c1a))
-    (local.set $c2a (v128.load32_splat offset=8 (local.get $bias)))  (local.set $c2b (local.get $c2a))
-    (local.set $c3a (v128.load32_splat offset=12 (local.get $bias))) (local.set $c3b (local.get $c3a))
-    (local.set $c4a (v128.load32_splat offset=16 (local.get $bias))) (local.set $c4b (local.get $c4a))
-    (local.set $c5a (v128.load32_splat offset=20 (local.get $bias))) (local.set $c5b (local.get $c5a))
-    (loop $rows
-      (local.set $at (local.get $a))
-      (local.set $k (local.get $kw))
-      (loop $taps
-        (local.set $xa (v128.load (local.get $at)))
-        (local.set $xb (v128.load offset=16 (local.get $at)))
-        (local.set $s (v128.load32_splat offset=0 (local.get $w)))
-        (local.set $c0a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c0a)))
-        (local.set $c0b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c0b)))
-        (local.set $s (v128.load32_splat offset=4 (local.get $w)))
-        (local.set $c1a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c1a)))
-        (local.set $c1b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c1b)))
-        (local.set $s (v128.load32_splat offset=8 (local.get $w)))
-        (local.set $c2a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c2a)))
-        (local.set $c2b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c2b)))
-        (local.set $s (v128.load32_splat offset=12 (local.get $w)))
-        (local.set $c3a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c3a)))
-        (local.set $c3b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c3b)))
-        (local.set $s (v128.load32_splat offset=16 (local.get $w)))
-        (local.set $c4a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c4a)))
-        (local.set $c4b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c4b)))
-        (local.set $s (v128.load32_splat offset=20 (local.get $w)))
-        (local.set $c5a (f32x4.relaxed_madd (local.get $xa) (local.get $s) (local.get $c5a)))
-        (local.set $c5b (f32x4.relaxed_madd (local.get $xb) (local.get $s) (local.get $c5b)))
-        (local.set $at (i32.add (local.get $at) (i32.const 4)))
-        (local.set $w (i32.add (local.get $w) (local.get $wstep)))
-        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
-        (br_if $taps (local.get $k)))
-      (local.set $a (i32.add (local.get $a) (local.get $lda)))
-      (local.set $kh (i32.sub (local.get $kh) (i32.const 1)))
-      (br_if $rows (local.get $kh)))
-    (if (local.get $relu)
-      (then
-        (local.set $c0a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c0a)))
-        (local.set $c0b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c0b)))
-        (local.set $c1a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c1a)))
-        (local.set $c1b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c1b)))
-        (local.set $c2a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c2a)))
-        (local.set $c2b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c2b)))
-        (local.set $c3a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c3a)))
-        (local.set $c3b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c3b)))
-        (local.set $c4a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c4a)))
-        (local.set $c4b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c4b)))
-        (local.set $c5a (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c5a)))
-        (local.set $c5b (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c5b)))))
-    (if (i32.and (i32.eq (local.get $pixels) (i32.const 8)) (i32.eq (local.get $chans) (i32.const 6)))
-      (then
-        (call $store6x4 (local.get $y) (local.get $ldy)
-          (local.get $c0a) (local.get $c1a) (local.get $c2a) (local.get $c3a) (local.get $c4a) (local.get $c5a))
-        (call $store6x4 (i32.add (local.get $y) (i32.shl (local.get $ldy) (i32.const 2))) (local.get $ldy)
-          (local.get $c0b) (local.get $c1b) (local.get $c2b) (local.get $c3b) (local.get $c4b) (local.get $c5b))
-        (return)))
-    ;; a partial tile: channel by channel into tmp (48 floats), then pixel by pixel
-    (v128.store offset=0 (local.get $tmp) (local.get $c0a))   (v128.store offset=16 (local.get $tmp) (local.get $c0b))
-    (v128.store offset=32 (local.get $tmp) (local.get $c1a))  (v128.store offset=48 (local.get $tmp) (local.get $c1b))
-    (v128.store offset=64 (local.get $tmp) (local.get $c2a))  (v128.store offset=80 (local.get $tmp) (local.get $c2b))
-    (v128.store offset=96 (local.get $tmp) (local.get $c3a))  (v128.store offset=112 (local.get $tmp) (local.get $c3b))
-    (v128.store offset=128 (local.get $tmp) (local.get $c4a)) (v128.store offset=144 (local.get $tmp) (local.get $c4b))
-    (v128.store offset=160 (local.get $tmp) (local.get $c5a)) (v128.store offset=176 (local.get $tmp) (local.get $c5b))
-    (call $scatter_tile (local.get $tmp) (local.get $y) (local.get $ldy) (local.get $pixels) (local.get $chans)))
+    (local $k i32) (local $r i32) (local $at i32) (local $row i32) (local $wt i32)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128) (local $c4 v128) (local $c5 v128) (local $x v128)
+    (loop $tiles
+      (local.set $c0 (v128.load32_splat offset=0 (local.get $bias)))
+      (local.set $c1 (v128.load32_splat offset=4 (local.get $bias)))
+      (local.set $c2 (v128.load32_splat offset=8 (local.get $bias)))
+      (local.set $c3 (v128.load32_splat offset=12 (local.get $bias)))
+      (local.set $c4 (v128.load32_splat offset=16 (local.get $bias)))
+      (local.set $c5 (v128.load32_splat offset=20 (local.get $bias)))
+      (local.set $row (local.get $a))
+      (local.set $wt (local.get $w))
+      (local.set $r (local.get $kh))
+      (loop $rows
+        (local.set $at (local.get $row))
+        (local.set $k (local.get $kw))
+        (loop $taps
+          (local.set $x (v128.load (local.get $at)))
+          (local.set $c0 (f32x4.relaxed_madd (local.get $x) (v128.load offset=0 (local.get $wt)) (local.get $c0)))
+          (local.set $c1 (f32x4.relaxed_madd (local.get $x) (v128.load offset=16 (local.get $wt)) (local.get $c1)))
+          (local.set $c2 (f32x4.relaxed_madd (local.get $x) (v128.load offset=32 (local.get $wt)) (local.get $c2)))
+          (local.set $c3 (f32x4.relaxed_madd (local.get $x) (v128.load offset=48 (local.get $wt)) (local.get $c3)))
+          (local.set $c4 (f32x4.relaxed_madd (local.get $x) (v128.load offset=64 (local.get $wt)) (local.get $c4)))
+          (local.set $c5 (f32x4.relaxed_madd (local.get $x) (v128.load offset=80 (local.get $wt)) (local.get $c5)))
+          (local.set $at (i32.add (local.get $at) (i32.const 4)))
+          (local.set $wt (i32.add (local.get $wt) (local.get $wstep)))
+          (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+          (br_if $taps (local.get $k)))
+        (local.set $row (i32.add (local.get $row) (local.get $lda)))
+        (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+        (br_if $rows (local.get $r)))
+      (if (local.get $relu)
+        (then
+          (local.set $c0 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c0)))
+          (local.set $c1 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c1)))
+          (local.set $c2 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c2)))
+          (local.set $c3 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c3)))
+          (local.set $c4 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c4)))
+          (local.set $c5 (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $c5)))))
+      (if (i32.and (i32.ge_s (local.get $pixels) (i32.const 4)) (i32.eq (local.get $chans) (i32.const 6)))
+        (then
+          (call $store6x4 (local.get $y) (local.get $ldy)
+            (local.get $c0) (local.get $c1) (local.get $c2) (local.get $c3) (local.get $c4) (local.get $c5)))
+        (else
+          ;; a partial tile: channel by channel into tmp (rows of 8 floats), then pixel by pixel
+          (v128.store offset=0 (local.get $tmp) (local.get $c0))
+          (v128.store offset=32 (local.get $tmp) (local.get $c1))
+          (v128.store offset=64 (local.get $tmp) (local.get $c2))
+          (v128.store offset=96 (local.get $tmp) (local.get $c3))
+          (v128.store offset=128 (local.get $tmp) (local.get $c4))
+          (v128.store offset=160 (local.get $tmp) (local.get $c5))
+          (call $scatter_tile (local.get $tmp) (local.get $y) (local.get $ldy)
+            (call $min (i32.const 4) (local.get $pixels)) (local.get $chans))))
+      (local.set $a (i32.add (local.get $a) (i32.const 16)))
+      (local.set $y (i32.add (local.get $y) (i32.shl (local.get $ldy) (i32.const 2))))
+      (local.set $pixels (i32.sub (local.get $pixels) (i32.const 4)))
+      (br_if $tiles (i32.gt_s (local.get $pixels) (i32.const 0)))))
 
   ;; pixel i's first `chans` floats to y + i·ldy for i < pixels, from tmp's [6 × 8] (channel-major)
   (func $scatter_tile (param $tmp i32) (param $y i32) (param $ldy i32) (param $pixels i32) (param $chans i32)
@@ -1020,14 +1010,14 @@
     (v128.store (local.get $y) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
     (v128.store64_lane offset=16 1 (local.get $y) (local.get $u1)))
 
-  ;; y = act(x ⊛ W + bias) for CI = 1 at stride 1, a unit being an image: each output row in
-  ;; tiles of 8 pixels × 6 channels. W and the bias come packed by the caller (word 1): W as
-  ;; [K × CO rounded up to 6] (zeros past CO), then the bias (zeros without one), so that a
-  ;; tile's 6 weights are always there. Scratch per thread: the image (image_floats + 16), then
-  ;; 48 floats for a partial tile.
+  ;; y = act(x ⊛ W + bias) for CI = 1 at stride 1, a unit being an image: each output row by
+  ;; $plane_row, 6 channels at a time. W and the bias come packed by the caller (word 1): W as
+  ;; [K × CO rounded up to 6 × 4 copies] (zeros past CO), then the bias (zeros without one), so
+  ;; that a tile's 6 weights are always there. Scratch per thread: the image (image_floats +
+  ;; 16), then 48 floats for a partial tile.
   (func (export "conv_plane_fwd") (param $g i32) (param $tid i32) (param $nt i32)
     (local $OH i32) (local $OW i32) (local $CO i32) (local $KH i32) (local $KW i32) (local $co6 i32) (local $lda i32)
-    (local $n i32) (local $img i32) (local $tmp i32) (local $oh i32) (local $ow i32) (local $c i32) (local $y i32) (local $bias i32) (local $relu i32)
+    (local $n i32) (local $img i32) (local $tmp i32) (local $oh i32) (local $c i32) (local $y i32) (local $bias i32) (local $relu i32)
     (local.set $OH (i32.load offset=44 (local.get $g)))
     (local.set $OW (i32.load offset=48 (local.get $g)))
     (local.set $CO (i32.load offset=52 (local.get $g)))
@@ -1035,7 +1025,7 @@
     (local.set $KW (i32.load offset=60 (local.get $g)))
     (local.set $co6 (i32.mul (i32.div_u (i32.add (local.get $CO) (i32.const 5)) (i32.const 6)) (i32.const 6)))
     (local.set $lda (i32.shl (i32.add (i32.load offset=36 (local.get $g)) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1))) (i32.const 2)))
-    (local.set $bias (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $co6)) (i32.const 2))))
+    (local.set $bias (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $co6)) (i32.const 4))))
     (local.set $relu (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)))
     (local.set $img (call $scratch (local.get $g) (local.get $tid)))
     (local.set $tmp (i32.add (local.get $img) (i32.shl (i32.add (call $image_floats (local.get $g)) (i32.const 16)) (i32.const 2))))
@@ -1046,27 +1036,21 @@
       (local.set $oh (i32.const 0))
       (block $oh_done (loop $ohs
         (br_if $oh_done (i32.ge_u (local.get $oh) (local.get $OH)))
-        (local.set $ow (i32.const 0))
-        (block $ow_done (loop $ows
-          (br_if $ow_done (i32.ge_u (local.get $ow) (local.get $OW)))
-          (local.set $y (i32.add (i32.load offset=12 (local.get $g))
-            (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2))))
-          (local.set $c (i32.const 0))
-          (block $c_done (loop $cs
-            (br_if $c_done (i32.ge_u (local.get $c) (local.get $CO)))
-            (call $mk6x8p
-              (i32.add (local.get $img) (i32.add (i32.mul (local.get $oh) (local.get $lda)) (i32.shl (local.get $ow) (i32.const 2))))
-              (local.get $lda) (local.get $KH) (local.get $KW)
-              (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (local.get $c) (i32.const 2))) (i32.shl (local.get $co6) (i32.const 2))
-              (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))
-              (i32.add (local.get $y) (i32.shl (local.get $c) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
-              (call $min (i32.const 8) (i32.sub (local.get $OW) (local.get $ow)))
-              (call $min (i32.const 6) (i32.sub (local.get $CO) (local.get $c)))
-              (local.get $relu) (local.get $tmp))
-            (local.set $c (i32.add (local.get $c) (i32.const 6)))
-            (br $cs)))
-          (local.set $ow (i32.add (local.get $ow) (i32.const 8)))
-          (br $ows)))
+        (local.set $y (i32.add (i32.load offset=12 (local.get $g))
+          (i32.shl (i32.mul (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $CO)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $c_done (loop $cs
+          (br_if $c_done (i32.ge_u (local.get $c) (local.get $CO)))
+          (call $plane_row
+            (i32.add (local.get $img) (i32.mul (local.get $oh) (local.get $lda)))
+            (local.get $lda) (local.get $KH) (local.get $KW)
+            (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (local.get $c) (i32.const 4))) (i32.shl (local.get $co6) (i32.const 4))
+            (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))
+            (i32.add (local.get $y) (i32.shl (local.get $c) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+            (local.get $OW) (call $min (i32.const 6) (i32.sub (local.get $CO) (local.get $c)))
+            (local.get $relu) (local.get $tmp))
+          (local.set $c (i32.add (local.get $c) (i32.const 6)))
+          (br $cs)))
         (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
         (br $ohs)))
       (br $units))))
