@@ -19,9 +19,10 @@
  * A convolution's three are one matrix product (see the .wat), with fused multiply-add where the
  * engine has relaxed SIMD; with fewer than 8 input channels the product reads x's windows in
  * place rather than through im2col (with one, at stride 1, output pixels rather than channels
- * in the SIMD lanes), and at stride 1 the input gradient is such a convolution of dy. All run on as many threads as tfjs runs (a threaded build) where the
- * runtime can start threads (Node; a page runs them on its one worker), with the scratch they
- * need kept from call to call.
+ * in the SIMD lanes), and at stride 1 the input gradient is such a convolution of dy. All run
+ * on as many threads as tfjs runs (a threaded build) where the runtime can start threads
+ * (Node; a page runs them on its one worker), with the scratch they need kept from call to
+ * call.
  */
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
 import { Arena, address, aligned16, backendMemory, isShared, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
@@ -268,12 +269,12 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   // The input gradient as the forward pass of dy needs stride 1, and padding that leaves every dx pixel in some window.
   const windows = pass !== "input gradient" || (stride1 && g.ph < g.kh && g.pw < g.kw);
   const plane = pass !== "input gradient" && stride1 && g.ci === 1;
-  // ...which the rule takes where output channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   const path = attrs["path"];
   if (path !== undefined && !PATHS.includes(path as ConvPath)) throw new Error(`netc convolution kernels: path must be ${PATHS.join(", ")}, got ${String(path)}`);
   if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
   if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
   if (path !== undefined) return path as ConvPath;
+  // One plane where channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   if (plane && g.co < FEW_CHANNELS) return "plane";
   switch (pass) {
     case "forward":

@@ -229,8 +229,7 @@ export const bn: LayerSpec = {
      * pass of the project's kernel. From scratch, the forward is the kernel too; built in, the
      * forward stays TensorFlow.js's batchNorm op after the batch's moments (on wasm both run
      * netc's kernels: tfjs's own there is scalar) and only the gradient, the closed form above,
-     * comes from the kernel. Without `affine` the kernels scale
-     * by 1 and shift by 0.
+     * comes from the kernel. Without `affine` the kernels scale by 1 and shift by 0.
      */
     fuse(ctx, args, { activation, pool2 }) {
       const { tf } = ctx;
