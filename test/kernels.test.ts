@@ -2,6 +2,7 @@ import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, netcKernelExports, registerNetcKernels, withScratch, type NetcActivation } from "../src/kernels/register.js";
 import { address, aligned16, type WasmBackend } from "../src/kernels/heap.js";
+import { SOFTMAX_CROSS_ENTROPY } from "../src/kernels/softmax-cross-entropy.js";
 import { initBackend, type Tf } from "../src/runtime/backend.js";
 import { mulberry32 } from "../src/runtime/data.js";
 
@@ -268,6 +269,53 @@ describe("tf.batchNorm on wasm (netc's kernel for tfjs's FusedBatchNorm)", () =>
     const variance = positive({ values: normal(120, 412), shape: x.shape });
     const wasm = await batchNorm("wasm", x, [mean, variance], 1e-3);
     expectClose({ values: wasm, shape: x.shape }, await batchNorm("cpu", x, [mean, variance], 1e-3), VS_REFERENCE, "full-shape statistics");
+  });
+});
+
+describe("NetcSoftmaxCrossEntropy", () => {
+  /** The loss, gradient and correct count by the kernel and by the tfjs ops the training graph uses without it. */
+  async function both(backend: Backend, logits: Arr, labels: Int32Array) {
+    await use(backend);
+    return tf.tidy(() => {
+      const x = tf.tensor(logits.values, logits.shape, "float32");
+      const y = tf.tensor(labels, [labels.length], "int32");
+      const [loss, dLogits, correct] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits: x, labels: y }) as Tensor[];
+      const logProbs = tf.logSoftmax(x);
+      const oneHot = tf.oneHot(y, logits.shape[1]!);
+      const n = labels.length;
+      return {
+        kernel: { loss: loss!.dataSync()[0]!, dLogits: dLogits!.dataSync() as Float32Array, correct: correct!.dataSync()[0]!, correctType: correct!.dtype },
+        ops: {
+          loss: tf.div(tf.neg(tf.sum(tf.mul(oneHot, logProbs))), n).dataSync()[0]!,
+          dLogits: tf.div(tf.sub(tf.exp(logProbs), oneHot), n).dataSync() as Float32Array,
+          correct: tf.sum(tf.cast(tf.equal(tf.argMax(x, 1), y), "int32")).dataSync()[0]!,
+        },
+      };
+    });
+  }
+  for (const [n, c, scale] of [[128, 10, 3], [7, 3, 40], [1, 2, 1]] as const) {
+    it(`equals tfjs's logSoftmax, oneHot and argMax on [${n}, ${c}] logits of scale ${scale}, on wasm and cpu`, async () => {
+      const logits = { values: normal(n * c, 500 + n, 0, scale), shape: [n, c] };
+      const labels = Int32Array.from({ length: n }, (_, i) => (i * 7) % c);
+      for (const backend of ["wasm", "cpu"] as const) {
+        const { kernel, ops } = await both(backend, logits, labels);
+        expect(Math.abs(kernel.loss - ops.loss) / Math.max(1, Math.abs(ops.loss)), backend).toBeLessThan(1e-5);
+        expectClose({ values: kernel.dLogits, shape: [n, c] }, ops.dLogits, { norm: 1e-5 }, `${backend} dLogits`);
+        expect(kernel.correct, backend).toBe(ops.correct);
+        expect(kernel.correctType).toBe("int32");
+      }
+    });
+  }
+  it("counts the first of equal largest logits, as argMax, and gives a label outside the classes no one-hot, as oneHot", async () => {
+    const logits = { values: Float32Array.of(2, 2, 0, /**/ 1, 5, 5, /**/ 0, 0, 0), shape: [3, 3] };
+    const labels = Int32Array.of(0, 2, 3);
+    for (const backend of ["wasm", "cpu"] as const) {
+      const { kernel, ops } = await both(backend, logits, labels);
+      expect(kernel.correct).toBe(1);
+      expect(kernel.correct).toBe(ops.correct);
+      expect(kernel.loss).toBeCloseTo(ops.loss, 5);
+      expectClose({ values: kernel.dLogits, shape: [3, 3] }, ops.dLogits, { norm: 1e-6 }, `${backend} dLogits`);
+    }
   });
 });
 

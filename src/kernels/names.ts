@@ -11,3 +11,4 @@ export const MOMENTS = "NetcMoments";
 export const CHANNEL_SUMS = "NetcChannelSums";
 export const CONCAT = "NetcConcat";
 export const SPLIT = "NetcSplit";
+export const SOFTMAX_CROSS_ENTROPY = "NetcSoftmaxCrossEntropy";

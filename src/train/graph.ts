@@ -1,5 +1,6 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
-import { isProblem, type BackwardResult, type BuildOptions, type ForwardResult, type LowerContext, type Shape, type Tf } from "../layers/types.js";
+import { SOFTMAX_CROSS_ENTROPY } from "../kernels/names.js";
+import { canUseKernel, isProblem, type BackwardResult, type BuildOptions, type ForwardResult, type LowerContext, type Shape, type Tf } from "../layers/types.js";
 import type { LayerNode, Network, Node } from "../resolve.js";
 import { Mulberry32 } from "../runtime/data.js";
 import type { CompiledModel, StepTimer } from "./model.js";
@@ -219,16 +220,24 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
     return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), "int32")) as Scalar;
   }
 
+  /** The loss, its gradient and the correct count: one kernel of netc's where it may run, else tfjs ops. */
+  function lossAndGradient(ctx: LowerContext, logits: Tensor, labels: Tensor): { loss: Scalar; dLogits: Tensor; correct: Scalar } {
+    if (canUseKernel(ctx, SOFTMAX_CROSS_ENTROPY)) {
+      const [loss, dLogits, correct] = tf.engine().runKernel(SOFTMAX_CROSS_ENTROPY, { logits, labels }) as Tensor[];
+      return { loss: loss as Scalar, dLogits: dLogits!, correct: correct as Scalar };
+    }
+    // Softmax cross-entropy's gradient is (softmax − one-hot)/N.
+    const { loss, logProbs, oneHot } = crossEntropy(logits, labels);
+    return { loss, dLogits: tf.div(tf.sub(tf.exp(logProbs), oneHot), labels.shape[0]!), correct: countCorrectOf(logits, labels) };
+  }
+
   return {
     trainStep(images, labels, lr, timer) {
       return tf.tidy(() => {
         const ctx = context(true);
         const records: Record_[] = [];
         const logits = forward(trainingSteps, images, ctx, records, timer);
-        // Softmax cross-entropy's gradient is (softmax − one-hot)/N.
-        const { loss, logProbs, oneHot } = crossEntropy(logits, labels);
-        const dLogits = tf.div(tf.sub(tf.exp(logProbs), oneHot), labels.shape[0]!);
-        const correct = countCorrectOf(logits, labels);
+        const { loss, dLogits, correct } = lossAndGradient(ctx, logits, labels);
         timer?.lap({ phase: "loss" }, dLogits);
         const grads = new Map<Variable, Tensor>();
         backward(records, dLogits, ctx, grads, false, timer);
