@@ -891,7 +891,8 @@
   ;; With one input channel at stride 1 (LeNet's first layer) a window's taps are too few for
   ;; channels in the lanes: $mk4x8w there does 4 broadcasts and 2 loads per 8 multiply-adds,
   ;; and LeNet's 6 output channels fill 3/4 of its lanes. These put consecutive output pixels
-  ;; in the lanes instead, loaded straight from an image row, with a tap's weight broadcast.
+  ;; in the lanes instead, loaded straight from an image row (forward: each tap's weight as a
+  ;; vector of copies; filter gradient: dy transposed to channel rows).
   ;; The image is always copied, zero-padded, into scratch with 16 floats of slack after it: a
   ;; row's last tile reads up to 7 floats past the row (products that are not kept).
 
