@@ -4,6 +4,7 @@ import { ACTIVATION, AVG_POOL2_BACKWARD, BN_BACKWARD, BN_FORWARD, netcKernelExpo
 import { address, aligned16, type WasmBackend } from "../src/kernels/heap.js";
 import { SOFTMAX_CROSS_ENTROPY } from "../src/kernels/softmax-cross-entropy.js";
 import { initBackend, type Tf } from "../src/runtime/backend.js";
+import { createOptimizer, type OptimizerSettings } from "../src/train/optimizers.js";
 import { mulberry32 } from "../src/runtime/data.js";
 
 /**
@@ -316,6 +317,56 @@ describe("NetcSoftmaxCrossEntropy", () => {
       expect(kernel.loss).toBeCloseTo(ops.loss, 5);
       expectClose({ values: kernel.dLogits, shape: [3, 3] }, ops.dLogits, { norm: 1e-6 }, `${backend} dLogits`);
     }
+  });
+});
+
+describe("NetcSgdUpdate (the SGD step of every parameter in one call)", () => {
+  const shapes = [[5, 5, 1, 6], [6], [120, 256], [3]];
+  /** Parameters after three steps of `settings`, with the kernel or with tfjs ops, and the kernels the last step ran. */
+  async function steps(backend: Backend, settings: OptimizerSettings, kernels: boolean) {
+    await use(backend);
+    const params = Object.fromEntries(shapes.map((shape, i) => [`p${i}`, tf.variable(tf.tensor(normal(shape.reduce((a, b) => a * b), 900 + i), shape))]));
+    const optimizer = createOptimizer(tf, params, settings, kernels);
+    let ran: string[] = [];
+    for (let step = 0; step < 3; step++) {
+      const grads = new Map(Object.values(params).map((p, i) => [p, tf.tensor(normal(p.size, 950 + 10 * step + i, 0, 0.1), p.shape)] as const));
+      // The last parameter is frozen in the first step: no gradient, updated as with a zero one.
+      if (step === 0) grads.delete(params["p3"]!);
+      const profile = await tf.profile(() => tf.tidy(() => optimizer.apply(grads, 0.1 * (step + 1))));
+      ran = profile.kernelNames;
+      tf.dispose([...grads.values()]);
+    }
+    const values = Object.values(params).map((p) => p.dataSync() as Float32Array);
+    const state = Object.values(optimizer.state()).map((t) => t.dataSync() as Float32Array);
+    optimizer.dispose();
+    tf.dispose(Object.values(params));
+    return { values, state, ran };
+  }
+  const base: OptimizerSettings = { optimizer: "sgd", momentum: 0, nesterov: false, wd: 0, betas: [0.9, 0.999], eps: 1e-8 };
+  const cases: [string, Partial<OptimizerSettings>][] = [
+    ["plain", {}],
+    ["momentum", { momentum: 0.9 }],
+    ["Nesterov momentum with weight decay", { momentum: 0.9, nesterov: true, wd: 5e-4 }],
+    ["weight decay", { wd: 1e-2 }],
+  ];
+  for (const [name, settings] of cases) {
+    it(`${name}: the same bits as the tfjs ops it replaces, on wasm and cpu, in one call`, async () => {
+      for (const backend of ["wasm", "cpu"] as const) {
+        const fused = await steps(backend, { ...base, ...settings }, true);
+        const ops = await steps(backend, { ...base, ...settings }, false);
+        expect(fused.ran, backend).toEqual(["NetcSgdUpdate"]);
+        expect(ops.ran, backend).not.toContain("NetcSgdUpdate");
+        expect(fused.values, backend).toEqual(ops.values);
+        expect(fused.state, backend).toEqual(ops.state);
+        expect(fused.state.length).toBe(settings.momentum ? shapes.length : 0);
+      }
+    });
+  }
+  it("refuses a gradient that does not match its parameter", async () => {
+    await use("wasm");
+    const [param, grad] = [tf.zeros([4]), tf.zeros([5])];
+    expect(() => tf.engine().runKernel("NetcSgdUpdate", { param0: param, grad0: grad }, { lr: 0.1 })).toThrow(/grad0 must be float32 of param0's 4 values/);
+    tf.dispose([param, grad]);
   });
 });
 

@@ -12,3 +12,4 @@ export const CHANNEL_SUMS = "NetcChannelSums";
 export const CONCAT = "NetcConcat";
 export const SPLIT = "NetcSplit";
 export const SOFTMAX_CROSS_ENTROPY = "NetcSoftmaxCrossEntropy";
+export const SGD_UPDATE = "NetcSgdUpdate";

@@ -107,7 +107,7 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
   const inferenceSteps = optimize ? foldForInference(steps) : steps;
   const variables = builder.all;
   const trainable = Object.fromEntries(Object.entries(variables).filter(([, v]) => v.trainable));
-  const optimizer = createOptimizer(tf, trainable, options.optimizer ?? PLAIN_SGD);
+  const optimizer = createOptimizer(tf, trainable, options.optimizer ?? PLAIN_SGD, optimize);
 
   function forward(sequence: readonly Step[], x: Tensor, ctx: LowerContext, records: Record_[] | null, timer?: StepTimer): Tensor {
     for (const step of sequence) {

@@ -1,4 +1,5 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
+import { SGD_UPDATE } from "../kernels/names.js";
 import type { Tf } from "../layers/types.js";
 import type { OptimizerName, TrainSettings } from "../train-settings.js";
 
@@ -35,6 +36,8 @@ interface Rule {
   stepScalars(lr: number, t: number): Scalars;
   /** One parameter's update, in place. */
   update(param: Variable, grad: Tensor, state: Readonly<Record<string, Variable>>, step: Scalars): void;
+  /** Every parameter's update in one call of the project's kernel, where the rule has one and the backend runs it; false otherwise. */
+  updateAll?(params: readonly Variable[], grads: readonly Tensor[], states: readonly Readonly<Record<string, Variable>>[], lr: number): boolean;
   dispose(): void;
 }
 
@@ -59,6 +62,23 @@ function sgd(tf: Tf, s: OptimizerSettings): Rule {
         d = s.nesterov ? tf.add(d, tf.mul(buffer, c["momentum"]!)) : buffer;
       }
       param.assign(tf.sub(param, tf.mul(d, step["lr"]!)));
+    },
+    updateAll(params, grads, states, lr) {
+      if (!tf.getKernel(SGD_UPDATE, tf.getBackend())) return false;
+      const inputs: Record<string, Tensor> = {};
+      params.forEach((param, i) => {
+        inputs[`param${i}`] = param;
+        inputs[`grad${i}`] = grads[i]!;
+        const buffer = states[i]!["momentum_buffer"];
+        if (buffer) inputs[`buffer${i}`] = buffer;
+      });
+      const outs = tf.engine().runKernel(SGD_UPDATE, inputs, { lr, momentum: s.momentum, wd: s.wd, nesterov: s.nesterov }) as Tensor[];
+      let o = 0;
+      params.forEach((param, i) => {
+        param.assign(outs[o++]!);
+        states[i]!["momentum_buffer"]?.assign(outs[o++]!);
+      });
+      return true;
     },
     dispose: () => tf.dispose(Object.values(c)),
   };
@@ -130,8 +150,11 @@ export interface Optimizer {
   dispose(): void;
 }
 
-/** An optimizer over `params` (the trainable variables, by checkpoint name), its state all zeros. */
-export function createOptimizer(tf: Tf, params: Readonly<Record<string, Variable>>, settings: OptimizerSettings): Optimizer {
+/**
+ * An optimizer over `params` (the trainable variables, by checkpoint name), its state all zeros;
+ * with `kernels`, the update is the project's kernel where there is one.
+ */
+export function createOptimizer(tf: Tf, params: Readonly<Record<string, Variable>>, settings: OptimizerSettings, kernels = true): Optimizer {
   const rule = RULES[settings.optimizer](tf, settings);
   const zeros = (shape: number[]) => {
     const initial = tf.zeros(shape);
@@ -153,9 +176,12 @@ export function createOptimizer(tf: Tf, params: Readonly<Record<string, Variable
   return {
     apply(grads, lr) {
       t++;
-      const step = rule.stepScalars(lr, t);
-      for (const [name, param] of Object.entries(params)) {
-        rule.update(param, grads.get(param) ?? tf.zerosLike(param), slots[name]!, step);
+      const names = Object.keys(params);
+      const gradOf = (param: Variable) => grads.get(param) ?? tf.zerosLike(param);
+      const fused = kernels && rule.updateAll?.(names.map((n) => params[n]!), names.map((n) => gradOf(params[n]!)), names.map((n) => slots[n]!), lr);
+      if (!fused) {
+        const step = rule.stepScalars(lr, t);
+        for (const name of names) rule.update(params[name]!, gradOf(params[name]!), slots[name]!, step);
       }
       stepCount?.assign(tf.scalar(t));
     },
