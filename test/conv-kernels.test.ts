@@ -321,6 +321,10 @@ describe("netc channel kernels", () => {
     { shape: [1, 1] },
     { shape: [5, 7, 3] },
     { shape: [2, 50, 50, 16], mean: 40 },
+    // Channels that repeat every 4 or 12 floats, the last unit of rows ending inside a period.
+    { shape: [3, 5, 7, 6], mean: 3 },
+    { shape: [67, 2] },
+    { shape: [2, 9, 9, 20] },
   ];
 
   /** Per-channel mean and biased variance in float64. */

@@ -451,7 +451,7 @@ function channelSums(args: KernelArgs, moments: boolean): TensorInfo | TensorInf
   const g = rowsOf(x);
   if (g.n < 1) throw new Error(`${k}: x is empty`);
   const c = g.ci;
-  const { scratches } = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24, moments ? 1 : 0, g.n * c, 0, c * 16);
+  const { scratches } = run(backend, "channel_sums", g, { x: address(backend, x) }, { mb: 0, kb: 0, nb: 0 }, c * 24 + 256, moments ? 1 : 0, g.n * c, 0, c * 16);
   // The threads' f64 totals: D1 [C] then D2 [C] in each one's scratch.
   const buffer = backendMemory(backend).buffer;
   const s1 = new Float64Array(c);

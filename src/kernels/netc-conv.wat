@@ -1454,14 +1454,62 @@
   ;; ---------------------------------------------------------------- channels
   ;; Tensors as [M × C] (NHWC with M = N·H·W), split by rows among the threads.
 
+  ;; Σ(v − k) and Σ(v − k)² of nv ≤ 4 consecutive vectors over `count` rows `stride` bytes
+  ;; apart from a, stored at s1 and s2 (nv vectors each), k the nv vectors at `shift`. The sums
+  ;; stay in registers; with nv < 4 the missing vectors repeat the first (same sums, discarded).
+  (func $sums_columns (param $a i32) (param $stride i32) (param $count i32) (param $nv i32) (param $shift i32) (param $s1 i32) (param $s2 i32)
+    (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $k0 v128) (local $k1 v128) (local $k2 v128) (local $k3 v128) (local $v v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128)
+    (local $q0 v128) (local $q1 v128) (local $q2 v128) (local $q3 v128)
+    (local.set $o1 (select (i32.const 16) (i32.const 0) (i32.gt_u (local.get $nv) (i32.const 1))))
+    (local.set $o2 (select (i32.const 32) (i32.const 0) (i32.gt_u (local.get $nv) (i32.const 2))))
+    (local.set $o3 (select (i32.const 48) (i32.const 0) (i32.gt_u (local.get $nv) (i32.const 3))))
+    (local.set $k0 (v128.load (local.get $shift)))
+    (local.set $k1 (v128.load (i32.add (local.get $shift) (local.get $o1))))
+    (local.set $k2 (v128.load (i32.add (local.get $shift) (local.get $o2))))
+    (local.set $k3 (v128.load (i32.add (local.get $shift) (local.get $o3))))
+    (block $done (loop $rows
+      (br_if $done (i32.eqz (local.get $count)))
+      (local.set $v (f32x4.sub (v128.load (local.get $a)) (local.get $k0)))
+      (local.set $p0 (f32x4.add (local.get $p0) (local.get $v)))
+      (local.set $q0 (f32x4.relaxed_madd (local.get $v) (local.get $v) (local.get $q0)))
+      (local.set $v (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $o1))) (local.get $k1)))
+      (local.set $p1 (f32x4.add (local.get $p1) (local.get $v)))
+      (local.set $q1 (f32x4.relaxed_madd (local.get $v) (local.get $v) (local.get $q1)))
+      (local.set $v (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $o2))) (local.get $k2)))
+      (local.set $p2 (f32x4.add (local.get $p2) (local.get $v)))
+      (local.set $q2 (f32x4.relaxed_madd (local.get $v) (local.get $v) (local.get $q2)))
+      (local.set $v (f32x4.sub (v128.load (i32.add (local.get $a) (local.get $o3))) (local.get $k3)))
+      (local.set $p3 (f32x4.add (local.get $p3) (local.get $v)))
+      (local.set $q3 (f32x4.relaxed_madd (local.get $v) (local.get $v) (local.get $q3)))
+      (local.set $a (i32.add (local.get $a) (local.get $stride)))
+      (local.set $count (i32.sub (local.get $count) (i32.const 1)))
+      (br $rows)))
+    ;; the repeats first, so that each real vector's sums are stored last
+    (v128.store (i32.add (local.get $s1) (local.get $o3)) (local.get $p3))
+    (v128.store (i32.add (local.get $s2) (local.get $o3)) (local.get $q3))
+    (v128.store (i32.add (local.get $s1) (local.get $o2)) (local.get $p2))
+    (v128.store (i32.add (local.get $s2) (local.get $o2)) (local.get $q2))
+    (v128.store (i32.add (local.get $s1) (local.get $o1)) (local.get $p1))
+    (v128.store (i32.add (local.get $s2) (local.get $o1)) (local.get $q1))
+    (v128.store (local.get $s1) (local.get $p0))
+    (v128.store (local.get $s2) (local.get $q0)))
+
   ;; Per-channel sums over the rows of x [M × C] (M: word 28, C: word 40) this thread takes, 64
   ;; rows a unit: Σ(x − s) and Σ(x − s)², where s is x's first row with flags bit 1 (so that
   ;; the variance keeps its precision when |mean| ≫ std), 0 without. Added into this thread's
   ;; scratch as f64 totals (zeroed by the caller): D1 [C] then D2 [C]; f32 partial sums of a
-  ;; unit (S1, S2 [C] after them), so f32 rounding stays that of a 64-term sum.
+  ;; unit (S1, S2 [C] after them), so f32 rounding stays that of a 64-term sum; then 64 floats
+  ;; for the period of few channels (below) and 16 zeros.
+  ;; The partial sums are kept in registers, 4 vectors at a time ($sums_columns): with C a
+  ;; multiple of 4, down each group of 16 channels; with C = 1, 2, 3 or 6, whose channels repeat
+  ;; every 4 or 12 floats, down the unit seen as rows of that period, each position's sums then
+  ;; added to its channel's. Other C go row by row.
   (func (export "channel_sums") (param $g i32) (param $tid i32) (param $nt i32)
     (local $x i32) (local $M i32) (local $C i32) (local $sq i32) (local $r i32) (local $end i32)
     (local $d1 i32) (local $d2 i32) (local $s1 i32) (local $s2 i32) (local $c i32) (local $row i32) (local $v v128) (local $f f32)
+    (local $period i32) (local $ps i32) (local $zeros i32) (local $floats i32) (local $whole i32) (local $i i32)
     (local.set $x (i32.load offset=0 (local.get $g)))
     (local.set $M (i32.load offset=28 (local.get $g)))
     (local.set $C (i32.load offset=40 (local.get $g)))
@@ -1470,11 +1518,74 @@
     (local.set $d2 (i32.add (local.get $d1) (i32.shl (local.get $C) (i32.const 3))))
     (local.set $s1 (i32.add (local.get $d2) (i32.shl (local.get $C) (i32.const 3))))
     (local.set $s2 (i32.add (local.get $s1) (i32.shl (local.get $C) (i32.const 2))))
+    ;; the period's shift (12 floats), its two sums (12 each), then zeros
+    (local.set $ps (i32.add (local.get $s2) (i32.shl (local.get $C) (i32.const 2))))
+    (local.set $zeros (i32.add (local.get $ps) (i32.const 192)))
+    (call $zero (local.get $zeros) (i32.const 16))
+    (local.set $period
+      (if (result i32) (i32.and (i32.eqz (i32.and (local.get $C) (i32.const 3))) (i32.const 1)) (then (i32.const 0))
+        (else (if (result i32) (i32.le_u (local.get $C) (i32.const 2)) (then (i32.const 4))
+          (else (if (result i32) (i32.or (i32.eq (local.get $C) (i32.const 3)) (i32.eq (local.get $C) (i32.const 6)))
+            (then (i32.const 12)) (else (i32.const 0))))))))
+    (if (local.get $period)
+      (then
+        (local.set $i (i32.const 0))
+        (block $s_done (loop $shift
+          (br_if $s_done (i32.ge_u (local.get $i) (local.get $period)))
+          (f32.store (i32.add (local.get $ps) (i32.shl (local.get $i) (i32.const 2)))
+            (select (f32.load (i32.add (local.get $x) (i32.shl (i32.rem_u (local.get $i) (local.get $C)) (i32.const 2)))) (f32.const 0) (local.get $sq)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $shift)))))
     (block $done (loop $blocks
       (local.set $r (i32.mul (call $next (local.get $g)) (i32.const 64)))
       (br_if $done (i32.ge_u (local.get $r) (local.get $M)))
       (local.set $end (call $min (i32.add (local.get $r) (i32.const 64)) (local.get $M)))
       (call $zero (local.get $s1) (i32.shl (local.get $C) (i32.const 1)))
+      (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
+      (if (i32.eqz (i32.and (local.get $C) (i32.const 3)))
+        (then
+          ;; down each group of up to 16 channels
+          (local.set $c (i32.const 0))
+          (block $g_done (loop $groups
+            (br_if $g_done (i32.ge_u (local.get $c) (local.get $C)))
+            (call $sums_columns (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 2))) (i32.shl (local.get $C) (i32.const 2))
+              (i32.sub (local.get $end) (local.get $r)) (call $min (i32.const 4) (i32.shr_u (i32.sub (local.get $C) (local.get $c)) (i32.const 2)))
+              (select (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 2))) (local.get $zeros) (local.get $sq))
+              (i32.add (local.get $s1) (i32.shl (local.get $c) (i32.const 2))) (i32.add (local.get $s2) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br $groups)))
+          (local.set $r (local.get $end))))
+      (if (local.get $period)
+        (then
+          ;; down the unit as rows of the period, each position's sums to its channel; then the
+          ;; floats after the last whole period one at a time (as the rows below)
+          (local.set $floats (i32.mul (i32.sub (local.get $end) (local.get $r)) (local.get $C)))
+          (local.set $whole (i32.div_u (local.get $floats) (local.get $period)))
+          (call $sums_columns (local.get $row) (i32.shl (local.get $period) (i32.const 2)) (local.get $whole) (i32.shr_u (local.get $period) (i32.const 2))
+            (local.get $ps) (i32.add (local.get $ps) (i32.const 64)) (i32.add (local.get $ps) (i32.const 128)))
+          (local.set $i (i32.const 0))
+          (block $f_done (loop $fold
+            (br_if $f_done (i32.ge_u (local.get $i) (local.get $period)))
+            (local.set $c (i32.shl (i32.rem_u (local.get $i) (local.get $C)) (i32.const 2)))
+            (f32.store (i32.add (local.get $s1) (local.get $c)) (f32.add (f32.load (i32.add (local.get $s1) (local.get $c)))
+              (f32.load offset=64 (i32.add (local.get $ps) (i32.shl (local.get $i) (i32.const 2))))))
+            (f32.store (i32.add (local.get $s2) (local.get $c)) (f32.add (f32.load (i32.add (local.get $s2) (local.get $c)))
+              (f32.load offset=128 (i32.add (local.get $ps) (i32.shl (local.get $i) (i32.const 2))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $fold)))
+          (local.set $row (i32.add (local.get $row) (i32.shl (i32.mul (local.get $whole) (local.get $period)) (i32.const 2))))
+          (local.set $i (i32.mul (local.get $whole) (local.get $period)))
+          (block $t_done (loop $tail
+            (br_if $t_done (i32.ge_u (local.get $i) (local.get $floats)))
+            (local.set $c (i32.shl (i32.rem_u (local.get $i) (local.get $C)) (i32.const 2)))
+            (local.set $f (f32.sub (f32.load (local.get $row)) (f32.load (i32.add (local.get $ps) (local.get $c)))))
+            (f32.store (i32.add (local.get $s1) (local.get $c)) (f32.add (f32.load (i32.add (local.get $s1) (local.get $c))) (local.get $f)))
+            (f32.store (i32.add (local.get $s2) (local.get $c))
+              (f32.add (f32.load (i32.add (local.get $s2) (local.get $c))) (f32.mul (local.get $f) (local.get $f))))
+            (local.set $row (i32.add (local.get $row) (i32.const 4)))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $tail)))
+          (local.set $r (local.get $end))))
       (block $rows_done (loop $rows
         (br_if $rows_done (i32.ge_u (local.get $r) (local.get $end)))
         (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $r) (local.get $C)) (i32.const 2))))
