@@ -1,7 +1,7 @@
 // Assembles netc's WebAssembly SIMD kernels (src/kernels/*.wat) with wabt into dist/: each one
 // importing tfjs-backend-wasm's plain memory and, as `-shared`, a threaded build's shared one.
-// The convolution kernels also come as `-fma`, with relaxed SIMD's fused multiply-add; their
-// plain builds rewrite each `(f32x4.relaxed_madd a b c)` as `(f32x4.add (f32x4.mul a b) c)`.
+// Each also comes as `-fma`, with relaxed SIMD's fused multiply-add; the plain builds rewrite
+// each `(f32x4.relaxed_madd a b c)` as `(f32x4.add (f32x4.mul a b) c)`.
 // Run by scripts/build.mjs; on its own: `node scripts/build-kernels.mjs`.
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
@@ -17,7 +17,7 @@ const MEMORIES = [
   { suffix: "-shared", memory: SHARED_IMPORT, features: { simd: true, threads: true } },
 ];
 const SOURCES = [
-  { source: "src/kernels/netc-kernels.wat", name: "netc-kernels", fma: false },
+  { source: "src/kernels/netc-kernels.wat", name: "netc-kernels", fma: true },
   { source: "src/kernels/netc-conv.wat", name: "netc-conv", fma: true },
 ];
 

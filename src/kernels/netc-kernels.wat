@@ -387,8 +387,8 @@
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $kp (i32.add (local.get $KK) (i32.shl (local.get $o) (i32.const 2))))
       (local.set $z
-        (f32x4.add
-          (f32x4.mul (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $kp))) (v128.load offset=16 (local.get $kp)))
+        (f32x4.relaxed_madd
+          (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $kp))) (v128.load offset=16 (local.get $kp))
           (v128.load offset=32 (local.get $kp))))
       (if (local.get $relu) (then (local.set $z (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $z)))))
       (v128.store (local.get $y) (local.get $z))
@@ -426,22 +426,22 @@
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $kp (i32.add (local.get $KK) (i32.shl (local.get $o) (i32.const 2))))
       (local.set $z
-        (f32x4.add
-          (f32x4.mul (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $kp))) (v128.load offset=16 (local.get $kp)))
+        (f32x4.relaxed_madd
+          (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $kp))) (v128.load offset=16 (local.get $kp))
           (v128.load offset=32 (local.get $kp))))
       ;; e = exp(t), t = −|z| (the sign bit set)
       (local.set $t (f32x4.pmax (local.get $cutoff) (v128.or (local.get $z) (local.get $sign))))
-      (local.set $n (f32x4.add (f32x4.mul (local.get $t) (local.get $log2e)) (local.get $magic)))
+      (local.set $n (f32x4.relaxed_madd (local.get $t) (local.get $log2e) (local.get $magic)))
       (local.set $sc (i32x4.shl (local.get $n) (i32.const 23)))
       (local.set $n (f32x4.sub (local.get $n) (local.get $magic)))
-      (local.set $r (f32x4.add (local.get $t) (f32x4.mul (local.get $n) (local.get $mln2hi))))
-      (local.set $r (f32x4.add (local.get $r) (f32x4.mul (local.get $n) (local.get $mln2lo))))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $r) (local.get $c5)) (local.get $c4)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c3)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c2)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c1)))
+      (local.set $r (f32x4.relaxed_madd (local.get $n) (local.get $mln2hi) (local.get $t)))
+      (local.set $r (f32x4.relaxed_madd (local.get $n) (local.get $mln2lo) (local.get $r)))
+      (local.set $p (f32x4.relaxed_madd (local.get $r) (local.get $c5) (local.get $c4)))
+      (local.set $p (f32x4.relaxed_madd (local.get $p) (local.get $r) (local.get $c3)))
+      (local.set $p (f32x4.relaxed_madd (local.get $p) (local.get $r) (local.get $c2)))
+      (local.set $p (f32x4.relaxed_madd (local.get $p) (local.get $r) (local.get $c1)))
       (local.set $r (f32x4.mul (local.get $r) (local.get $sc)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $r) (local.get $p)) (local.get $sc)))
+      (local.set $e (f32x4.relaxed_madd (local.get $r) (local.get $p) (local.get $sc)))
       ;; sigmoid(−|z|), and 1 − that for z > 0
       (local.set $f (f32x4.div (local.get $e) (f32x4.add (local.get $e) (local.get $one))))
       (v128.store (local.get $y) (v128.bitselect
@@ -487,23 +487,23 @@
       (br_if $done (i32.ge_u (local.get $x) (local.get $end)))
       (local.set $kp (i32.add (local.get $KK) (i32.shl (local.get $o) (i32.const 2))))
       (local.set $z
-        (f32x4.add
-          (f32x4.mul (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $kp))) (v128.load offset=16 (local.get $kp)))
+        (f32x4.relaxed_madd
+          (f32x4.sub (v128.load (local.get $x)) (v128.load (local.get $kp))) (v128.load offset=16 (local.get $kp))
           (v128.load offset=32 (local.get $kp))))
       ;; e = exp(t), t = −2|z|
       (local.set $a (v128.andnot (local.get $z) (local.get $sign)))
       (local.set $t (f32x4.pmax (local.get $cutoff) (f32x4.mul (local.get $a) (v128.const f32x4 -2 -2 -2 -2))))
-      (local.set $n (f32x4.add (f32x4.mul (local.get $t) (local.get $log2e)) (local.get $magic)))
+      (local.set $n (f32x4.relaxed_madd (local.get $t) (local.get $log2e) (local.get $magic)))
       (local.set $sc (i32x4.shl (local.get $n) (i32.const 23)))
       (local.set $n (f32x4.sub (local.get $n) (local.get $magic)))
-      (local.set $r (f32x4.add (local.get $t) (f32x4.mul (local.get $n) (local.get $mln2hi))))
-      (local.set $r (f32x4.add (local.get $r) (f32x4.mul (local.get $n) (local.get $mln2lo))))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $r) (local.get $c5)) (local.get $c4)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c3)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c2)))
-      (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (local.get $c1)))
+      (local.set $r (f32x4.relaxed_madd (local.get $n) (local.get $mln2hi) (local.get $t)))
+      (local.set $r (f32x4.relaxed_madd (local.get $n) (local.get $mln2lo) (local.get $r)))
+      (local.set $p (f32x4.relaxed_madd (local.get $r) (local.get $c5) (local.get $c4)))
+      (local.set $p (f32x4.relaxed_madd (local.get $p) (local.get $r) (local.get $c3)))
+      (local.set $p (f32x4.relaxed_madd (local.get $p) (local.get $r) (local.get $c2)))
+      (local.set $p (f32x4.relaxed_madd (local.get $p) (local.get $r) (local.get $c1)))
       (local.set $r (f32x4.mul (local.get $r) (local.get $sc)))
-      (local.set $e (f32x4.add (f32x4.mul (local.get $r) (local.get $p)) (local.get $sc)))
+      (local.set $e (f32x4.relaxed_madd (local.get $r) (local.get $p) (local.get $sc)))
       ;; (1−e)/(1+e), or the polynomial a + a·a²·(t3 + a²·(t5 + a²·(t7 + a²·t9)))
       (local.set $f (f32x4.div (f32x4.sub (local.get $one) (local.get $e)) (f32x4.add (local.get $one) (local.get $e))))
       (local.set $t (f32x4.mul (local.get $a) (local.get $a)))
@@ -511,7 +511,7 @@
         (f32x4.add (local.get $a) (f32x4.mul (f32x4.mul (local.get $a) (local.get $t))
           (f32x4.add (local.get $t3) (f32x4.mul (local.get $t)
             (f32x4.add (local.get $t5) (f32x4.mul (local.get $t)
-              (f32x4.add (local.get $t7) (f32x4.mul (local.get $t) (local.get $t9))))))))))
+              (f32x4.relaxed_madd (local.get $t) (local.get $t9) (local.get $t7)))))))))
       (v128.store (local.get $y) (v128.or
         (v128.bitselect (local.get $p) (local.get $f) (f32x4.lt (local.get $a) (local.get $quarter)))
         (v128.and (local.get $z) (local.get $sign))))
