@@ -343,14 +343,17 @@ describe("netc channel kernels", () => {
       const c = shape.at(-1)!;
       const values = random(shape.reduce((a, b) => a * b, 1), c).map((v, i) => mean + v * (1 + (i % c) / c));
       const ref = reference(values, c);
-      const [m, v, sums] = await onBackend("wasm", () =>
+      const [m, v, sums, invStd, rsqrt] = await onBackend("wasm", () =>
         tf.tidy(() => {
           const x = tf.tensor(values, shape);
           const [mt, vt] = tf.engine().runKernel(MOMENTS, { x }) as Tensor[];
           const st = tf.engine().runKernel(CHANNEL_SUMS, { x }) as Tensor;
-          return [mt!, vt!, st].map((t) => t.dataSync() as Float32Array);
+          const [, vEps, invStdT] = tf.engine().runKernel(MOMENTS, { x }, { eps: 1e-5 }) as Tensor[];
+          return [mt!, vt!, st, invStdT!, tf.rsqrt(tf.add(vEps!, 1e-5))].map((t) => t.dataSync() as Float32Array);
         }),
       );
+      // With eps, 1/√(variance + eps), the bits of tfjs's rsqrt(add(variance, eps)).
+      expect(Array.from(invStd!), "invStd").toEqual(Array.from(rsqrt!));
       expect(normwise(m!, Float32Array.from(ref.mean)), "mean").toBeLessThanOrEqual(1e-5);
       expect(normwise(v!, Float32Array.from(ref.variance)), "variance").toBeLessThanOrEqual(mean ? 1e-5 : 1e-6);
       expect(normwise(sums!, Float32Array.from(ref.sums)), "sums").toBeLessThanOrEqual(mean ? 1e-6 : 1e-5);

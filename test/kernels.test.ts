@@ -7,6 +7,7 @@ import { findInDist } from "../src/runtime/dist-files.js";
 import { SOFTMAX_CROSS_ENTROPY } from "../src/kernels/softmax-cross-entropy.js";
 import { initBackend, type Tf } from "../src/runtime/backend.js";
 import { createOptimizer, type OptimizerSettings } from "../src/train/optimizers.js";
+import { movingAverage } from "../src/layers/normalize.js";
 import { mulberry32 } from "../src/runtime/data.js";
 
 /**
@@ -369,6 +370,22 @@ describe("NetcSgdUpdate (the SGD step of every parameter in one call)", () => {
     const [param, grad] = [tf.zeros([4]), tf.zeros([5])];
     expect(() => tf.engine().runKernel("NetcSgdUpdate", { param0: param, grad0: grad }, { lr: 0.1 })).toThrow(/grad0 must be float32 of param0's 4 values/);
     tf.dispose([param, grad]);
+  });
+});
+
+describe("NetcMovingAverage (a BN layer's moving statistics in one call)", () => {
+  it("gives the same bits as momentum·moving + (1 − momentum)·batch in tfjs ops, on wasm and cpu", async () => {
+    for (const backend of ["wasm", "cpu"] as const) {
+      await use(backend);
+      const [moving0, batch0, moving1, batch1] = [[6], [6], [120], [120]].map((shape, i) => tf.tensor(normal(shape[0]!, 990 + i, 0.5, 2), shape));
+      for (const momentum of [0.9, 0.1, 1 / 3]) {
+        const kernel = tf.engine().runKernel("NetcMovingAverage", { moving0: moving0!, batch0: batch0!, moving1: moving1!, batch1: batch1! }, { momentum }) as Tensor[];
+        const ops = [movingAverage(tf, momentum, moving0!, batch0!), movingAverage(tf, momentum, moving1!, batch1!)];
+        expect(kernel.map((t) => t.dataSync()), `${backend}, momentum ${momentum}`).toEqual(ops.map((t) => t.dataSync()));
+        tf.dispose([...kernel, ...ops]);
+      }
+      tf.dispose([moving0!, batch0!, moving1!, batch1!]);
+    }
   });
 });
 

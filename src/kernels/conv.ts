@@ -11,7 +11,8 @@
  *   the product reads its input, which otherwise follows the measured rule of pathOf)
  * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
  *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
- * NetcMoments {x} → [mean [C], variance [C]]: per channel (the last axis), the biased variance
+ * NetcMoments {x}, attrs {eps?} → [mean [C], variance [C]] (+ invStd = 1/√(variance + eps) with
+ *   eps): per channel (the last axis), the biased variance
  * NetcChannelSums {x} → [C]: per-channel sums (a bias's gradient)
  * NetcConcat {x0, x1, …} → y: concatenation along the last axis
  * NetcSplit {x}, attrs {sizes} → parts of x along the last axis, `sizes` channels each
@@ -463,7 +464,10 @@ function channelSums(args: KernelArgs, moments: boolean): TensorInfo | TensorInf
       s2[i]! += d[c + i]!;
     }
   }
-  const outputs = (moments ? 2 : 1) as number;
+  // With eps, moments also gives 1/√(variance + eps), rounded as tfjs's rsqrt(add(variance, eps)).
+  const eps = moments ? args.attrs["eps"] : undefined;
+  if (eps !== undefined && (typeof eps !== "number" || !(eps >= 0))) throw new Error(`${k}: eps must be a number ≥ 0, got ${String(eps)}`);
+  const outputs = moments ? (eps === undefined ? 2 : 3) : 1;
   const outs = Array.from({ length: outputs }, () => backend.makeOutput([c], "float32"));
   const heap = backendMemory(backend).buffer;
   const values = outs.map((t) => new Float32Array(heap, address(backend, t), c));
@@ -472,10 +476,12 @@ function channelSums(args: KernelArgs, moments: boolean): TensorInfo | TensorInf
     return outs[0]!;
   }
   const shift = new Float32Array(heap, address(backend, x), c);
+  const f = Math.fround;
   for (let i = 0; i < c; i++) {
     const d = s1[i]! / g.n;
     values[0]![i] = shift[i]! + d;
     values[1]![i] = Math.max(0, s2[i]! / g.n - d * d);
+    if (eps !== undefined) values[2]![i] = 1 / f(Math.sqrt(f(values[1]![i]! + f(eps))));
   }
   return outs;
 }

@@ -13,3 +13,4 @@ export const CONCAT = "NetcConcat";
 export const SPLIT = "NetcSplit";
 export const SOFTMAX_CROSS_ENTROPY = "NetcSoftmaxCrossEntropy";
 export const SGD_UPDATE = "NetcSgdUpdate";
+export const MOVING_AVERAGE = "NetcMovingAverage";

@@ -33,7 +33,7 @@
  */
 import type { KernelBackend, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
 import { registerConvKernels, type ConvBinaries } from "./conv.js";
-import { registerSgdUpdate } from "./sgd.js";
+import { registerUpdateKernels } from "./updates.js";
 import { registerSoftmaxCrossEntropy } from "./softmax-cross-entropy.js";
 import { address, backendMemory, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
@@ -68,7 +68,7 @@ let registered: Exclude<KernelBinaries, { missing: string }> | undefined;
 
 /**
  * Registers the kernels (idempotent): the JavaScript reference on cpu always, the WebAssembly
- * ones on wasm when `binaries` are given, and the loss's and SGD's (plain JavaScript) on both. Those are compiled on first use, against the memory of
+ * ones on wasm when `binaries` are given, and the loss's and the updates' (plain JavaScript) on both. Those are compiled on first use, against the memory of
  * the backend that runs them.
  */
 export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKernelsStatus {
@@ -77,7 +77,7 @@ export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKern
   register(tf, AVG_POOL2_BACKWARD, "cpu", avgPool2BackwardReferenceKernel);
   register(tf, ACTIVATION, "cpu", activationReferenceKernel);
   registerSoftmaxCrossEntropy(tf, ["cpu", "wasm"]);
-  registerSgdUpdate(tf);
+  registerUpdateKernels(tf);
   if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
   if (!binaries) return { wasm: false, reason: "no kernel binaries given" };
   if ("missing" in binaries) return { wasm: false, reason: binaries.missing };

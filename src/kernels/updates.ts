@@ -1,20 +1,28 @@
 /**
- * One step of torch.optim.SGD (dampening 0) for every parameter at once, in plain JavaScript
- * (registered for cpu and wasm):
+ * What a training step updates after its gradients, as kernels in plain JavaScript (registered
+ * for cpu and wasm) that take every tensor of the step at once. Each operation rounds to float32
+ * as the tfjs ops they replace do (and PyTorch), so the results are the same bits; each of those
+ * ops is a call into the backend, which on wasm costs more than the arithmetic on these sizes.
+ *
+ * One step of torch.optim.SGD (dampening 0) for every parameter:
  * `tf.engine().runKernel(SGD_UPDATE, {param0, grad0, buffer0?, param1, …}, {lr, momentum, wd, nesterov})`
  * → [param0', buffer0'?, param1', …], a buffer (momentum's) wherever one was given.
  *   d = grad + wd·param;  buffer' = momentum·buffer + d;  d = nesterov ? d + momentum·buffer' : buffer'
  *   param' = param − lr·d
- * Each operation rounds to float32 as the tfjs ops of optimizers.ts do (and torch.optim), so the
- * results are the same bits. Those are two to eight ops per parameter, each a call into the
- * backend: for LeNet-BN's 18 parameters the update took 0.32 ms a step on the wasm backend with
- * one thread and 0.74 ms with two; this is one call.
+ * Those are two to eight ops per parameter in optimizers.ts: for LeNet-BN's 18 parameters the
+ * update took 0.32 ms a step on the wasm backend with one thread and 0.74 ms with two; this is
+ * one call, 0.1 ms.
+ *
+ * A layer's moving statistics (BN's running mean and variance):
+ * `tf.engine().runKernel(MOVING_AVERAGE, {moving0, batch0, moving1, …}, {momentum})`
+ * → [momentum·moving0 + (1 − momentum)·batch0, …], as normalize.ts's movingAverage: six ops
+ * per BN layer there.
  */
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
 import { address, backendMemory, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
-import { SGD_UPDATE } from "./names.js";
+import { MOVING_AVERAGE, SGD_UPDATE } from "./names.js";
 
-export { SGD_UPDATE };
+export { MOVING_AVERAGE, SGD_UPDATE };
 
 export interface SgdSettings {
   lr: number;
@@ -23,9 +31,11 @@ export interface SgdSettings {
   nesterov: boolean;
 }
 
-export function registerSgdUpdate(tf: Tf): void {
+export function registerUpdateKernels(tf: Tf): void {
   register(tf, SGD_UPDATE, "cpu", (args) => sgdUpdateKernel(args, copyWriter(args.backend)));
   register(tf, SGD_UPDATE, "wasm", (args) => sgdUpdateKernel(args, heapWriter(args.backend as WasmBackend)));
+  register(tf, MOVING_AVERAGE, "cpu", (args) => movingAverageKernel(args, copyWriter(args.backend)));
+  register(tf, MOVING_AVERAGE, "wasm", (args) => movingAverageKernel(args, heapWriter(args.backend as WasmBackend)));
 }
 
 /** Updates `param` (and `buffer`, when momentum keeps one) from `grad`, writing `paramOut` and `bufferOut`. */
@@ -69,10 +79,9 @@ function parameters(inputs: KernelArgs["inputs"]): Parameter[] {
   const out: Parameter[] = [];
   for (let i = 0; inputs[`param${i}`]; i++) {
     const [param, grad, buffer] = [inputs[`param${i}`]!, inputs[`grad${i}`], inputs[`buffer${i}`]];
-    const size = param.shape.reduce((a, b) => a * b, 1);
     for (const [name, t] of [["grad", grad], ["buffer", buffer]] as const) {
       if (name === "grad" && !t) throw new Error(`${SGD_UPDATE}: param${i} has no grad${i}`);
-      if (t && (t.dtype !== "float32" || t.shape.reduce((a, b) => a * b, 1) !== size)) throw new Error(`${SGD_UPDATE}: ${name}${i} must be float32 of param${i}'s ${size} values`);
+      if (t && (t.dtype !== "float32" || size(t) !== size(param))) throw new Error(`${SGD_UPDATE}: ${name}${i} must be float32 of param${i}'s ${size(param)} values`);
     }
     if (param.dtype !== "float32") throw new Error(`${SGD_UPDATE}: param${i} must be float32`);
     out.push({ param, grad: grad!, ...(buffer ? { buffer } : {}) });
@@ -94,6 +103,32 @@ function sgdUpdateKernel({ inputs, attrs }: KernelArgs, write: Writer): TensorIn
   });
 }
 
+/** momentum·moving + (1 − momentum)·batch, each product and the sum rounded to float32. */
+export function movingAverage(momentum: number, moving: Float32Array, batch: Float32Array, out: Float32Array): void {
+  const f = Math.fround;
+  const [keep, take] = [f(momentum), f(1 - momentum)];
+  for (let i = 0; i < moving.length; i++) out[i] = f(f(keep * moving[i]!) + f(take * batch[i]!));
+}
+
+function movingAverageKernel({ inputs, attrs }: KernelArgs, write: Writer): TensorInfo[] {
+  const momentum = attrs["momentum"];
+  if (typeof momentum !== "number" || !Number.isFinite(momentum)) throw new Error(`${MOVING_AVERAGE}: momentum must be a finite number, got ${String(momentum)}`);
+  const pairs: [TensorInfo, TensorInfo][] = [];
+  for (let i = 0; inputs[`moving${i}`]; i++) {
+    const [moving, batch] = [inputs[`moving${i}`]!, inputs[`batch${i}`]];
+    if (!batch || moving.dtype !== "float32" || batch.dtype !== "float32" || size(batch) !== size(moving)) throw new Error(`${MOVING_AVERAGE}: batch${i} must be float32 of moving${i}'s ${size(moving)} values`);
+    pairs.push([moving, batch]);
+  }
+  return write(
+    pairs.map(([moving]) => moving),
+    (view, outs) => pairs.forEach(([moving, batch], i) => movingAverage(momentum, view(moving), view(batch), outs[i]!)),
+  );
+}
+
+function size(t: TensorInfo): number {
+  return t.shape.reduce((a, b) => a * b, 1);
+}
+
 /** Makes outputs shaped as `like` and runs `fill` with a view of any input and the outputs' arrays. */
 type Writer = (like: readonly TensorInfo[], fill: (view: (t: TensorInfo) => Float32Array, outs: Float32Array[]) => void) => TensorInfo[];
 
@@ -103,7 +138,7 @@ function heapWriter(backend: WasmBackend): Writer {
     // Allocate before taking views: allocation may grow the memory and detach an old buffer.
     const outs = like.map((t) => backend.makeOutput([...t.shape], "float32"));
     const buffer = backendMemory(backend).buffer;
-    const view = (t: TensorInfo) => new Float32Array(buffer, address(backend, t), t.shape.reduce((a, b) => a * b, 1));
+    const view = (t: TensorInfo) => new Float32Array(buffer, address(backend, t), size(t));
     fill(view, outs.map(view));
     return outs;
   };
@@ -112,7 +147,7 @@ function heapWriter(backend: WasmBackend): Writer {
 /** Elsewhere (cpu), through readSync and write. */
 function copyWriter(backend: KernelBackend): Writer {
   return (like, fill) => {
-    const outs = like.map((t) => new Float32Array(t.shape.reduce((a, b) => a * b, 1)));
+    const outs = like.map((t) => new Float32Array(size(t)));
     fill((t) => backend.readSync(t.dataId) as Float32Array, outs);
     return outs.map((values, i) => ({ dataId: backend.write(values, [...like[i]!.shape], "float32"), shape: [...like[i]!.shape], dtype: "float32" }));
   };

@@ -1,5 +1,5 @@
 import type { Tensor, Tensor4D } from "@tensorflow/tfjs";
-import { ACTIVATION, BN_BACKWARD, BN_FORWARD, MOMENTS } from "../kernels/names.js";
+import { ACTIVATION, BN_BACKWARD, BN_FORWARD, MOMENTS, MOVING_AVERAGE } from "../kernels/names.js";
 import { affineParams, channelDims, movingAverage, movingStatistics, onnxAffine, onnxMovingStatistics, onnxStandardize, torchMomentum, torchParams } from "./normalize.js";
 import { canUseKernel, formatShape, product, pyCall, type ArgValues, type BuildOptions, type LayerSpec, type LowerContext, type ParamSpec, type Tf } from "./types.js";
 
@@ -26,16 +26,17 @@ function builtinBackward({ tf }: LowerContext, dy: Tensor, x: Tensor, [mean, var
 }
 
 /**
- * The batch's per-channel mean and biased variance: the project's kernel where it may run (one
- * pass, multi-threaded; tfjs's moments takes several), else tfjs's.
+ * The batch's per-channel mean and biased variance, and 1/√(variance + eps): the project's kernel
+ * where it may run (one pass, multi-threaded; tfjs's moments takes several), else tfjs's.
  */
-function batchMoments(ctx: LowerContext, x: Tensor): { mean: Tensor; variance: Tensor } {
+function batchMoments(ctx: LowerContext, x: Tensor, eps: number): { mean: Tensor; variance: Tensor; invStd: () => Tensor } {
   const { tf } = ctx;
   if (canUseKernel(ctx, MOMENTS)) {
-    const [mean, variance] = tf.engine().runKernel(MOMENTS, { x }) as Tensor[];
-    return { mean: mean!, variance: variance! };
+    const [mean, variance, invStd] = tf.engine().runKernel(MOMENTS, { x }, { eps }) as Tensor[];
+    return { mean: mean!, variance: variance!, invStd: () => invStd! };
   }
-  return tf.moments(x, statAxes(x));
+  const { mean, variance } = tf.moments(x, statAxes(x));
+  return { mean, variance, invStd: () => tf.rsqrt(tf.add(variance, eps)) };
 }
 
 /** γ and β, or 1 and 0 without `affine`: tfjs's batch-norm kernel and the project's want tensors. */
@@ -49,14 +50,20 @@ function paramGrads(affine: boolean, dGamma: Tensor, dBeta: Tensor): Record<stri
 }
 
 /**
- * moving = momentum·moving + (1 − momentum)·batch, for the mean and the variance; with
- * `momentum=none`, the cumulative average: moving += (batch − moving)/t at the t-th batch.
+ * moving = momentum·moving + (1 − momentum)·batch, for the mean and the variance (both in one
+ * call of the project's kernel where it may run); with `momentum=none`, the cumulative
+ * average: moving += (batch − moving)/t at the t-th batch.
  */
-function trackMoving(tf: Tf, p: Readonly<Record<string, Tensor>>, momentum: number | "none", mean: Tensor, variance: Tensor): Record<string, Tensor> {
+function trackMoving(ctx: LowerContext, p: Readonly<Record<string, Tensor>>, momentum: number | "none", mean: Tensor, variance: Tensor): Record<string, Tensor> {
+  const { tf } = ctx;
   if (momentum === "none") {
     const count = tf.add(p["num_batches_tracked"]!, 1);
     const average = (moving: Tensor, batch: Tensor) => tf.add(moving, tf.div(tf.sub(batch, moving), count));
     return { moving_mean: average(p["moving_mean"]!, mean), moving_var: average(p["moving_var"]!, variance), num_batches_tracked: count };
+  }
+  if (canUseKernel(ctx, MOVING_AVERAGE)) {
+    const [movingMean, movingVar] = tf.engine().runKernel(MOVING_AVERAGE, { moving0: p["moving_mean"]!, batch0: mean, moving1: p["moving_var"]!, batch1: variance }, { momentum }) as Tensor[];
+    return { moving_mean: movingMean!, moving_var: movingVar! };
   }
   return { moving_mean: movingAverage(tf, momentum, p["moving_mean"]!, mean), moving_var: movingAverage(tf, momentum, p["moving_var"]!, variance) };
 }
@@ -211,9 +218,9 @@ export const bn: LayerSpec = {
         return { y: affineOf(tf.div(tf.sub(x, movingMean), tf.sqrt(tf.add(movingVar, eps)))) };
       }
       // Training (and inference without `track`) normalizes with the batch's statistics: the mean and the biased variance.
-      const moving = (mean: Tensor, variance: Tensor) => (ctx.training && track ? { state: trackMoving(tf, p, momentum, mean, variance) } : {});
+      const moving = (mean: Tensor, variance: Tensor) => (ctx.training && track ? { state: trackMoving(ctx, p, momentum, mean, variance) } : {});
       if (impl === "builtin") {
-        const { mean, variance } = batchMoments(ctx, x);
+        const { mean, variance } = batchMoments(ctx, x, eps);
         const [gamma, beta] = gammaBeta(tf, x, p, affine);
         return { y: tf.batchNorm(x, mean, variance, beta, gamma, eps), saved: [mean, variance], ...moving(mean, variance) };
       }
@@ -237,10 +244,11 @@ export const bn: LayerSpec = {
       if (!tf.getKernel(BN_BACKWARD, tf.getBackend())) return undefined;
       const attrs = { eps, act: activation?.name ?? "none", pool: pool2 ? 2 : 0 };
       const builtinForward = (x: Tensor, p: Readonly<Record<string, Tensor>>) => {
-        const { mean, variance } = batchMoments(ctx, x);
+        const moments = batchMoments(ctx, x, eps);
+        const { mean, variance } = moments;
         const [gamma, beta] = gammaBeta(tf, x, p, affine);
         const normalized = tf.batchNorm(x, mean, variance, beta, gamma, eps);
-        const invStd = tf.rsqrt(tf.add(variance, eps));
+        const invStd = moments.invStd();
         if ((activation || pool2) && canUseKernel(ctx, ACTIVATION)) {
           // The activation and the pooling after tfjs's normalization: one pass of the project's kernel.
           const [y, pooled] = tf.engine().runKernel(ACTIVATION, { x: normalized }, { act: attrs.act, pool: attrs.pool }) as Tensor[];
@@ -258,7 +266,7 @@ export const bn: LayerSpec = {
       return {
         forward(_ctx, x, p) {
           const { y, mean, variance, invStd, pooled } = impl === "builtin" ? builtinForward(x, p) : scratchForward(x, p);
-          return { y: pooled ?? y, saved: [y, mean, invStd], ...(track ? { state: trackMoving(tf, p, momentum, mean, variance) } : {}) };
+          return { y: pooled ?? y, saved: [y, mean, invStd], ...(track ? { state: trackMoving(ctx, p, momentum, mean, variance) } : {}) };
         },
         backward(_ctx, dy, x, { saved }, p) {
           const [y, mean, invStd] = saved!;
