@@ -50,5 +50,7 @@ for (let i = 0; i < evalBatches; i++) {
 }
 const evaluate = (evalBatches * evalBatch) / ((performance.now() - t0) / 1000);
 const fma = backend.name === "wasm" && tf.getKernel("NetcConv2D", "wasm") ? convUsesFma(tf.backend()) : null;
-console.log(JSON.stringify({ backend: backend.description, threads: Number(threadsText), model, bn, batch, train, trainCpu, eval: evaluate, fma, heapBytes: backendMemoryBytes(backend) ?? null }));
+// Multiply-adds of one example's forward pass, as `netc shapes` counts them.
+const macs = checked.shapes?.totals.macs ?? null;
+console.log(JSON.stringify({ backend: backend.description, threads: Number(threadsText), model, bn, batch, train, trainCpu, eval: evaluate, fma, macs, heapBytes: backendMemoryBytes(backend) ?? null }));
 stopBackend(backend);

@@ -10,6 +10,11 @@
 // waiting is the favourable setting for PyTorch. The machine's load average is recorded, and
 // training examples per second of CPU time (all threads) next to the wall-clock figures: on a
 // loaded machine the share of the CPU each run gets varies, its CPU time much less.
+// Each row also gets the ratio a wasm step would reach if every multiply-add of it ran at the
+// WebAssembly SIMD GEMM ceiling, measured first in the same run (scripts/bench-gemm.mjs): the
+// model's multiply-adds (`netc shapes`, times 3 for training: forward, filter and input
+// gradients) against PyTorch's measured rate. Where that bound is below a target, no wasm
+// kernel can reach it on this machine.
 // BACKENDS=wasm,tensorflow adds netc on tfjs-node where it is installed.
 //   ROUNDS=2 THREADS=1,2 MODELS=resnet18,lenet-bn BACKENDS=wasm node scripts/bench.mjs
 import { spawnSync } from "node:child_process";
@@ -44,6 +49,12 @@ function run(cmd, args, env = {}) {
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || "failed").trim().split("\n").at(-1) };
   return JSON.parse(r.stdout.trim().split("\n").at(-1));
 }
+
+// The ceiling: the fused multiply-add GEMM's best GFLOP/s per thread (CPU time), L1 or L2 operands.
+const gemm = spawnSync(process.execPath, ["scripts/bench-gemm.mjs", "--json"], { encoding: "utf8" });
+if (gemm.status !== 0) throw new Error(`scripts/bench-gemm.mjs failed: ${gemm.stderr}`);
+const ceiling = Math.max(...JSON.parse(readFileSync("bench/gemm.json", "utf8")).rows.filter((r) => r.build === "fma").map((r) => r["GFLOP/s per thread (CPU time)"]));
+process.stderr.write(`wasm SIMD GEMM ceiling: ${ceiling} GFLOP/s per thread\n`);
 
 const hasTorch = spawnSync("/usr/bin/python3", ["-c", "import torch"]).status === 0;
 const configs = MODELS.flatMap((m) => (m.bn ? ["scratch", "builtin"] : ["scratch"]).flatMap((bn) => THREADS.map((threads) => ({ ...m, bnKind: bn, threads }))));
@@ -84,6 +95,9 @@ const rows = configs.flatMap((c) =>
     const netc = samples.get(c)[`netc/${backend}`];
     const n = summary(netc);
     const p = summary(samples.get(c).pytorch);
+    // FLOP per example: 2 per multiply-add; training runs three products of the forward's size.
+    const macs = netc.find((r) => !r.error)?.macs ?? NaN;
+    const pytorchGflops = { train: (p.train * 6 * macs) / 1e9, eval: (p.eval * 2 * macs) / 1e9 };
     return {
       model: c.model,
       backend,
@@ -95,6 +109,9 @@ const rows = configs.flatMap((c) =>
       trainRatio: n.train / p.train,
       trainCpuRatio: n.trainCpu / p.trainCpu,
       evalRatio: n.eval / p.eval,
+      macs,
+      pytorchGflopsPerThread: { train: pytorchGflops.train / c.threads, eval: pytorchGflops.eval / c.threads },
+      ceilingRatio: { train: (ceiling * c.threads) / pytorchGflops.train, eval: (ceiling * c.threads) / pytorchGflops.eval },
       fma: netc.find((r) => !r.error)?.fma ?? null,
     };
   }),
@@ -105,16 +122,16 @@ const date = new Date().toISOString();
 const load = [loadBefore, loadavg()[1]].map((l) => +l.toFixed(1));
 const machine = `${cpus().length}× ${cpus()[0]?.model ?? "?"}`;
 mkdirSync("bench", { recursive: true });
-writeFileSync("bench/train.json", JSON.stringify({ date, machine, node: process.version, torch: torchVersion, rounds: ROUNDS, loadAverage: load, pytorchEnv: { OMP_WAIT_POLICY: "PASSIVE" }, rows }, null, 2) + "\n");
+writeFileSync("bench/train.json", JSON.stringify({ date, machine, node: process.version, torch: torchVersion, rounds: ROUNDS, gemmCeilingGflopsPerThread: ceiling, loadAverage: load, pytorchEnv: { OMP_WAIT_POLICY: "PASSIVE" }, rows }, null, 2) + "\n");
 
 const fixed = (v, d) => (Number.isFinite(v) ? v.toFixed(d) : "–");
 const thousands = (v) => (Number.isFinite(v) ? (v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(1)) : "–");
 const table = [
-  `${date.slice(0, 10)}, ${machine}, Node ${process.version}, PyTorch ${torchVersion ?? "–"} (OMP_WAIT_POLICY=PASSIVE); medians of ${ROUNDS} rounds; examples/sec; load average ${load[0]} at the start, ${load[1]} at the end.`,
+  `${date.slice(0, 10)}, ${machine}, Node ${process.version}, PyTorch ${torchVersion ?? "–"} (OMP_WAIT_POLICY=PASSIVE); medians of ${ROUNDS} rounds; examples/sec; load average ${load[0]} at the start, ${load[1]} at the end. wasm SIMD GEMM ceiling ${ceiling} GFLOP/s per thread; "at ceiling": the ratio if all of netc's step ran at it, against PyTorch's GFLOP/s.`,
   "",
-  "| model | BN | threads | batch | netc train | PyTorch train | train ratio | per CPU-second | netc eval | PyTorch eval | eval ratio |",
-  "|---|---|---|---|---|---|---|---|---|---|---|",
-  ...rows.map((r) => `| ${r.model}${BACKENDS.length > 1 ? ` (${r.backend})` : ""} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${fixed(r.trainCpuRatio, 2)} | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** |`),
+  "| model | BN | threads | batch | netc train | PyTorch train | train ratio | per CPU-second | PyTorch GFLOP/s per thread | train ratio at ceiling | netc eval | PyTorch eval | eval ratio | eval ratio at ceiling |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ...rows.map((r) => `| ${r.model}${BACKENDS.length > 1 ? ` (${r.backend})` : ""} | ${r.bn ?? "–"} | ${r.threads} | ${r.batch} | ${thousands(r.netc.train)} | ${thousands(r.pytorch.train)} | **${fixed(r.trainRatio, 2)}** | ${fixed(r.trainCpuRatio, 2)} | ${thousands(r.pytorchGflopsPerThread.train)} | ${fixed(r.ceilingRatio.train, 2)} | ${thousands(r.netc.eval)} | ${thousands(r.pytorch.eval)} | **${fixed(r.evalRatio, 2)}** | ${fixed(r.ceilingRatio.eval, 2)} |`),
 ].join("\n");
 console.log(table);
 if (!only) {
