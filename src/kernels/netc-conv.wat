@@ -125,7 +125,8 @@
   ;; ---------------------------------------------------------------- window micro-kernel
   ;; C[4×8] (+)= A · B[kc·outer×8] straight from a (padded) image, no im2col: step k of row
   ;; i's A value is at a + dᵢ + k·aks (d₀ = 0), and after every kc steps A moves on by aos from
-  ;; where those began (the window's next row), while B's rows go on (row k at b + k·ldb). For
+  ;; where those began (the window's next row), while B's rows go on (row k at b + k·ldb, and
+  ;; bos bytes more after each kc steps: the B rows of kernel columns skipped). For
   ;; the forward pass the rows are 4 output pixels (dᵢ = i·sw·CI·4) and a step is one (kw, ci)
   ;; of a kernel row; for the filter gradient the rows are 4 taps of the kernel and a step is
   ;; one output pixel. C's row i is at c + i·ldc, its first `cols` floats written; flags as
@@ -134,7 +135,7 @@
   ;; addresses need registers that the 6×8 tile leaves none of.
   (func $mk4x8w
     (param $a i32) (param $d1 i32) (param $d2 i32) (param $d3 i32) (param $aks i32) (param $kc i32) (param $outer i32) (param $aos i32)
-    (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $flags i32) (param $bias i32)
+    (param $b i32) (param $ldb i32) (param $bos i32) (param $c i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $flags i32) (param $bias i32)
     (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
     (local $k i32) (local $back i32)
     (local $x00 v128) (local $x01 v128) (local $x10 v128) (local $x11 v128)
@@ -191,6 +192,7 @@
       (local.set $a1 (i32.add (local.get $a1) (local.get $back)))
       (local.set $a2 (i32.add (local.get $a2) (local.get $back)))
       (local.set $a3 (i32.add (local.get $a3) (local.get $back)))
+      (local.set $b (i32.add (local.get $b) (local.get $bos)))
       (br $window_rows)))
     (if (i32.and (local.get $flags) (i32.const 4))
       (then
@@ -760,7 +762,8 @@
     (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $KH i32) (local $KW i32)
     (local $sh i32) (local $sw i32) (local $ph i32) (local $ld i32) (local $K i32) (local $n i32) (local $img i32) (local $oh i32) (local $ow i32)
     (local $p i32) (local $flags i32) (local $y i32) (local $bias i32) (local $lane i32) (local $last i32)
-    (local $kh0 i32) (local $kh1 i32) (local $steps i32) (local $a i32) (local $d1 i32) (local $d2 i32) (local $d3 i32)
+    (local $kh0 i32) (local $kh1 i32) (local $rows i32) (local $steps i32) (local $a i32) (local $d1 i32) (local $d2 i32) (local $d3 i32)
+    (local $pw i32) (local $kw0 i32) (local $kw1 i32)
     (local.set $H (i32.load offset=32 (local.get $g)))
     (local.set $W (i32.load offset=36 (local.get $g)))
     (local.set $CI (i32.load offset=40 (local.get $g)))
@@ -772,7 +775,8 @@
     (local.set $sh (i32.load offset=64 (local.get $g)))
     (local.set $sw (i32.load offset=68 (local.get $g)))
     (local.set $ph (i32.load offset=72 (local.get $g)))
-    (local.set $ld (i32.mul (i32.add (local.get $W) (i32.shl (i32.load offset=76 (local.get $g)) (i32.const 1))) (local.get $CI)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $ld (i32.mul (i32.add (local.get $W) (i32.shl (local.get $pw) (i32.const 1))) (local.get $CI)))
     (local.set $K (i32.mul (i32.mul (local.get $KH) (local.get $KW)) (local.get $CI)))
     (local.set $lane (i32.shl (i32.mul (local.get $sw) (local.get $CI)) (i32.const 2)))
     (local.set $flags (i32.or (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))
@@ -791,7 +795,7 @@
         ;; skipped); none where the window lies in the padding (an output of bias alone)
         (local.set $kh0 (call $max (i32.const 0) (i32.sub (local.get $ph) (i32.mul (local.get $oh) (local.get $sh)))))
         (local.set $kh1 (call $min (local.get $KH) (i32.sub (i32.add (local.get $ph) (local.get $H)) (i32.mul (local.get $oh) (local.get $sh)))))
-        (local.set $steps (select (i32.mul (local.get $KW) (local.get $CI)) (i32.const 0) (i32.lt_s (local.get $kh0) (local.get $kh1))))
+        (local.set $rows (i32.lt_s (local.get $kh0) (local.get $kh1)))
         (local.set $kh1 (call $max (local.get $kh1) (i32.add (local.get $kh0) (i32.const 1))))
         (local.set $ow (i32.const 0))
         (block $ow_done (loop $ows
@@ -800,8 +804,15 @@
           (local.set $last (i32.sub (call $min (i32.const 4) (i32.sub (local.get $OW) (local.get $ow))) (i32.const 1)))
           (local.set $y (i32.add (i32.load offset=12 (local.get $g))
             (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2))))
+          ;; likewise the kernel columns that meet x for some pixel of the tile (the input
+          ;; gradient's dy is padded by KW − 1 − pw: its edge tiles skip a column or more)
+          (local.set $kw0 (call $max (i32.const 0) (i32.sub (local.get $pw) (i32.mul (i32.add (local.get $ow) (local.get $last)) (local.get $sw)))))
+          (local.set $kw1 (call $min (local.get $KW) (i32.sub (i32.add (local.get $pw) (local.get $W)) (i32.mul (local.get $ow) (local.get $sw)))))
+          (local.set $steps (select (i32.mul (i32.sub (local.get $kw1) (local.get $kw0)) (local.get $CI)) (i32.const 0)
+            (i32.and (local.get $rows) (i32.lt_s (local.get $kw0) (local.get $kw1)))))
+          (local.set $kw1 (call $max (local.get $kw1) (local.get $kw0)))
           (local.set $a (i32.add (local.get $img) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $sh)) (local.get $kh0)) (local.get $ld))
-            (i32.mul (i32.mul (local.get $ow) (local.get $sw)) (local.get $CI))) (i32.const 2))))
+            (i32.mul (i32.add (i32.mul (local.get $ow) (local.get $sw)) (local.get $kw0)) (local.get $CI))) (i32.const 2))))
           (local.set $d1 (i32.mul (call $min (i32.const 1) (local.get $last)) (local.get $lane)))
           (local.set $d2 (i32.mul (call $min (i32.const 2) (local.get $last)) (local.get $lane)))
           (local.set $d3 (i32.mul (call $min (i32.const 3) (local.get $last)) (local.get $lane)))
@@ -810,10 +821,11 @@
             (br_if $p_done (i32.ge_u (i32.shl (local.get $p) (i32.const 3)) (local.get $CO)))
             (call $mk4x8w (local.get $a) (local.get $d1) (local.get $d2) (local.get $d3)
               (i32.const 4) (local.get $steps) (i32.sub (local.get $kh1) (local.get $kh0)) (i32.shl (local.get $ld) (i32.const 2))
-              ;; the panel's row of W for the first kernel row that meets x
+              ;; the panel's row of W for the first kernel row and column that meet x
               (i32.add (i32.load offset=108 (local.get $g))
-                (i32.shl (i32.add (i32.mul (local.get $p) (local.get $K)) (i32.mul (i32.mul (local.get $kh0) (local.get $KW)) (local.get $CI))) (i32.const 5)))
-              (i32.const 32)
+                (i32.shl (i32.add (i32.mul (local.get $p) (local.get $K))
+                  (i32.mul (i32.add (i32.mul (local.get $kh0) (local.get $KW)) (local.get $kw0)) (local.get $CI))) (i32.const 5)))
+              (i32.const 32) (i32.shl (i32.mul (i32.sub (local.get $KW) (i32.sub (local.get $kw1) (local.get $kw0))) (local.get $CI)) (i32.const 5))
               (i32.add (local.get $y) (i32.shl (local.get $p) (i32.const 5))) (i32.shl (local.get $CO) (i32.const 2))
               (i32.add (local.get $last) (i32.const 1)) (call $min (i32.const 8) (i32.sub (local.get $CO) (i32.shl (local.get $p) (i32.const 3))))
               (local.get $flags) (i32.add (local.get $bias) (i32.shl (local.get $p) (i32.const 5))))
@@ -872,7 +884,7 @@
           (call $mk4x8w (local.get $a) (local.get $d1) (local.get $d2) (local.get $d3)
             (i32.shl (i32.mul (i32.load offset=68 (local.get $g)) (i32.load offset=40 (local.get $g))) (i32.const 2)) (local.get $OW)
             (local.get $OH) (i32.shl (i32.mul (i32.load offset=64 (local.get $g)) (local.get $ld)) (i32.const 2))
-            (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $p) (local.get $ohw)) (i32.const 5))) (i32.const 32)
+            (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $p) (local.get $ohw)) (i32.const 5))) (i32.const 32) (i32.const 0)
             (i32.add (local.get $acc) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $co8)) (i32.shl (local.get $p) (i32.const 3))) (i32.const 2)))
             (i32.shl (local.get $co8) (i32.const 2)) (i32.add (local.get $last) (i32.const 1)) (i32.const 8) (i32.const 1) (i32.const 0))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
