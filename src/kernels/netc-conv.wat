@@ -1128,6 +1128,45 @@
     (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
+  ;; An image's dy [OH × OW × C] (NHWC) as channel rows: channel c's pixel (oh, ow) at
+  ;; dst + (c·plane + oh·ow4 + ow)·4. Four pixels of a row at a time, each channel's four
+  ;; floats gathered into one vector and stored; the last pixels of a row (OW mod 4) alone.
+  (func $channel_rows (param $src i32) (param $OH i32) (param $OW i32) (param $C i32) (param $dst i32) (param $ow4 i32) (param $plane i32)
+    (local $oh i32) (local $ow i32) (local $c i32) (local $px i32) (local $to i32) (local $stride i32) (local $cs i32) (local $v v128)
+    (local.set $stride (i32.shl (local.get $C) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $plane) (i32.const 2)))
+    (block $oh_done (loop $rows
+      (br_if $oh_done (i32.ge_u (local.get $oh) (local.get $OH)))
+      (local.set $ow (i32.const 0))
+      (block $ow_done (loop $quads
+        (br_if $ow_done (i32.gt_u (i32.add (local.get $ow) (i32.const 4)) (local.get $OW)))
+        (local.set $px (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $OW)) (local.get $ow)) (local.get $C)) (i32.const 2))))
+        (local.set $to (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $ow4)) (local.get $ow)) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $c_done (loop $channels
+          (br_if $c_done (i32.ge_u (local.get $c) (local.get $C)))
+          (local.set $v (v128.load32_splat (local.get $px)))
+          (local.set $v (f32x4.replace_lane 1 (local.get $v) (f32.load (i32.add (local.get $px) (local.get $stride)))))
+          (local.set $v (f32x4.replace_lane 2 (local.get $v) (f32.load (i32.add (local.get $px) (i32.shl (local.get $stride) (i32.const 1))))))
+          (local.set $v (f32x4.replace_lane 3 (local.get $v) (f32.load (i32.add (local.get $px) (i32.mul (local.get $stride) (i32.const 3))))))
+          (v128.store (local.get $to) (local.get $v))
+          (local.set $px (i32.add (local.get $px) (i32.const 4)))
+          (local.set $to (i32.add (local.get $to) (local.get $cs)))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br $channels)))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+        (br $quads)))
+      (block $tail_done (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $ow) (local.get $OW)))
+        (call $scatter
+          (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $OW)) (local.get $ow)) (local.get $C)) (i32.const 2)))
+          (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $ow4)) (local.get $ow)) (i32.const 2)))
+          (local.get $C) (local.get $cs))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+        (br $tail)))
+      (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+      (br $rows))))
+
   ;; dW = Σ over images of x's windows · dy for CI = 1 at stride 1, a unit being a group of
   ;; images summed in order into the group's own [K × CO rounded up to 8] floats of word 27's
   ;; buffer, as conv_window_dw. Per image, dy transposed into channel rows of OH·OW4 floats
@@ -1138,7 +1177,6 @@
     (local $OH i32) (local $OW i32) (local $CO i32) (local $KH i32) (local $KW i32) (local $ow4 i32) (local $co2 i32) (local $co8 i32)
     (local $lda i32) (local $plane i32) (local $img i32) (local $dyt i32) (local $acc i32)
     (local $unit i32) (local $n i32) (local $end i32) (local $kh i32) (local $kw i32) (local $c i32)
-    (local $p i32) (local $src i32)
     (local.set $OH (i32.load offset=44 (local.get $g)))
     (local.set $OW (i32.load offset=48 (local.get $g)))
     (local.set $CO (i32.load offset=52 (local.get $g)))
@@ -1163,17 +1201,9 @@
       (block $images_done (loop $images
         (br_if $images_done (i32.ge_u (local.get $n) (local.get $end)))
         (drop (call $plane_image (local.get $g) (local.get $n) (local.get $img)))
-        ;; dy[n] [OH·OW × CO] → channel rows
-        (local.set $src (i32.add (i32.load offset=92 (local.get $g)) (i32.shl (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $OH) (local.get $OW))) (local.get $CO)) (i32.const 2))))
-        (local.set $p (i32.const 0))
-        (block $px_done (loop $pixels
-          (br_if $px_done (i32.ge_u (local.get $p) (i32.mul (local.get $OH) (local.get $OW))))
-          (call $scatter (local.get $src)
-            (i32.add (local.get $dyt) (i32.shl (i32.add (i32.mul (i32.div_u (local.get $p) (local.get $OW)) (local.get $ow4)) (i32.rem_u (local.get $p) (local.get $OW))) (i32.const 2)))
-            (local.get $CO) (i32.shl (local.get $plane) (i32.const 2)))
-          (local.set $src (i32.add (local.get $src) (i32.shl (local.get $CO) (i32.const 2))))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br $pixels)))
+        (call $channel_rows
+          (i32.add (i32.load offset=92 (local.get $g)) (i32.shl (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $OH) (local.get $OW))) (local.get $CO)) (i32.const 2)))
+          (local.get $OH) (local.get $OW) (local.get $CO) (local.get $dyt) (local.get $ow4) (local.get $plane))
         (local.set $kh (i32.const 0))
         (block $kh_done (loop $khs
           (br_if $kh_done (i32.ge_u (local.get $kh) (local.get $KH)))
