@@ -33,7 +33,7 @@
  */
 import type { KernelBackend, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
 import { registerConvKernels, type ConvBinaries } from "./conv.js";
-import { registerUpdateKernels } from "./updates.js";
+import { registerUpdateKernels, type SgdSimd } from "./updates.js";
 import { registerSoftmaxCrossEntropy } from "./softmax-cross-entropy.js";
 import { address, backendMemory, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
@@ -77,7 +77,7 @@ export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKern
   register(tf, AVG_POOL2_BACKWARD, "cpu", avgPool2BackwardReferenceKernel);
   register(tf, ACTIVATION, "cpu", activationReferenceKernel);
   registerSoftmaxCrossEntropy(tf, ["cpu", "wasm"]);
-  registerUpdateKernels(tf);
+  registerUpdateKernels(tf, (backend) => (registered ? instanceFor(backend as WasmBackend, registered) : undefined));
   if (tf.getKernel(BN_FORWARD, "wasm")) return { wasm: true };
   if (!binaries) return { wasm: false, reason: "no kernel binaries given" };
   if ("missing" in binaries) return { wasm: false, reason: binaries.missing };
@@ -222,6 +222,7 @@ interface Kernels {
   bn_apply(x: number, mean: number, variance: number, scale: number, offset: number, y: number, m: number, c: number, eps: number, scratch: number): void;
   /** y = act(x) over n floats (n a multiple of 4), with scratch_bytes(4, 0, 0) of scratch. */
   act(x: number, y: number, n: number, act: number, scratch: number): void;
+  sgd: SgdSimd["sgd"];
   scratch_bytes(c: number, w: number, pooled: number): number;
 }
 

@@ -11,7 +11,7 @@
  *   param' = param − lr·d
  * Those are two to eight ops per parameter in optimizers.ts: for LeNet-BN's 18 parameters the
  * update took 0.32 ms a step on the wasm backend with one thread and 0.74 ms with two; this is
- * one call, 0.1 ms.
+ * one call, its loop in WebAssembly SIMD there.
  *
  * A layer's moving statistics (BN's running mean and variance):
  * `tf.engine().runKernel(MOVING_AVERAGE, {moving0, batch0, moving1, …}, {momentum})`
@@ -31,9 +31,22 @@ export interface SgdSettings {
   nesterov: boolean;
 }
 
-export function registerUpdateKernels(tf: Tf): void {
+/** The SIMD loop of netc-kernels.wat (`sgd`), on a wasm backend's heap. */
+export interface SgdSimd {
+  sgd(p: number, g: number, b: number, pout: number, bout: number, n: number, lr: number, m: number, wd: number, nesterov: number): void;
+}
+
+/**
+ * Registers the kernels for cpu and wasm; on wasm, SGD's loop is netc-kernels.wat's where
+ * `simdOf` gives its instance (once the assembled kernels are registered), else the JavaScript
+ * one on the heap.
+ */
+export function registerUpdateKernels(tf: Tf, simdOf: (backend: KernelBackend) => SgdSimd | undefined): void {
   register(tf, SGD_UPDATE, "cpu", (args) => sgdUpdateKernel(args, copyWriter(args.backend)));
-  register(tf, SGD_UPDATE, "wasm", (args) => sgdUpdateKernel(args, heapWriter(args.backend as WasmBackend)));
+  register(tf, SGD_UPDATE, "wasm", (args) => {
+    const simd = simdOf(args.backend);
+    return simd ? sgdUpdateSimd(args, args.backend as WasmBackend, simd) : sgdUpdateKernel(args, heapWriter(args.backend as WasmBackend));
+  });
   register(tf, MOVING_AVERAGE, "cpu", (args) => movingAverageKernel(args, copyWriter(args.backend)));
   register(tf, MOVING_AVERAGE, "wasm", (args) => movingAverageKernel(args, heapWriter(args.backend as WasmBackend)));
 }
@@ -101,6 +114,18 @@ function sgdUpdateKernel({ inputs, attrs }: KernelArgs, write: Writer): TensorIn
       sgdUpdate(s, view(p.param), view(p.grad), paramOut, p.buffer && view(p.buffer), bufferOut);
     }
   });
+}
+
+function sgdUpdateSimd({ inputs, attrs }: KernelArgs, backend: WasmBackend, simd: SgdSimd): TensorInfo[] {
+  const s = settings(attrs);
+  const params = parameters(inputs);
+  const f = Math.fround;
+  const outs = params.map((p) => ({ param: backend.makeOutput([...p.param.shape], "float32"), buffer: p.buffer && backend.makeOutput([...p.buffer.shape], "float32") }));
+  params.forEach((p, i) => {
+    const at = (t: TensorInfo | undefined) => (t ? address(backend, t) : 0);
+    simd.sgd(at(p.param), at(p.grad), at(p.buffer), at(outs[i]!.param), at(outs[i]!.buffer), size(p.param), f(s.lr), f(s.momentum), f(s.wd), s.nesterov ? 1 : 0);
+  });
+  return outs.flatMap((o) => (o.buffer ? [o.param, o.buffer] : [o.param]));
 }
 
 /** momentum·moving + (1 − momentum)·batch, each product and the sum rounded to float32. */
