@@ -2,8 +2,9 @@
 // compositions of tfjs ops they replace, on the wasm backend: the fused BN kernels at LeNet-BN's
 // shapes (batch 128), then the convolution kernels at shapes from models/ (their batch sizes),
 // each pass every way of reading its input it can take (one input plane, sliding windows,
-// im2col) and the one the kernels' rule picks (src/kernels/conv.ts, pathOf). Prints tables
-// (milliseconds, median of ROUNDS rounds of REPS calls, fewer for calls over 5 ms; GFLOP/s).
+// im2col, scattering for a narrow input gradient) and the one the kernels' rule picks
+// (src/kernels/conv.ts, pathOf). Prints tables (milliseconds, median of ROUNDS rounds of REPS
+// calls, fewer for calls over 5 ms; GFLOP/s).
 // THREADS=1 by default; CONVS=0 or BN=0 skips a table; ONLY=name,… times only the
 // convolutions whose names contain one of them.
 import { build } from "esbuild";
@@ -141,12 +142,14 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
   for (const [pass, f] of Object.entries(passes)) {
     const windowsPossible = pass !== "dx" || (c.s === 1 && c.p < c.w[0]);
     const planePossible = pass !== "dx" && c.s === 1 && c.x[3] === 1;
+    const scatterPossible = pass === "dx" && c.w[1] * c.w[2] <= 32;
     const ms = {
       tfjs: time(f.tfjs),
       "netc (its rule)": time(() => f.netc({})),
       plane: planePossible ? time(() => f.netc({ path: "plane" })) : NaN,
       windows: windowsPossible ? time(() => f.netc({ path: "windows" })) : NaN,
       im2col: time(() => f.netc({ path: "im2col" })),
+      scatter: scatterPossible ? time(() => f.netc({ path: "scatter" })) : NaN,
     };
     convRows.push({ case: `${c.name} ${pass}`, ...Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number.isNaN(v) ? "–" : `${v.toFixed(2)} (${(gflop / v * 1e3).toFixed(0)})`])) });
   }

@@ -32,7 +32,7 @@ import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
@@ -55,10 +55,12 @@ const WHOLE_TRANSPOSE_BYTES = 32 << 20;
 /** Below this many input channels every pass reads windows in place (see pathOf). */
 const FEW_CHANNELS = 8;
 const NO_BLOCKS: Blocks = { mb: 0, kb: 0, nb: 0 };
-const PATHS = ["plane", "windows", "im2col"] as const;
+const PATHS = ["plane", "windows", "im2col", "scatter"] as const;
 type ConvPath = (typeof PATHS)[number];
 /** The filter gradient's sliding-window pass sums the batch in this many groups of images, one unit of work each. */
 const DW_GROUPS = 8;
+/** The scattered input gradient holds a kernel row of dx, KW·CI floats, in this many. */
+const SCATTER_ROW = 32;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -90,6 +92,8 @@ interface Runtime {
   flipped: Arena;
   /** The one-channel forward pass's packed filter and bias (see planeForward). */
   planeFilter: Arena;
+  /** The scattered input gradient's packed filter (see scatteredInputGradient). */
+  scatterFilter: Arena;
   fma: boolean;
 }
 
@@ -121,7 +125,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     // As many threads as tfjs runs, where the runtime can start them.
     const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
-    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), planeFilter: new Arena(backend), fma };
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), planeFilter: new Arena(backend), scatterFilter: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
   return runtime;
@@ -257,12 +261,15 @@ function convForward(args: KernelArgs): TensorInfo {
 /**
  * How a pass reads x (or, for the input gradient, dy): "plane", one input channel at stride 1,
  * output pixels in the SIMD lanes (conv_plane_*); "windows", in place with channels in the
- * lanes (conv_window_*); or "im2col". Measured on the models' convolutions here
- * (scripts/bench-kernels.mjs): im2col copies a handful of floats per call for few input
- * channels, and for a k×k kernel (k > 1) over up to 128 channels in and out its 9–25-fold copy
- * of x costs more than the windows' smaller register tile; a 1×1 kernel, and wide layers whose
- * 6×8 tile pays for the copy, keep im2col. With one input channel and fewer than 8 output
- * channels (LeNet's first layer) a window's tile leaves lanes empty, and pixels fill them instead.
+ * lanes (conv_window_*); "im2col"; or, for the input gradient of a kernel row of at most 32
+ * floats (KW·CI), "scatter": each dy pixel's share added into its window (conv_scatter_dx).
+ * Measured on the models' convolutions here (scripts/bench-kernels.mjs): im2col copies a
+ * handful of floats per call for few input channels, and for a k×k kernel (k > 1) over up to
+ * 128 channels in and out its 9–25-fold copy of x costs more than the windows' smaller register
+ * tile; a 1×1 kernel, and wide layers whose 6×8 tile pays for the copy, keep im2col. With one
+ * input channel and fewer than 8 output channels (LeNet's first layer) a window's tile leaves
+ * lanes empty, and pixels fill them instead. LeNet's second layer's input gradient (6 channels
+ * of dx, dy padded by 4 for the windows) wastes lanes and padding that scattering does not.
  */
 function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath {
   const window = g.kh * g.kw > 1;
@@ -270,13 +277,17 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   // The input gradient as the forward pass of dy needs stride 1, and padding that leaves every dx pixel in some window.
   const windows = pass !== "input gradient" || (stride1 && g.ph < g.kh && g.pw < g.kw);
   const plane = pass !== "input gradient" && stride1 && g.ci === 1;
+  const scatter = pass === "input gradient" && g.kw * g.ci <= SCATTER_ROW;
   const path = attrs["path"];
   if (path !== undefined && !PATHS.includes(path as ConvPath)) throw new Error(`netc convolution kernels: path must be ${PATHS.join(", ")}, got ${String(path)}`);
   if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
   if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
+  if (path === "scatter" && !scatter) throw new Error(`${CONV2D_BACKPROP_INPUT}: the scattered input gradient takes kernel rows of at most ${SCATTER_ROW} floats (KW·CI)`);
   if (path !== undefined) return path as ConvPath;
   // One plane where channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   if (plane && g.co < FEW_CHANNELS) return "plane";
+  // Rows of fewer than 16 floats (one input channel) leave most of its 8 vectors' lanes idle.
+  if (scatter && window && g.kw * g.ci > SCATTER_ROW / 2) return "scatter";
   switch (pass) {
     case "forward":
       return g.ci < FEW_CHANNELS || (window && g.ci <= 128 && g.co <= 128) ? "windows" : "im2col";
@@ -382,8 +393,9 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   if (dy.shape.join() !== [g.n, g.oh, g.ow, g.co].join()) throw new Error(`${k}: dy is [${dy.shape.join(", ")}], the convolution's output [${[g.n, g.oh, g.ow, g.co].join(", ")}]`);
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
-  if (pathOf(g, "input gradient", args.attrs) === "windows") {
-    slidingWindowInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
+  const path = pathOf(g, "input gradient", args.attrs);
+  if (path === "windows" || path === "scatter") {
+    (path === "windows" ? slidingWindowInputGradient : scatteredInputGradient)(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
     return dx;
   }
   const rt = runtimeFor(backend);
@@ -418,6 +430,25 @@ function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: n
   }
   const gradient: ConvGeometry = { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
   convolve(backend, gradient, { x: dy, w: flipped, bias: 0, out: dx }, 0, true);
+}
+
+/**
+ * dx for kernel rows of KW·CI ≤ 32 floats (conv_scatter_dx): W [KH, KW, CI, CO] packed as
+ * Wᵗ[kh][co] = the KW·CI floats W[kh, ·, ·, co], zeros after them to 32.
+ */
+function scatteredInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number): void {
+  const row = g.kw * g.ci;
+  const at = runtimeFor(backend).scatterFilter.get(g.kh * g.co * SCATTER_ROW * FLOAT);
+  const heap = backendMemory(backend).buffer;
+  const packed = new Float32Array(heap, at, g.kh * g.co * SCATTER_ROW).fill(0);
+  const w = new Float32Array(heap, filter, g.kh * row * g.co);
+  for (let kh = 0; kh < g.kh; kh++) {
+    for (let k = 0; k < row; k++) {
+      for (let co = 0; co < g.co; co++) packed[(kh * g.co + co) * SCATTER_ROW + k] = w[(kh * row + k) * g.co + co]!;
+    }
+  }
+  const image = ((g.h + 2 * g.ph) * (g.w + 2 * g.pw) * g.ci + SCATTER_ROW) * FLOAT;
+  run(backend, "conv_scatter_dx", g, { w: at, dy, out: dx }, NO_BLOCKS, image);
 }
 
 function maxPoolBackward(args: KernelArgs): TensorInfo {

@@ -837,6 +837,103 @@
         (br $ohs)))
       (br $units))))
 
+;; ---------------------------------------------------------------- input gradient, scattered
+  ;; dx by adding each dy pixel's share into its window, for kernel rows of KW·CI ≤ 32 floats
+  ;; (LeNet's second layer: 30), where the window passes waste lanes and padding: per image, a
+  ;; zeroed copy of dx with its padding in the thread's scratch, then per output pixel and kernel
+  ;; row, the row's KW·CI floats of dx (as 8 vectors; Wᵗ's zeros past KW·CI leave the floats
+  ;; after them as they were, but for a dy of ±∞ or NaN) += Σ over co of dy·Wᵗ[kh][co], Wᵗ being
+  ;; [KH × CO × 32] floats at word 1 (conv.ts packs it); the image's interior is then copied to
+  ;; dx. A unit is an image. Scratch per thread: the padded image, 32 floats more.
+  (func (export "conv_scatter_dx") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $KH i32)
+    (local $sh i32) (local $sw i32) (local $ph i32) (local $pw i32) (local $ld i32) (local $buf i32) (local $floats i32)
+    (local $n i32) (local $oy i32) (local $ox i32) (local $kh i32) (local $co i32) (local $dyp i32) (local $run i32) (local $w i32) (local $ih i32)
+    (local $s v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $KH (i32.load offset=56 (local.get $g)))
+    (local.set $sh (i32.load offset=64 (local.get $g)))
+    (local.set $sw (i32.load offset=68 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    ;; bytes per row of the padded image
+    (local.set $ld (i32.shl (i32.mul (i32.add (local.get $W) (i32.shl (local.get $pw) (i32.const 1))) (local.get $CI)) (i32.const 2)))
+    (local.set $buf (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $floats (i32.add (i32.mul (i32.add (local.get $H) (i32.shl (local.get $ph) (i32.const 1))) (i32.shr_u (local.get $ld) (i32.const 2))) (i32.const 32)))
+    (block $all (loop $units
+      (local.set $n (call $next (local.get $g)))
+      (br_if $all (i32.ge_u (local.get $n) (i32.load offset=28 (local.get $g))))
+      (call $zero (local.get $buf) (local.get $floats))
+      (local.set $dyp (i32.add (i32.load offset=92 (local.get $g))
+        (i32.shl (i32.mul (i32.mul (local.get $n) (i32.mul (local.get $OH) (local.get $OW))) (local.get $CO)) (i32.const 2))))
+      (local.set $oy (i32.const 0))
+      (block $oy_done (loop $oys
+        (br_if $oy_done (i32.ge_u (local.get $oy) (local.get $OH)))
+        (local.set $ox (i32.const 0))
+        (block $ox_done (loop $oxs
+          (br_if $ox_done (i32.ge_u (local.get $ox) (local.get $OW)))
+          (local.set $kh (i32.const 0))
+          (block $kh_done (loop $khs
+            (br_if $kh_done (i32.ge_u (local.get $kh) (local.get $KH)))
+            (local.set $run (i32.add (local.get $buf) (i32.add
+              (i32.mul (i32.add (i32.mul (local.get $oy) (local.get $sh)) (local.get $kh)) (local.get $ld))
+              (i32.shl (i32.mul (i32.mul (local.get $ox) (local.get $sw)) (local.get $CI)) (i32.const 2)))))
+            (local.set $a0 (v128.load offset=0 (local.get $run)))
+            (local.set $a1 (v128.load offset=16 (local.get $run)))
+            (local.set $a2 (v128.load offset=32 (local.get $run)))
+            (local.set $a3 (v128.load offset=48 (local.get $run)))
+            (local.set $a4 (v128.load offset=64 (local.get $run)))
+            (local.set $a5 (v128.load offset=80 (local.get $run)))
+            (local.set $a6 (v128.load offset=96 (local.get $run)))
+            (local.set $a7 (v128.load offset=112 (local.get $run)))
+            (local.set $w (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $kh) (local.get $CO)) (i32.const 7))))
+            (local.set $co (i32.const 0))
+            (loop $cos
+              (local.set $s (v128.load32_splat (i32.add (local.get $dyp) (i32.shl (local.get $co) (i32.const 2)))))
+              (local.set $a0 (f32x4.relaxed_madd (local.get $s) (v128.load offset=0 (local.get $w)) (local.get $a0)))
+              (local.set $a1 (f32x4.relaxed_madd (local.get $s) (v128.load offset=16 (local.get $w)) (local.get $a1)))
+              (local.set $a2 (f32x4.relaxed_madd (local.get $s) (v128.load offset=32 (local.get $w)) (local.get $a2)))
+              (local.set $a3 (f32x4.relaxed_madd (local.get $s) (v128.load offset=48 (local.get $w)) (local.get $a3)))
+              (local.set $a4 (f32x4.relaxed_madd (local.get $s) (v128.load offset=64 (local.get $w)) (local.get $a4)))
+              (local.set $a5 (f32x4.relaxed_madd (local.get $s) (v128.load offset=80 (local.get $w)) (local.get $a5)))
+              (local.set $a6 (f32x4.relaxed_madd (local.get $s) (v128.load offset=96 (local.get $w)) (local.get $a6)))
+              (local.set $a7 (f32x4.relaxed_madd (local.get $s) (v128.load offset=112 (local.get $w)) (local.get $a7)))
+              (local.set $w (i32.add (local.get $w) (i32.const 128)))
+              (local.set $co (i32.add (local.get $co) (i32.const 1)))
+              (br_if $cos (i32.lt_u (local.get $co) (local.get $CO))))
+            (v128.store offset=0 (local.get $run) (local.get $a0))
+            (v128.store offset=16 (local.get $run) (local.get $a1))
+            (v128.store offset=32 (local.get $run) (local.get $a2))
+            (v128.store offset=48 (local.get $run) (local.get $a3))
+            (v128.store offset=64 (local.get $run) (local.get $a4))
+            (v128.store offset=80 (local.get $run) (local.get $a5))
+            (v128.store offset=96 (local.get $run) (local.get $a6))
+            (v128.store offset=112 (local.get $run) (local.get $a7))
+            (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+            (br $khs)))
+          (local.set $dyp (i32.add (local.get $dyp) (i32.shl (local.get $CO) (i32.const 2))))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br $oxs)))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br $oys)))
+      ;; the interior rows to dx
+      (local.set $ih (i32.const 0))
+      (block $ih_done (loop $rows
+        (br_if $ih_done (i32.ge_u (local.get $ih) (local.get $H)))
+        (call $copy
+          (i32.add (local.get $buf) (i32.add (i32.mul (i32.add (local.get $ih) (local.get $ph)) (local.get $ld)) (i32.shl (i32.mul (local.get $pw) (local.get $CI)) (i32.const 2))))
+          (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (i32.mul (local.get $W) (local.get $CI))) (i32.const 2)))
+          (i32.mul (local.get $W) (local.get $CI)))
+        (local.set $ih (i32.add (local.get $ih) (i32.const 1)))
+        (br $rows)))
+      (br $units))))
+
   ;; dW = Σ over images of x's windows · dy, read in place, a unit being a group of images (word 26 of them)
   ;; summed in order into the group's own [K × CO rounded up to 8] floats of word 27's buffer,
   ;; which the caller adds together in order: the same sums whichever thread takes which group.
