@@ -606,7 +606,7 @@
   (func (export "conv_fwd") (param $g i32) (param $tid i32) (param $nt i32)
     (local $M i32) (local $K i32) (local $CO i32) (local $mb i32) (local $kb i32)
     (local $m0 i32) (local $rows i32) (local $k0 i32) (local $ks i32) (local $flags i32)
-    (local $s i32) (local $rm i32) (local $tmp i32)
+    (local $s i32) (local $rm i32) (local $tmp i32) (local $n0 i32) (local $cols i32)
     (local.set $M (i32.mul (i32.load offset=28 (local.get $g)) (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g)))))
     (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
     (local.set $CO (i32.load offset=52 (local.get $g)))
@@ -615,6 +615,33 @@
     (local.set $s (call $scratch (local.get $g) (local.get $tid)))
     (local.set $rm (i32.add (local.get $s) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
     (local.set $tmp (i32.add (local.get $rm) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (if (i32.eqz (i32.load offset=108 (local.get $g)))
+      (then
+        ;; W unpacked (a linear layer on a few rows, conv.ts's choice: packing would copy the
+        ;; whole weight for a product that reads it once): units are blocks of 256 columns,
+        ;; each over every row, W's rows read in place (CO floats apart)
+        (block $done (loop $column_blocks
+          (local.set $n0 (i32.shl (call $next (local.get $g)) (i32.const 8)))
+          (br_if $done (i32.ge_u (local.get $n0) (local.get $CO)))
+          (local.set $cols (call $min (i32.const 256) (i32.sub (local.get $CO) (local.get $n0))))
+          (local.set $k0 (i32.const 0))
+          (block $kdone (loop $ksteps
+            (br_if $kdone (i32.ge_u (local.get $k0) (local.get $K)))
+            (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $K) (local.get $k0))))
+            (call $pack_tiles (i32.load offset=0 (local.get $g)) (local.get $K) (i32.const 0) (local.get $M) (local.get $k0) (local.get $ks) (local.get $s))
+            (local.set $flags (select (i32.const 1) (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)) (local.get $k0)))
+            (if (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $K))
+              (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
+            (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $M)
+              (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $k0) (local.get $CO)) (local.get $n0)) (i32.const 2)))
+              (i32.shl (local.get $CO) (i32.const 2)) (i32.const 32)
+              (local.get $cols) (local.get $ks)
+              (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (local.get $n0) (i32.const 2))) (i32.shl (local.get $CO) (i32.const 2))
+              (local.get $flags) (i32.add (i32.load offset=8 (local.get $g)) (i32.shl (local.get $n0) (i32.const 2))) (local.get $tmp))
+            (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+            (br $ksteps)))
+          (br $column_blocks)))
+        (return)))
     (block $done (loop $units
       (local.set $m0 (i32.mul (call $next (local.get $g)) (local.get $mb)))
       (br_if $done (i32.ge_u (local.get $m0) (local.get $M)))
