@@ -26,9 +26,13 @@ const ROUNDS = Number(process.env.ROUNDS ?? 2);
 const BACKENDS = (process.env.BACKENDS ?? "wasm").split(",");
 const THREADS = (process.env.THREADS ?? [...new Set([1, cpus().length])].join(",")).split(",").map(Number);
 // Batches as d2l trains them where a step takes well under a minute here, smaller otherwise.
+// The LeNets' steps take milliseconds, and netc's JavaScript (its graph code, tfjs's engine)
+// reaches V8's optimized code only over the first tens of them (measured: 16.2–16.9k examples/
+// sec after 5 steps, 18.3–18.7k after 50, for LeNet-BN built in on one thread; PyTorch's the
+// same after either): they warm up as long as a training run's first epoch has, on both sides.
 const ALL = [
-  { model: "lenet", batch: 256, steps: 30, warmup: 5, evalBatch: 1000, evalBatches: 5, bn: false },
-  { model: "lenet-bn", batch: 128, steps: 40, warmup: 5, evalBatch: 1000, evalBatches: 5, bn: true },
+  { model: "lenet", batch: 256, steps: 60, warmup: 40, evalBatch: 1000, evalBatches: 5, bn: false },
+  { model: "lenet-bn", batch: 128, steps: 100, warmup: 50, evalBatch: 1000, evalBatches: 5, bn: true },
   { model: "alexnet", batch: 32, steps: 2, warmup: 1, evalBatch: 64, evalBatches: 2, bn: false },
   // At batch 8 VGG-11's step fills the wasm backend's whole 4 GiB (netc train refuses it) and
   // the 2-thread run stalled there; batch 4 stays within it on both thread counts.
