@@ -7,8 +7,9 @@
  * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
  * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
  * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
- *   (each also takes `path: "plane" | "windows" | "im2col"`, for tests and benchmarks: the way
- *   the product reads its input, which otherwise follows the measured rule of pathOf)
+ *   (each also takes `path: "plane" | "windows" | "im2col"`, the input gradient also
+ *   "scatter", for tests and benchmarks: the way the product reads its input, which otherwise
+ *   follows the measured rule of pathOf)
  * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
  *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
  * NetcMoments {x}, attrs {eps?} → [mean [C], variance [C]] (+ invStd = 1/√(variance + eps) with
@@ -20,7 +21,8 @@
  * A convolution's three are one matrix product (see the .wat), with fused multiply-add where the
  * engine has relaxed SIMD; with fewer than 8 input channels the product reads x's windows in
  * place rather than through im2col (with one, at stride 1, output pixels rather than channels
- * in the SIMD lanes), and at stride 1 the input gradient is such a convolution of dy. All run
+ * in the SIMD lanes), and at stride 1 the input gradient is such a convolution of dy, or, for
+ * kernel rows of 16–32 floats, each dy pixel's share scattered into its window. All run
  * on as many threads as tfjs runs (a threaded build) where the runtime can start threads
  * (Node; a page runs them on its one worker), with the scratch they need kept from call to
  * call.
