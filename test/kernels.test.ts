@@ -323,7 +323,7 @@ describe("NetcSoftmaxCrossEntropy", () => {
   });
 });
 
-describe("NetcSgdUpdate (the SGD step of every parameter in one call)", () => {
+describe("NetcSgdUpdate and NetcAdamUpdate (an optimizer's step of every parameter in one call)", () => {
   const shapes = [[5, 5, 1, 6], [6], [120, 256], [3]];
   /** Parameters after three steps of `settings`, with the kernel or with tfjs ops, and the kernels the last step ran. */
   async function steps(backend: Backend, settings: OptimizerSettings, kernels: boolean) {
@@ -346,22 +346,25 @@ describe("NetcSgdUpdate (the SGD step of every parameter in one call)", () => {
     return { values, state, ran };
   }
   const base: OptimizerSettings = { optimizer: "sgd", momentum: 0, nesterov: false, wd: 0, betas: [0.9, 0.999], eps: 1e-8 };
-  const cases: [string, Partial<OptimizerSettings>][] = [
-    ["plain", {}],
-    ["momentum", { momentum: 0.9 }],
-    ["Nesterov momentum with weight decay", { momentum: 0.9, nesterov: true, wd: 5e-4 }],
-    ["weight decay", { wd: 1e-2 }],
+  const cases: [string, Partial<OptimizerSettings>, string, number][] = [
+    ["SGD", {}, "NetcSgdUpdate", 0],
+    ["SGD with momentum", { momentum: 0.9 }, "NetcSgdUpdate", shapes.length],
+    ["SGD with Nesterov momentum and weight decay", { momentum: 0.9, nesterov: true, wd: 5e-4 }, "NetcSgdUpdate", shapes.length],
+    ["SGD with weight decay", { wd: 1e-2 }, "NetcSgdUpdate", 0],
+    ["Adam", { optimizer: "adam" }, "NetcAdamUpdate", 2 * shapes.length + 1],
+    ["Adam with weight decay", { optimizer: "adam", wd: 1e-2, betas: [0.8, 0.99], eps: 1e-6 }, "NetcAdamUpdate", 2 * shapes.length + 1],
+    ["AdamW", { optimizer: "adamw", wd: 1e-2 }, "NetcAdamUpdate", 2 * shapes.length + 1],
   ];
-  for (const [name, settings] of cases) {
+  for (const [name, settings, kernel, stateTensors] of cases) {
     it(`${name}: the same bits as the tfjs ops it replaces, on wasm and cpu, in one call`, async () => {
       for (const backend of ["wasm", "cpu"] as const) {
         const fused = await steps(backend, { ...base, ...settings }, true);
         const ops = await steps(backend, { ...base, ...settings }, false);
-        expect(fused.ran, backend).toEqual(["NetcSgdUpdate"]);
-        expect(ops.ran, backend).not.toContain("NetcSgdUpdate");
+        expect(fused.ran, backend).toEqual([kernel]);
+        expect(ops.ran, backend).not.toContain(kernel);
         expect(fused.values, backend).toEqual(ops.values);
         expect(fused.state, backend).toEqual(ops.state);
-        expect(fused.state.length).toBe(settings.momentum ? shapes.length : 0);
+        expect(fused.state.length).toBe(stateTensors);
       }
     });
   }

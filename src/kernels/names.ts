@@ -14,3 +14,4 @@ export const SPLIT = "NetcSplit";
 export const SOFTMAX_CROSS_ENTROPY = "NetcSoftmaxCrossEntropy";
 export const SGD_UPDATE = "NetcSgdUpdate";
 export const MOVING_AVERAGE = "NetcMovingAverage";
+export const ADAM_UPDATE = "NetcAdamUpdate";

@@ -33,7 +33,7 @@
  */
 import type { KernelBackend, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from "@tensorflow/tfjs";
 import { registerConvKernels, type ConvBinaries } from "./conv.js";
-import { registerUpdateKernels, type SgdSimd } from "./updates.js";
+import { registerUpdateKernels, type UpdateSimd } from "./updates.js";
 import { registerSoftmaxCrossEntropy } from "./softmax-cross-entropy.js";
 import { address, backendMemory, isShared, register, withScratch, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
 
@@ -222,7 +222,8 @@ interface Kernels {
   bn_apply(x: number, mean: number, variance: number, scale: number, offset: number, y: number, m: number, c: number, eps: number, scratch: number): void;
   /** y = act(x) over n floats (n a multiple of 4), with scratch_bytes(4, 0, 0) of scratch. */
   act(x: number, y: number, n: number, act: number, scratch: number): void;
-  sgd: SgdSimd["sgd"];
+  sgd: UpdateSimd["sgd"];
+  adam: UpdateSimd["adam"];
   scratch_bytes(c: number, w: number, pooled: number): number;
 }
 

@@ -13,6 +13,11 @@
  * update took 0.32 ms a step on the wasm backend with one thread and 0.74 ms with two; this is
  * one call, its loop in WebAssembly SIMD there.
  *
+ * One step of torch.optim.Adam, or AdamW (`decoupled`), for every parameter:
+ * `tf.engine().runKernel(ADAM_UPDATE, {param0, grad0, m0, v0, …}, {beta1, beta2, eps, wd, decoupled, stepSize, bc2Sqrt, decay})`
+ * → [param0', m0', v0', …], as optimizers.ts's thirteen ops per parameter (their scalars:
+ * stepSize = lr/(1 − β1ᵗ), bc2Sqrt = √(1 − β2ᵗ), decay = 1 − lr·wd).
+ *
  * A layer's moving statistics (BN's running mean and variance):
  * `tf.engine().runKernel(MOVING_AVERAGE, {moving0, batch0, moving1, …}, {momentum})`
  * → [momentum·moving0 + (1 − momentum)·batch0, …], as normalize.ts's movingAverage: six ops
@@ -20,9 +25,9 @@
  */
 import type { KernelBackend, TensorInfo } from "@tensorflow/tfjs";
 import { address, backendMemory, register, type KernelArgs, type Tf, type WasmBackend } from "./heap.js";
-import { MOVING_AVERAGE, SGD_UPDATE } from "./names.js";
+import { ADAM_UPDATE, MOVING_AVERAGE, SGD_UPDATE } from "./names.js";
 
-export { MOVING_AVERAGE, SGD_UPDATE };
+export { ADAM_UPDATE, MOVING_AVERAGE, SGD_UPDATE };
 
 export interface SgdSettings {
   lr: number;
@@ -31,21 +36,27 @@ export interface SgdSettings {
   nesterov: boolean;
 }
 
-/** The SIMD loop of netc-kernels.wat (`sgd`), on a wasm backend's heap. */
-export interface SgdSimd {
+/** The SIMD loops of netc-kernels.wat (`sgd`, `adam`), on a wasm backend's heap. */
+export interface UpdateSimd {
   sgd(p: number, g: number, b: number, pout: number, bout: number, n: number, lr: number, m: number, wd: number, nesterov: number): void;
+  adam(p: number, g: number, m: number, v: number, pout: number, mout: number, vout: number, n: number, b1: number, c1: number, b2: number, c2: number, eps: number, step: number, bc: number, wd: number, decay: number, mode: number): void;
 }
 
 /**
- * Registers the kernels for cpu and wasm; on wasm, SGD's loop is netc-kernels.wat's where
- * `simdOf` gives its instance (once the assembled kernels are registered), else the JavaScript
- * one on the heap.
+ * Registers the kernels for cpu and wasm; on wasm, SGD's and Adam's loops are netc-kernels.wat's
+ * where `simdOf` gives its instance (once the assembled kernels are registered), else the
+ * JavaScript ones on the heap.
  */
-export function registerUpdateKernels(tf: Tf, simdOf: (backend: KernelBackend) => SgdSimd | undefined): void {
+export function registerUpdateKernels(tf: Tf, simdOf: (backend: KernelBackend) => UpdateSimd | undefined): void {
   register(tf, SGD_UPDATE, "cpu", (args) => sgdUpdateKernel(args, copyWriter(args.backend)));
   register(tf, SGD_UPDATE, "wasm", (args) => {
     const simd = simdOf(args.backend);
     return simd ? sgdUpdateSimd(args, args.backend as WasmBackend, simd) : sgdUpdateKernel(args, heapWriter(args.backend as WasmBackend));
+  });
+  register(tf, ADAM_UPDATE, "cpu", (args) => adamUpdateKernel(args, copyWriter(args.backend)));
+  register(tf, ADAM_UPDATE, "wasm", (args) => {
+    const simd = simdOf(args.backend);
+    return simd ? adamUpdateSimd(args, args.backend as WasmBackend, simd) : adamUpdateKernel(args, heapWriter(args.backend as WasmBackend));
   });
   register(tf, MOVING_AVERAGE, "cpu", (args) => movingAverageKernel(args, copyWriter(args.backend)));
   register(tf, MOVING_AVERAGE, "wasm", (args) => movingAverageKernel(args, heapWriter(args.backend as WasmBackend)));
@@ -116,7 +127,7 @@ function sgdUpdateKernel({ inputs, attrs }: KernelArgs, write: Writer): TensorIn
   });
 }
 
-function sgdUpdateSimd({ inputs, attrs }: KernelArgs, backend: WasmBackend, simd: SgdSimd): TensorInfo[] {
+function sgdUpdateSimd({ inputs, attrs }: KernelArgs, backend: WasmBackend, simd: UpdateSimd): TensorInfo[] {
   const s = settings(attrs);
   const params = parameters(inputs);
   const f = Math.fround;
@@ -126,6 +137,83 @@ function sgdUpdateSimd({ inputs, attrs }: KernelArgs, backend: WasmBackend, simd
     simd.sgd(at(p.param), at(p.grad), at(p.buffer), at(outs[i]!.param), at(outs[i]!.buffer), size(p.param), f(s.lr), f(s.momentum), f(s.wd), s.nesterov ? 1 : 0);
   });
   return outs.flatMap((o) => (o.buffer ? [o.param, o.buffer] : [o.param]));
+}
+
+export interface AdamSettings {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  wd: number;
+  decoupled: boolean;
+  stepSize: number;
+  bc2Sqrt: number;
+  decay: number;
+}
+
+/** Adam's constants as float32, as the ops' scalars are, and how weight decay enters (0 none, 1 L2, 2 decoupled). */
+function adamConstants(s: AdamSettings) {
+  const f = Math.fround;
+  return { b1: f(s.beta1), c1: f(1 - s.beta1), b2: f(s.beta2), c2: f(1 - s.beta2), eps: f(s.eps), step: f(s.stepSize), bc: f(s.bc2Sqrt), wd: f(s.wd), decay: f(s.decay), mode: s.wd === 0 ? 0 : s.decoupled ? 2 : 1 };
+}
+
+/** One Adam step of a parameter into pOut, mOut, vOut, each operation rounded to float32. */
+export function adamUpdate(s: AdamSettings, param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array): void {
+  const f = Math.fround;
+  const k = adamConstants(s);
+  for (let i = 0; i < param.length; i++) {
+    let p = param[i]!;
+    let g = grad[i]!;
+    if (k.mode === 2) p = f(p * k.decay);
+    if (k.mode === 1) g = f(g + f(p * k.wd));
+    const mi = f(f(m[i]! * k.b1) + f(g * k.c1));
+    const vi = f(f(v[i]! * k.b2) + f(f(g * g) * k.c2));
+    mOut[i] = mi;
+    vOut[i] = vi;
+    pOut[i] = f(p - f(f(mi / f(f(f(Math.sqrt(vi)) / k.bc) + k.eps)) * k.step));
+  }
+}
+
+function adamSettings(attrs: KernelArgs["attrs"]): AdamSettings {
+  const number = (name: string) => {
+    const v = attrs[name];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${ADAM_UPDATE}: ${name} must be a finite number, got ${String(v)}`);
+    return v;
+  };
+  return { beta1: number("beta1"), beta2: number("beta2"), eps: number("eps"), wd: number("wd"), decoupled: attrs["decoupled"] === true, stepSize: number("stepSize"), bc2Sqrt: number("bc2Sqrt"), decay: number("decay") };
+}
+
+/** param0, grad0, m0, v0, …, each of its parameter's size. */
+function adamParameters(inputs: KernelArgs["inputs"]): [TensorInfo, TensorInfo, TensorInfo, TensorInfo][] {
+  const out: [TensorInfo, TensorInfo, TensorInfo, TensorInfo][] = [];
+  for (let i = 0; inputs[`param${i}`]; i++) {
+    const named = ["param", "grad", "m", "v"].map((name) => {
+      const t = inputs[`${name}${i}`];
+      if (!t || t.dtype !== "float32" || size(t) !== size(inputs[`param${i}`]!)) throw new Error(`${ADAM_UPDATE}: ${name}${i} must be float32 of param${i}'s ${size(inputs[`param${i}`]!)} values`);
+      return t;
+    });
+    out.push(named as [TensorInfo, TensorInfo, TensorInfo, TensorInfo]);
+  }
+  return out;
+}
+
+function adamUpdateKernel({ inputs, attrs }: KernelArgs, write: Writer): TensorInfo[] {
+  const s = adamSettings(attrs);
+  const params = adamParameters(inputs);
+  return write(
+    params.flatMap(([param, , m, v]) => [param, m, v]),
+    (view, outs) => params.forEach(([param, grad, m, v], i) => adamUpdate(s, view(param), view(grad), view(m), view(v), outs[3 * i]!, outs[3 * i + 1]!, outs[3 * i + 2]!)),
+  );
+}
+
+function adamUpdateSimd({ inputs, attrs }: KernelArgs, backend: WasmBackend, simd: UpdateSimd): TensorInfo[] {
+  const k = adamConstants(adamSettings(attrs));
+  const params = adamParameters(inputs);
+  const outs = params.flatMap(([param, , m, v]) => [param, m, v].map((t) => backend.makeOutput([...t.shape], "float32")));
+  params.forEach(([param, grad, m, v], i) => {
+    const at = (t: TensorInfo) => address(backend, t);
+    simd.adam(at(param), at(grad), at(m), at(v), at(outs[3 * i]!), at(outs[3 * i + 1]!), at(outs[3 * i + 2]!), size(param), k.b1, k.c1, k.b2, k.c2, k.eps, k.step, k.bc, k.wd, k.decay, k.mode);
+  });
+  return outs;
 }
 
 /** momentum·moving + (1 − momentum)·batch, each product and the sum rounded to float32. */

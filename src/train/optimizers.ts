@@ -1,5 +1,5 @@
 import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
-import { SGD_UPDATE } from "../kernels/names.js";
+import { ADAM_UPDATE, SGD_UPDATE } from "../kernels/names.js";
 import type { Tf } from "../layers/types.js";
 import type { OptimizerName, TrainSettings } from "../train-settings.js";
 
@@ -37,7 +37,7 @@ interface Rule {
   /** One parameter's update, in place. */
   update(param: Variable, grad: Tensor, state: Readonly<Record<string, Variable>>, step: Scalars): void;
   /** Every parameter's update in one call of the project's kernel, where the rule has one and the backend runs it; false otherwise. */
-  updateAll?(params: readonly Variable[], grads: readonly Tensor[], states: readonly Readonly<Record<string, Variable>>[], lr: number): boolean;
+  updateAll?(params: readonly Variable[], grads: readonly Tensor[], states: readonly Readonly<Record<string, Variable>>[], lr: number, t: number): boolean;
   dispose(): void;
 }
 
@@ -91,13 +91,14 @@ function sgd(tf: Tf, s: OptimizerSettings): Rule {
 function adam(tf: Tf, s: OptimizerSettings, decoupled: boolean): Rule {
   const [beta1, beta2] = s.betas;
   const c = constants(tf, { wd: s.wd, beta1, beta2, oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2, eps: s.eps });
+  /** The step's scalars, in double precision as PyTorch computes them in Python. */
+  const scalars = (lr: number, t: number) => ({ stepSize: lr / (1 - beta1 ** t), bc2Sqrt: Math.sqrt(1 - beta2 ** t), decay: 1 - lr * s.wd });
   return {
     slots: ["exp_avg", "exp_avg_sq"],
     countsSteps: true,
     stepScalars(lr, t) {
-      const biasCorrection1 = 1 - beta1 ** t;
-      const biasCorrection2 = 1 - beta2 ** t;
-      return { stepSize: tf.scalar(lr / biasCorrection1), biasCorrection2Sqrt: tf.scalar(Math.sqrt(biasCorrection2)), decay: tf.scalar(1 - lr * s.wd) };
+      const { stepSize, bc2Sqrt, decay } = scalars(lr, t);
+      return { stepSize: tf.scalar(stepSize), biasCorrection2Sqrt: tf.scalar(bc2Sqrt), decay: tf.scalar(decay) };
     },
     update(param, grad, state, step) {
       if (decoupled && s.wd !== 0) param.assign(tf.mul(param, step["decay"]!));
@@ -108,6 +109,20 @@ function adam(tf: Tf, s: OptimizerSettings, decoupled: boolean): Rule {
       v.assign(tf.add(tf.mul(v, c["beta2"]!), tf.mul(tf.mul(g, g), c["oneMinusBeta2"]!)));
       const denom = tf.add(tf.div(tf.sqrt(v), step["biasCorrection2Sqrt"]!), c["eps"]!);
       param.assign(tf.sub(param, tf.mul(tf.div(m, denom), step["stepSize"]!)));
+    },
+    updateAll(params, grads, states, lr, t) {
+      if (!tf.getKernel(ADAM_UPDATE, tf.getBackend())) return false;
+      const inputs: Record<string, Tensor> = {};
+      params.forEach((param, i) => {
+        Object.assign(inputs, { [`param${i}`]: param, [`grad${i}`]: grads[i]!, [`m${i}`]: states[i]!["exp_avg"]!, [`v${i}`]: states[i]!["exp_avg_sq"]! });
+      });
+      const outs = tf.engine().runKernel(ADAM_UPDATE, inputs, { beta1, beta2, eps: s.eps, wd: s.wd, decoupled, ...scalars(lr, t) }) as Tensor[];
+      params.forEach((param, i) => {
+        param.assign(outs[3 * i]!);
+        states[i]!["exp_avg"]!.assign(outs[3 * i + 1]!);
+        states[i]!["exp_avg_sq"]!.assign(outs[3 * i + 2]!);
+      });
+      return true;
     },
     dispose: () => tf.dispose(Object.values(c)),
   };
@@ -178,7 +193,7 @@ export function createOptimizer(tf: Tf, params: Readonly<Record<string, Variable
       t++;
       const names = Object.keys(params);
       const gradOf = (param: Variable) => grads.get(param) ?? tf.zerosLike(param);
-      const fused = kernels && rule.updateAll?.(names.map((n) => params[n]!), names.map((n) => gradOf(params[n]!)), names.map((n) => slots[n]!), lr);
+      const fused = kernels && rule.updateAll?.(names.map((n) => params[n]!), names.map((n) => gradOf(params[n]!)), names.map((n) => slots[n]!), lr, t);
       if (!fused) {
         const step = rule.stepScalars(lr, t);
         for (const name of names) rule.update(params[name]!, gradOf(params[name]!), slots[name]!, step);
