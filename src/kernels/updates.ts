@@ -1,8 +1,10 @@
 /**
- * What a training step updates after its gradients, as kernels in plain JavaScript (registered
- * for cpu and wasm) that take every tensor of the step at once. Each operation rounds to float32
- * as the tfjs ops they replace do (and PyTorch), so the results are the same bits; each of those
- * ops is a call into the backend, which on wasm costs more than the arithmetic on these sizes.
+ * What a training step updates after its gradients, as kernels that take every tensor of the
+ * step at once (registered for cpu and wasm): SGD's and Adam's loops are netc-kernels.wat's on
+ * wasm where the assembled kernels are, plain JavaScript otherwise. Each operation rounds to
+ * float32 as the tfjs ops they replace do (and PyTorch), so the results are the same bits; each
+ * of those ops is a call into the backend, which on wasm costs more than the arithmetic on these
+ * sizes.
  *
  * One step of torch.optim.SGD (dampening 0) for every parameter:
  * `tf.engine().runKernel(SGD_UPDATE, {param0, grad0, buffer0?, param1, …}, {lr, momentum, wd, nesterov})`
