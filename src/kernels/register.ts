@@ -68,8 +68,10 @@ let registered: Exclude<KernelBinaries, { missing: string }> | undefined;
 
 /**
  * Registers the kernels (idempotent): the JavaScript reference on cpu always, the WebAssembly
- * ones on wasm when `binaries` are given, and the loss's and the updates' (plain JavaScript) on both. Those are compiled on first use, against the memory of
- * the backend that runs them.
+ * ones on wasm when `binaries` are given, the loss's (plain JavaScript) on both, and the
+ * optimizer updates' on both (updates.ts: SIMD loops of this module on wasm once it is
+ * registered). The WebAssembly ones are compiled on first use, against the memory of the
+ * backend that runs them.
  */
 export function registerNetcKernels(tf: Tf, binaries?: KernelBinaries): NetcKernelsStatus {
   register(tf, BN_FORWARD, "cpu", bnForwardReferenceKernel);
