@@ -2,7 +2,7 @@
 // compositions of tfjs ops they replace, on the wasm backend: the fused BN kernels at LeNet-BN's
 // shapes (batch 128), then the convolution kernels at shapes from models/ (their batch sizes),
 // each pass every way of reading its input it can take (one input plane, sliding windows,
-// im2col, scattering for a narrow input gradient) and the one the kernels' rule picks
+// im2col, scattering for a narrow input gradient, Winograd's for a 3×3 kernel) and the one the kernels' rule picks
 // (src/kernels/conv.ts, pathOf). Prints tables (milliseconds, median of ROUNDS rounds of REPS
 // calls, fewer for calls over 5 ms; GFLOP/s).
 // THREADS=1 by default; CONVS=0 or BN=0 skips a table; ONLY=name,… times only the
@@ -110,7 +110,10 @@ const convs = [
   { name: "resnet18 stem", x: [32, 96, 96, 1], w: [7, 7, 1, 64], s: 2, p: 3 },
   { name: "resnet18 3×3 64", x: [32, 24, 24, 64], w: [3, 3, 64, 64], s: 1, p: 1 },
   { name: "resnet18 3×3 128", x: [32, 12, 12, 128], w: [3, 3, 128, 128], s: 1, p: 1 },
+  { name: "resnet18 3×3 256", x: [32, 6, 6, 256], w: [3, 3, 256, 256], s: 1, p: 1 },
   { name: "resnet18 3×3 512", x: [32, 3, 3, 512], w: [3, 3, 512, 512], s: 1, p: 1 },
+  { name: "vgg11 3×3 512 (batch 4)", x: [4, 14, 14, 512], w: [3, 3, 512, 512], s: 1, p: 1 },
+  { name: "alexnet conv3", x: [32, 12, 12, 256], w: [3, 3, 256, 384], s: 1, p: 1 },
   { name: "resnet18 3×3 s2", x: [32, 24, 24, 64], w: [3, 3, 64, 128], s: 2, p: 1 },
   { name: "densenet 3×3", x: [32, 24, 24, 128], w: [3, 3, 128, 32], s: 1, p: 1 },
   { name: "googlenet b2 3×3", x: [32, 24, 24, 64], w: [3, 3, 64, 192], s: 1, p: 1 },
@@ -119,6 +122,9 @@ const convs = [
   { name: "vgg11 3×3 128→256 (batch 4)", x: [4, 56, 56, 128], w: [3, 3, 128, 256], s: 1, p: 1 },
   { name: "googlenet 5×5", x: [32, 12, 12, 16], w: [5, 5, 16, 32], s: 1, p: 2 },
   { name: "googlenet 1×1", x: [32, 12, 12, 192], w: [1, 1, 192, 64], s: 1, p: 0 },
+  { name: "googlenet 1×1 256→128", x: [32, 12, 12, 256], w: [1, 1, 256, 128], s: 1, p: 0 },
+  { name: "googlenet 3×3 128→192", x: [32, 12, 12, 128], w: [3, 3, 128, 192], s: 1, p: 1 },
+  { name: "googlenet 3×3 160→320", x: [32, 6, 6, 160], w: [3, 3, 160, 320], s: 1, p: 1 },
   { name: "nin 5×5 (batch 8)", x: [8, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
   { name: "vgg11 3×3 256", x: [8, 28, 28, 256], w: [3, 3, 256, 256], s: 1, p: 1 },
 ];
@@ -143,6 +149,7 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
     const windowsPossible = pass !== "dx" || (c.s === 1 && c.p < c.w[0]);
     const planePossible = pass !== "dx" && c.s === 1 && c.x[3] === 1;
     const scatterPossible = pass === "dx" && c.w[1] * c.w[2] <= 32;
+    const winogradPossible = pass !== "dw" && windowsPossible && c.s === 1 && c.w[0] === 3 && c.w[1] === 3 && c.w[2] % 4 === 0 && c.w[3] % 4 === 0;
     const ms = {
       tfjs: time(f.tfjs),
       "netc (its rule)": time(() => f.netc({})),
@@ -150,6 +157,7 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
       windows: windowsPossible ? time(() => f.netc({ path: "windows" })) : NaN,
       im2col: time(() => f.netc({ path: "im2col" })),
       scatter: scatterPossible ? time(() => f.netc({ path: "scatter" })) : NaN,
+      winograd: winogradPossible ? time(() => f.netc({ path: "winograd" })) : NaN,
     };
     convRows.push({ case: `${c.name} ${pass}`, ...Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number.isNaN(v) ? "–" : `${v.toFixed(2)} (${(gflop / v * 1e3).toFixed(0)})`])) });
   }

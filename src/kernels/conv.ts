@@ -7,9 +7,9 @@
  * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
  * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
  * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
- *   (each also takes `path: "plane" | "windows" | "im2col"`, the input gradient also
- *   "scatter", for tests and benchmarks: the way the product reads its input, which otherwise
- *   follows the measured rule of pathOf)
+ *   (each also takes `path: "plane" | "windows" | "im2col"`, the forward pass and the input
+ *   gradient also "winograd", the input gradient "scatter", for tests and benchmarks: the way
+ *   the product reads its input, which otherwise follows the measured rule of pathOf)
  * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
  *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
  * NetcMoments {x}, attrs {eps?} → [mean [C], variance [C]] (+ invStd = 1/√(variance + eps) with
@@ -22,7 +22,9 @@
  * engine has relaxed SIMD; with fewer than 8 input channels the product reads x's windows in
  * place rather than through im2col (with one, at stride 1, output pixels rather than channels
  * in the SIMD lanes), and at stride 1 the input gradient is such a convolution of dy, or, for
- * kernel rows of 16–32 floats, each dy pixel's share scattered into its window. All run
+ * kernel rows of 16–32 floats, each dy pixel's share scattered into its window. A 3×3 kernel
+ * at stride 1 over 16 channels or more takes Winograd's F(2×2, 3×3), 16 products per 2×2
+ * output pixels where the direct product has 36, for both of those passes. All run
  * on as many threads as tfjs runs (a threaded build) where the runtime can start threads
  * (Node; a page runs them on its one worker), with the scratch they need kept from call to
  * call.
@@ -34,7 +36,7 @@ import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
@@ -59,12 +61,16 @@ const FEW_ROWS = 16;
 /** Below this many input channels every pass reads windows in place (see pathOf). */
 const FEW_CHANNELS = 8;
 const NO_BLOCKS: Blocks = { mb: 0, kb: 0, nb: 0 };
-const PATHS = ["plane", "windows", "im2col", "scatter"] as const;
+const PATHS = ["plane", "windows", "im2col", "scatter", "winograd"] as const;
 type ConvPath = (typeof PATHS)[number];
 /** The filter gradient's sliding-window pass sums the batch in this many groups of images, one unit of work each. */
 const DW_GROUPS = 8;
 /** The scattered input gradient holds a kernel row of dx, KW·CI floats, in this many. */
 const SCATTER_ROW = 32;
+/** Tiles of 2×2 output pixels per unit of work of the Winograd forward pass (netc-conv.wat's constant). */
+const WINOGRAD_TILES = 48;
+/** From this many channels in and out a 3×3 layer's 16 products are long enough for Winograd's transforms to pay (measured). */
+const WINOGRAD_CHANNELS = 16;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -258,7 +264,7 @@ function convForward(args: KernelArgs): TensorInfo {
   const tensors = { x: address(backend, x), w: address(backend, filter), bias: bias ? address(backend, bias) : 0, out: address(backend, y) };
   const path = pathOf(g, "forward", args.attrs);
   if (path === "plane") planeForward(backend, g, tensors, flags);
-  else convolve(backend, g, tensors, flags, path === "windows");
+  else convolve(backend, g, tensors, flags, path);
   return y;
 }
 
@@ -274,7 +280,12 @@ function convForward(args: KernelArgs): TensorInfo {
  * input channel and fewer than 8 output channels (LeNet's first layer) a window's tile leaves
  * lanes empty, and pixels fill them instead. LeNet's second layer's input gradient (6 channels
  * of dx, dy padded by 4 for the windows) wastes lanes and padding that scattering does not.
+ * "winograd" (a 3×3 kernel at stride 1; see netc-conv.wat) does 4/9 of the multiply-adds: from
+ * 16 channels in and out it is 1.5–1.9× faster than the others on the models' 3×3 layers of
+ * 6×6 pixels and more, slower on 3×3 pixels, which its 2×2 tiles cover as 4×4.
  */
+function pathOf(g: ConvGeometry, pass: "forward", attrs: KernelArgs["attrs"]): Exclude<ConvPath, "scatter">;
+function pathOf(g: ConvGeometry, pass: "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath;
 function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath {
   const window = g.kh * g.kw > 1;
   const stride1 = g.sh === 1 && g.sw === 1;
@@ -282,12 +293,16 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   const windows = pass !== "input gradient" || (stride1 && g.ph < g.kh && g.pw < g.kw);
   const plane = pass !== "input gradient" && stride1 && g.ci === 1;
   const scatter = pass === "input gradient" && g.kw * g.ci <= SCATTER_ROW;
+  // 3×3 at stride 1 (the input gradient's too, as the windows'), channels in whole vectors.
+  const winograd = pass !== "filter gradient" && windows && stride1 && g.kh === 3 && g.kw === 3 && g.ci % 4 === 0 && g.co % 4 === 0;
   const path = attrs["path"];
   if (path !== undefined && !PATHS.includes(path as ConvPath)) throw new Error(`netc convolution kernels: path must be ${PATHS.join(", ")}, got ${String(path)}`);
   if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
   if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
   if (path === "scatter" && !scatter) throw new Error(`${CONV2D_BACKPROP_INPUT}: the scattered input gradient takes kernel rows of at most ${SCATTER_ROW} floats (KW·CI)`);
+  if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes the forward pass and the input gradient of a 3×3 kernel at stride 1, channels in multiples of 4`);
   if (path !== undefined) return path as ConvPath;
+  if (winograd && g.ci >= WINOGRAD_CHANNELS && g.co >= WINOGRAD_CHANNELS && winogradCoverage(g, pass) <= 1.5) return "winograd";
   // One plane where channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   if (plane && g.co < FEW_CHANNELS) return "plane";
   // Rows of fewer than 16 floats (one input channel) leave most of its 8 vectors' lanes idle.
@@ -300,6 +315,16 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
     case "input gradient":
       return windows && (g.ci < FEW_CHANNELS || (window && g.co <= 256)) ? "windows" : "im2col";
   }
+}
+
+/**
+ * Output pixels the Winograd pass computes per one it keeps: its 2×2 tiles cover an odd side
+ * with one more row or column (ResNet-18's last 3×3 outputs: 16 for 9, where it is slower than
+ * the direct product; 6×6 and larger, at most 36 for 25).
+ */
+function winogradCoverage(g: ConvGeometry, pass: "forward" | "input gradient"): number {
+  const [h, w] = pass === "forward" ? [g.oh, g.ow] : [g.h, g.w];
+  return (roundUp(h, 2) * roundUp(w, 2)) / (h * w);
 }
 
 /** Floats of x's image n padded (none without padding), as conv_window_* keep it in scratch. */
@@ -336,9 +361,23 @@ function planeForward(backend: WasmBackend, g: ConvGeometry, tensors: { x: numbe
  * y = act(x ⊛ W + bias), reading x's windows in place or through im2col: W packed in panels of
  * 8 columns first (every thread reads all of it), then the product.
  */
-function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number, windows: boolean): void {
+function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number, path: "windows" | "im2col" | "winograd"): void {
+  if (path === "winograd") {
+    // U (16 transformed filters, in panels); per thread an edge tile's patch, V, M and the GEMM's scratch.
+    const transformed = 16 * g.ci * roundUp(g.co, 8) * FLOAT;
+    const scratch = (16 * g.ci + 16 * WINOGRAD_TILES * (g.ci + g.co)) * FLOAT + gemmScratch(g.ci);
+    // Up to 48 tiles a unit, fewer where that leaves a thread idle at the end (VGG-11's 14×14
+    // layers at batch 4: 196 tiles, 5 units of 48 for 2 threads; 6 of 36 instead).
+    const tiles = g.n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+    const threads = runtimeFor(backend).pool.threads;
+    const units = roundUp(Math.ceil(tiles / WINOGRAD_TILES), threads);
+    const blocks = { ...NO_BLOCKS, mb: Math.min(WINOGRAD_TILES, roundUp(Math.ceil(tiles / units), 6)) };
+    run(backend, "wino_filter", g, tensors, blocks, scratch, flags, 16 * g.ci * g.co, transformed);
+    run(backend, "conv_wino_fwd", g, tensors, blocks, scratch, flags, macs(g), transformed);
+    return;
+  }
   const packed = g.kh * g.kw * g.ci * roundUp(g.co, 8) * FLOAT;
-  if (windows) {
+  if (path === "windows") {
     const scratch = (paddedImage(g) + roundUp(g.co, 8)) * FLOAT;
     run(backend, "pack_w", g, tensors, NO_BLOCKS, scratch, flags, macs(g), packed);
     run(backend, "conv_window_fwd", g, tensors, NO_BLOCKS, scratch, flags, macs(g), packed);
@@ -406,8 +445,12 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([g.n, g.h, g.w, g.ci], "float32");
   const path = pathOf(g, "input gradient", args.attrs);
-  if (path === "windows" || path === "scatter") {
-    (path === "windows" ? slidingWindowInputGradient : scatteredInputGradient)(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
+  if (path === "scatter") {
+    scatteredInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
+    return dx;
+  }
+  if (path === "windows" || path === "winograd") {
+    slidingWindowInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx), path);
     return dx;
   }
   const rt = runtimeFor(backend);
@@ -428,7 +471,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
  * with the filter flipped in both spatial axes and its channels swapped, W'[kh,kw,co,ci] =
  * W[KH−1−kh, KW−1−kw, ci, co], here as the sliding-window forward pass.
  */
-function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number): void {
+function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number, path: "windows" | "winograd"): void {
   const taps = g.kh * g.kw;
   const flipped = runtimeFor(backend).flipped.get(taps * g.ci * g.co * FLOAT);
   const heap = backendMemory(backend).buffer;
@@ -441,7 +484,7 @@ function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: n
     }
   }
   const gradient: ConvGeometry = { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
-  convolve(backend, gradient, { x: dy, w: flipped, bias: 0, out: dx }, 0, true);
+  convolve(backend, gradient, { x: dy, w: flipped, bias: 0, out: dx }, 0, path);
 }
 
 /**

@@ -11,7 +11,9 @@
 ;; convolution with stride 1 and no padding (and a linear layer, one as [N,1,1,F]) uses x as A
 ;; directly; otherwise blocks of A are packed as needed. With few input channels (LeNet's, and
 ;; every model's first layer) im2col would move a few floats per call, and the conv_window_*
-;; entries read the image's windows in place instead (below, "sliding windows").
+;; entries read the image's windows in place instead (below, "sliding windows"). A 3×3 kernel
+;; at stride 1 can instead go through Winograd's minimal filtering (wino_filter, conv_wino_fwd),
+;; with fewer multiplications.
 ;;
 ;; Built by scripts/build-kernels.mjs (wabt) into dist/netc-conv*.wasm: with the memory of
 ;; tfjs-backend-wasm's plain or threaded build, and with fused multiply-add (relaxed SIMD's
@@ -1497,6 +1499,313 @@
         (br $cols)))
       (local.set $r (local.get $r1))
       (br $strips))))
+
+  ;; ---------------------------------------------------------------- Winograd F(2×2, 3×3)
+  ;; A 3×3 convolution at stride 1 in tiles of 2×2 output pixels (Lavin and Gray, 2016): for
+  ;; the 4×4 input patch d of a tile and the 3×3 filter g of a pair of channels,
+  ;;   y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A,   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
+  ;;   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],   Aᵀ = [1 1 1 0; 0 1 −1 −1],
+  ;; 16 multiplies per tile where the direct product has 36 (only additions around them, and
+  ;; the halves are exact). Summed over input channels, the 16 elementwise products are 16
+  ;; matrix products, one per position ξ of the 4×4 tile: M_ξ[tiles × CO] = V_ξ[tiles × CI] ·
+  ;; U_ξ[CI × CO], with V = Bᵀ d B and U = G g Gᵀ. wino_filter writes U once per call;
+  ;; conv_wino_fwd takes up to 48 tiles a unit: their V into scratch, laid out [ci][ξ][48] so that
+  ;; the GEMM reads V_ξ as its tiles of 6 rows (step ci 3072 bytes on), the 16 products into
+  ;; M laid out [tile][ξ][CO], and M back to pixels, with the bias and the relu. CI and CO are
+  ;; multiples of 4 (conv.ts's rule).
+
+  ;; U = G g Gᵀ into word 27's buffer, U_ξ in panels of 8 columns as pack_w's (U_ξ CI·CO8 floats
+  ;; after U_ξ−1, zeros in a last half panel); a unit is an input channel, 4 output channels
+  ;; at a time
+  (func (export "wino_filter") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $CI i32) (local $CO i32) (local $CO8 i32) (local $ci i32) (local $co i32) (local $p i32) (local $tap i32)
+    (local $at i32) (local $xi i32)
+    (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $g8 v128)
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $CO8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
+    (local.set $xi (i32.shl (i32.mul (local.get $CI) (local.get $CO8)) (i32.const 2)))
+    (local.set $tap (i32.shl (i32.mul (local.get $CI) (local.get $CO)) (i32.const 2)))
+    (block $all (loop $units
+      (local.set $ci (call $next (local.get $g)))
+      (br_if $all (i32.ge_u (local.get $ci) (local.get $CI)))
+      (local.set $co (i32.const 0))
+      (block $done (loop $cos
+        (br_if $done (i32.ge_u (local.get $co) (local.get $CO8)))
+        (local.set $at (i32.add (i32.load offset=108 (local.get $g))
+          (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get $CI)) (local.get $ci)) (i32.const 5))
+            (i32.shl (i32.and (local.get $co) (i32.const 7)) (i32.const 2)))))
+        (if (i32.lt_u (local.get $co) (local.get $CO))
+          (then
+            ;; g[kh][kw] for these 4 output channels, 9 taps CI·CO floats apart
+            (local.set $p (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $co)) (i32.const 2))))
+            (local.set $g0 (v128.load (local.get $p)))
+            (local.set $g1 (v128.load (i32.add (local.get $p) (local.get $tap))))
+            (local.set $g2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $tap) (i32.const 1)))))
+            (local.set $g3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 3)))))
+            (local.set $g4 (v128.load (i32.add (local.get $p) (i32.shl (local.get $tap) (i32.const 2)))))
+            (local.set $g5 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 5)))))
+            (local.set $g6 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 6)))))
+            (local.set $g7 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 7)))))
+            (local.set $g8 (v128.load (i32.add (local.get $p) (i32.shl (local.get $tap) (i32.const 3)))))
+            ;; rows of G g: g's rows 0, ½(0 + 1 + 2), ½(0 − 1 + 2), 2; each times Gᵀ by $wino_filter_row
+            (call $wino_filter_row (local.get $g0) (local.get $g1) (local.get $g2) (local.get $at) (local.get $xi))
+            (call $wino_filter_row
+              (f32x4.mul (f32x4.add (f32x4.add (local.get $g0) (local.get $g3)) (local.get $g6)) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (f32x4.mul (f32x4.add (f32x4.add (local.get $g1) (local.get $g4)) (local.get $g7)) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (f32x4.mul (f32x4.add (f32x4.add (local.get $g2) (local.get $g5)) (local.get $g8)) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (i32.add (local.get $at) (i32.shl (local.get $xi) (i32.const 2))) (local.get $xi))
+            (call $wino_filter_row
+              (f32x4.mul (f32x4.add (f32x4.sub (local.get $g0) (local.get $g3)) (local.get $g6)) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (f32x4.mul (f32x4.add (f32x4.sub (local.get $g1) (local.get $g4)) (local.get $g7)) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (f32x4.mul (f32x4.add (f32x4.sub (local.get $g2) (local.get $g5)) (local.get $g8)) (v128.const f32x4 0.5 0.5 0.5 0.5))
+              (i32.add (local.get $at) (i32.shl (local.get $xi) (i32.const 3))) (local.get $xi))
+            (call $wino_filter_row (local.get $g6) (local.get $g7) (local.get $g8)
+              (i32.add (local.get $at) (i32.mul (local.get $xi) (i32.const 12))) (local.get $xi)))
+          (else
+            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (local.get $at) (local.get $xi))
+            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (i32.add (local.get $at) (i32.shl (local.get $xi) (i32.const 2))) (local.get $xi))
+            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (i32.add (local.get $at) (i32.shl (local.get $xi) (i32.const 3))) (local.get $xi))
+            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (i32.add (local.get $at) (i32.mul (local.get $xi) (i32.const 12))) (local.get $xi))))
+        (local.set $co (i32.add (local.get $co) (i32.const 4)))
+        (br $cos)))
+      (br $units))))
+
+  ;; a row (t0 t1 t2) of G g times Gᵀ: t0, ½(t0 + t1 + t2), ½(t0 − t1 + t2), t2, at p, p + xi, …
+  (func $wino_filter_row (param $t0 v128) (param $t1 v128) (param $t2 v128) (param $p i32) (param $xi i32)
+    (v128.store (local.get $p) (local.get $t0))
+    (local.set $p (i32.add (local.get $p) (local.get $xi)))
+    (v128.store (local.get $p) (f32x4.mul (f32x4.add (f32x4.add (local.get $t0) (local.get $t1)) (local.get $t2)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (local.set $p (i32.add (local.get $p) (local.get $xi)))
+    (v128.store (local.get $p) (f32x4.mul (f32x4.add (f32x4.sub (local.get $t0) (local.get $t1)) (local.get $t2)) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (local.set $p (i32.add (local.get $p) (local.get $xi)))
+    (v128.store (local.get $p) (local.get $t2)))
+
+  ;; A row of Bᵀ d (4 channels): e_b = d[a][b] + (d[a'][b] with its sign flipped by `sign`), from
+  ;; pa and pb (the patch's rows a, a'; pixels cs bytes apart); times B, its 4 values
+  ;; (e0 − e2, e1 + e2, e2 − e1, e1 − e3) into V at dst, one channel at a time (channels 3072
+  ;; bytes apart, positions ξ 192).
+  (func $wino_input_row (param $pa i32) (param $pb i32) (param $cs i32) (param $sign v128) (param $dst i32)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $v v128)
+    (local.set $e0 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
+    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
+    (local.set $e1 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
+    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
+    (local.set $e2 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
+    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
+    (local.set $e3 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (local.set $v (f32x4.sub (local.get $e0) (local.get $e2)))
+    (f32.store offset=0 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
+    (f32.store offset=3072 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
+    (f32.store offset=6144 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
+    (f32.store offset=9216 (local.get $dst) (f32x4.extract_lane 3 (local.get $v)))
+    (local.set $v (f32x4.add (local.get $e1) (local.get $e2)))
+    (f32.store offset=192 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
+    (f32.store offset=3264 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
+    (f32.store offset=6336 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
+    (f32.store offset=9408 (local.get $dst) (f32x4.extract_lane 3 (local.get $v)))
+    (local.set $v (f32x4.sub (local.get $e2) (local.get $e1)))
+    (f32.store offset=384 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
+    (f32.store offset=3456 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
+    (f32.store offset=6528 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
+    (f32.store offset=9600 (local.get $dst) (f32x4.extract_lane 3 (local.get $v)))
+    (local.set $v (f32x4.sub (local.get $e1) (local.get $e3)))
+    (f32.store offset=576 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
+    (f32.store offset=3648 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
+    (f32.store offset=6720 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
+    (f32.store offset=9792 (local.get $dst) (f32x4.extract_lane 3 (local.get $v))))
+
+  ;; y = act(conv(x, g) + bias) (see above); a unit is mb ≤ 48 tiles (2×2 output pixels each)
+  ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row. Scratch per thread: a tile's 4×4 patch of x (16·CI
+  ;; floats, zero-padded, for tiles at the image's edges), V (48·16·CI floats), M (48·16·CO),
+  ;; then the GEMM's CI·8 + 64.
+  (func (export "conv_wino_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $ph i32) (local $pw i32)
+    (local $TW i32) (local $TT i32) (local $T i32) (local $patch i32) (local $v i32) (local $m i32) (local $tmp i32)
+    (local $t0 i32) (local $count i32) (local $j i32) (local $t i32) (local $n i32) (local $th i32) (local $tw i32)
+    (local $ih i32) (local $iw i32) (local $a i32) (local $b i32) (local $base i32) (local $rs i32) (local $cs i32)
+    (local $c i32) (local $p i32) (local $dst i32) (local $xi i32) (local $q i32) (local $out i32) (local $flags i32)
+    (local $right i32) (local $below i32) (local $column i32) (local $at i32) (local $per i32)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local $y v128)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $flags (i32.load offset=24 (local.get $g)))
+    (local.set $per (i32.load offset=80 (local.get $g)))
+    (local.set $TW (i32.shr_u (i32.add (local.get $OW) (i32.const 1)) (i32.const 1)))
+    (local.set $TT (i32.mul (i32.shr_u (i32.add (local.get $OH) (i32.const 1)) (i32.const 1)) (local.get $TW)))
+    (local.set $T (i32.mul (i32.load offset=28 (local.get $g)) (local.get $TT)))
+    (local.set $cs (i32.shl (local.get $CI) (i32.const 2)))
+    (local.set $q (i32.shl (local.get $CO) (i32.const 2)))
+    (local.set $patch (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $v (i32.add (local.get $patch) (i32.shl (local.get $CI) (i32.const 6))))
+    (local.set $m (i32.add (local.get $v) (i32.mul (local.get $CI) (i32.const 3072))))
+    (local.set $tmp (i32.add (local.get $m) (i32.mul (local.get $CO) (i32.const 3072))))
+    (block $all (loop $units
+      (local.set $t0 (i32.mul (call $next (local.get $g)) (local.get $per)))
+      (br_if $all (i32.ge_u (local.get $t0) (local.get $T)))
+      (local.set $count (call $min (local.get $per) (i32.sub (local.get $T) (local.get $t0))))
+      ;; V = Bᵀ d B, tile by tile
+      (local.set $j (i32.const 0))
+      (block $vs_done (loop $vs
+        (br_if $vs_done (i32.ge_u (local.get $j) (local.get $count)))
+        (local.set $t (i32.add (local.get $t0) (local.get $j)))
+        (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
+        (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
+        (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
+        (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
+        (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
+        (if (i32.and
+              (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.le_s (i32.add (local.get $ih) (i32.const 4)) (local.get $H)))
+              (i32.and (i32.ge_s (local.get $iw) (i32.const 0)) (i32.le_s (i32.add (local.get $iw) (i32.const 4)) (local.get $W))))
+          (then
+            ;; inside the image: the patch in place
+            (local.set $base (i32.add (i32.load offset=0 (local.get $g))
+              (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $cs))))
+            (local.set $rs (i32.mul (local.get $W) (local.get $cs))))
+          (else
+            ;; at an edge: the patch copied, zeros where it is in the padding or past the image
+            (local.set $a (i32.const 0))
+            (block $rows_done (loop $rows
+              (br_if $rows_done (i32.ge_u (local.get $a) (i32.const 4)))
+              (local.set $b (i32.const 0))
+              (block $cols_done (loop $cols
+                (br_if $cols_done (i32.ge_u (local.get $b) (i32.const 4)))
+                (local.set $p (i32.add (local.get $patch) (i32.mul (i32.add (i32.shl (local.get $a) (i32.const 2)) (local.get $b)) (local.get $cs))))
+                (if (i32.and
+                      (i32.lt_u (i32.add (local.get $ih) (local.get $a)) (local.get $H))
+                      (i32.lt_u (i32.add (local.get $iw) (local.get $b)) (local.get $W)))
+                  (then
+                    (call $copy
+                      (i32.add (i32.load offset=0 (local.get $g))
+                        (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (i32.add (local.get $ih) (local.get $a))) (local.get $W)) (i32.add (local.get $iw) (local.get $b))) (local.get $cs)))
+                      (local.get $p) (local.get $CI)))
+                  (else (call $zero (local.get $p) (local.get $CI))))
+                (local.set $b (i32.add (local.get $b) (i32.const 1)))
+                (br $cols)))
+              (local.set $a (i32.add (local.get $a) (i32.const 1)))
+              (br $rows)))
+            (local.set $base (local.get $patch))
+            (local.set $rs (i32.shl (local.get $cs) (i32.const 2)))))
+        ;; rows of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3
+        (local.set $dst (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))
+        (local.set $p (local.get $base))
+        (local.set $c (i32.const 0))
+        (block $cs_done (loop $chans
+          (br_if $cs_done (i32.ge_u (local.get $c) (local.get $CI)))
+          (call $wino_input_row (local.get $p) (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (local.get $cs)
+            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (local.get $dst))
+          (call $wino_input_row (i32.add (local.get $p) (local.get $rs)) (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (local.get $cs)
+            (v128.const i32x4 0 0 0 0) (i32.add (local.get $dst) (i32.const 768)))
+          (call $wino_input_row (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (i32.add (local.get $p) (local.get $rs)) (local.get $cs)
+            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (i32.add (local.get $dst) (i32.const 1536)))
+          (call $wino_input_row (i32.add (local.get $p) (local.get $rs)) (i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const 3))) (local.get $cs)
+            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (i32.add (local.get $dst) (i32.const 2304)))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 12288)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $chans)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $vs)))
+      ;; M_ξ = V_ξ · U_ξ
+      (local.set $xi (i32.const 0))
+      (block $products_done (loop $products
+        (br_if $products_done (i32.ge_u (local.get $xi) (i32.const 16)))
+        (call $gemm
+          (i32.add (local.get $v) (i32.mul (local.get $xi) (i32.const 192))) (i32.const 3072) (i32.const 24) (local.get $count)
+          (i32.add (i32.load offset=108 (local.get $g))
+            (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $CI)) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2)))
+          (i32.const 32) (i32.shl (local.get $CI) (i32.const 5)) (local.get $CO) (local.get $CI)
+          (i32.add (local.get $m) (i32.mul (local.get $xi) (local.get $q))) (i32.shl (local.get $q) (i32.const 4))
+          (i32.const 0) (i32.const 0) (local.get $tmp))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br $products)))
+      ;; y = Aᵀ M A (+ bias, relu), tile by tile
+      (local.set $j (i32.const 0))
+      (block $ys_done (loop $ys
+        (br_if $ys_done (i32.ge_u (local.get $j) (local.get $count)))
+        (local.set $t (i32.add (local.get $t0) (local.get $j)))
+        (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
+        (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
+        (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
+        (local.set $out (i32.add (i32.load offset=12 (local.get $g))
+          (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (i32.shl (local.get $th) (i32.const 1))) (local.get $OW)) (i32.shl (local.get $tw) (i32.const 1))) (local.get $q))))
+        (local.set $right (i32.lt_u (i32.add (i32.shl (local.get $tw) (i32.const 1)) (i32.const 1)) (local.get $OW)))
+        (local.set $below (i32.lt_u (i32.add (i32.shl (local.get $th) (i32.const 1)) (i32.const 1)) (local.get $OH)))
+        (local.set $p (i32.add (local.get $m) (i32.shl (i32.mul (local.get $j) (local.get $q)) (i32.const 4))))
+        (local.set $c (i32.const 0))
+        (block $cos_done (loop $cos
+          (br_if $cos_done (i32.ge_u (local.get $c) (local.get $CO)))
+          ;; columns of Aᵀ M: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 down each column of the 4×4
+          (local.set $column (local.get $p))
+          (local.set $m0 (v128.load (local.get $column)))
+          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+          (local.set $s00 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+          (local.set $s10 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+          (local.set $column (i32.add (local.get $column) (local.get $q)))
+          (local.set $m0 (v128.load (local.get $column)))
+          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+          (local.set $s01 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+          (local.set $s11 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+          (local.set $column (i32.add (local.get $column) (local.get $q)))
+          (local.set $m0 (v128.load (local.get $column)))
+          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+          (local.set $s02 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+          (local.set $s12 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+          (local.set $column (i32.add (local.get $column) (local.get $q)))
+          (local.set $m0 (v128.load (local.get $column)))
+          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+          (local.set $s03 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+          (local.set $s13 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+          ;; times A: (s0 + s1 + s2, s1 − s2 − s3) along each row, then the bias and the relu
+          (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
+          (local.set $y (call $wino_output (f32x4.add (f32x4.add (local.get $s00) (local.get $s01)) (local.get $s02)) (local.get $g) (local.get $c) (local.get $flags)))
+          (v128.store (local.get $at) (local.get $y))
+          (if (local.get $right)
+            (then
+              (local.set $y (call $wino_output (f32x4.sub (f32x4.sub (local.get $s01) (local.get $s02)) (local.get $s03)) (local.get $g) (local.get $c) (local.get $flags)))
+              (v128.store (i32.add (local.get $at) (local.get $q)) (local.get $y))))
+          (if (local.get $below)
+            (then
+              (local.set $at (i32.add (local.get $at) (i32.mul (local.get $OW) (local.get $q))))
+              (local.set $y (call $wino_output (f32x4.add (f32x4.add (local.get $s10) (local.get $s11)) (local.get $s12)) (local.get $g) (local.get $c) (local.get $flags)))
+              (v128.store (local.get $at) (local.get $y))
+              (if (local.get $right)
+                (then
+                  (local.set $y (call $wino_output (f32x4.sub (f32x4.sub (local.get $s11) (local.get $s12)) (local.get $s13)) (local.get $g) (local.get $c) (local.get $flags)))
+                  (v128.store (i32.add (local.get $at) (local.get $q)) (local.get $y))))))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $cos)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $ys)))
+      (br $units))))
+
+  ;; an output vector of channels c…c+3 with the bias (flags 2) added and the relu (flags 1)
+  (func $wino_output (param $y v128) (param $g i32) (param $c i32) (param $flags i32) (result v128)
+    (if (i32.and (local.get $flags) (i32.const 2))
+      (then (local.set $y (f32x4.add (local.get $y) (v128.load (i32.add (i32.load offset=8 (local.get $g)) (i32.shl (local.get $c) (i32.const 2))))))))
+    (if (i32.and (local.get $flags) (i32.const 1))
+      (then (local.set $y (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $y)))))
+    (local.get $y))
 
   ;; ---------------------------------------------------------------- max pooling's gradient
 
