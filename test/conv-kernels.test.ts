@@ -67,6 +67,8 @@ const CASES: Case[] = [
   { from: "odd: one channel in, 7 out (one-plane path: partial tiles, an odd channel, 5 + 2 taps a row)", x: [3, 9, 13, 1], k: [3, 7, 7], p: [1, 2] },
   { from: "odd: Winograd's 2×2 tiles over odd sides, padding 2, a half panel of 8 columns", x: [3, 7, 5, 4], k: [3, 3, 12], p: [2, 2] },
   { from: "odd: Winograd's tiles without padding, more tiles than one unit of 48", x: [5, 9, 10, 8], k: [3, 3, 4] },
+  // Its filter gradient sums V and Z of up to 16 MB at a time: this one in two chunks.
+  { from: "odd: Winograd's filter gradient over chunks of tiles, channels past a block of 96", x: [6, 24, 22, 100], k: [3, 3, 420], p: [1, 1] },
 ];
 
 function random(n: number, seed: number): Float32Array {
@@ -165,9 +167,8 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | 
     const b = tf.tensor1d(d.b);
     const dy = tf.tensor4d(d.dy, [g.n, g.oh, g.ow, g.co]);
     const before = tf.memory().numTensors;
-    // "scatter" is an input gradient's alone: the other two then follow the rule; "winograd" has no filter gradient.
+    // "scatter" is an input gradient's alone: the other two then follow the rule.
     const both = path && path !== "scatter" ? { path } : {};
-    const dwPath = path === "winograd" ? { path: undefined } : {};
     const run = (name: string, inputs: Record<string, Tensor>, extra: Record<string, unknown>) => {
       const t = tf.engine().runKernel(name, inputs, { ...attrs, ...both, ...extra } as never) as Tensor;
       const values = t.dataSync() as Float32Array;
@@ -176,7 +177,7 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | 
       return { values, shape };
     };
     const y = run(CONV2D, { x, filter: w, bias: b }, { activation: relu ? "relu" : "linear" });
-    const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co], ...dwPath });
+    const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co] });
     // The sliding-window input gradient exists at stride 1 with padding below the kernel's size; there is no one-plane one.
     const dxPath = path === "plane" || (path === "windows" && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw)) ? "im2col" : path;
     const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci], path: dxPath || undefined });

@@ -36,7 +36,7 @@ import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "wino_dw_transform", "wino_dw_products", "wino_dw_filter", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
@@ -69,8 +69,12 @@ const DW_GROUPS = 8;
 const SCATTER_ROW = 32;
 /** Tiles of 2×2 output pixels per unit of work of the Winograd forward pass (netc-conv.wat's constant). */
 const WINOGRAD_TILES = 48;
+/** The most bytes the Winograd filter gradient's transformed tiles (V and Z) take at a time. */
+const WINOGRAD_CHUNK_BYTES = 16 << 20;
 /** From this many channels in and out a 3×3 layer's 16 products are long enough for Winograd's transforms to pay (measured). */
 const WINOGRAD_CHANNELS = 16;
+/** The filter gradient's, in: below it the sliding windows are as fast or faster (measured). */
+const WINOGRAD_FILTER_GRADIENT_CHANNELS = 64;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -282,7 +286,8 @@ function convForward(args: KernelArgs): TensorInfo {
  * of dx, dy padded by 4 for the windows) wastes lanes and padding that scattering does not.
  * "winograd" (a 3×3 kernel at stride 1; see netc-conv.wat) does 4/9 of the multiply-adds: from
  * 16 channels in and out it is 1.5–1.9× faster than the others on the models' 3×3 layers of
- * 6×6 pixels and more, slower on 3×3 pixels, which its 2×2 tiles cover as 4×4.
+ * 6×6 pixels and more, slower on 3×3 pixels, which its 2×2 tiles cover as 4×4; its filter
+ * gradient, from 64 channels in, as fast (64) to twice as fast (128 and more).
  */
 function pathOf(g: ConvGeometry, pass: "forward", attrs: KernelArgs["attrs"]): Exclude<ConvPath, "scatter">;
 function pathOf(g: ConvGeometry, pass: "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath;
@@ -294,15 +299,17 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   const plane = pass !== "input gradient" && stride1 && g.ci === 1;
   const scatter = pass === "input gradient" && g.kw * g.ci <= SCATTER_ROW;
   // 3×3 at stride 1 (the input gradient's too, as the windows'), channels in whole vectors.
-  const winograd = pass !== "filter gradient" && windows && stride1 && g.kh === 3 && g.kw === 3 && g.ci % 4 === 0 && g.co % 4 === 0;
+  const winograd = windows && stride1 && g.kh === 3 && g.kw === 3 && g.ci % 4 === 0 && g.co % 4 === 0;
   const path = attrs["path"];
   if (path !== undefined && !PATHS.includes(path as ConvPath)) throw new Error(`netc convolution kernels: path must be ${PATHS.join(", ")}, got ${String(path)}`);
   if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
   if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
   if (path === "scatter" && !scatter) throw new Error(`${CONV2D_BACKPROP_INPUT}: the scattered input gradient takes kernel rows of at most ${SCATTER_ROW} floats (KW·CI)`);
-  if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes the forward pass and the input gradient of a 3×3 kernel at stride 1, channels in multiples of 4`);
+  if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes a 3×3 kernel at stride 1 (the input gradient's with padding below 3), channels in multiples of 4`);
   if (path !== undefined) return path as ConvPath;
-  if (winograd && g.ci >= WINOGRAD_CHANNELS && g.co >= WINOGRAD_CHANNELS && winogradCoverage(g, pass) <= 1.5) return "winograd";
+  // The filter gradient's 16 products have CI rows, and write V and Z out for them.
+  const winogradRows = pass === "filter gradient" ? WINOGRAD_FILTER_GRADIENT_CHANNELS : WINOGRAD_CHANNELS;
+  if (winograd && g.ci >= winogradRows && g.co >= WINOGRAD_CHANNELS && winogradCoverage(g, pass) <= 1.5) return "winograd";
   // One plane where channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   if (plane && g.co < FEW_CHANNELS) return "plane";
   // Rows of fewer than 16 floats (one input channel) leave most of its 8 vectors' lanes idle.
@@ -322,8 +329,8 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
  * with one more row or column (ResNet-18's last 3×3 outputs: 16 for 9, where it is slower than
  * the direct product; 6×6 and larger, at most 36 for 25).
  */
-function winogradCoverage(g: ConvGeometry, pass: "forward" | "input gradient"): number {
-  const [h, w] = pass === "forward" ? [g.oh, g.ow] : [g.h, g.w];
+function winogradCoverage(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient"): number {
+  const [h, w] = pass === "input gradient" ? [g.h, g.w] : [g.oh, g.ow];
   return (roundUp(h, 2) * roundUp(w, 2)) / (h * w);
 }
 
@@ -410,6 +417,10 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   const dw = backend.makeOutput([g.kh, g.kw, g.ci, g.co], "float32");
   const tensors = { x: address(backend, x), dy: address(backend, dy), out: address(backend, dw) };
   const path = pathOf(g, "filter gradient", args.attrs);
+  if (path === "winograd") {
+    winogradFilterGradient(backend, g, tensors);
+    return dw;
+  }
   if (path !== "im2col") {
     // Groups of images, each summed in order into its own dW (CO rounded up to 8), then the
     // groups added in order: the same result on any number of threads, run after run.
@@ -434,6 +445,26 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   const scratch = blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb);
   run(backend, "conv_dw", g, tensors, blocks, scratch);
   return dw;
+}
+
+/**
+ * dW by Winograd's transforms (see netc-conv.wat): the tiles in chunks whose V and Z take up to
+ * WINOGRAD_CHUNK_BYTES, each chunk's 16 products added into dU in order, then dW from dU.
+ */
+function winogradFilterGradient(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; dy: number; out: number }): void {
+  const tiles = g.n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
+  const co8 = roundUp(g.co, 8);
+  const chunk = Math.min(tiles, Math.max(256, Math.floor(WINOGRAD_CHUNK_BYTES / (16 * (g.ci + co8) * FLOAT))));
+  const shared = 16 * (g.ci * g.co + chunk * (g.ci + co8)) * FLOAT + 32;
+  // Per thread: an edge tile's patch of x, or the GEMM's scratch for 256 tiles.
+  const scratch = Math.max(16 * g.ci * FLOAT, gemmScratch(256));
+  const work = macs(g) / Math.ceil(tiles / chunk);
+  for (let first = 0; first < tiles; first += chunk) {
+    const blocks = { mb: chunk, kb: first, nb: 0 };
+    run(backend, "wino_dw_transform", g, tensors, blocks, scratch, 0, work, shared);
+    run(backend, "wino_dw_products", g, tensors, blocks, scratch, 0, work, shared);
+  }
+  run(backend, "wino_dw_filter", g, tensors, { mb: chunk, kb: 0, nb: 0 }, scratch, 0, 16 * g.ci * g.co, shared);
 }
 
 function convBackpropInput(args: KernelArgs): TensorInfo {

@@ -1581,6 +1581,40 @@
     (local.set $p (i32.add (local.get $p) (local.get $xi)))
     (v128.store (local.get $p) (local.get $t2)))
 
+  ;; the 4×4 patch of image n's x from pixel (ih, iw): its address in x where the patch lies
+  ;; inside the image, else a copy at `patch` (rows 4·CI floats apart), zeros where it is not
+  (func $wino_patch (param $g i32) (param $n i32) (param $ih i32) (param $iw i32) (param $patch i32) (result i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $a i32) (local $b i32) (local $p i32)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (if (i32.and
+          (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.le_s (i32.add (local.get $ih) (i32.const 4)) (local.get $H)))
+          (i32.and (i32.ge_s (local.get $iw) (i32.const 0)) (i32.le_s (i32.add (local.get $iw) (i32.const 4)) (local.get $W))))
+      (then
+        (return (i32.add (i32.load offset=0 (local.get $g))
+          (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $CI)) (i32.const 2))))))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $a) (i32.const 4)))
+      (local.set $b (i32.const 0))
+      (block $cols_done (loop $cols
+        (br_if $cols_done (i32.ge_u (local.get $b) (i32.const 4)))
+        (local.set $p (i32.add (local.get $patch) (i32.shl (i32.mul (i32.add (i32.shl (local.get $a) (i32.const 2)) (local.get $b)) (local.get $CI)) (i32.const 2))))
+        (if (i32.and
+              (i32.lt_u (i32.add (local.get $ih) (local.get $a)) (local.get $H))
+              (i32.lt_u (i32.add (local.get $iw) (local.get $b)) (local.get $W)))
+          (then
+            (call $copy
+              (i32.add (i32.load offset=0 (local.get $g))
+                (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (i32.add (local.get $ih) (local.get $a))) (local.get $W)) (i32.add (local.get $iw) (local.get $b))) (local.get $CI)) (i32.const 2)))
+              (local.get $p) (local.get $CI)))
+          (else (call $zero (local.get $p) (local.get $CI))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $cols)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br $rows)))
+    (local.get $patch))
+
   ;; A row of Bᵀ d (4 channels): e_b = d[a][b] + (d[a'][b] with its sign flipped by `sign`), from
   ;; pa and pb (the patch's rows a, a'; pixels cs bytes apart); times B, its 4 values
   ;; (e0 − e2, e1 + e2, e2 − e1, e1 − e3) into V at dst, one channel at a time (channels 3072
@@ -1626,7 +1660,7 @@
     (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $ph i32) (local $pw i32)
     (local $TW i32) (local $TT i32) (local $T i32) (local $patch i32) (local $v i32) (local $m i32) (local $tmp i32)
     (local $t0 i32) (local $count i32) (local $j i32) (local $t i32) (local $n i32) (local $th i32) (local $tw i32)
-    (local $ih i32) (local $iw i32) (local $a i32) (local $b i32) (local $base i32) (local $rs i32) (local $cs i32)
+    (local $ih i32) (local $iw i32) (local $base i32) (local $rs i32) (local $cs i32)
     (local $c i32) (local $p i32) (local $dst i32) (local $xi i32) (local $q i32) (local $out i32) (local $flags i32)
     (local $right i32) (local $below i32) (local $column i32) (local $at i32) (local $per i32)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
@@ -1665,38 +1699,8 @@
         (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
         (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
         (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
-        (if (i32.and
-              (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.le_s (i32.add (local.get $ih) (i32.const 4)) (local.get $H)))
-              (i32.and (i32.ge_s (local.get $iw) (i32.const 0)) (i32.le_s (i32.add (local.get $iw) (i32.const 4)) (local.get $W))))
-          (then
-            ;; inside the image: the patch in place
-            (local.set $base (i32.add (i32.load offset=0 (local.get $g))
-              (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $cs))))
-            (local.set $rs (i32.mul (local.get $W) (local.get $cs))))
-          (else
-            ;; at an edge: the patch copied, zeros where it is in the padding or past the image
-            (local.set $a (i32.const 0))
-            (block $rows_done (loop $rows
-              (br_if $rows_done (i32.ge_u (local.get $a) (i32.const 4)))
-              (local.set $b (i32.const 0))
-              (block $cols_done (loop $cols
-                (br_if $cols_done (i32.ge_u (local.get $b) (i32.const 4)))
-                (local.set $p (i32.add (local.get $patch) (i32.mul (i32.add (i32.shl (local.get $a) (i32.const 2)) (local.get $b)) (local.get $cs))))
-                (if (i32.and
-                      (i32.lt_u (i32.add (local.get $ih) (local.get $a)) (local.get $H))
-                      (i32.lt_u (i32.add (local.get $iw) (local.get $b)) (local.get $W)))
-                  (then
-                    (call $copy
-                      (i32.add (i32.load offset=0 (local.get $g))
-                        (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (i32.add (local.get $ih) (local.get $a))) (local.get $W)) (i32.add (local.get $iw) (local.get $b))) (local.get $cs)))
-                      (local.get $p) (local.get $CI)))
-                  (else (call $zero (local.get $p) (local.get $CI))))
-                (local.set $b (i32.add (local.get $b) (i32.const 1)))
-                (br $cols)))
-              (local.set $a (i32.add (local.get $a) (i32.const 1)))
-              (br $rows)))
-            (local.set $base (local.get $patch))
-            (local.set $rs (i32.shl (local.get $cs) (i32.const 2)))))
+        (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $patch)))
+        (local.set $rs (select (i32.shl (local.get $cs) (i32.const 2)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
         ;; rows of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3
         (local.set $dst (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $p (local.get $base))
@@ -1806,6 +1810,248 @@
     (if (i32.and (local.get $flags) (i32.const 1))
       (then (local.set $y (f32x4.pmax (v128.const f32x4 0 0 0 0) (local.get $y)))))
     (local.get $y))
+
+  ;; The filter gradient by the same transforms. With y = Aᵀ [U ⊙ V] A per tile, the gradient
+  ;; of U is (A dY Aᵀ) ⊙ V for the tile's 2×2 output gradient dY, so that
+  ;;   dU_ξ[CI × CO] = Σ over tiles of V_ξᵀ · Z_ξ,   Z = A dY Aᵀ,   and   dW = Gᵀ dU G,
+  ;; 16 matrix products with the tiles as their reduction. The tiles go in chunks of mb
+  ;; (word 20), the chunk from tile kb (word 21) on: wino_dw_transform writes the chunk's V
+  ;; (row-major, V_ξ [mb × CI]) and Z (V_ξ's panels of 8 columns, as the GEMM reads B), then
+  ;; wino_dw_products adds their products into dU (from the second chunk on), each unit a
+  ;; block of input channels of one ξ summing the chunk's tiles in order: the same bits on any
+  ;; number of threads. wino_dw_filter turns dU into dW. Word 27's buffer holds dU
+  ;; ([ξ][CI][CO]), then V, then Z.
+
+  ;; the addresses of V and Z in word 27's buffer
+  (func $wino_v (param $g i32) (result i32)
+    (i32.add (i32.load offset=108 (local.get $g))
+      (i32.shl (i32.mul (i32.load offset=40 (local.get $g)) (i32.load offset=52 (local.get $g))) (i32.const 6))))
+  (func $wino_z (param $g i32) (result i32)
+    ;; V's 16·mb·CI floats and 32 bytes for the GEMM's reads past its last row
+    (i32.add (call $wino_v (local.get $g))
+      (i32.add (i32.shl (i32.mul (i32.load offset=80 (local.get $g)) (i32.load offset=40 (local.get $g))) (i32.const 6)) (i32.const 32))))
+
+  ;; the 4 values of a row of Bᵀ d B (as $wino_input_row) at dst, dst + xs, dst + 2·xs, dst + 3·xs
+  (func $wino_v_row (param $pa i32) (param $pb i32) (param $cs i32) (param $sign v128) (param $dst i32) (param $xs i32)
+    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128)
+    (local.set $e0 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
+    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
+    (local.set $e1 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
+    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
+    (local.set $e2 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
+    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
+    (local.set $e3 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
+    (v128.store (local.get $dst) (f32x4.sub (local.get $e0) (local.get $e2)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
+    (v128.store (local.get $dst) (f32x4.add (local.get $e1) (local.get $e2)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
+    (v128.store (local.get $dst) (f32x4.sub (local.get $e2) (local.get $e1)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
+    (v128.store (local.get $dst) (f32x4.sub (local.get $e1) (local.get $e3))))
+
+  ;; a row (p, q) of A dY times Aᵀ: p, p + q, p − q, −q at dst, dst + xs, …
+  (func $wino_z_row (param $p v128) (param $q v128) (param $dst i32) (param $xs i32)
+    (v128.store (local.get $dst) (local.get $p))
+    (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
+    (v128.store (local.get $dst) (f32x4.add (local.get $p) (local.get $q)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
+    (v128.store (local.get $dst) (f32x4.sub (local.get $p) (local.get $q)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
+    (v128.store (local.get $dst) (f32x4.neg (local.get $q))))
+
+  ;; V and Z of the chunk's tiles, a unit being 16 of them. Scratch per thread: an edge tile's
+  ;; patch of x, 16·CI floats (as conv_wino_fwd's).
+  (func (export "wino_dw_transform") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $CO8 i32) (local $ph i32) (local $pw i32)
+    (local $TW i32) (local $TT i32) (local $T i32) (local $chunk i32) (local $first i32) (local $patch i32) (local $v i32) (local $z i32)
+    (local $j i32) (local $hi i32) (local $t i32) (local $n i32) (local $th i32) (local $tw i32) (local $ih i32) (local $iw i32)
+    (local $base i32) (local $rs i32) (local $cs i32) (local $c i32) (local $p i32) (local $dst i32) (local $xs i32)
+    (local $dy i32) (local $right i32) (local $below i32) (local $q i32)
+    (local $d00 v128) (local $d01 v128) (local $d10 v128) (local $d11 v128)
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $CO8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
+    (local.set $ph (i32.load offset=72 (local.get $g)))
+    (local.set $pw (i32.load offset=76 (local.get $g)))
+    (local.set $chunk (i32.load offset=80 (local.get $g)))
+    (local.set $first (i32.load offset=84 (local.get $g)))
+    (local.set $TW (i32.shr_u (i32.add (local.get $OW) (i32.const 1)) (i32.const 1)))
+    (local.set $TT (i32.mul (i32.shr_u (i32.add (local.get $OH) (i32.const 1)) (i32.const 1)) (local.get $TW)))
+    (local.set $T (call $min (local.get $chunk) (i32.sub (i32.mul (i32.load offset=28 (local.get $g)) (local.get $TT)) (local.get $first))))
+    (local.set $cs (i32.shl (local.get $CI) (i32.const 2)))
+    (local.set $q (i32.shl (local.get $CO) (i32.const 2)))
+    (local.set $patch (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $v (call $wino_v (local.get $g)))
+    (local.set $z (call $wino_z (local.get $g)))
+    (block $all (loop $units
+      (local.set $j (i32.shl (call $next (local.get $g)) (i32.const 4)))
+      (br_if $all (i32.ge_u (local.get $j) (local.get $T)))
+      (local.set $hi (call $min (i32.add (local.get $j) (i32.const 16)) (local.get $T)))
+      (block $tiles_done (loop $tiles
+        (br_if $tiles_done (i32.ge_u (local.get $j) (local.get $hi)))
+        (local.set $t (i32.add (local.get $first) (local.get $j)))
+        (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
+        (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
+        (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
+        (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
+        (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
+        (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $patch)))
+        (local.set $rs (select (i32.shl (local.get $cs) (i32.const 2)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
+        ;; V_ξ's row j: Bᵀ d B, 4 channels at a time
+        (local.set $xs (i32.mul (local.get $chunk) (local.get $cs)))
+        (local.set $dst (i32.add (local.get $v) (i32.mul (local.get $j) (local.get $cs))))
+        (local.set $p (local.get $base))
+        (local.set $c (i32.const 0))
+        (block $cs_done (loop $chans
+          (br_if $cs_done (i32.ge_u (local.get $c) (local.get $CI)))
+          (call $wino_v_row (local.get $p) (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (local.get $cs)
+            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (local.get $dst) (local.get $xs))
+          (call $wino_v_row (i32.add (local.get $p) (local.get $rs)) (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (local.get $cs)
+            (v128.const i32x4 0 0 0 0) (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 2))) (local.get $xs))
+          (call $wino_v_row (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (i32.add (local.get $p) (local.get $rs)) (local.get $cs)
+            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 3))) (local.get $xs))
+          (call $wino_v_row (i32.add (local.get $p) (local.get $rs)) (i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const 3))) (local.get $cs)
+            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (i32.add (local.get $dst) (i32.mul (local.get $xs) (i32.const 12))) (local.get $xs))
+          (local.set $p (i32.add (local.get $p) (i32.const 16)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $chans)))
+        ;; Z_ξ's row j (in panels): A dY Aᵀ from the tile's 2×2 of dy, zeros past its edges
+        (local.set $right (i32.lt_u (i32.add (i32.shl (local.get $tw) (i32.const 1)) (i32.const 1)) (local.get $OW)))
+        (local.set $below (i32.lt_u (i32.add (i32.shl (local.get $th) (i32.const 1)) (i32.const 1)) (local.get $OH)))
+        (local.set $dy (i32.add (i32.load offset=92 (local.get $g))
+          (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (i32.shl (local.get $th) (i32.const 1))) (local.get $OW)) (i32.shl (local.get $tw) (i32.const 1))) (local.get $q))))
+        (local.set $xs (i32.mul (local.get $chunk) (i32.shl (local.get $CO8) (i32.const 2))))
+        (local.set $c (i32.const 0))
+        (block $cos_done (loop $cos
+          (br_if $cos_done (i32.ge_u (local.get $c) (local.get $CO8)))
+          (local.set $dst (i32.add (local.get $z)
+            (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $c) (i32.const 3)) (local.get $chunk)) (local.get $j)) (i32.const 5))
+              (i32.shl (i32.and (local.get $c) (i32.const 7)) (i32.const 2)))))
+          (local.set $d00 (v128.const i32x4 0 0 0 0))
+          (local.set $d01 (v128.const i32x4 0 0 0 0))
+          (local.set $d10 (v128.const i32x4 0 0 0 0))
+          (local.set $d11 (v128.const i32x4 0 0 0 0))
+          (if (i32.lt_u (local.get $c) (local.get $CO))
+            (then
+              (local.set $p (i32.add (local.get $dy) (i32.shl (local.get $c) (i32.const 2))))
+              (local.set $d00 (v128.load (local.get $p)))
+              (if (local.get $right) (then (local.set $d01 (v128.load (i32.add (local.get $p) (local.get $q))))))
+              (if (local.get $below)
+                (then
+                  (local.set $p (i32.add (local.get $p) (i32.mul (local.get $OW) (local.get $q))))
+                  (local.set $d10 (v128.load (local.get $p)))
+                  (if (local.get $right) (then (local.set $d11 (v128.load (i32.add (local.get $p) (local.get $q))))))))))
+          ;; rows of A dY: (d00, d01), their sums, their differences, −(d10, d11)
+          (call $wino_z_row (local.get $d00) (local.get $d01) (local.get $dst) (local.get $xs))
+          (call $wino_z_row (f32x4.add (local.get $d00) (local.get $d10)) (f32x4.add (local.get $d01) (local.get $d11))
+            (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 2))) (local.get $xs))
+          (call $wino_z_row (f32x4.sub (local.get $d00) (local.get $d10)) (f32x4.sub (local.get $d01) (local.get $d11))
+            (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 3))) (local.get $xs))
+          (call $wino_z_row (f32x4.neg (local.get $d10)) (f32x4.neg (local.get $d11))
+            (i32.add (local.get $dst) (i32.mul (local.get $xs) (i32.const 12))) (local.get $xs))
+          (local.set $c (i32.add (local.get $c) (i32.const 4)))
+          (br $cos)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $tiles)))
+      (br $units))))
+
+  ;; dU_ξ (+)= V_ξᵀ · Z_ξ over the chunk's tiles, 256 at a time; a unit is 96 input channels
+  ;; (rows of dU_ξ) of one ξ. Scratch per thread: the GEMM's 256·8 + 64 floats.
+  (func (export "wino_dw_products") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $CI i32) (local $CO i32) (local $CO8 i32) (local $chunk i32) (local $T i32) (local $blocks i32) (local $unit i32)
+    (local $xi i32) (local $c0 i32) (local $k0 i32) (local $ks i32) (local $v i32) (local $z i32) (local $du i32)
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $CO8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
+    (local.set $chunk (i32.load offset=80 (local.get $g)))
+    (local.set $T (call $min (local.get $chunk)
+      (i32.sub (i32.mul (i32.load offset=28 (local.get $g))
+        (i32.mul (i32.shr_u (i32.add (i32.load offset=44 (local.get $g)) (i32.const 1)) (i32.const 1)) (i32.shr_u (i32.add (i32.load offset=48 (local.get $g)) (i32.const 1)) (i32.const 1))))
+        (i32.load offset=84 (local.get $g)))))
+    (local.set $blocks (i32.div_u (i32.add (local.get $CI) (i32.const 95)) (i32.const 96)))
+    (block $all (loop $units
+      (local.set $unit (call $next (local.get $g)))
+      (br_if $all (i32.ge_u (local.get $unit) (i32.shl (local.get $blocks) (i32.const 4))))
+      (local.set $xi (i32.div_u (local.get $unit) (local.get $blocks)))
+      (local.set $c0 (i32.mul (i32.sub (local.get $unit) (i32.mul (local.get $xi) (local.get $blocks))) (i32.const 96)))
+      (local.set $v (i32.add (call $wino_v (local.get $g)) (i32.shl (i32.add (i32.mul (i32.mul (local.get $xi) (local.get $chunk)) (local.get $CI)) (local.get $c0)) (i32.const 2))))
+      (local.set $z (i32.add (call $wino_z (local.get $g)) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $chunk)) (local.get $CO8)) (i32.const 2))))
+      (local.set $du (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (local.get $xi) (local.get $CI)) (local.get $c0)) (local.get $CO)) (i32.const 2))))
+      (local.set $k0 (i32.const 0))
+      (block $kdone (loop $ksteps
+        (br_if $kdone (i32.ge_u (local.get $k0) (local.get $T)))
+        (local.set $ks (call $min (i32.const 256) (i32.sub (local.get $T) (local.get $k0))))
+        (call $gemm
+          (i32.add (local.get $v) (i32.mul (local.get $k0) (i32.shl (local.get $CI) (i32.const 2)))) (i32.shl (local.get $CI) (i32.const 2)) (i32.const 24)
+          (call $min (i32.const 96) (i32.sub (local.get $CI) (local.get $c0)))
+          (i32.add (local.get $z) (i32.shl (local.get $k0) (i32.const 5))) (i32.const 32) (i32.shl (local.get $chunk) (i32.const 5))
+          (local.get $CO) (local.get $ks)
+          (local.get $du) (i32.shl (local.get $CO) (i32.const 2))
+          ;; a later chunk or block adds to dU
+          (i32.ne (i32.or (local.get $k0) (i32.load offset=84 (local.get $g))) (i32.const 0)) (i32.const 0) (call $scratch (local.get $g) (local.get $tid)))
+        (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+        (br $ksteps)))
+      (br $units))))
+
+  ;; dW = Gᵀ dU G (Gᵀ = [1 ½ ½ 0; 0 ½ −½ 0; 0 ½ ½ 1]) into out [3,3,CI,CO]; a unit is an input
+  ;; channel, 4 output channels at a time
+  (func (export "wino_dw_filter") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $CI i32) (local $CO i32) (local $ci i32) (local $co i32) (local $p i32) (local $xs i32) (local $dst i32) (local $tap i32) (local $column i32)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local $h00 v128) (local $h01 v128) (local $h02 v128) (local $h03 v128) (local $h10 v128) (local $h11 v128) (local $h12 v128) (local $h13 v128)
+    (local $h20 v128) (local $h21 v128) (local $h22 v128) (local $h23 v128)
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $xs (i32.shl (i32.mul (local.get $CI) (local.get $CO)) (i32.const 2)))
+    (local.set $tap (local.get $xs))
+    (block $all (loop $units
+      (local.set $ci (call $next (local.get $g)))
+      (br_if $all (i32.ge_u (local.get $ci) (local.get $CI)))
+      (local.set $co (i32.const 0))
+      (block $done (loop $cos
+        (br_if $done (i32.ge_u (local.get $co) (local.get $CO)))
+        (local.set $p (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $co)) (i32.const 2))))
+        ;; Gᵀ down each column c of dU: (u0 + ½u1 + ½u2, ½u1 − ½u2, ½u1 + ½u2 + u3)
+        (local.set $column (i32.const 0))
+        (block $cols_done (loop $cols
+          (br_if $cols_done (i32.ge_u (local.get $column) (i32.const 4)))
+          (local.set $u0 (v128.load (local.get $p)))
+          (local.set $u1 (f32x4.mul (v128.load (i32.add (local.get $p) (i32.shl (local.get $xs) (i32.const 2)))) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+          (local.set $u2 (f32x4.mul (v128.load (i32.add (local.get $p) (i32.shl (local.get $xs) (i32.const 3)))) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+          (local.set $u3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $xs) (i32.const 12)))))
+          (local.set $h00 (local.get $h01)) (local.set $h01 (local.get $h02)) (local.set $h02 (local.get $h03))
+          (local.set $h03 (f32x4.add (f32x4.add (local.get $u0) (local.get $u1)) (local.get $u2)))
+          (local.set $h10 (local.get $h11)) (local.set $h11 (local.get $h12)) (local.set $h12 (local.get $h13))
+          (local.set $h13 (f32x4.sub (local.get $u1) (local.get $u2)))
+          (local.set $h20 (local.get $h21)) (local.set $h21 (local.get $h22)) (local.set $h22 (local.get $h23))
+          (local.set $h23 (f32x4.add (f32x4.add (local.get $u1) (local.get $u2)) (local.get $u3)))
+          (local.set $p (i32.add (local.get $p) (local.get $xs)))
+          (local.set $column (i32.add (local.get $column) (i32.const 1)))
+          (br $cols)))
+        ;; then G along each row: taps kh·3 + kw, CI·CO floats apart
+        (local.set $dst (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $co)) (i32.const 2))))
+        (call $wino_dw_row (local.get $h00) (local.get $h01) (local.get $h02) (local.get $h03) (local.get $dst) (local.get $tap))
+        (call $wino_dw_row (local.get $h10) (local.get $h11) (local.get $h12) (local.get $h13) (i32.add (local.get $dst) (i32.mul (local.get $tap) (i32.const 3))) (local.get $tap))
+        (call $wino_dw_row (local.get $h20) (local.get $h21) (local.get $h22) (local.get $h23) (i32.add (local.get $dst) (i32.mul (local.get $tap) (i32.const 6))) (local.get $tap))
+        (local.set $co (i32.add (local.get $co) (i32.const 4)))
+        (br $cos)))
+      (br $units))))
+
+  ;; a row (h0 h1 h2 h3) of Gᵀ dU times G: h0 + ½h1 + ½h2, ½h1 − ½h2, ½h1 + ½h2 + h3 at dst, dst + tap, …
+  (func $wino_dw_row (param $h0 v128) (param $h1 v128) (param $h2 v128) (param $h3 v128) (param $dst i32) (param $tap i32)
+    (local.set $h1 (f32x4.mul (local.get $h1) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (local.set $h2 (f32x4.mul (local.get $h2) (v128.const f32x4 0.5 0.5 0.5 0.5)))
+    (v128.store (local.get $dst) (f32x4.add (f32x4.add (local.get $h0) (local.get $h1)) (local.get $h2)))
+    (v128.store (i32.add (local.get $dst) (local.get $tap)) (f32x4.sub (local.get $h1) (local.get $h2)))
+    (v128.store (i32.add (local.get $dst) (i32.shl (local.get $tap) (i32.const 1))) (f32x4.add (f32x4.add (local.get $h1) (local.get $h2)) (local.get $h3))))
 
   ;; ---------------------------------------------------------------- max pooling's gradient
 
