@@ -2,7 +2,7 @@
 // compositions of tfjs ops they replace, on the wasm backend: the fused BN kernels at LeNet-BN's
 // shapes (batch 128), then the convolution kernels at shapes from models/ (their batch sizes),
 // each pass every way of reading its input it can take (one input plane, sliding windows,
-// im2col, scattering for a narrow input gradient, Winograd's for a 3×3 kernel) and the one the kernels' rule picks
+// im2col, scattering for a narrow input gradient, Winograd's for a 3×3 or 5×5 kernel) and the one the kernels' rule picks
 // (src/kernels/conv.ts, pathOf). Prints tables (milliseconds, median of ROUNDS rounds of REPS
 // calls, fewer for calls over 5 ms; GFLOP/s).
 // THREADS=1 by default; CONVS=0 or BN=0 skips a table; ONLY=name,… times only the
@@ -149,7 +149,7 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
     const windowsPossible = pass !== "dx" || (c.s === 1 && c.p < c.w[0]);
     const planePossible = pass !== "dx" && c.s === 1 && c.x[3] === 1;
     const scatterPossible = pass === "dx" && c.w[1] * c.w[2] <= 32;
-    const winogradPossible = windowsPossible && c.s === 1 && c.w[0] === 3 && c.w[1] === 3 && c.w[2] % 4 === 0 && c.w[3] % 4 === 0;
+    const winogradPossible = windowsPossible && c.s === 1 && c.w[0] === c.w[1] && (c.w[0] === 3 || (c.w[0] === 5 && pass !== "dw")) && c.w[2] % 4 === 0 && c.w[3] % 4 === 0;
     const ms = {
       tfjs: time(f.tfjs),
       "netc (its rule)": time(() => f.netc({})),

@@ -67,6 +67,7 @@ const CASES: Case[] = [
   { from: "odd: one channel in, 7 out (one-plane path: partial tiles, an odd channel, 5 + 2 taps a row)", x: [3, 9, 13, 1], k: [3, 7, 7], p: [1, 2] },
   { from: "odd: Winograd's 2×2 tiles over odd sides, padding 2, a half panel of 8 columns", x: [3, 7, 5, 4], k: [3, 3, 12], p: [2, 2] },
   { from: "odd: Winograd's tiles without padding, more tiles than one unit of 48", x: [5, 9, 10, 8], k: [3, 3, 4] },
+  { from: "odd: Winograd's 5×5 (Toom-Cook's matrices) over odd sides, padding 3", x: [3, 9, 8, 8], k: [5, 5, 12], p: [3, 3] },
   // Its filter gradient sums V and Z of up to 16 MB at a time: this one in two chunks.
   { from: "odd: Winograd's filter gradient over chunks of tiles, channels past a block of 96", x: [6, 24, 22, 100], k: [3, 3, 420], p: [1, 1] },
 ];
@@ -167,8 +168,10 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | 
     const b = tf.tensor1d(d.b);
     const dy = tf.tensor4d(d.dy, [g.n, g.oh, g.ow, g.co]);
     const before = tf.memory().numTensors;
-    // "scatter" is an input gradient's alone: the other two then follow the rule.
+    // "scatter" is an input gradient's alone: the other two then follow the rule; so does the
+    // filter gradient for a 5×5 "winograd".
     const both = path && path !== "scatter" ? { path } : {};
+    const filterPath = path === "winograd" && g.kh !== 3 ? { path: undefined } : {};
     const run = (name: string, inputs: Record<string, Tensor>, extra: Record<string, unknown>) => {
       const t = tf.engine().runKernel(name, inputs, { ...attrs, ...both, ...extra } as never) as Tensor;
       const values = t.dataSync() as Float32Array;
@@ -177,7 +180,7 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | 
       return { values, shape };
     };
     const y = run(CONV2D, { x, filter: w, bias: b }, { activation: relu ? "relu" : "linear" });
-    const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co] });
+    const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co], ...filterPath });
     // The sliding-window input gradient exists at stride 1 with padding below the kernel's size; there is no one-plane one.
     const dxPath = path === "plane" || (path === "windows" && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw)) ? "im2col" : path;
     const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci], path: dxPath || undefined });
@@ -212,7 +215,7 @@ describe("netc convolution kernels", () => {
         // Small cases also through each way of reading the input, whichever the rule picks.
         const plane = g.ci === 1 && g.sh === 1 && g.sw === 1;
         const scatter = g.kw * g.ci <= 32;
-        const winograd = g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.ph < 3 && g.pw < 3 && g.ci % 4 === 0 && g.co % 4 === 0;
+        const winograd = g.kh === g.kw && (g.kh === 3 || g.kh === 5) && g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw && g.ci % 4 === 0 && g.co % 4 === 0;
         const paths = small
           ? [["", actual], ...(plane ? [["plane", await netc(d, relu, "plane")]] : []), ["windows", await netc(d, relu, "windows")], ["im2col", await netc(d, relu, "im2col")], ...(scatter ? [["scatter", await netc(d, relu, "scatter")]] : []), ...(winograd ? [["winograd", await netc(d, relu, "winograd")]] : [])]
           : [["", actual]];

@@ -22,9 +22,10 @@
  * engine has relaxed SIMD; with fewer than 8 input channels the product reads x's windows in
  * place rather than through im2col (with one, at stride 1, output pixels rather than channels
  * in the SIMD lanes), and at stride 1 the input gradient is such a convolution of dy, or, for
- * kernel rows of 16–32 floats, each dy pixel's share scattered into its window. A 3×3 kernel
- * at stride 1 over 16 channels or more takes Winograd's F(2×2, 3×3), 16 products per 2×2
- * output pixels where the direct product has 36, for both of those passes. All run
+ * kernel rows of 16–32 floats, each dy pixel's share scattered into its window. 3×3 and 5×5
+ * kernels at stride 1 over enough channels take Winograd's F(2×2, 3×3) or F(2×2, 5×5), 16
+ * products per 2×2 output pixels where the direct product has 36 (3×3), 36 where it has 100
+ * (5×5), forward and for the input gradient, 3×3's for the filter gradient too. All run
  * on as many threads as tfjs runs (a threaded build) where the runtime can start threads
  * (Node; a page runs them on its one worker), with the scratch they need kept from call to
  * call.
@@ -39,7 +40,7 @@ export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_I
 const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "wino_dw_transform", "wino_dw_products", "wino_dw_filter", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
-const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27 };
+const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27, transforms: 28 };
 const BLOCK_WORDS = 32;
 
 /**
@@ -75,6 +76,8 @@ const WINOGRAD_CHUNK_BYTES = 16 << 20;
 const WINOGRAD_CHANNELS = 16;
 /** The filter gradient's, in: below it the sliding windows are as fast or faster (measured). */
 const WINOGRAD_FILTER_GRADIENT_CHANNELS = 64;
+/** 5×5's (its transforms multiplied out), out. */
+const WINOGRAD_TRANSFORMED_OUTPUTS = 64;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -108,6 +111,8 @@ interface Runtime {
   planeFilter: Arena;
   /** The scattered input gradient's packed filter (see scatteredInputGradient). */
   scatterFilter: Arena;
+  /** The Winograd transforms' matrices for kernels other than 3×3 (see winogradTransforms). */
+  winogradTable: Arena;
   fma: boolean;
 }
 
@@ -139,7 +144,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     // As many threads as tfjs runs, where the runtime can start them.
     const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
-    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), planeFilter: new Arena(backend), scatterFilter: new Arena(backend), fma };
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), planeFilter: new Arena(backend), scatterFilter: new Arena(backend), winogradTable: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
   return runtime;
@@ -214,7 +219,7 @@ function macs(g: ConvGeometry): number {
  * runs `entry`; returns where each thread's scratch and the shared bytes are. Calls with the
  * same sizes get the same scratch.
  */
-function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0, zeroed = 0): { scratches: number[]; shared: number } {
+function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeometry, tensors: Partial<Record<"x" | "w" | "bias" | "out" | "dy" | "transforms", number>>, blocks: Blocks, scratchBytes: number, flags = 0, work = macs(g), shared = 0, zeroed = 0): { scratches: number[]; shared: number } {
   const rt = runtimeFor(backend);
   const perThread = (scratchBytes + 63) & ~63;
   const sharedBytes = (shared + 63) & ~63;
@@ -228,6 +233,7 @@ function run(backend: WasmBackend, entry: (typeof ENTRIES)[number], g: ConvGeome
   words[P.bias] = tensors.bias ?? 0;
   words[P.out] = tensors.out ?? 0;
   words[P.dy] = tensors.dy ?? 0;
+  words[P.transforms] = tensors.transforms ?? 0;
   words[P.scratch] = arena;
   words[P.scratchBytes] = perThread;
   words[P.flags] = flags;
@@ -284,10 +290,11 @@ function convForward(args: KernelArgs): TensorInfo {
  * input channel and fewer than 8 output channels (LeNet's first layer) a window's tile leaves
  * lanes empty, and pixels fill them instead. LeNet's second layer's input gradient (6 channels
  * of dx, dy padded by 4 for the windows) wastes lanes and padding that scattering does not.
- * "winograd" (a 3×3 kernel at stride 1; see netc-conv.wat) does 4/9 of the multiply-adds: from
- * 16 channels in and out it is 1.5–1.9× faster than the others on the models' 3×3 layers of
- * 6×6 pixels and more, slower on 3×3 pixels, which its 2×2 tiles cover as 4×4; its filter
- * gradient, from 64 channels in, as fast (64) to twice as fast (128 and more).
+ * "winograd" (a 3×3 or 5×5 kernel at stride 1; see netc-conv.wat) does 4/9 or 9/25 of the
+ * multiply-adds: 1.5–1.9× faster than the others on the models' 3×3 layers of 6×6 pixels and
+ * more, slower on 3×3 pixels, which its 2×2 tiles cover as 4×4; 3×3's filter gradient as fast
+ * (64 channels in) to twice as fast (128 and more); 1.6–2.1× on NiN's and AlexNet's 5×5
+ * (winogradPays).
  */
 function pathOf(g: ConvGeometry, pass: "forward", attrs: KernelArgs["attrs"]): Exclude<ConvPath, "scatter">;
 function pathOf(g: ConvGeometry, pass: "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath;
@@ -298,18 +305,17 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   const windows = pass !== "input gradient" || (stride1 && g.ph < g.kh && g.pw < g.kw);
   const plane = pass !== "input gradient" && stride1 && g.ci === 1;
   const scatter = pass === "input gradient" && g.kw * g.ci <= SCATTER_ROW;
-  // 3×3 at stride 1 (the input gradient's too, as the windows'), channels in whole vectors.
-  const winograd = windows && stride1 && g.kh === 3 && g.kw === 3 && g.ci % 4 === 0 && g.co % 4 === 0;
+  // 3×3 and 5×5 at stride 1 (the input gradient's too, as the windows'), channels in whole
+  // vectors; the filter gradient's transforms are 3×3's alone.
+  const winograd = windows && stride1 && g.kh === g.kw && (g.kh === 3 || (g.kh === 5 && pass !== "filter gradient")) && g.ci % 4 === 0 && g.co % 4 === 0;
   const path = attrs["path"];
   if (path !== undefined && !PATHS.includes(path as ConvPath)) throw new Error(`netc convolution kernels: path must be ${PATHS.join(", ")}, got ${String(path)}`);
   if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
   if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
   if (path === "scatter" && !scatter) throw new Error(`${CONV2D_BACKPROP_INPUT}: the scattered input gradient takes kernel rows of at most ${SCATTER_ROW} floats (KW·CI)`);
-  if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes a 3×3 kernel at stride 1 (the input gradient's with padding below 3), channels in multiples of 4`);
+  if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes a 3×3 or (but for the filter gradient) a 5×5 kernel at stride 1 (the input gradient's with padding below its size), channels in multiples of 4`);
   if (path !== undefined) return path as ConvPath;
-  // The filter gradient's 16 products have CI rows, and write V and Z out for them.
-  const winogradRows = pass === "filter gradient" ? WINOGRAD_FILTER_GRADIENT_CHANNELS : WINOGRAD_CHANNELS;
-  if (winograd && g.ci >= winogradRows && g.co >= WINOGRAD_CHANNELS && winogradCoverage(g, pass) <= 1.5) return "winograd";
+  if (winograd && winogradPays(g, pass)) return "winograd";
   // One plane where channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   if (plane && g.co < FEW_CHANNELS) return "plane";
   // Rows of fewer than 16 floats (one input channel) leave most of its 8 vectors' lanes idle.
@@ -322,6 +328,40 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
     case "input gradient":
       return windows && (g.ci < FEW_CHANNELS || (window && g.co <= 256)) ? "windows" : "im2col";
   }
+}
+
+/**
+ * Toom-Cook's matrices of Winograd's F(2, r) (α = r + 1 points: 0, 1, −1, 2, −2, …, and ∞) as
+ * netc-conv.wat's table reads them, in the backend's memory: Bᵀ [α×α], G [α×r], Aᵀ [2×α]. With
+ * Lagrange's basis on the finite points, y = Aᵀ[(G g) ⊙ (Bᵀ d)] is the 2-output correlation of d
+ * with g; the 2-D transforms apply them along both axes.
+ */
+function winogradTransforms(backend: WasmBackend, r: number): number {
+  const alpha = r + 1;
+  const points = Array.from({ length: alpha - 1 }, (_, i) => (i === 0 ? 0 : (i % 2 ? 1 : -1) * Math.ceil(i / 2)));
+  const times = (a: number[], b: number[]) => a.flatMap((x, i) => b.map((y, j) => [i + j, x * y] as const)).reduce((c, [k, v]) => ((c[k] = (c[k] ?? 0) + v), c), [] as number[]);
+  /** Coefficients, lowest degree first, of Π (x − p) over the points but `skip`. */
+  const product = (skip: number) => points.reduce((c, p, l) => (l === skip ? c : times(c, [-p, 1])), [1]);
+  const bt = [...points.map((_, j) => [...product(j), 0]), product(-1)];
+  const g = [...points.map((p, j) => Array.from({ length: r }, (_, k) => p ** k / points.reduce((f, q, l) => (l === j ? f : f * (p - q)), 1))), Array.from({ length: r }, (_, k) => (k === r - 1 ? 1 : 0))];
+  const at = [0, 1].map((i) => [...points.map((p) => p ** i), i]);
+  const table = [bt, g, at].flat(2);
+  const address = runtimeFor(backend).winogradTable.get(table.length * FLOAT);
+  new Float32Array(backendMemory(backend).buffer, address, table.length).set(table);
+  return address;
+}
+
+/**
+ * Whether Winograd's path is the fastest (measured with scripts/bench-kernels.mjs): from 16
+ * channels in and out for 3×3; the filter gradient's 16 products have CI rows, and write V and
+ * Z out for them, from 64 in. 5×5's transforms multiply by matrices, α³ per 4 channels of a
+ * tile in, a cost its products (output channels long) pay for from 64 out.
+ */
+function winogradPays(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient"): boolean {
+  // The pass's own channels: the input gradient convolves dy (CO channels) into dx (CI).
+  const [from, to] = pass === "input gradient" ? [g.co, g.ci] : [g.ci, g.co];
+  const enough = g.kh === 3 ? from >= (pass === "filter gradient" ? WINOGRAD_FILTER_GRADIENT_CHANNELS : WINOGRAD_CHANNELS) && to >= WINOGRAD_CHANNELS : from >= WINOGRAD_CHANNELS && to >= WINOGRAD_TRANSFORMED_OUTPUTS;
+  return enough && winogradCoverage(g, pass) <= 1.5;
 }
 
 /**
@@ -370,17 +410,20 @@ function planeForward(backend: WasmBackend, g: ConvGeometry, tensors: { x: numbe
  */
 function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number, path: "windows" | "im2col" | "winograd"): void {
   if (path === "winograd") {
-    // U (16 transformed filters, in panels); per thread an edge tile's patch, V, M and the GEMM's scratch.
-    const transformed = 16 * g.ci * roundUp(g.co, 8) * FLOAT;
-    const scratch = (16 * g.ci + 16 * WINOGRAD_TILES * (g.ci + g.co)) * FLOAT + gemmScratch(g.ci);
+    // U (α² transformed filters, in panels); per thread an edge tile's patch, V, M, the GEMM's
+    // scratch and a row of the generic transforms.
+    const positions = (g.kh + 1) ** 2;
+    const transformed = positions * g.ci * roundUp(g.co, 8) * FLOAT;
+    const scratch = (positions * g.ci + positions * WINOGRAD_TILES * (g.ci + g.co)) * FLOAT + gemmScratch(g.ci) + (g.kh + 1) * 16;
     // Up to 48 tiles a unit, fewer where that leaves a thread idle at the end (VGG-11's 14×14
     // layers at batch 4: 196 tiles, 5 units of 48 for 2 threads; 6 of 36 instead).
     const tiles = g.n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
     const threads = runtimeFor(backend).pool.threads;
     const units = roundUp(Math.ceil(tiles / WINOGRAD_TILES), threads);
     const blocks = { ...NO_BLOCKS, mb: Math.min(WINOGRAD_TILES, roundUp(Math.ceil(tiles / units), 6)) };
-    run(backend, "wino_filter", g, tensors, blocks, scratch, flags, 16 * g.ci * g.co, transformed);
-    run(backend, "conv_wino_fwd", g, tensors, blocks, scratch, flags, macs(g), transformed);
+    const withTable = { ...tensors, transforms: g.kh === 3 ? 0 : winogradTransforms(backend, g.kh) };
+    run(backend, "wino_filter", g, withTable, blocks, scratch, flags, positions * g.ci * g.co, transformed);
+    run(backend, "conv_wino_fwd", g, withTable, blocks, scratch, flags, macs(g), transformed);
     return;
   }
   const packed = g.kh * g.kw * g.ci * roundUp(g.co, 8) * FLOAT;

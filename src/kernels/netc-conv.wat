@@ -35,6 +35,7 @@
   ;; 80 mb (rows per block)   84 kb (reduction per block)   92 dy
   ;; 96 nb (columns per block of dA, input gradient)   100 the unit counter (see $next)
   ;; 104 images per unit and 108 Wᵀ's address or 0 (input gradient)
+  ;; 112 the Winograd transforms' table (R ≠ 3)
 
   ;; micro-kernel flags
   ;;   1: C += (accumulate into C)      2: start from the bias row      4: relu at the end
@@ -1500,32 +1501,36 @@
       (local.set $r (local.get $r1))
       (br $strips))))
 
-  ;; ---------------------------------------------------------------- Winograd F(2×2, 3×3)
-  ;; A 3×3 convolution at stride 1 in tiles of 2×2 output pixels (Lavin and Gray, 2016): for
-  ;; the 4×4 input patch d of a tile and the 3×3 filter g of a pair of channels,
-  ;;   y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A,   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],
-  ;;   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],   Aᵀ = [1 1 1 0; 0 1 −1 −1],
-  ;; 16 multiplies per tile where the direct product has 36 (only additions around them, and
-  ;; the halves are exact). Summed over input channels, the 16 elementwise products are 16
-  ;; matrix products, one per position ξ of the 4×4 tile: M_ξ[tiles × CO] = V_ξ[tiles × CI] ·
-  ;; U_ξ[CI × CO], with V = Bᵀ d B and U = G g Gᵀ. wino_filter writes U once per call;
-  ;; conv_wino_fwd takes up to 48 tiles a unit: their V into scratch, laid out [ci][ξ][48] so that
-  ;; the GEMM reads V_ξ as its tiles of 6 rows (step ci 3072 bytes on), the 16 products into
-  ;; M laid out [tile][ξ][CO], and M back to pixels, with the bias and the relu. CI and CO are
-  ;; multiples of 4 (conv.ts's rule).
+  ;; ---------------------------------------------------------------- Winograd F(2×2, R×R)
+  ;; An R×R convolution at stride 1 in tiles of 2×2 output pixels (Lavin and Gray, 2016): for
+  ;; the α×α input patch d of a tile (α = R + 1) and the R×R filter g of a pair of channels,
+  ;;   y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A,
+  ;; α² multiplies per tile where the direct product has 4·R² (3×3: 16 for 36; 5×5: 36 for
+  ;; 100). For R = 3 the transforms are written out as additions,
+  ;;   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
+  ;;   Aᵀ = [1 1 1 0; 0 1 −1 −1]
+  ;; (the halves are exact); for other R, conv.ts gives Toom-Cook's matrices (word 28's table:
+  ;; Bᵀ [α×α], G [α×R], Aᵀ [2×α], floats) and the transforms multiply by them. Summed over
+  ;; input channels, the α² elementwise products are α² matrix products, one per position ξ of
+  ;; the tile: M_ξ[tiles × CO] = V_ξ[tiles × CI] · U_ξ[CI × CO], with V = Bᵀ d B and U = G g Gᵀ.
+  ;; wino_filter writes U once per call; conv_wino_fwd takes up to 48 tiles a unit: their V into
+  ;; scratch, laid out [ci][ξ][48] so that the GEMM reads V_ξ as its tiles of 6 rows (step ci
+  ;; α²·192 bytes on), the α² products into M laid out [tile][ξ][CO], and M back to pixels, with
+  ;; the bias and the relu. CI and CO are multiples of 4 (conv.ts's rule).
 
   ;; U = G g Gᵀ into word 27's buffer, U_ξ in panels of 8 columns as pack_w's (U_ξ CI·CO8 floats
   ;; after U_ξ−1, zeros in a last half panel); a unit is an input channel, 4 output channels
-  ;; at a time
+  ;; at a time. Scratch per thread (R ≠ 3): a row of G g, R vectors.
   (func (export "wino_filter") (param $g i32) (param $tid i32) (param $nt i32)
     (local $CI i32) (local $CO i32) (local $CO8 i32) (local $ci i32) (local $co i32) (local $p i32) (local $tap i32)
-    (local $at i32) (local $xi i32)
+    (local $at i32) (local $xi i32) (local $R i32) (local $k i32)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $g8 v128)
     (local.set $CI (i32.load offset=40 (local.get $g)))
     (local.set $CO (i32.load offset=52 (local.get $g)))
     (local.set $CO8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
     (local.set $xi (i32.shl (i32.mul (local.get $CI) (local.get $CO8)) (i32.const 2)))
     (local.set $tap (i32.shl (i32.mul (local.get $CI) (local.get $CO)) (i32.const 2)))
+    (local.set $R (i32.load offset=56 (local.get $g)))
     (block $all (loop $units
       (local.set $ci (call $next (local.get $g)))
       (br_if $all (i32.ge_u (local.get $ci) (local.get $CI)))
@@ -1535,8 +1540,20 @@
         (local.set $at (i32.add (i32.load offset=108 (local.get $g))
           (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get $CI)) (local.get $ci)) (i32.const 5))
             (i32.shl (i32.and (local.get $co) (i32.const 7)) (i32.const 2)))))
-        (if (i32.lt_u (local.get $co) (local.get $CO))
+        (if (i32.ge_u (local.get $co) (local.get $CO))
           (then
+            ;; past CO: zeros, α² of them
+            (local.set $k (i32.mul (i32.add (local.get $R) (i32.const 1)) (i32.add (local.get $R) (i32.const 1))))
+            (block $zeros_done (loop $zeros
+              (br_if $zeros_done (i32.eqz (local.get $k)))
+              (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+              (v128.store (i32.add (local.get $at) (i32.mul (local.get $k) (local.get $xi))) (v128.const i32x4 0 0 0 0))
+              (br $zeros))))
+          (else (if (i32.ne (local.get $R) (i32.const 3))
+          (then
+            (call $wino_filter_any (local.get $g) (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $co)) (i32.const 2)))
+              (local.get $tap) (local.get $at) (local.get $xi) (call $scratch (local.get $g) (local.get $tid))))
+          (else
             ;; g[kh][kw] for these 4 output channels, 9 taps CI·CO floats apart
             (local.set $p (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $co)) (i32.const 2))))
             (local.set $g0 (v128.load (local.get $p)))
@@ -1561,12 +1578,7 @@
               (f32x4.mul (f32x4.add (f32x4.sub (local.get $g2) (local.get $g5)) (local.get $g8)) (v128.const f32x4 0.5 0.5 0.5 0.5))
               (i32.add (local.get $at) (i32.shl (local.get $xi) (i32.const 3))) (local.get $xi))
             (call $wino_filter_row (local.get $g6) (local.get $g7) (local.get $g8)
-              (i32.add (local.get $at) (i32.mul (local.get $xi) (i32.const 12))) (local.get $xi)))
-          (else
-            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (local.get $at) (local.get $xi))
-            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (i32.add (local.get $at) (i32.shl (local.get $xi) (i32.const 2))) (local.get $xi))
-            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (i32.add (local.get $at) (i32.shl (local.get $xi) (i32.const 3))) (local.get $xi))
-            (call $wino_filter_row (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0) (i32.add (local.get $at) (i32.mul (local.get $xi) (i32.const 12))) (local.get $xi))))
+              (i32.add (local.get $at) (i32.mul (local.get $xi) (i32.const 12))) (local.get $xi))))))
         (local.set $co (i32.add (local.get $co) (i32.const 4)))
         (br $cos)))
       (br $units))))
@@ -1581,25 +1593,25 @@
     (local.set $p (i32.add (local.get $p) (local.get $xi)))
     (v128.store (local.get $p) (local.get $t2)))
 
-  ;; the 4×4 patch of image n's x from pixel (ih, iw): its address in x where the patch lies
-  ;; inside the image, else a copy at `patch` (rows 4·CI floats apart), zeros where it is not
-  (func $wino_patch (param $g i32) (param $n i32) (param $ih i32) (param $iw i32) (param $patch i32) (result i32)
+  ;; the α×α patch of image n's x from pixel (ih, iw): its address in x where the patch lies
+  ;; inside the image, else a copy at `patch` (rows α·CI floats apart), zeros where it is not
+  (func $wino_patch (param $g i32) (param $n i32) (param $ih i32) (param $iw i32) (param $alpha i32) (param $patch i32) (result i32)
     (local $H i32) (local $W i32) (local $CI i32) (local $a i32) (local $b i32) (local $p i32)
     (local.set $H (i32.load offset=32 (local.get $g)))
     (local.set $W (i32.load offset=36 (local.get $g)))
     (local.set $CI (i32.load offset=40 (local.get $g)))
     (if (i32.and
-          (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.le_s (i32.add (local.get $ih) (i32.const 4)) (local.get $H)))
-          (i32.and (i32.ge_s (local.get $iw) (i32.const 0)) (i32.le_s (i32.add (local.get $iw) (i32.const 4)) (local.get $W))))
+          (i32.and (i32.ge_s (local.get $ih) (i32.const 0)) (i32.le_s (i32.add (local.get $ih) (local.get $alpha)) (local.get $H)))
+          (i32.and (i32.ge_s (local.get $iw) (i32.const 0)) (i32.le_s (i32.add (local.get $iw) (local.get $alpha)) (local.get $W))))
       (then
         (return (i32.add (i32.load offset=0 (local.get $g))
           (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $CI)) (i32.const 2))))))
     (block $rows_done (loop $rows
-      (br_if $rows_done (i32.ge_u (local.get $a) (i32.const 4)))
+      (br_if $rows_done (i32.ge_u (local.get $a) (local.get $alpha)))
       (local.set $b (i32.const 0))
       (block $cols_done (loop $cols
-        (br_if $cols_done (i32.ge_u (local.get $b) (i32.const 4)))
-        (local.set $p (i32.add (local.get $patch) (i32.shl (i32.mul (i32.add (i32.shl (local.get $a) (i32.const 2)) (local.get $b)) (local.get $CI)) (i32.const 2))))
+        (br_if $cols_done (i32.ge_u (local.get $b) (local.get $alpha)))
+        (local.set $p (i32.add (local.get $patch) (i32.shl (i32.mul (i32.add (i32.mul (local.get $a) (local.get $alpha)) (local.get $b)) (local.get $CI)) (i32.const 2))))
         (if (i32.and
               (i32.lt_u (i32.add (local.get $ih) (local.get $a)) (local.get $H))
               (i32.lt_u (i32.add (local.get $iw) (local.get $b)) (local.get $W)))
@@ -1653,19 +1665,18 @@
     (f32.store offset=9792 (local.get $dst) (f32x4.extract_lane 3 (local.get $v))))
 
   ;; y = act(conv(x, g) + bias) (see above); a unit is mb ≤ 48 tiles (2×2 output pixels each)
-  ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row. Scratch per thread: a tile's 4×4 patch of x (16·CI
-  ;; floats, zero-padded, for tiles at the image's edges), V (48·16·CI floats), M (48·16·CO),
-  ;; then the GEMM's CI·8 + 64.
+  ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row. Scratch per thread: a tile's α×α patch of x (α²·CI
+  ;; floats, zero-padded, for tiles at the image's edges), V (48·α²·CI floats), M (48·α²·CO),
+  ;; the GEMM's CI·8 + 64, then a row of Bᵀ d (α vectors).
   (func (export "conv_wino_fwd") (param $g i32) (param $tid i32) (param $nt i32)
     (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $ph i32) (local $pw i32)
     (local $TW i32) (local $TT i32) (local $T i32) (local $patch i32) (local $v i32) (local $m i32) (local $tmp i32)
     (local $t0 i32) (local $count i32) (local $j i32) (local $t i32) (local $n i32) (local $th i32) (local $tw i32)
     (local $ih i32) (local $iw i32) (local $base i32) (local $rs i32) (local $cs i32)
     (local $c i32) (local $p i32) (local $dst i32) (local $xi i32) (local $q i32) (local $out i32) (local $flags i32)
-    (local $right i32) (local $below i32) (local $column i32) (local $at i32) (local $per i32)
-    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
-    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
-    (local $y v128)
+    (local $right i32) (local $below i32) (local $at i32) (local $per i32)
+    (local $alpha i32) (local $xis i32) (local $civ i32) (local $table i32) (local $row i32)
+    (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)
     (local.set $H (i32.load offset=32 (local.get $g)))
     (local.set $W (i32.load offset=36 (local.get $g)))
     (local.set $CI (i32.load offset=40 (local.get $g)))
@@ -1681,10 +1692,15 @@
     (local.set $T (i32.mul (i32.load offset=28 (local.get $g)) (local.get $TT)))
     (local.set $cs (i32.shl (local.get $CI) (i32.const 2)))
     (local.set $q (i32.shl (local.get $CO) (i32.const 2)))
+    (local.set $alpha (i32.add (i32.load offset=56 (local.get $g)) (i32.const 1)))
+    (local.set $xis (i32.mul (local.get $alpha) (local.get $alpha)))
+    (local.set $civ (i32.mul (local.get $xis) (i32.const 192)))
+    (local.set $table (i32.load offset=112 (local.get $g)))
     (local.set $patch (call $scratch (local.get $g) (local.get $tid)))
-    (local.set $v (i32.add (local.get $patch) (i32.shl (local.get $CI) (i32.const 6))))
-    (local.set $m (i32.add (local.get $v) (i32.mul (local.get $CI) (i32.const 3072))))
-    (local.set $tmp (i32.add (local.get $m) (i32.mul (local.get $CO) (i32.const 3072))))
+    (local.set $v (i32.add (local.get $patch) (i32.mul (local.get $xis) (local.get $cs))))
+    (local.set $m (i32.add (local.get $v) (i32.mul (local.get $CI) (local.get $civ))))
+    (local.set $tmp (i32.add (local.get $m) (i32.mul (local.get $CO) (local.get $civ))))
+    (local.set $row (i32.add (local.get $tmp) (i32.add (i32.shl (local.get $CI) (i32.const 5)) (i32.const 256))))
     (block $all (loop $units
       (local.set $t0 (i32.mul (call $next (local.get $g)) (local.get $per)))
       (br_if $all (i32.ge_u (local.get $t0) (local.get $T)))
@@ -1699,12 +1715,21 @@
         (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
         (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
         (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
-        (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $patch)))
-        (local.set $rs (select (i32.shl (local.get $cs) (i32.const 2)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
-        ;; rows of Bᵀ d: d0 − d2, d1 + d2, d2 − d1, d1 − d3
+        (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $alpha) (local.get $patch)))
+        (local.set $rs (select (i32.mul (local.get $alpha) (local.get $cs)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
         (local.set $dst (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $p (local.get $base))
         (local.set $c (i32.const 0))
+        (if (i32.ne (local.get $alpha) (i32.const 4))
+          (then
+            (block $any_done (loop $any
+              (br_if $any_done (i32.ge_u (local.get $c) (local.get $CI)))
+              (call $wino_input_any (local.get $p) (local.get $rs) (local.get $cs) (local.get $alpha) (local.get $table) (local.get $row) (local.get $dst) (local.get $civ))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $civ) (i32.const 2))))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (br $any)))))
+        ;; R = 3: rows of Bᵀ d, d0 − d2, d1 + d2, d2 − d1, d1 − d3
         (block $cs_done (loop $chans
           (br_if $cs_done (i32.ge_u (local.get $c) (local.get $CI)))
           (call $wino_input_row (local.get $p) (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (local.get $cs)
@@ -1724,13 +1749,13 @@
       ;; M_ξ = V_ξ · U_ξ
       (local.set $xi (i32.const 0))
       (block $products_done (loop $products
-        (br_if $products_done (i32.ge_u (local.get $xi) (i32.const 16)))
+        (br_if $products_done (i32.ge_u (local.get $xi) (local.get $xis)))
         (call $gemm
-          (i32.add (local.get $v) (i32.mul (local.get $xi) (i32.const 192))) (i32.const 3072) (i32.const 24) (local.get $count)
+          (i32.add (local.get $v) (i32.mul (local.get $xi) (i32.const 192))) (local.get $civ) (i32.const 24) (local.get $count)
           (i32.add (i32.load offset=108 (local.get $g))
             (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $CI)) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2)))
           (i32.const 32) (i32.shl (local.get $CI) (i32.const 5)) (local.get $CO) (local.get $CI)
-          (i32.add (local.get $m) (i32.mul (local.get $xi) (local.get $q))) (i32.shl (local.get $q) (i32.const 4))
+          (i32.add (local.get $m) (i32.mul (local.get $xi) (local.get $q))) (i32.mul (local.get $q) (local.get $xis))
           (i32.const 0) (i32.const 0) (local.get $tmp))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $products)))
@@ -1746,62 +1771,193 @@
           (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (i32.shl (local.get $th) (i32.const 1))) (local.get $OW)) (i32.shl (local.get $tw) (i32.const 1))) (local.get $q))))
         (local.set $right (i32.lt_u (i32.add (i32.shl (local.get $tw) (i32.const 1)) (i32.const 1)) (local.get $OW)))
         (local.set $below (i32.lt_u (i32.add (i32.shl (local.get $th) (i32.const 1)) (i32.const 1)) (local.get $OH)))
-        (local.set $p (i32.add (local.get $m) (i32.shl (i32.mul (local.get $j) (local.get $q)) (i32.const 4))))
+        (local.set $p (i32.add (local.get $m) (i32.mul (i32.mul (local.get $j) (local.get $q)) (local.get $xis))))
         (local.set $c (i32.const 0))
         (block $cos_done (loop $cos
           (br_if $cos_done (i32.ge_u (local.get $c) (local.get $CO)))
-          ;; columns of Aᵀ M: s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 down each column of the 4×4
-          (local.set $column (local.get $p))
-          (local.set $m0 (v128.load (local.get $column)))
-          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
-          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
-          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
-          (local.set $s00 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
-          (local.set $s10 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
-          (local.set $column (i32.add (local.get $column) (local.get $q)))
-          (local.set $m0 (v128.load (local.get $column)))
-          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
-          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
-          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
-          (local.set $s01 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
-          (local.set $s11 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
-          (local.set $column (i32.add (local.get $column) (local.get $q)))
-          (local.set $m0 (v128.load (local.get $column)))
-          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
-          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
-          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
-          (local.set $s02 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
-          (local.set $s12 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
-          (local.set $column (i32.add (local.get $column) (local.get $q)))
-          (local.set $m0 (v128.load (local.get $column)))
-          (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
-          (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
-          (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
-          (local.set $s03 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
-          (local.set $s13 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
-          ;; times A: (s0 + s1 + s2, s1 − s2 − s3) along each row, then the bias and the relu
+          (if (result v128 v128 v128 v128) (i32.eq (local.get $alpha) (i32.const 4))
+            (then (call $wino_output_4 (local.get $p) (local.get $q)))
+            (else (call $wino_output_any (local.get $p) (local.get $q) (local.get $alpha) (i32.add (local.get $table) (i32.shl (i32.mul (local.get $alpha) (i32.add (local.get $alpha) (i32.load offset=56 (local.get $g)))) (i32.const 2))))))
+          (local.set $y11) (local.set $y10) (local.set $y01) (local.set $y00)
+          ;; the bias and the relu; the right column and the bottom row where the output has them
           (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
-          (local.set $y (call $wino_output (f32x4.add (f32x4.add (local.get $s00) (local.get $s01)) (local.get $s02)) (local.get $g) (local.get $c) (local.get $flags)))
-          (v128.store (local.get $at) (local.get $y))
+          (v128.store (local.get $at) (call $wino_output (local.get $y00) (local.get $g) (local.get $c) (local.get $flags)))
           (if (local.get $right)
-            (then
-              (local.set $y (call $wino_output (f32x4.sub (f32x4.sub (local.get $s01) (local.get $s02)) (local.get $s03)) (local.get $g) (local.get $c) (local.get $flags)))
-              (v128.store (i32.add (local.get $at) (local.get $q)) (local.get $y))))
+            (then (v128.store (i32.add (local.get $at) (local.get $q)) (call $wino_output (local.get $y01) (local.get $g) (local.get $c) (local.get $flags)))))
           (if (local.get $below)
             (then
               (local.set $at (i32.add (local.get $at) (i32.mul (local.get $OW) (local.get $q))))
-              (local.set $y (call $wino_output (f32x4.add (f32x4.add (local.get $s10) (local.get $s11)) (local.get $s12)) (local.get $g) (local.get $c) (local.get $flags)))
-              (v128.store (local.get $at) (local.get $y))
+              (v128.store (local.get $at) (call $wino_output (local.get $y10) (local.get $g) (local.get $c) (local.get $flags)))
               (if (local.get $right)
-                (then
-                  (local.set $y (call $wino_output (f32x4.sub (f32x4.sub (local.get $s11) (local.get $s12)) (local.get $s13)) (local.get $g) (local.get $c) (local.get $flags)))
-                  (v128.store (i32.add (local.get $at) (local.get $q)) (local.get $y))))))
+                (then (v128.store (i32.add (local.get $at) (local.get $q)) (call $wino_output (local.get $y11) (local.get $g) (local.get $c) (local.get $flags)))))))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (local.set $c (i32.add (local.get $c) (i32.const 4)))
           (br $cos)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $ys)))
       (br $units))))
+
+  ;; U = G g Gᵀ by the table's G [α×R] for 4 output channels: g's taps at w, w + tap, … (R·R of
+  ;; them), U_ξ at at + ξ·xi; a row of G g at `row`
+  (func $wino_filter_any (param $g i32) (param $w i32) (param $tap i32) (param $at i32) (param $xi i32) (param $row i32)
+    (local $R i32) (local $alpha i32) (local $G i32) (local $r i32) (local $c i32) (local $k i32) (local $acc v128)
+    (local.set $R (i32.load offset=56 (local.get $g)))
+    (local.set $alpha (i32.add (local.get $R) (i32.const 1)))
+    (local.set $G (i32.add (i32.load offset=112 (local.get $g)) (i32.shl (i32.mul (local.get $alpha) (local.get $alpha)) (i32.const 2))))
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $alpha)))
+      ;; (G g)[r][kw] = Σ_kh G[r][kh] · g[kh][kw]
+      (local.set $c (i32.const 0))
+      (block $kws_done (loop $kws
+        (br_if $kws_done (i32.ge_u (local.get $c) (local.get $R)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $khs_done (loop $khs
+          (br_if $khs_done (i32.ge_u (local.get $k) (local.get $R)))
+          (local.set $acc (f32x4.relaxed_madd
+            (v128.load32_splat (i32.add (local.get $G) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $R)) (local.get $k)) (i32.const 2))))
+            (v128.load (i32.add (local.get $w) (i32.mul (i32.add (i32.mul (local.get $k) (local.get $R)) (local.get $c)) (local.get $tap))))
+            (local.get $acc)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $khs)))
+        (v128.store (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 4))) (local.get $acc))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $kws)))
+      ;; U[r][c] = Σ_kw (G g)[r][kw] · G[c][kw]
+      (local.set $c (i32.const 0))
+      (block $cs_done (loop $cs
+        (br_if $cs_done (i32.ge_u (local.get $c) (local.get $alpha)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (block $ks_done (loop $ks
+          (br_if $ks_done (i32.ge_u (local.get $k) (local.get $R)))
+          (local.set $acc (f32x4.relaxed_madd
+            (v128.load (i32.add (local.get $row) (i32.shl (local.get $k) (i32.const 4))))
+            (v128.load32_splat (i32.add (local.get $G) (i32.shl (i32.add (i32.mul (local.get $c) (local.get $R)) (local.get $k)) (i32.const 2))))
+            (local.get $acc)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $ks)))
+        (v128.store (i32.add (local.get $at) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $alpha)) (local.get $c)) (local.get $xi))) (local.get $acc))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
+  ;; V = Bᵀ d B by the table's Bᵀ for 4 channels: the patch's row a, column b at p + a·rs + b·cs;
+  ;; V_ξ's channel l at dst + ξ·192 + l·civ; a row of Bᵀ d at `row`
+  (func $wino_input_any (param $p i32) (param $rs i32) (param $cs i32) (param $alpha i32) (param $bt i32) (param $row i32) (param $dst i32) (param $civ i32)
+    (local $r i32) (local $b i32) (local $a i32) (local $acc v128) (local $at i32)
+    (block $rows_done (loop $rows
+      (br_if $rows_done (i32.ge_u (local.get $r) (local.get $alpha)))
+      ;; (Bᵀ d)[r][b] = Σ_a Bᵀ[r][a] · d[a][b]
+      (local.set $b (i32.const 0))
+      (block $bs_done (loop $bs
+        (br_if $bs_done (i32.ge_u (local.get $b) (local.get $alpha)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $a (i32.const 0))
+        (block $as_done (loop $as
+          (br_if $as_done (i32.ge_u (local.get $a) (local.get $alpha)))
+          (local.set $acc (f32x4.relaxed_madd
+            (v128.load32_splat (i32.add (local.get $bt) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $alpha)) (local.get $a)) (i32.const 2))))
+            (v128.load (i32.add (local.get $p) (i32.add (i32.mul (local.get $a) (local.get $rs)) (i32.mul (local.get $b) (local.get $cs)))))
+            (local.get $acc)))
+          (local.set $a (i32.add (local.get $a) (i32.const 1)))
+          (br $as)))
+        (v128.store (i32.add (local.get $row) (i32.shl (local.get $b) (i32.const 4))) (local.get $acc))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $bs)))
+      ;; V[r][c] = Σ_b (Bᵀ d)[r][b] · Bᵀ[c][b], its 4 channels to V_ξ, ξ = r·α + c
+      (local.set $b (i32.const 0))
+      (block $cs_done (loop $cs
+        (br_if $cs_done (i32.ge_u (local.get $b) (local.get $alpha)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $a (i32.const 0))
+        (block $ks_done (loop $ks
+          (br_if $ks_done (i32.ge_u (local.get $a) (local.get $alpha)))
+          (local.set $acc (f32x4.relaxed_madd
+            (v128.load (i32.add (local.get $row) (i32.shl (local.get $a) (i32.const 4))))
+            (v128.load32_splat (i32.add (local.get $bt) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $alpha)) (local.get $a)) (i32.const 2))))
+            (local.get $acc)))
+          (local.set $a (i32.add (local.get $a) (i32.const 1)))
+          (br $ks)))
+        (local.set $at (i32.add (local.get $dst) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $alpha)) (local.get $b)) (i32.const 192))))
+        (f32.store (local.get $at) (f32x4.extract_lane 0 (local.get $acc)))
+        (local.set $at (i32.add (local.get $at) (local.get $civ)))
+        (f32.store (local.get $at) (f32x4.extract_lane 1 (local.get $acc)))
+        (local.set $at (i32.add (local.get $at) (local.get $civ)))
+        (f32.store (local.get $at) (f32x4.extract_lane 2 (local.get $acc)))
+        (local.set $at (i32.add (local.get $at) (local.get $civ)))
+        (f32.store (local.get $at) (f32x4.extract_lane 3 (local.get $acc)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $cs)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rows))))
+
+  ;; Aᵀ M A for 4 channels, M's position ξ at p + ξ·q: the 2×2 pixels (0,0), (0,1), (1,0), (1,1)
+  ;; by the table's Aᵀ [2×α]: s_i[c] = Σ_r Aᵀ[i][r] · M[r][c], then y[i][k] = Σ_c s_i[c] · Aᵀ[k][c]
+  (func $wino_output_any (param $p i32) (param $q i32) (param $alpha i32) (param $at i32) (result v128 v128 v128 v128)
+    (local $r i32) (local $c i32) (local $m v128) (local $s0 v128) (local $s1 v128) (local $a0 v128) (local $a1 v128)
+    (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)
+    (block $cs_done (loop $cs
+      (br_if $cs_done (i32.ge_u (local.get $c) (local.get $alpha)))
+      (local.set $s0 (v128.const i32x4 0 0 0 0))
+      (local.set $s1 (v128.const i32x4 0 0 0 0))
+      (local.set $r (i32.const 0))
+      (block $rs_done (loop $rs
+        (br_if $rs_done (i32.ge_u (local.get $r) (local.get $alpha)))
+        (local.set $m (v128.load (i32.add (local.get $p) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $alpha)) (local.get $c)) (local.get $q)))))
+        (local.set $s0 (f32x4.relaxed_madd (v128.load32_splat (i32.add (local.get $at) (i32.shl (local.get $r) (i32.const 2)))) (local.get $m) (local.get $s0)))
+        (local.set $s1 (f32x4.relaxed_madd (v128.load32_splat (i32.add (local.get $at) (i32.shl (i32.add (local.get $alpha) (local.get $r)) (i32.const 2)))) (local.get $m) (local.get $s1)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rs)))
+      (local.set $a0 (v128.load32_splat (i32.add (local.get $at) (i32.shl (local.get $c) (i32.const 2)))))
+      (local.set $a1 (v128.load32_splat (i32.add (local.get $at) (i32.shl (i32.add (local.get $alpha) (local.get $c)) (i32.const 2)))))
+      (local.set $y00 (f32x4.relaxed_madd (local.get $s0) (local.get $a0) (local.get $y00)))
+      (local.set $y01 (f32x4.relaxed_madd (local.get $s0) (local.get $a1) (local.get $y01)))
+      (local.set $y10 (f32x4.relaxed_madd (local.get $s1) (local.get $a0) (local.get $y10)))
+      (local.set $y11 (f32x4.relaxed_madd (local.get $s1) (local.get $a1) (local.get $y11)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cs)))
+    (local.get $y00) (local.get $y01) (local.get $y10) (local.get $y11))
+
+  ;; the same for R = 3 (Aᵀ written out): columns of Aᵀ M, s0 = m0 + m1 + m2 and
+  ;; s1 = m1 − m2 − m3 down each column of the 4×4, then (s0 + s1 + s2, s1 − s2 − s3) along rows
+  (func $wino_output_4 (param $p i32) (param $q i32) (result v128 v128 v128 v128)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
+    (local $s00 v128) (local $s01 v128) (local $s02 v128) (local $s03 v128) (local $s10 v128) (local $s11 v128) (local $s12 v128) (local $s13 v128)
+    (local $column i32)
+    (local.set $column (local.get $p))
+    (local.set $m0 (v128.load (local.get $column)))
+    (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+    (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+    (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+    (local.set $s00 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+    (local.set $s10 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+    (local.set $column (i32.add (local.get $column) (local.get $q)))
+    (local.set $m0 (v128.load (local.get $column)))
+    (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+    (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+    (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+    (local.set $s01 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+    (local.set $s11 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+    (local.set $column (i32.add (local.get $column) (local.get $q)))
+    (local.set $m0 (v128.load (local.get $column)))
+    (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+    (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+    (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+    (local.set $s02 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+    (local.set $s12 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+    (local.set $column (i32.add (local.get $column) (local.get $q)))
+    (local.set $m0 (v128.load (local.get $column)))
+    (local.set $m1 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 2)))))
+    (local.set $m2 (v128.load (i32.add (local.get $column) (i32.shl (local.get $q) (i32.const 3)))))
+    (local.set $m3 (v128.load (i32.add (local.get $column) (i32.mul (local.get $q) (i32.const 12)))))
+    (local.set $s03 (f32x4.add (f32x4.add (local.get $m0) (local.get $m1)) (local.get $m2)))
+    (local.set $s13 (f32x4.sub (f32x4.sub (local.get $m1) (local.get $m2)) (local.get $m3)))
+    (f32x4.add (f32x4.add (local.get $s00) (local.get $s01)) (local.get $s02))
+    (f32x4.sub (f32x4.sub (local.get $s01) (local.get $s02)) (local.get $s03))
+    (f32x4.add (f32x4.add (local.get $s10) (local.get $s11)) (local.get $s12))
+    (f32x4.sub (f32x4.sub (local.get $s11) (local.get $s12)) (local.get $s13)))
 
   ;; an output vector of channels c…c+3 with the bias (flags 2) added and the relu (flags 1)
   (func $wino_output (param $y v128) (param $g i32) (param $c i32) (param $flags i32) (result v128)
@@ -1902,7 +2058,7 @@
         (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
         (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
         (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
-        (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $patch)))
+        (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (i32.const 4) (local.get $patch)))
         (local.set $rs (select (i32.shl (local.get $cs) (i32.const 2)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
         ;; V_ξ's row j: Bᵀ d B, 4 channels at a time
         (local.set $xs (i32.mul (local.get $chunk) (local.get $cs)))
