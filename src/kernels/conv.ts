@@ -70,6 +70,8 @@ const DW_GROUPS = 8;
 const SCATTER_ROW = 32;
 /** Tiles of 2×2 output pixels per unit of work of the Winograd forward pass (netc-conv.wat's constant). */
 const WINOGRAD_TILES = 48;
+/** A Winograd pass's flag: its filter is the forward pass's, read flipped and transposed (see slidingWindowInputGradient). */
+const FLIPPED_FILTER = 8;
 /** The most bytes the Winograd filter gradient's transformed tiles (V and Z) take at a time. */
 const WINOGRAD_CHUNK_BYTES = 16 << 20;
 /** From this many channels in and out a 3×3 layer's 16 products are long enough for Winograd's transforms to pay (measured). */
@@ -410,19 +412,28 @@ function planeForward(backend: WasmBackend, g: ConvGeometry, tensors: { x: numbe
  */
 function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number, path: "windows" | "im2col" | "winograd"): void {
   if (path === "winograd") {
+    const alpha = g.kh + 1;
     // U (α² transformed filters, in panels); per thread an edge tile's patch, V, M, the GEMM's
     // scratch and a row of the generic transforms.
-    const positions = (g.kh + 1) ** 2;
-    const transformed = positions * g.ci * roundUp(g.co, 8) * FLOAT;
-    const scratch = (positions * g.ci + positions * WINOGRAD_TILES * (g.ci + g.co)) * FLOAT + gemmScratch(g.ci) + (g.kh + 1) * 16;
+    const positions = alpha * alpha;
+    const transformed = positions * (g.ci * roundUp(g.co, 8) * FLOAT + 256);
+    const scratch = (positions * g.ci + positions * WINOGRAD_TILES * (g.ci + g.co)) * FLOAT + gemmScratch(g.ci) + alpha * 16;
     // Up to 48 tiles a unit, fewer where that leaves a thread idle at the end (VGG-11's 14×14
-    // layers at batch 4: 196 tiles, 5 units of 48 for 2 threads; 6 of 36 instead).
+    // layers at batch 4: 196 tiles, 5 units of 48 for 2 threads; 6 of 36 instead). Fewer tiles
+    // than two units a thread (ResNet-18's 6×6 layers at batch 16: 144) split the output
+    // channels too, so that each unit reads its part of U: tiles alone, each would read all of
+    // it (4 MB for 256 channels).
     const tiles = g.n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
     const threads = runtimeFor(backend).pool.threads;
-    const units = roundUp(Math.ceil(tiles / WINOGRAD_TILES), threads);
-    const blocks = { ...NO_BLOCKS, mb: Math.min(WINOGRAD_TILES, roundUp(Math.ceil(tiles / units), 6)) };
+    const tileUnits = Math.ceil(tiles / WINOGRAD_TILES);
+    const columnBlocks = tileUnits >= 2 * threads ? 1 : Math.min(Math.ceil((2 * threads) / tileUnits), Math.ceil(g.co / 8));
+    const units = columnBlocks === 1 ? roundUp(tileUnits, threads) : tileUnits;
+    const nb = columnBlocks === 1 ? 0 : roundUp(Math.ceil(g.co / columnBlocks), 8);
+    const blocks = { mb: Math.min(WINOGRAD_TILES, roundUp(Math.ceil(tiles / units), 6)), kb: 0, nb };
+    // 3×3's transforms are written out; 5×5's come from the table.
     const withTable = { ...tensors, transforms: g.kh === 3 ? 0 : winogradTransforms(backend, g.kh) };
-    run(backend, "wino_filter", g, withTable, blocks, scratch, flags, positions * g.ci * g.co, transformed);
+    // About R multiply-adds for each of U's values.
+    run(backend, "wino_filter", g, withTable, blocks, scratch, flags, positions * g.ci * g.co * g.kh, transformed);
     run(backend, "conv_wino_fwd", g, withTable, blocks, scratch, flags, macs(g), transformed);
     return;
   }
@@ -550,9 +561,15 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
 /**
  * At stride 1 the input gradient is a convolution too: of dy, padded by KH−1−ph and KW−1−pw,
  * with the filter flipped in both spatial axes and its channels swapped, W'[kh,kw,co,ci] =
- * W[KH−1−kh, KW−1−kw, ci, co], here as the sliding-window forward pass.
+ * W[KH−1−kh, KW−1−kw, ci, co], here as the sliding-window or Winograd forward pass. Winograd's
+ * filter transform reads W' out of W as it goes (flags 8); the windows' pass gets a copy.
  */
 function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number, path: "windows" | "winograd"): void {
+  const gradient: ConvGeometry = { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
+  if (path === "winograd") {
+    convolve(backend, gradient, { x: dy, w: filter, bias: 0, out: dx }, FLIPPED_FILTER, path);
+    return;
+  }
   const taps = g.kh * g.kw;
   const flipped = runtimeFor(backend).flipped.get(taps * g.ci * g.co * FLOAT);
   const heap = backendMemory(backend).buffer;
@@ -564,7 +581,6 @@ function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: n
       for (let co = 0; co < g.co; co++) wFlipped[tap * g.ci * g.co + co * g.ci + ci] = w[from + ci * g.co + co]!;
     }
   }
-  const gradient: ConvGeometry = { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
   convolve(backend, gradient, { x: dy, w: flipped, bias: 0, out: dx }, 0, path);
 }
 

@@ -1506,7 +1506,9 @@
   ;; the α×α input patch d of a tile (α = R + 1) and the R×R filter g of a pair of channels,
   ;;   y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A,
   ;; α² multiplies per tile where the direct product has 4·R² (3×3: 16 for 36; 5×5: 36 for
-  ;; 100). For R = 3 the transforms are written out as additions,
+  ;; 100). (Tiles of 3×3 pixels, 25 for 81, measured slower here: their transforms multiplied
+  ;; out cost more than the products saved.) For R = 3 the transforms are written out as
+  ;; additions,
   ;;   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1],   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
   ;;   Aᵀ = [1 1 1 0; 0 1 −1 −1]
   ;; (the halves are exact); for other R, conv.ts gives Toom-Cook's matrices (word 28's table:
@@ -1518,53 +1520,66 @@
   ;; α²·192 bytes on), the α² products into M laid out [tile][ξ][CO], and M back to pixels, with
   ;; the bias and the relu. CI and CO are multiples of 4 (conv.ts's rule).
 
-  ;; U = G g Gᵀ into word 27's buffer, U_ξ in panels of 8 columns as pack_w's (U_ξ CI·CO8 floats
-  ;; after U_ξ−1, zeros in a last half panel); a unit is an input channel, 4 output channels
-  ;; at a time. Scratch per thread (R ≠ 3): a row of G g, R vectors.
+  ;; α = R + 1: the side of a tile's input patch
+  (func $wino_alpha (param $g i32) (result i32)
+    (i32.add (i32.load offset=56 (local.get $g)) (i32.const 1)))
+
+  ;; bytes from U_ξ to U_ξ+1: CI·CO8 floats and 256 bytes, so that a filter's α² values do not
+  ;; all fall in the same sets of L1
+  (func $wino_u_stride (param $g i32) (result i32)
+    (i32.add (i32.shl (i32.mul (i32.load offset=40 (local.get $g)) (i32.and (i32.add (i32.load offset=52 (local.get $g)) (i32.const 7)) (i32.const -8))) (i32.const 2)) (i32.const 256)))
+
+  ;; U = G g Gᵀ into word 27's buffer, U_ξ in panels of 8 columns as pack_w's ($wino_u_stride
+  ;; after U_ξ−1, zeros in a last half panel); a unit is 8 input channels, 4 output channels at
+  ;; a time. Scratch per thread (but F(2×2, 3×3)): g's taps and a row of G g, R² + R vectors.
   (func (export "wino_filter") (param $g i32) (param $tid i32) (param $nt i32)
-    (local $CI i32) (local $CO i32) (local $CO8 i32) (local $ci i32) (local $co i32) (local $p i32) (local $tap i32)
-    (local $at i32) (local $xi i32) (local $R i32) (local $k i32)
+    (local $CI i32) (local $CO i32) (local $CO8 i32) (local $ci i32) (local $co i32)
+    (local $at i32) (local $xi i32) (local $k i32) (local $last i32)
     (local $g0 v128) (local $g1 v128) (local $g2 v128) (local $g3 v128) (local $g4 v128) (local $g5 v128) (local $g6 v128) (local $g7 v128) (local $g8 v128)
     (local.set $CI (i32.load offset=40 (local.get $g)))
     (local.set $CO (i32.load offset=52 (local.get $g)))
     (local.set $CO8 (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8)))
-    (local.set $xi (i32.shl (i32.mul (local.get $CI) (local.get $CO8)) (i32.const 2)))
-    (local.set $tap (i32.shl (i32.mul (local.get $CI) (local.get $CO)) (i32.const 2)))
-    (local.set $R (i32.load offset=56 (local.get $g)))
+    (local.set $xi (call $wino_u_stride (local.get $g)))
     (block $all (loop $units
-      (local.set $ci (call $next (local.get $g)))
+      ;; 8 input channels a unit: 8 rows of a panel, 256 bytes, so that no cache line of U is
+      ;; written by two threads (with one input channel a unit, two threads' rows shared lines
+      ;; and their writes took turns: slower on two threads than on one)
+      (local.set $ci (i32.shl (call $next (local.get $g)) (i32.const 3)))
       (br_if $all (i32.ge_u (local.get $ci) (local.get $CI)))
+      (local.set $last (call $min (i32.add (local.get $ci) (i32.const 8)) (local.get $CI)))
       (local.set $co (i32.const 0))
       (block $done (loop $cos
-        (br_if $done (i32.ge_u (local.get $co) (local.get $CO8)))
+        (if (i32.ge_u (local.get $co) (local.get $CO8))
+          (then
+            (local.set $co (i32.const 0))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 1)))))
+        (br_if $done (i32.ge_u (local.get $ci) (local.get $last)))
         (local.set $at (i32.add (i32.load offset=108 (local.get $g))
           (i32.add (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get $CI)) (local.get $ci)) (i32.const 5))
             (i32.shl (i32.and (local.get $co) (i32.const 7)) (i32.const 2)))))
         (if (i32.ge_u (local.get $co) (local.get $CO))
           (then
             ;; past CO: zeros, α² of them
-            (local.set $k (i32.mul (i32.add (local.get $R) (i32.const 1)) (i32.add (local.get $R) (i32.const 1))))
+            (local.set $k (i32.mul (call $wino_alpha (local.get $g)) (call $wino_alpha (local.get $g))))
             (block $zeros_done (loop $zeros
               (br_if $zeros_done (i32.eqz (local.get $k)))
               (local.set $k (i32.sub (local.get $k) (i32.const 1)))
               (v128.store (i32.add (local.get $at) (i32.mul (local.get $k) (local.get $xi))) (v128.const i32x4 0 0 0 0))
               (br $zeros))))
-          (else (if (i32.ne (local.get $R) (i32.const 3))
+          (else (if (i32.ne (call $wino_alpha (local.get $g)) (i32.const 4))
           (then
-            (call $wino_filter_any (local.get $g) (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $co)) (i32.const 2)))
-              (local.get $tap) (local.get $at) (local.get $xi) (call $scratch (local.get $g) (local.get $tid))))
+            (call $wino_filter_any (local.get $g) (local.get $ci) (local.get $co) (local.get $at) (local.get $xi) (call $scratch (local.get $g) (local.get $tid))))
           (else
-            ;; g[kh][kw] for these 4 output channels, 9 taps CI·CO floats apart
-            (local.set $p (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $ci) (local.get $CO)) (local.get $co)) (i32.const 2))))
-            (local.set $g0 (v128.load (local.get $p)))
-            (local.set $g1 (v128.load (i32.add (local.get $p) (local.get $tap))))
-            (local.set $g2 (v128.load (i32.add (local.get $p) (i32.shl (local.get $tap) (i32.const 1)))))
-            (local.set $g3 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 3)))))
-            (local.set $g4 (v128.load (i32.add (local.get $p) (i32.shl (local.get $tap) (i32.const 2)))))
-            (local.set $g5 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 5)))))
-            (local.set $g6 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 6)))))
-            (local.set $g7 (v128.load (i32.add (local.get $p) (i32.mul (local.get $tap) (i32.const 7)))))
-            (local.set $g8 (v128.load (i32.add (local.get $p) (i32.shl (local.get $tap) (i32.const 3)))))
+            ;; g[kh][kw] for these 4 output channels, 9 taps
+            (local.set $g0 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 0)))
+            (local.set $g1 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 1)))
+            (local.set $g2 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 2)))
+            (local.set $g3 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 3)))
+            (local.set $g4 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 4)))
+            (local.set $g5 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 5)))
+            (local.set $g6 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 6)))
+            (local.set $g7 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 7)))
+            (local.set $g8 (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (i32.const 8)))
             ;; rows of G g: g's rows 0, ½(0 + 1 + 2), ½(0 − 1 + 2), 2; each times Gᵀ by $wino_filter_row
             (call $wino_filter_row (local.get $g0) (local.get $g1) (local.get $g2) (local.get $at) (local.get $xi))
             (call $wino_filter_row
@@ -1582,6 +1597,28 @@
         (local.set $co (i32.add (local.get $co) (i32.const 4)))
         (br $cos)))
       (br $units))))
+
+  ;; The filter's 4 values at tap t (kh·R + kw) for input channel ci and output channels
+  ;; co…co+3: w[t][ci][co…], or (flags 8: the input gradient's filter, given as the forward
+  ;; pass's W [R,R,CO,CI]) W[R²−1−t][co…][ci], flipped and transposed as it is read.
+  (func $wino_filter_tap (param $g i32) (param $ci i32) (param $co i32) (param $t i32) (result v128)
+    (local $CI i32) (local $CO i32) (local $p i32) (local $ld i32)
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (if (i32.eqz (i32.and (i32.load offset=24 (local.get $g)) (i32.const 8)))
+      (then (return (v128.load (i32.add (i32.load offset=4 (local.get $g))
+        (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $t) (local.get $CI)) (local.get $ci)) (local.get $CO)) (local.get $co)) (i32.const 2)))))))
+    (local.set $t (i32.sub (i32.sub (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.const 1)) (local.get $t)))
+    (local.set $p (i32.add (i32.load offset=4 (local.get $g))
+      (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $t) (local.get $CO)) (local.get $co)) (local.get $CI)) (local.get $ci)) (i32.const 2))))
+    (local.set $ld (i32.shl (local.get $CI) (i32.const 2)))
+    (f32x4.replace_lane 3
+      (f32x4.replace_lane 2
+        (f32x4.replace_lane 1
+          (f32x4.splat (f32.load (local.get $p)))
+          (f32.load (i32.add (local.get $p) (local.get $ld))))
+        (f32.load (i32.add (local.get $p) (i32.shl (local.get $ld) (i32.const 1)))))
+      (f32.load (i32.add (local.get $p) (i32.mul (local.get $ld) (i32.const 3))))))
 
   ;; a row (t0 t1 t2) of G g times Gᵀ: t0, ½(t0 + t1 + t2), ½(t0 − t1 + t2), t2, at p, p + xi, …
   (func $wino_filter_row (param $t0 v128) (param $t1 v128) (param $t2 v128) (param $p i32) (param $xi i32)
@@ -1665,7 +1702,8 @@
     (f32.store offset=9792 (local.get $dst) (f32x4.extract_lane 3 (local.get $v))))
 
   ;; y = act(conv(x, g) + bias) (see above); a unit is mb ≤ 48 tiles (2×2 output pixels each)
-  ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row. Scratch per thread: a tile's α×α patch of x (α²·CI
+  ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row, and nb of the output channels (word 24; 0: all), so
+  ;; that a layer of few tiles still makes a unit for every thread and reads U once in all. Scratch per thread: a tile's α×α patch of x (α²·CI
   ;; floats, zero-padded, for tiles at the image's edges), V (48·α²·CI floats), M (48·α²·CO),
   ;; the GEMM's CI·8 + 64, then a row of Bᵀ d (α vectors).
   (func (export "conv_wino_fwd") (param $g i32) (param $tid i32) (param $nt i32)
@@ -1675,7 +1713,8 @@
     (local $ih i32) (local $iw i32) (local $base i32) (local $rs i32) (local $cs i32)
     (local $c i32) (local $p i32) (local $dst i32) (local $xi i32) (local $q i32) (local $out i32) (local $flags i32)
     (local $right i32) (local $below i32) (local $at i32) (local $per i32)
-    (local $alpha i32) (local $xis i32) (local $civ i32) (local $table i32) (local $row i32)
+    (local $alpha i32) (local $xis i32) (local $civ i32) (local $table i32) (local $row i32) (local $side i32)
+    (local $unit i32) (local $columns i32) (local $c0 i32) (local $c1 i32)
     (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)
     (local.set $H (i32.load offset=32 (local.get $g)))
     (local.set $W (i32.load offset=36 (local.get $g)))
@@ -1687,12 +1726,14 @@
     (local.set $pw (i32.load offset=76 (local.get $g)))
     (local.set $flags (i32.load offset=24 (local.get $g)))
     (local.set $per (i32.load offset=80 (local.get $g)))
-    (local.set $TW (i32.shr_u (i32.add (local.get $OW) (i32.const 1)) (i32.const 1)))
-    (local.set $TT (i32.mul (i32.shr_u (i32.add (local.get $OH) (i32.const 1)) (i32.const 1)) (local.get $TW)))
+    ;; tiles of 2×2 pixels
+    (local.set $side (i32.const 2))
+    (local.set $TW (i32.div_u (i32.add (local.get $OW) (i32.sub (local.get $side) (i32.const 1))) (local.get $side)))
+    (local.set $TT (i32.mul (i32.div_u (i32.add (local.get $OH) (i32.sub (local.get $side) (i32.const 1))) (local.get $side)) (local.get $TW)))
     (local.set $T (i32.mul (i32.load offset=28 (local.get $g)) (local.get $TT)))
     (local.set $cs (i32.shl (local.get $CI) (i32.const 2)))
     (local.set $q (i32.shl (local.get $CO) (i32.const 2)))
-    (local.set $alpha (i32.add (i32.load offset=56 (local.get $g)) (i32.const 1)))
+    (local.set $alpha (call $wino_alpha (local.get $g)))
     (local.set $xis (i32.mul (local.get $alpha) (local.get $alpha)))
     (local.set $civ (i32.mul (local.get $xis) (i32.const 192)))
     (local.set $table (i32.load offset=112 (local.get $g)))
@@ -1701,9 +1742,15 @@
     (local.set $m (i32.add (local.get $v) (i32.mul (local.get $CI) (local.get $civ))))
     (local.set $tmp (i32.add (local.get $m) (i32.mul (local.get $CO) (local.get $civ))))
     (local.set $row (i32.add (local.get $tmp) (i32.add (i32.shl (local.get $CI) (i32.const 5)) (i32.const 256))))
+    ;; nb output channels a unit (a multiple of 8; 0: all of them)
+    (local.set $columns (select (i32.load offset=96 (local.get $g)) (local.get $CO) (i32.load offset=96 (local.get $g))))
     (block $all (loop $units
-      (local.set $t0 (i32.mul (call $next (local.get $g)) (local.get $per)))
+      ;; unit: a block of tiles and, for few tiles, a block of output channels
+      (local.set $unit (call $next (local.get $g)))
+      (local.set $c0 (i32.mul (i32.rem_u (local.get $unit) (i32.div_u (i32.add (local.get $CO) (i32.sub (local.get $columns) (i32.const 1))) (local.get $columns))) (local.get $columns)))
+      (local.set $t0 (i32.mul (i32.div_u (local.get $unit) (i32.div_u (i32.add (local.get $CO) (i32.sub (local.get $columns) (i32.const 1))) (local.get $columns))) (local.get $per)))
       (br_if $all (i32.ge_u (local.get $t0) (local.get $T)))
+      (local.set $c1 (call $min (i32.add (local.get $c0) (local.get $columns)) (local.get $CO)))
       (local.set $count (call $min (local.get $per) (i32.sub (local.get $T) (local.get $t0))))
       ;; V = Bᵀ d B, tile by tile
       (local.set $j (i32.const 0))
@@ -1713,8 +1760,8 @@
         (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
         (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
         (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
-        (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
-        (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
+        (local.set $ih (i32.sub (i32.mul (local.get $th) (local.get $side)) (local.get $ph)))
+        (local.set $iw (i32.sub (i32.mul (local.get $tw) (local.get $side)) (local.get $pw)))
         (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $alpha) (local.get $patch)))
         (local.set $rs (select (i32.mul (local.get $alpha) (local.get $cs)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
         (local.set $dst (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))
@@ -1753,9 +1800,10 @@
         (call $gemm
           (i32.add (local.get $v) (i32.mul (local.get $xi) (i32.const 192))) (local.get $civ) (i32.const 24) (local.get $count)
           (i32.add (i32.load offset=108 (local.get $g))
-            (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $CI)) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2)))
-          (i32.const 32) (i32.shl (local.get $CI) (i32.const 5)) (local.get $CO) (local.get $CI)
-          (i32.add (local.get $m) (i32.mul (local.get $xi) (local.get $q))) (i32.mul (local.get $q) (local.get $xis))
+            (i32.add (i32.mul (local.get $xi) (call $wino_u_stride (local.get $g)))
+              (i32.mul (i32.shr_u (local.get $c0) (i32.const 3)) (i32.shl (local.get $CI) (i32.const 5)))))
+          (i32.const 32) (i32.shl (local.get $CI) (i32.const 5)) (i32.sub (local.get $c1) (local.get $c0)) (local.get $CI)
+          (i32.add (local.get $m) (i32.add (i32.mul (local.get $xi) (local.get $q)) (i32.shl (local.get $c0) (i32.const 2)))) (i32.mul (local.get $q) (local.get $xis))
           (i32.const 0) (i32.const 0) (local.get $tmp))
         (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
         (br $products)))
@@ -1767,17 +1815,26 @@
         (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
         (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
         (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
+        (local.set $th (i32.mul (local.get $th) (local.get $side)))
+        (local.set $tw (i32.mul (local.get $tw) (local.get $side)))
         (local.set $out (i32.add (i32.load offset=12 (local.get $g))
-          (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (i32.shl (local.get $th) (i32.const 1))) (local.get $OW)) (i32.shl (local.get $tw) (i32.const 1))) (local.get $q))))
-        (local.set $right (i32.lt_u (i32.add (i32.shl (local.get $tw) (i32.const 1)) (i32.const 1)) (local.get $OW)))
-        (local.set $below (i32.lt_u (i32.add (i32.shl (local.get $th) (i32.const 1)) (i32.const 1)) (local.get $OH)))
-        (local.set $p (i32.add (local.get $m) (i32.mul (i32.mul (local.get $j) (local.get $q)) (local.get $xis))))
-        (local.set $c (i32.const 0))
+          (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $th)) (local.get $OW)) (local.get $tw)) (local.get $q))))
+        (local.set $right (i32.lt_u (i32.add (local.get $tw) (i32.const 1)) (local.get $OW)))
+        (local.set $below (i32.lt_u (i32.add (local.get $th) (i32.const 1)) (local.get $OH)))
+        (local.set $p (i32.add (local.get $m) (i32.add (i32.mul (i32.mul (local.get $j) (local.get $q)) (local.get $xis)) (i32.shl (local.get $c0) (i32.const 2)))))
+        (local.set $c (local.get $c0))
         (block $cos_done (loop $cos
-          (br_if $cos_done (i32.ge_u (local.get $c) (local.get $CO)))
-          (if (result v128 v128 v128 v128) (i32.eq (local.get $alpha) (i32.const 4))
-            (then (call $wino_output_4 (local.get $p) (local.get $q)))
-            (else (call $wino_output_any (local.get $p) (local.get $q) (local.get $alpha) (i32.add (local.get $table) (i32.shl (i32.mul (local.get $alpha) (i32.add (local.get $alpha) (i32.load offset=56 (local.get $g)))) (i32.const 2))))))
+          (br_if $cos_done (i32.ge_u (local.get $c) (local.get $c1)))
+          (if (i32.ne (local.get $alpha) (i32.const 4))
+            (then
+              (call $wino_output_tile (local.get $g) (local.get $p) (local.get $q) (local.get $alpha) (local.get $side)
+                (i32.add (local.get $table) (i32.shl (i32.mul (local.get $alpha) (i32.add (local.get $alpha) (i32.load offset=56 (local.get $g)))) (i32.const 2)))
+                (local.get $row) (local.get $c) (local.get $flags) (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
+                (call $min (local.get $side) (i32.sub (local.get $OH) (local.get $th))) (call $min (local.get $side) (i32.sub (local.get $OW) (local.get $tw))))
+              (local.set $p (i32.add (local.get $p) (i32.const 16)))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (br $cos)))
+          (call $wino_output_4 (local.get $p) (local.get $q))
           (local.set $y11) (local.set $y10) (local.set $y01) (local.set $y00)
           ;; the bias and the relu; the right column and the bottom row where the output has them
           (local.set $at (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2))))
@@ -1797,13 +1854,20 @@
         (br $ys)))
       (br $units))))
 
-  ;; U = G g Gᵀ by the table's G [α×R] for 4 output channels: g's taps at w, w + tap, … (R·R of
-  ;; them), U_ξ at at + ξ·xi; a row of G g at `row`
-  (func $wino_filter_any (param $g i32) (param $w i32) (param $tap i32) (param $at i32) (param $xi i32) (param $row i32)
-    (local $R i32) (local $alpha i32) (local $G i32) (local $r i32) (local $c i32) (local $k i32) (local $acc v128)
+  ;; U = G g Gᵀ by the table's G [α×R] for input channel ci and output channels co…co+3, U_ξ at
+  ;; at + ξ·xi; g's R² taps at `taps`, then a row of G g
+  (func $wino_filter_any (param $g i32) (param $ci i32) (param $co i32) (param $at i32) (param $xi i32) (param $taps i32)
+    (local $R i32) (local $alpha i32) (local $G i32) (local $r i32) (local $c i32) (local $k i32) (local $acc v128) (local $row i32)
     (local.set $R (i32.load offset=56 (local.get $g)))
-    (local.set $alpha (i32.add (local.get $R) (i32.const 1)))
+    (local.set $alpha (call $wino_alpha (local.get $g)))
     (local.set $G (i32.add (i32.load offset=112 (local.get $g)) (i32.shl (i32.mul (local.get $alpha) (local.get $alpha)) (i32.const 2))))
+    ;; the taps once (a flipped filter's are gathered)
+    (local.set $row (i32.add (local.get $taps) (i32.shl (i32.mul (local.get $R) (local.get $R)) (i32.const 4))))
+    (block $taps_done (loop $each_tap
+      (br_if $taps_done (i32.ge_u (local.get $k) (i32.mul (local.get $R) (local.get $R))))
+      (v128.store (i32.add (local.get $taps) (i32.shl (local.get $k) (i32.const 4))) (call $wino_filter_tap (local.get $g) (local.get $ci) (local.get $co) (local.get $k)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $each_tap)))
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u (local.get $r) (local.get $alpha)))
       ;; (G g)[r][kw] = Σ_kh G[r][kh] · g[kh][kw]
@@ -1816,7 +1880,7 @@
           (br_if $khs_done (i32.ge_u (local.get $k) (local.get $R)))
           (local.set $acc (f32x4.relaxed_madd
             (v128.load32_splat (i32.add (local.get $G) (i32.shl (i32.add (i32.mul (local.get $r) (local.get $R)) (local.get $k)) (i32.const 2))))
-            (v128.load (i32.add (local.get $w) (i32.mul (i32.add (i32.mul (local.get $k) (local.get $R)) (local.get $c)) (local.get $tap))))
+            (v128.load (i32.add (local.get $taps) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $R)) (local.get $c)) (i32.const 4))))
             (local.get $acc)))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br $khs)))
@@ -1893,34 +1957,53 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
-  ;; Aᵀ M A for 4 channels, M's position ξ at p + ξ·q: the 2×2 pixels (0,0), (0,1), (1,0), (1,1)
-  ;; by the table's Aᵀ [2×α]: s_i[c] = Σ_r Aᵀ[i][r] · M[r][c], then y[i][k] = Σ_c s_i[c] · Aᵀ[k][c]
-  (func $wino_output_any (param $p i32) (param $q i32) (param $alpha i32) (param $at i32) (result v128 v128 v128 v128)
-    (local $r i32) (local $c i32) (local $m v128) (local $s0 v128) (local $s1 v128) (local $a0 v128) (local $a1 v128)
-    (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)
-    (block $cs_done (loop $cs
-      (br_if $cs_done (i32.ge_u (local.get $c) (local.get $alpha)))
-      (local.set $s0 (v128.const i32x4 0 0 0 0))
-      (local.set $s1 (v128.const i32x4 0 0 0 0))
-      (local.set $r (i32.const 0))
-      (block $rs_done (loop $rs
-        (br_if $rs_done (i32.ge_u (local.get $r) (local.get $alpha)))
-        (local.set $m (v128.load (i32.add (local.get $p) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $alpha)) (local.get $c)) (local.get $q)))))
-        (local.set $s0 (f32x4.relaxed_madd (v128.load32_splat (i32.add (local.get $at) (i32.shl (local.get $r) (i32.const 2)))) (local.get $m) (local.get $s0)))
-        (local.set $s1 (f32x4.relaxed_madd (v128.load32_splat (i32.add (local.get $at) (i32.shl (i32.add (local.get $alpha) (local.get $r)) (i32.const 2)))) (local.get $m) (local.get $s1)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rs)))
-      (local.set $a0 (v128.load32_splat (i32.add (local.get $at) (i32.shl (local.get $c) (i32.const 2)))))
-      (local.set $a1 (v128.load32_splat (i32.add (local.get $at) (i32.shl (i32.add (local.get $alpha) (local.get $c)) (i32.const 2)))))
-      (local.set $y00 (f32x4.relaxed_madd (local.get $s0) (local.get $a0) (local.get $y00)))
-      (local.set $y01 (f32x4.relaxed_madd (local.get $s0) (local.get $a1) (local.get $y01)))
-      (local.set $y10 (f32x4.relaxed_madd (local.get $s1) (local.get $a0) (local.get $y10)))
-      (local.set $y11 (f32x4.relaxed_madd (local.get $s1) (local.get $a1) (local.get $y11)))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br $cs)))
-    (local.get $y00) (local.get $y01) (local.get $y10) (local.get $y11))
+  ;; y = Aᵀ M A (+ bias, relu) by the table's Aᵀ [side×α] for 4 channels c…c+3, M's position ξ at
+  ;; p + ξ·q, the tile's first pixel at out (rows OW·q apart), its first rows × cols pixels kept
+  ;; (a tile past the output's edge): a row s = Aᵀ[i] M at `row`, then y[i][k] = Σ_c s[c]·Aᵀ[k][c]
+  (func $wino_output_tile (param $g i32) (param $p i32) (param $q i32) (param $alpha i32) (param $side i32) (param $at i32) (param $row i32)
+    (param $c i32) (param $flags i32) (param $out i32) (param $rows i32) (param $cols i32)
+    (local $i i32) (local $k i32) (local $col i32) (local $r i32) (local $acc v128) (local $ld i32)
+    (local.set $ld (i32.mul (i32.load offset=48 (local.get $g)) (local.get $q)))
+    (block $is_done (loop $is
+      (br_if $is_done (i32.ge_u (local.get $i) (local.get $rows)))
+      (local.set $col (i32.const 0))
+      (block $cs_done (loop $cs
+        (br_if $cs_done (i32.ge_u (local.get $col) (local.get $alpha)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $r (i32.const 0))
+        (block $rs_done (loop $rs
+          (br_if $rs_done (i32.ge_u (local.get $r) (local.get $alpha)))
+          (local.set $acc (f32x4.relaxed_madd
+            (v128.load32_splat (i32.add (local.get $at) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $alpha)) (local.get $r)) (i32.const 2))))
+            (v128.load (i32.add (local.get $p) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $alpha)) (local.get $col)) (local.get $q))))
+            (local.get $acc)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $rs)))
+        (v128.store (i32.add (local.get $row) (i32.shl (local.get $col) (i32.const 4))) (local.get $acc))
+        (local.set $col (i32.add (local.get $col) (i32.const 1)))
+        (br $cs)))
+      (local.set $k (i32.const 0))
+      (block $ks_done (loop $ks
+        (br_if $ks_done (i32.ge_u (local.get $k) (local.get $cols)))
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $col (i32.const 0))
+        (block $sum_done (loop $sum
+          (br_if $sum_done (i32.ge_u (local.get $col) (local.get $alpha)))
+          (local.set $acc (f32x4.relaxed_madd
+            (v128.load (i32.add (local.get $row) (i32.shl (local.get $col) (i32.const 4))))
+            (v128.load32_splat (i32.add (local.get $at) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $alpha)) (local.get $col)) (i32.const 2))))
+            (local.get $acc)))
+          (local.set $col (i32.add (local.get $col) (i32.const 1)))
+          (br $sum)))
+        (v128.store (i32.add (local.get $out) (i32.add (i32.mul (local.get $i) (local.get $ld)) (i32.mul (local.get $k) (local.get $q))))
+          (call $wino_output (local.get $acc) (local.get $g) (local.get $c) (local.get $flags)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $ks)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $is))))
 
-  ;; the same for R = 3 (Aᵀ written out): columns of Aᵀ M, s0 = m0 + m1 + m2 and
+  ;; Aᵀ M A for F(2×2, 3×3) (Aᵀ written out), M's position ξ at p + ξ·q: the pixels (0,0),
+  ;; (0,1), (1,0), (1,1) of 4 channels. Columns of Aᵀ M, s0 = m0 + m1 + m2 and
   ;; s1 = m1 − m2 − m3 down each column of the 4×4, then (s0 + s1 + s2, s1 − s2 − s3) along rows
   (func $wino_output_4 (param $p i32) (param $q i32) (result v128 v128 v128 v128)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128)
