@@ -105,7 +105,7 @@ export interface TimeReport {
   /** CPU time per step, all threads: less than stepMs × threads when other load takes the cores. */
   cpuMs: number;
   examplesPerSec: number;
-  /** Conv and linear multiply-adds ×2, forward and backward, per step. */
+  /** Conv and linear multiply-adds ×2, forward and backward, per step, as a direct product does them. */
   gflopPerStep: number;
   memory: { peakTensorBytes: number; backendBytes: number | null };
 }
@@ -300,7 +300,7 @@ export function renderTimeReport(r: TimeReport, shapes: ShapeReport): string {
     `Loss and its gradient: ${rest(r.lossMs)}; ${r.optimizer} update: ${rest(r.updateMs)}; other (freeing the step's tensors): ${rest(r.otherMs)}`,
     ...fused,
     `Step: ${pyFixed(step.mean, 1)} ms (median ${pyFixed(step.median, 1)}, fastest ${pyFixed(step.min, 1)}), ${pyFixed(r.cpuMs, 1)} ms of CPU time   ${pyFixed(r.examplesPerSec, 1)} examples/sec`,
-    `Conv and linear: ${pyFixed(r.gflopPerStep, 2)} GFLOP per step, ${pyFixed((r.gflopPerStep * 1000) / step.mean, 1)} GFLOP/s over the whole step`,
+    `Conv and linear: ${pyFixed(r.gflopPerStep, 2)} GFLOP per step, ${pyFixed((r.gflopPerStep * 1000) / step.mean, 1)} GFLOP/s over the whole step (a direct product's count: Winograd's 3×3 and 5×5 layers do fewer)`,
     `Peak memory: ${megabytes(r.memory.peakTensorBytes)} of tensors${r.memory.backendBytes !== null ? `; backend heap ${megabytes(r.memory.backendBytes)}` : ""}`,
     rule,
   ].join("\n");
