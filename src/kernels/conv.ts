@@ -7,9 +7,10 @@
  * NetcConv2D {x, filter, bias?}, attrs {strides, padding, activation?: "linear" | "relu"} → y
  * NetcConv2DBackpropFilter {x, dy}, attrs {strides, padding, filterShape} → dW
  * NetcConv2DBackpropInput {dy, filter}, attrs {strides, padding, inputShape} → dx
- *   (each also takes `path: "plane" | "windows" | "im2col"`, the forward pass and the input
- *   gradient also "winograd", the input gradient "scatter", for tests and benchmarks: the way
- *   the product reads its input, which otherwise follows the measured rule of pathOf)
+ *   (each also takes `path: "plane" | "windows" | "im2col" | "winograd"` (the filter
+ *   gradient's "winograd" for 3×3 alone), the input gradient also "scatter", for tests and
+ *   benchmarks: the way the product reads its input, which otherwise follows the measured rule
+ *   of pathOf)
  * NetcMaxPoolBackward {dy, x}, attrs {filterSize, strides, padding} → dx: the gradient of a
  *   max pooling, each window's dy to its largest x (the first on ties, as PyTorch)
  * NetcMoments {x}, attrs {eps?} → [mean [C], variance [C]] (+ invStd = 1/√(variance + eps) with
@@ -70,7 +71,7 @@ const DW_GROUPS = 8;
 const SCATTER_ROW = 32;
 /** Tiles of 2×2 output pixels per unit of work of the Winograd forward pass (netc-conv.wat's constant). */
 const WINOGRAD_TILES = 48;
-/** A Winograd pass's flag: its filter is the forward pass's, read flipped and transposed (see slidingWindowInputGradient). */
+/** A Winograd pass's flag: its filter is the forward pass's, read flipped and transposed (see convolvedInputGradient). */
 const FLIPPED_FILTER = 8;
 /** The most bytes the Winograd filter gradient's transformed tiles (V and Z) take at a time. */
 const WINOGRAD_CHUNK_BYTES = 16 << 20;
@@ -107,7 +108,7 @@ interface Runtime {
   arena: Arena;
   /** The list of a concatenation's parts. */
   parts: Arena;
-  /** The input gradient's flipped filter (see slidingWindowInputGradient). */
+  /** The input gradient's flipped filter (see convolvedInputGradient). */
   flipped: Arena;
   /** The one-channel forward pass's packed filter and bias (see planeForward). */
   planeFilter: Arena;
@@ -542,7 +543,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
     return dx;
   }
   if (path === "windows" || path === "winograd") {
-    slidingWindowInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx), path);
+    convolvedInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx), path);
     return dx;
   }
   const rt = runtimeFor(backend);
@@ -564,7 +565,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
  * W[KH−1−kh, KW−1−kw, ci, co], here as the sliding-window or Winograd forward pass. Winograd's
  * filter transform reads W' out of W as it goes (flags 8); the windows' pass gets a copy.
  */
-function slidingWindowInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number, path: "windows" | "winograd"): void {
+function convolvedInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number, path: "windows" | "winograd"): void {
   const gradient: ConvGeometry = { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
   if (path === "winograd") {
     convolve(backend, gradient, { x: dy, w: filter, bias: 0, out: dx }, FLIPPED_FILTER, path);

@@ -1703,9 +1703,10 @@
 
   ;; y = act(conv(x, g) + bias) (see above); a unit is mb ≤ 48 tiles (2×2 output pixels each)
   ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row, and nb of the output channels (word 24; 0: all), so
-  ;; that a layer of few tiles still makes a unit for every thread and reads U once in all. Scratch per thread: a tile's α×α patch of x (α²·CI
-  ;; floats, zero-padded, for tiles at the image's edges), V (48·α²·CI floats), M (48·α²·CO),
-  ;; the GEMM's CI·8 + 64, then a row of Bᵀ d (α vectors).
+  ;; that a layer of few tiles still makes a unit for every thread and reads U once in all.
+  ;; Scratch per thread: a tile's α×α patch of x (α²·CI floats, zero-padded, for tiles at the
+  ;; image's edges), V (48·α²·CI floats), M (48·α²·CO), the GEMM's CI·8 + 64, then a row of
+  ;; Bᵀ d (α vectors).
   (func (export "conv_wino_fwd") (param $g i32) (param $tid i32) (param $nt i32)
     (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $ph i32) (local $pw i32)
     (local $TW i32) (local $TT i32) (local $T i32) (local $patch i32) (local $v i32) (local $m i32) (local $tmp i32)
@@ -1957,7 +1958,8 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
-  ;; y = Aᵀ M A (+ bias, relu) by the table's Aᵀ [side×α] for 4 channels c…c+3, M's position ξ at
+  ;; y = Aᵀ M A (+ bias, relu) by the table's Aᵀ [side×α] (tiles of side×side pixels;
+  ;; conv_wino_fwd's are 2×2) for 4 channels c…c+3, M's position ξ at
   ;; p + ξ·q, the tile's first pixel at out (rows OW·q apart), its first rows × cols pixels kept
   ;; (a tile past the output's edge): a row s = Aᵀ[i] M at `row`, then y[i][k] = Σ_c s[c]·Aᵀ[k][c]
   (func $wino_output_tile (param $g i32) (param $p i32) (param $q i32) (param $alpha i32) (param $side i32) (param $at i32) (param $row i32)
@@ -2133,7 +2135,7 @@
     (v128.store (local.get $dst) (f32x4.neg (local.get $q))))
 
   ;; V and Z of the chunk's tiles, a unit being 16 of them. Scratch per thread: an edge tile's
-  ;; patch of x, 16·CI floats (as conv_wino_fwd's).
+  ;; patch of x, 16·CI floats (as conv_wino_fwd's for R = 3).
   (func (export "wino_dw_transform") (param $g i32) (param $tid i32) (param $nt i32)
     (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $CO8 i32) (local $ph i32) (local $pw i32)
     (local $TW i32) (local $TT i32) (local $T i32) (local $chunk i32) (local $first i32) (local $patch i32) (local $v i32) (local $z i32)
