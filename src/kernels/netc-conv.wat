@@ -1664,43 +1664,6 @@
       (br $rows)))
     (local.get $patch))
 
-  ;; A row of Bᵀ d (4 channels): e_b = d[a][b] + (d[a'][b] with its sign flipped by `sign`), from
-  ;; pa and pb (the patch's rows a, a'; pixels cs bytes apart); times B, its 4 values
-  ;; (e0 − e2, e1 + e2, e2 − e1, e1 − e3) into V at dst, one channel at a time (channels 3072
-  ;; bytes apart, positions ξ 192).
-  (func $wino_input_row (param $pa i32) (param $pb i32) (param $cs i32) (param $sign v128) (param $dst i32)
-    (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $v v128)
-    (local.set $e0 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
-    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
-    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
-    (local.set $e1 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
-    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
-    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
-    (local.set $e2 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
-    (local.set $pa (i32.add (local.get $pa) (local.get $cs)))
-    (local.set $pb (i32.add (local.get $pb) (local.get $cs)))
-    (local.set $e3 (f32x4.add (v128.load (local.get $pa)) (v128.xor (v128.load (local.get $pb)) (local.get $sign))))
-    (local.set $v (f32x4.sub (local.get $e0) (local.get $e2)))
-    (f32.store offset=0 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
-    (f32.store offset=3072 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
-    (f32.store offset=6144 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
-    (f32.store offset=9216 (local.get $dst) (f32x4.extract_lane 3 (local.get $v)))
-    (local.set $v (f32x4.add (local.get $e1) (local.get $e2)))
-    (f32.store offset=192 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
-    (f32.store offset=3264 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
-    (f32.store offset=6336 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
-    (f32.store offset=9408 (local.get $dst) (f32x4.extract_lane 3 (local.get $v)))
-    (local.set $v (f32x4.sub (local.get $e2) (local.get $e1)))
-    (f32.store offset=384 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
-    (f32.store offset=3456 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
-    (f32.store offset=6528 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
-    (f32.store offset=9600 (local.get $dst) (f32x4.extract_lane 3 (local.get $v)))
-    (local.set $v (f32x4.sub (local.get $e1) (local.get $e3)))
-    (f32.store offset=576 (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
-    (f32.store offset=3648 (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
-    (f32.store offset=6720 (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
-    (f32.store offset=9792 (local.get $dst) (f32x4.extract_lane 3 (local.get $v))))
-
   ;; y = act(conv(x, g) + bias) (see above); a unit is mb ≤ 48 tiles (2×2 output pixels each)
   ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row, and nb of the output channels (word 24; 0: all), so
   ;; that a layer of few tiles still makes a unit for every thread and reads U once in all.
@@ -1777,19 +1740,12 @@
               (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $civ) (i32.const 2))))
               (local.set $c (i32.add (local.get $c) (i32.const 4)))
               (br $any)))))
-        ;; R = 3: rows of Bᵀ d, d0 − d2, d1 + d2, d2 − d1, d1 − d3
+        ;; R = 3: Bᵀ d B written out
         (block $cs_done (loop $chans
           (br_if $cs_done (i32.ge_u (local.get $c) (local.get $CI)))
-          (call $wino_input_row (local.get $p) (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (local.get $cs)
-            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (local.get $dst))
-          (call $wino_input_row (i32.add (local.get $p) (local.get $rs)) (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (local.get $cs)
-            (v128.const i32x4 0 0 0 0) (i32.add (local.get $dst) (i32.const 768)))
-          (call $wino_input_row (i32.add (local.get $p) (i32.shl (local.get $rs) (i32.const 1))) (i32.add (local.get $p) (local.get $rs)) (local.get $cs)
-            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (i32.add (local.get $dst) (i32.const 1536)))
-          (call $wino_input_row (i32.add (local.get $p) (local.get $rs)) (i32.add (local.get $p) (i32.mul (local.get $rs) (i32.const 3))) (local.get $cs)
-            (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000) (i32.add (local.get $dst) (i32.const 2304)))
+          (call $wino_v_tile (local.get $p) (local.get $rs) (local.get $cs) (local.get $dst) (i32.const 192) (local.get $civ))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
-          (local.set $dst (i32.add (local.get $dst) (i32.const 12288)))
+          (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $civ) (i32.const 2))))
           (local.set $c (i32.add (local.get $c) (i32.const 4)))
           (br $chans)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
@@ -1946,13 +1902,7 @@
           (local.set $a (i32.add (local.get $a) (i32.const 1)))
           (br $ks)))
         (local.set $at (i32.add (local.get $dst) (i32.mul (i32.add (i32.mul (local.get $r) (local.get $alpha)) (local.get $b)) (i32.const 192))))
-        (f32.store (local.get $at) (f32x4.extract_lane 0 (local.get $acc)))
-        (local.set $at (i32.add (local.get $at) (local.get $civ)))
-        (f32.store (local.get $at) (f32x4.extract_lane 1 (local.get $acc)))
-        (local.set $at (i32.add (local.get $at) (local.get $civ)))
-        (f32.store (local.get $at) (f32x4.extract_lane 2 (local.get $acc)))
-        (local.set $at (i32.add (local.get $at) (local.get $civ)))
-        (f32.store (local.get $at) (f32x4.extract_lane 3 (local.get $acc)))
+        (call $wino_store (local.get $acc) (local.get $at) (local.get $civ))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $cs)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -2072,10 +2022,11 @@
     (i32.add (call $wino_v (local.get $g))
       (i32.add (i32.shl (i32.mul (i32.load offset=80 (local.get $g)) (i32.load offset=40 (local.get $g))) (i32.const 6)) (i32.const 32))))
 
-  ;; V = Bᵀ d B (as $wino_input_row's) of 4 channels of a tile, the patch's row a, column b at
-  ;; p + a·rs + b·cs; V_ξ at dst + ξ·xs. One call a tile's 4 channels: rows 1 and 2 of Bᵀ d
-  ;; (d1 + d2, d2 − d1) from d1 and d2, then rows 0 (d0 − d2) and 3 (d1 − d3).
-  (func $wino_v_tile (param $p i32) (param $rs i32) (param $cs i32) (param $dst i32) (param $xs i32)
+  ;; V = Bᵀ d B for R = 3 (Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]) of 4 channels of a tile,
+  ;; the patch's row a, column b at p + a·rs + b·cs; V_ξ at dst + ξ·xs, its channel l `lanes`
+  ;; bytes on from there, or (lanes 0) the 4 of them together (as $wino_input_any's). Rows 1
+  ;; and 2 of Bᵀ d (d1 + d2, d2 − d1) from d1 and d2, then rows 0 (d0 − d2) and 3 (d1 − d3).
+  (func $wino_v_tile (param $p i32) (param $rs i32) (param $cs i32) (param $dst i32) (param $xs i32) (param $lanes i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
     (local $e0 v128) (local $e1 v128) (local $e2 v128) (local $e3 v128) (local $q i32)
     (local.set $q (i32.add (local.get $p) (local.get $rs)))
@@ -2093,36 +2044,51 @@
     (local.set $e1 (f32x4.add (local.get $a1) (local.get $b1)))
     (local.set $e2 (f32x4.add (local.get $a2) (local.get $b2)))
     (local.set $e3 (f32x4.add (local.get $a3) (local.get $b3)))
-    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 2))) (local.get $xs))
+    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 2))) (local.get $xs) (local.get $lanes))
     ;; row 2: d2 − d1
     (local.set $e0 (f32x4.sub (local.get $b0) (local.get $a0)))
     (local.set $e1 (f32x4.sub (local.get $b1) (local.get $a1)))
     (local.set $e2 (f32x4.sub (local.get $b2) (local.get $a2)))
     (local.set $e3 (f32x4.sub (local.get $b3) (local.get $a3)))
-    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 3))) (local.get $xs))
+    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (i32.add (local.get $dst) (i32.shl (local.get $xs) (i32.const 3))) (local.get $xs) (local.get $lanes))
     ;; row 0: d0 − d2
     (local.set $e0 (f32x4.sub (v128.load (local.get $p)) (local.get $b0)))
     (local.set $e1 (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $cs))) (local.get $b1)))
     (local.set $e2 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.shl (local.get $cs) (i32.const 1)))) (local.get $b2)))
     (local.set $e3 (f32x4.sub (v128.load (i32.add (local.get $p) (i32.mul (local.get $cs) (i32.const 3)))) (local.get $b3)))
-    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (local.get $dst) (local.get $xs))
+    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (local.get $dst) (local.get $xs) (local.get $lanes))
     ;; row 3: d1 − d3
     (local.set $q (i32.add (local.get $q) (local.get $rs)))
     (local.set $e0 (f32x4.sub (local.get $a0) (v128.load (local.get $q))))
     (local.set $e1 (f32x4.sub (local.get $a1) (v128.load (i32.add (local.get $q) (local.get $cs)))))
     (local.set $e2 (f32x4.sub (local.get $a2) (v128.load (i32.add (local.get $q) (i32.shl (local.get $cs) (i32.const 1))))))
     (local.set $e3 (f32x4.sub (local.get $a3) (v128.load (i32.add (local.get $q) (i32.mul (local.get $cs) (i32.const 3))))))
-    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (i32.add (local.get $dst) (i32.mul (local.get $xs) (i32.const 12))) (local.get $xs)))
+    (call $wino_v_store (local.get $e0) (local.get $e1) (local.get $e2) (local.get $e3) (i32.add (local.get $dst) (i32.mul (local.get $xs) (i32.const 12))) (local.get $xs) (local.get $lanes)))
 
-  ;; a row e of Bᵀ d times B: e0 − e2, e1 + e2, e2 − e1, e1 − e3 at dst, dst + xs, …
-  (func $wino_v_store (param $e0 v128) (param $e1 v128) (param $e2 v128) (param $e3 v128) (param $dst i32) (param $xs i32)
-    (v128.store (local.get $dst) (f32x4.sub (local.get $e0) (local.get $e2)))
+  ;; a row e of Bᵀ d times B: e0 − e2, e1 + e2, e2 − e1, e1 − e3 at dst, dst + xs, … (lanes: as
+  ;; $wino_v_tile's)
+  (func $wino_v_store (param $e0 v128) (param $e1 v128) (param $e2 v128) (param $e3 v128) (param $dst i32) (param $xs i32) (param $lanes i32)
+    (call $wino_store (f32x4.sub (local.get $e0) (local.get $e2)) (local.get $dst) (local.get $lanes))
     (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
-    (v128.store (local.get $dst) (f32x4.add (local.get $e1) (local.get $e2)))
+    (call $wino_store (f32x4.add (local.get $e1) (local.get $e2)) (local.get $dst) (local.get $lanes))
     (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
-    (v128.store (local.get $dst) (f32x4.sub (local.get $e2) (local.get $e1)))
+    (call $wino_store (f32x4.sub (local.get $e2) (local.get $e1)) (local.get $dst) (local.get $lanes))
     (local.set $dst (i32.add (local.get $dst) (local.get $xs)))
-    (v128.store (local.get $dst) (f32x4.sub (local.get $e1) (local.get $e3))))
+    (call $wino_store (f32x4.sub (local.get $e1) (local.get $e3)) (local.get $dst) (local.get $lanes)))
+
+  ;; v's 4 channels at dst, each `lanes` bytes after the one before, or (lanes 0) together
+  (func $wino_store (param $v v128) (param $dst i32) (param $lanes i32)
+    (if (i32.eqz (local.get $lanes))
+      (then
+        (v128.store (local.get $dst) (local.get $v))
+        (return)))
+    (f32.store (local.get $dst) (f32x4.extract_lane 0 (local.get $v)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $lanes)))
+    (f32.store (local.get $dst) (f32x4.extract_lane 1 (local.get $v)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $lanes)))
+    (f32.store (local.get $dst) (f32x4.extract_lane 2 (local.get $v)))
+    (local.set $dst (i32.add (local.get $dst) (local.get $lanes)))
+    (f32.store (local.get $dst) (f32x4.extract_lane 3 (local.get $v))))
 
   ;; a row (p, q) of A dY times Aᵀ: p, p + q, p − q, −q at dst, dst + xs, …
   (func $wino_z_row (param $p v128) (param $q v128) (param $dst i32) (param $xs i32)
@@ -2183,7 +2149,7 @@
         (local.set $c (i32.const 0))
         (block $cs_done (loop $chans
           (br_if $cs_done (i32.ge_u (local.get $c) (local.get $CI)))
-          (call $wino_v_tile (local.get $p) (local.get $rs) (local.get $cs) (local.get $dst) (local.get $xs))
+          (call $wino_v_tile (local.get $p) (local.get $rs) (local.get $cs) (local.get $dst) (local.get $xs) (i32.const 0))
           (local.set $p (i32.add (local.get $p) (i32.const 16)))
           (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
           (local.set $c (i32.add (local.get $c) (i32.const 4)))
