@@ -11,9 +11,9 @@
 ;; convolution with stride 1 and no padding (and a linear layer, one as [N,1,1,F]) uses x as A
 ;; directly; otherwise blocks of A are packed as needed. With few input channels (LeNet's, and
 ;; every model's first layer) im2col would move a few floats per call, and the conv_window_*
-;; entries read the image's windows in place instead (below, "sliding windows"). A 3×3 kernel
-;; at stride 1 can instead go through Winograd's minimal filtering (wino_filter, conv_wino_fwd),
-;; with fewer multiplications.
+;; entries read the image's windows in place instead (below, "sliding windows"). A 3×3 or 5×5
+;; kernel at stride 1 can instead go through Winograd's minimal filtering, with fewer
+;; multiplications (wino_filter and conv_wino_fwd; wino_dw_* for 3×3's filter gradient).
 ;;
 ;; Built by scripts/build-kernels.mjs (wabt) into dist/netc-conv*.wasm: with the memory of
 ;; tfjs-backend-wasm's plain or threaded build, and with fused multiply-add (relaxed SIMD's
@@ -1630,6 +1630,13 @@
     (local.set $p (i32.add (local.get $p) (local.get $xi)))
     (v128.store (local.get $p) (local.get $t2)))
 
+  ;; tile t's image, and its row and column among the image's TT tiles, TW a row
+  (func $wino_tile (param $t i32) (param $TT i32) (param $TW i32) (result i32 i32 i32)
+    (local $n i32) (local $r i32)
+    (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
+    (local.set $r (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))))
+    (local.get $n) (i32.div_u (local.get $r) (local.get $TW)) (i32.rem_u (local.get $r) (local.get $TW)))
+
   ;; the α×α patch of image n's x from pixel (ih, iw): its address in x where the patch lies
   ;; inside the image, else a copy at `patch` (rows α·CI floats apart), zeros where it is not
   (func $wino_patch (param $g i32) (param $n i32) (param $ih i32) (param $iw i32) (param $alpha i32) (param $patch i32) (result i32)
@@ -1677,8 +1684,8 @@
     (local $ih i32) (local $iw i32) (local $base i32) (local $rs i32) (local $cs i32)
     (local $c i32) (local $p i32) (local $dst i32) (local $xi i32) (local $q i32) (local $out i32) (local $flags i32)
     (local $right i32) (local $below i32) (local $at i32) (local $per i32)
-    (local $alpha i32) (local $xis i32) (local $civ i32) (local $table i32) (local $row i32) (local $side i32)
-    (local $unit i32) (local $columns i32) (local $c0 i32) (local $c1 i32)
+    (local $alpha i32) (local $xis i32) (local $civ i32) (local $table i32) (local $row i32)
+    (local $unit i32) (local $columns i32) (local $blocks i32) (local $c0 i32) (local $c1 i32)
     (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)
     (local.set $H (i32.load offset=32 (local.get $g)))
     (local.set $W (i32.load offset=36 (local.get $g)))
@@ -1690,10 +1697,8 @@
     (local.set $pw (i32.load offset=76 (local.get $g)))
     (local.set $flags (i32.load offset=24 (local.get $g)))
     (local.set $per (i32.load offset=80 (local.get $g)))
-    ;; tiles of 2×2 pixels
-    (local.set $side (i32.const 2))
-    (local.set $TW (i32.div_u (i32.add (local.get $OW) (i32.sub (local.get $side) (i32.const 1))) (local.get $side)))
-    (local.set $TT (i32.mul (i32.div_u (i32.add (local.get $OH) (i32.sub (local.get $side) (i32.const 1))) (local.get $side)) (local.get $TW)))
+    (local.set $TW (i32.shr_u (i32.add (local.get $OW) (i32.const 1)) (i32.const 1)))
+    (local.set $TT (i32.mul (i32.shr_u (i32.add (local.get $OH) (i32.const 1)) (i32.const 1)) (local.get $TW)))
     (local.set $T (i32.mul (i32.load offset=28 (local.get $g)) (local.get $TT)))
     (local.set $cs (i32.shl (local.get $CI) (i32.const 2)))
     (local.set $q (i32.shl (local.get $CO) (i32.const 2)))
@@ -1708,11 +1713,12 @@
     (local.set $row (i32.add (local.get $tmp) (i32.add (i32.shl (local.get $CI) (i32.const 5)) (i32.const 256))))
     ;; nb output channels a unit (a multiple of 8; 0: all of them)
     (local.set $columns (select (i32.load offset=96 (local.get $g)) (local.get $CO) (i32.load offset=96 (local.get $g))))
+    (local.set $blocks (i32.div_u (i32.add (local.get $CO) (i32.sub (local.get $columns) (i32.const 1))) (local.get $columns)))
     (block $all (loop $units
       ;; unit: a block of tiles and, for few tiles, a block of output channels
       (local.set $unit (call $next (local.get $g)))
-      (local.set $c0 (i32.mul (i32.rem_u (local.get $unit) (i32.div_u (i32.add (local.get $CO) (i32.sub (local.get $columns) (i32.const 1))) (local.get $columns))) (local.get $columns)))
-      (local.set $t0 (i32.mul (i32.div_u (local.get $unit) (i32.div_u (i32.add (local.get $CO) (i32.sub (local.get $columns) (i32.const 1))) (local.get $columns))) (local.get $per)))
+      (local.set $c0 (i32.mul (i32.rem_u (local.get $unit) (local.get $blocks)) (local.get $columns)))
+      (local.set $t0 (i32.mul (i32.div_u (local.get $unit) (local.get $blocks)) (local.get $per)))
       (br_if $all (i32.ge_u (local.get $t0) (local.get $T)))
       (local.set $c1 (call $min (i32.add (local.get $c0) (local.get $columns)) (local.get $CO)))
       (local.set $count (call $min (local.get $per) (i32.sub (local.get $T) (local.get $t0))))
@@ -1721,11 +1727,10 @@
       (block $vs_done (loop $vs
         (br_if $vs_done (i32.ge_u (local.get $j) (local.get $count)))
         (local.set $t (i32.add (local.get $t0) (local.get $j)))
-        (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
-        (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
-        (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
-        (local.set $ih (i32.sub (i32.mul (local.get $th) (local.get $side)) (local.get $ph)))
-        (local.set $iw (i32.sub (i32.mul (local.get $tw) (local.get $side)) (local.get $pw)))
+        (call $wino_tile (local.get $t) (local.get $TT) (local.get $TW))
+        (local.set $tw) (local.set $th) (local.set $n)
+        (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
+        (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
         (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $alpha) (local.get $patch)))
         (local.set $rs (select (i32.mul (local.get $alpha) (local.get $cs)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
         (local.set $dst (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))
@@ -1769,11 +1774,11 @@
       (block $ys_done (loop $ys
         (br_if $ys_done (i32.ge_u (local.get $j) (local.get $count)))
         (local.set $t (i32.add (local.get $t0) (local.get $j)))
-        (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
-        (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
-        (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
-        (local.set $th (i32.mul (local.get $th) (local.get $side)))
-        (local.set $tw (i32.mul (local.get $tw) (local.get $side)))
+        (call $wino_tile (local.get $t) (local.get $TT) (local.get $TW))
+        (local.set $tw) (local.set $th) (local.set $n)
+        ;; the tile's first pixel
+        (local.set $th (i32.shl (local.get $th) (i32.const 1)))
+        (local.set $tw (i32.shl (local.get $tw) (i32.const 1)))
         (local.set $out (i32.add (i32.load offset=12 (local.get $g))
           (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $th)) (local.get $OW)) (local.get $tw)) (local.get $q))))
         (local.set $right (i32.lt_u (i32.add (local.get $tw) (i32.const 1)) (local.get $OW)))
@@ -1784,10 +1789,10 @@
           (br_if $cos_done (i32.ge_u (local.get $c) (local.get $c1)))
           (if (i32.ne (local.get $alpha) (i32.const 4))
             (then
-              (call $wino_output_tile (local.get $g) (local.get $p) (local.get $q) (local.get $alpha) (local.get $side)
+              (call $wino_output_tile (local.get $g) (local.get $p) (local.get $q) (local.get $alpha)
                 (i32.add (local.get $table) (i32.shl (i32.mul (local.get $alpha) (i32.add (local.get $alpha) (i32.load offset=56 (local.get $g)))) (i32.const 2)))
                 (local.get $row) (local.get $c) (local.get $flags) (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
-                (call $min (local.get $side) (i32.sub (local.get $OH) (local.get $th))) (call $min (local.get $side) (i32.sub (local.get $OW) (local.get $tw))))
+                (call $min (i32.const 2) (i32.sub (local.get $OH) (local.get $th))) (call $min (i32.const 2) (i32.sub (local.get $OW) (local.get $tw))))
               (local.set $p (i32.add (local.get $p) (i32.const 16)))
               (local.set $c (i32.add (local.get $c) (i32.const 4)))
               (br $cos)))
@@ -1908,11 +1913,10 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
 
-  ;; y = Aᵀ M A (+ bias, relu) by the table's Aᵀ [side×α] (tiles of side×side pixels;
-  ;; conv_wino_fwd's are 2×2) for 4 channels c…c+3, M's position ξ at
+  ;; y = Aᵀ M A (+ bias, relu) by the table's Aᵀ [2×α] for 4 channels c…c+3, M's position ξ at
   ;; p + ξ·q, the tile's first pixel at out (rows OW·q apart), its first rows × cols pixels kept
   ;; (a tile past the output's edge): a row s = Aᵀ[i] M at `row`, then y[i][k] = Σ_c s[c]·Aᵀ[k][c]
-  (func $wino_output_tile (param $g i32) (param $p i32) (param $q i32) (param $alpha i32) (param $side i32) (param $at i32) (param $row i32)
+  (func $wino_output_tile (param $g i32) (param $p i32) (param $q i32) (param $alpha i32) (param $at i32) (param $row i32)
     (param $c i32) (param $flags i32) (param $out i32) (param $rows i32) (param $cols i32)
     (local $i i32) (local $k i32) (local $col i32) (local $r i32) (local $acc v128) (local $ld i32)
     (local.set $ld (i32.mul (i32.load offset=48 (local.get $g)) (local.get $q)))
@@ -2135,9 +2139,8 @@
       (block $tiles_done (loop $tiles
         (br_if $tiles_done (i32.ge_u (local.get $j) (local.get $hi)))
         (local.set $t (i32.add (local.get $first) (local.get $j)))
-        (local.set $n (i32.div_u (local.get $t) (local.get $TT)))
-        (local.set $th (i32.div_u (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (local.get $TW)))
-        (local.set $tw (i32.sub (i32.sub (local.get $t) (i32.mul (local.get $n) (local.get $TT))) (i32.mul (local.get $th) (local.get $TW))))
+        (call $wino_tile (local.get $t) (local.get $TT) (local.get $TW))
+        (local.set $tw) (local.set $th) (local.set $n)
         (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
         (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
         (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (i32.const 4) (local.get $patch)))
