@@ -119,12 +119,18 @@ const convs = [
   { name: "googlenet b2 3×3", x: [32, 24, 24, 64], w: [3, 3, 64, 192], s: 1, p: 1 },
   { name: "alexnet conv2", x: [32, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
   { name: "resnet18 3×3 s2 128→256", x: [32, 12, 12, 128], w: [3, 3, 128, 256], s: 2, p: 1 },
+  { name: "resnet18 3×3 s2 256→512", x: [32, 6, 6, 256], w: [3, 3, 256, 512], s: 2, p: 1 },
   { name: "vgg11 3×3 128→256 (batch 4)", x: [4, 56, 56, 128], w: [3, 3, 128, 256], s: 1, p: 1 },
   { name: "googlenet 5×5", x: [32, 12, 12, 16], w: [5, 5, 16, 32], s: 1, p: 2 },
   { name: "googlenet 1×1", x: [32, 12, 12, 192], w: [1, 1, 192, 64], s: 1, p: 0 },
   { name: "googlenet 1×1 256→128", x: [32, 12, 12, 256], w: [1, 1, 256, 128], s: 1, p: 0 },
   { name: "googlenet 3×3 128→192", x: [32, 12, 12, 128], w: [3, 3, 128, 192], s: 1, p: 1 },
   { name: "googlenet 3×3 160→320", x: [32, 6, 6, 160], w: [3, 3, 160, 320], s: 1, p: 1 },
+  { name: "googlenet b5 3×3 160→320", x: [32, 3, 3, 160], w: [3, 3, 160, 320], s: 1, p: 1 },
+  { name: "googlenet b5 5×5 32→128", x: [32, 3, 3, 32], w: [5, 5, 32, 128], s: 1, p: 2 },
+  { name: "googlenet b4 5×5 24→64", x: [32, 6, 6, 24], w: [5, 5, 24, 64], s: 1, p: 2 },
+  { name: "densenet b4 3×3 216→32", x: [32, 3, 3, 216], w: [3, 3, 216, 32], s: 1, p: 1 },
+  { name: "nin last 3×3 384→10", x: [32, 5, 5, 384], w: [3, 3, 384, 10], s: 1, p: 1 },
   { name: "nin 5×5 (batch 8)", x: [8, 26, 26, 96], w: [5, 5, 96, 256], s: 1, p: 2 },
   { name: "vgg11 3×3 256", x: [8, 28, 28, 256], w: [3, 3, 256, 256], s: 1, p: 1 },
 ];
@@ -150,6 +156,7 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
     const planePossible = pass !== "dx" && c.s === 1 && c.x[3] === 1;
     const scatterPossible = pass === "dx" && c.w[1] * c.w[2] <= 32;
     const winogradPossible = windowsPossible && c.s === 1 && c.w[0] === c.w[1] && (c.w[0] === 3 || (c.w[0] === 5 && pass !== "dw")) && c.w[2] % 4 === 0 && c.w[3] % 4 === 0;
+    const tapsPossible = windowsPossible && c.w[0] * c.w[1] > 1 && c.p < c.w[0] && c.p < c.w[1];
     const ms = {
       tfjs: time(f.tfjs),
       "netc (its rule)": time(() => f.netc({})),
@@ -158,6 +165,7 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
       im2col: time(() => f.netc({ path: "im2col" })),
       scatter: scatterPossible ? time(() => f.netc({ path: "scatter" })) : NaN,
       winograd: winogradPossible ? time(() => f.netc({ path: "winograd" })) : NaN,
+      taps: tapsPossible ? time(() => f.netc({ path: "taps" })) : NaN,
     };
     convRows.push({ case: `${c.name} ${pass}`, ...Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number.isNaN(v) ? "–" : `${v.toFixed(2)} (${(gflop / v * 1e3).toFixed(0)})`])) });
   }

@@ -70,6 +70,9 @@ const CASES: Case[] = [
   { from: "odd: Winograd's 5×5 (Toom-Cook's matrices) over odd sides, padding 3", x: [3, 9, 8, 8], k: [5, 5, 12], p: [3, 3] },
   // Its filter gradient sums V and Z of up to 16 MB at a time: this one in two chunks.
   { from: "odd: Winograd's filter gradient over chunks of tiles, channels past a block of 96", x: [6, 24, 22, 100], k: [3, 3, 420], p: [1, 1] },
+  { from: "odd: the taps inside x, a block of 96 input channels and 4 more, 3×3 pixels", x: [2, 3, 3, 100], k: [3, 3, 20], p: [1, 1] },
+  { from: "odd: the taps inside x, a kernel row wholly in the padding, stride 1×2", x: [3, 2, 4, 12], k: [5, 3, 10], s: [1, 2], p: [2, 1] },
+  { from: "odd: the taps inside x, images in two blocks", x: [100, 3, 3, 8], k: [3, 3, 16], p: [1, 1] },
 ];
 
 function random(n: number, seed: number): Float32Array {
@@ -159,7 +162,7 @@ async function reference(backend: "wasm" | "cpu", c: Case, d: ReturnType<typeof 
 }
 
 /** The kernels' results; `path` forces how they read their input (else their own rule). */
-async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | "windows" | "im2col" | "scatter" | "winograd") {
+async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | "windows" | "im2col" | "scatter" | "winograd" | "taps") {
   return onBackend("wasm", () => {
     const { g } = d;
     const attrs = { strides: [g.sh, g.sw], padding: [g.ph, g.pw] };
@@ -181,8 +184,8 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | 
     };
     const y = run(CONV2D, { x, filter: w, bias: b }, { activation: relu ? "relu" : "linear" });
     const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co], ...filterPath });
-    // The sliding-window input gradient exists at stride 1 with padding below the kernel's size; there is no one-plane one.
-    const dxPath = path === "plane" || (path === "windows" && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw)) ? "im2col" : path;
+    // The sliding-window and taps input gradients exist at stride 1 with padding below the kernel's size; there is no one-plane one.
+    const dxPath = path === "plane" || ((path === "windows" || path === "taps") && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw)) ? "im2col" : path;
     const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci], path: dxPath || undefined });
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, w, b, dy]);
@@ -216,8 +219,9 @@ describe("netc convolution kernels", () => {
         const plane = g.ci === 1 && g.sh === 1 && g.sw === 1;
         const scatter = g.kw * g.ci <= 32;
         const winograd = g.kh === g.kw && (g.kh === 3 || g.kh === 5) && g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw && g.ci % 4 === 0 && g.co % 4 === 0;
+        const taps = g.kh * g.kw > 1 && g.ph < g.kh && g.pw < g.kw;
         const paths = small
-          ? [["", actual], ...(plane ? [["plane", await netc(d, relu, "plane")]] : []), ["windows", await netc(d, relu, "windows")], ["im2col", await netc(d, relu, "im2col")], ...(scatter ? [["scatter", await netc(d, relu, "scatter")]] : []), ...(winograd ? [["winograd", await netc(d, relu, "winograd")]] : [])]
+          ? [["", actual], ...(plane ? [["plane", await netc(d, relu, "plane")]] : []), ["windows", await netc(d, relu, "windows")], ["im2col", await netc(d, relu, "im2col")], ...(scatter ? [["scatter", await netc(d, relu, "scatter")]] : []), ...(winograd ? [["winograd", await netc(d, relu, "winograd")]] : []), ...(taps ? [["taps", await netc(d, relu, "taps")]] : [])]
           : [["", actual]];
         for (const [path, result] of paths as [string, typeof actual][]) {
           expect(normwise(result.y.values, expected.y), `forward vs ${backend} ${path}`).toBeLessThanOrEqual(TOLERANCE);

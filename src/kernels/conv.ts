@@ -38,7 +38,7 @@ import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "wino_dw_transform", "wino_dw_products", "wino_dw_filter", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_taps_fwd", "conv_taps_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "wino_dw_transform", "wino_dw_products", "wino_dw_filter", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27, transforms: 28 };
@@ -63,7 +63,7 @@ const FEW_ROWS = 16;
 /** Below this many input channels every pass reads windows in place (see pathOf). */
 const FEW_CHANNELS = 8;
 const NO_BLOCKS: Blocks = { mb: 0, kb: 0, nb: 0 };
-const PATHS = ["plane", "windows", "im2col", "scatter", "winograd"] as const;
+const PATHS = ["plane", "windows", "im2col", "scatter", "winograd", "taps"] as const;
 type ConvPath = (typeof PATHS)[number];
 /** The filter gradient's sliding-window pass sums the batch in this many groups of images, one unit of work each. */
 const DW_GROUPS = 8;
@@ -71,7 +71,7 @@ const DW_GROUPS = 8;
 const SCATTER_ROW = 32;
 /** Tiles of 2×2 output pixels per unit of work of the Winograd forward pass (netc-conv.wat's constant). */
 const WINOGRAD_TILES = 48;
-/** A Winograd pass's flag: its filter is the forward pass's, read flipped and transposed (see convolvedInputGradient). */
+/** A forward pass's flag: its filter is the forward pass's, read flipped and transposed (see convolvedInputGradient). */
 const FLIPPED_FILTER = 8;
 /** The most bytes the Winograd filter gradient's transformed tiles (V and Z) take at a time. */
 const WINOGRAD_CHUNK_BYTES = 16 << 20;
@@ -81,6 +81,10 @@ const WINOGRAD_CHANNELS = 16;
 const WINOGRAD_FILTER_GRADIENT_CHANNELS = 64;
 /** 5×5's (its transforms multiplied out), out. */
 const WINOGRAD_TRANSFORMED_OUTPUTS = 64;
+/** At most this share of a pass's window taps inside its input, the rest padding, the taps path pays (measured). */
+const TAPS_INSIDE = 0.8;
+/** The taps path's filter gradient: input channels per unit of work. */
+const TAPS_CHANNELS = 96;
 /** Below this much work (multiply-adds, comparisons) a call runs on one thread: waking the others would cost more. */
 const PARALLEL_WORK = 1 << 21;
 
@@ -108,8 +112,6 @@ interface Runtime {
   arena: Arena;
   /** The list of a concatenation's parts. */
   parts: Arena;
-  /** The input gradient's flipped filter (see convolvedInputGradient). */
-  flipped: Arena;
   /** The one-channel forward pass's packed filter and bias (see planeForward). */
   planeFilter: Arena;
   /** The scattered input gradient's packed filter (see scatteredInputGradient). */
@@ -147,7 +149,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     // As many threads as tfjs runs, where the runtime can start them.
     const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
-    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), flipped: new Arena(backend), planeFilter: new Arena(backend), scatterFilter: new Arena(backend), winogradTable: new Arena(backend), fma };
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), planeFilter: new Arena(backend), scatterFilter: new Arena(backend), winogradTable: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
   return runtime;
@@ -311,14 +313,21 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   // 3×3 and 5×5 at stride 1 (the input gradient's too, as the windows'), channels in whole
   // vectors; the filter gradient's transforms are 3×3's alone.
   const winograd = windows && stride1 && g.kh === g.kw && (g.kh === 3 || (g.kh === 5 && pass !== "filter gradient")) && g.ci % 4 === 0 && g.co % 4 === 0;
+  // Every output pixel has a tap inside x (the input gradient's, as the windows').
+  const taps = windows && window && g.ph < g.kh && g.pw < g.kw;
   const path = attrs["path"];
   if (path !== undefined && !PATHS.includes(path as ConvPath)) throw new Error(`netc convolution kernels: path must be ${PATHS.join(", ")}, got ${String(path)}`);
   if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
   if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
   if (path === "scatter" && !scatter) throw new Error(`${CONV2D_BACKPROP_INPUT}: the scattered input gradient takes kernel rows of at most ${SCATTER_ROW} floats (KW·CI)`);
   if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes a 3×3 or (but for the filter gradient) a 5×5 kernel at stride 1 (the input gradient's with padding below its size), channels in multiples of 4`);
+  if (path === "taps" && !taps) throw new Error(`netc convolution kernels: the taps path takes a kernel larger than 1×1 with padding below its size (the input gradient's at stride 1)`);
   if (path !== undefined) return path as ConvPath;
-  if (winograd && winogradPays(g, pass)) return "winograd";
+  const fewTaps = taps && tapsPay(g, pass);
+  // 5×5's multiplied-out transforms cost more than the taps path's zeros where few taps are
+  // inside x (GoogLeNet's 6×6 layers, 24 → 64 channels: 1.17 ms, 0.71 by the taps).
+  if (winograd && winogradPays(g, pass) && !(fewTaps && g.kh === 5)) return "winograd";
+  if (fewTaps) return "taps";
   // One plane where channels would leave lanes empty (VGG's 64 fill them, and its 224×224 planes outgrow L1).
   if (plane && g.co < FEW_CHANNELS) return "plane";
   // Rows of fewer than 16 floats (one input channel) leave most of its 8 vectors' lanes idle.
@@ -377,6 +386,29 @@ function winogradCoverage(g: ConvGeometry, pass: "forward" | "filter gradient" |
   return (roundUp(h, 2) * roundUp(w, 2)) / (h * w);
 }
 
+/**
+ * Whether the taps path (im2col over the window taps inside x alone; see netc-conv.wat) is the
+ * fastest (measured with scripts/bench-kernels.mjs): where at most TAPS_INSIDE of the window
+ * taps are inside x, as on the models' smallest outputs (ResNet-18's last 3×3 layers, 3×3
+ * pixels, 49 of 81 taps inside: 12.1 → 8.7 ms forward, 11.8 → 7.8 filter gradient at 512
+ * channels; DenseNet's last 3×3, 216 → 32 channels: 0.41 → 0.28, 1.76 → 0.28), but from a
+ * few channels (im2col's copies).
+ */
+function tapsPay(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient"): boolean {
+  const from = pass === "input gradient" ? g.co : g.ci;
+  return from >= FEW_CHANNELS && tapsInside(pass === "input gradient" ? gradientGeometry(g) : g) <= TAPS_INSIDE;
+}
+
+/** The share of a convolution's window taps that fall inside x, the rest in the padding. */
+function tapsInside(g: ConvGeometry): number {
+  const inside = (out: number, s: number, p: number, k: number, size: number) => {
+    let taps = 0;
+    for (let o = 0; o < out; o++) taps += Math.min(k, size + p - o * s) - Math.max(0, p - o * s);
+    return taps / (out * k);
+  };
+  return inside(g.oh, g.sh, g.ph, g.kh, g.h) * inside(g.ow, g.sw, g.pw, g.kw, g.w);
+}
+
 /** Floats of x's image n padded (none without padding), as conv_window_* keep it in scratch. */
 function paddedImage(g: ConvGeometry): number {
   return g.ph || g.pw ? (g.h + 2 * g.ph) * (g.w + 2 * g.pw) * g.ci : 0;
@@ -411,7 +443,7 @@ function planeForward(backend: WasmBackend, g: ConvGeometry, tensors: { x: numbe
  * y = act(x ⊛ W + bias), reading x's windows in place or through im2col: W packed in panels of
  * 8 columns first (every thread reads all of it), then the product.
  */
-function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number, path: "windows" | "im2col" | "winograd"): void {
+function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w: number; bias: number; out: number }, flags: number, path: "windows" | "im2col" | "winograd" | "taps"): void {
   if (path === "winograd") {
     const alpha = g.kh + 1;
     // U (α² transformed filters, in panels); per thread an edge tile's patch, V, M, the GEMM's
@@ -439,6 +471,17 @@ function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w
     return;
   }
   const packed = g.kh * g.kw * g.ci * roundUp(g.co, 8) * FLOAT;
+  if (path === "taps") {
+    // A unit is an output pixel of a block of images: of all of them (up to 96) where the
+    // pixels alone give every thread two units or more.
+    const pixels = g.oh * g.ow;
+    const imageBlocks = Math.max(Math.ceil((2 * runtimeFor(backend).pool.threads) / pixels), Math.ceil(g.n / 96));
+    const blocks = { mb: 0, kb: 1024, nb: 0, group: Math.ceil(g.n / imageBlocks) };
+    const scratch = roundUp(blocks.group, 6) * blocks.kb * FLOAT + gemmScratch(blocks.kb);
+    run(backend, "pack_w", g, tensors, blocks, scratch, flags, macs(g), packed);
+    run(backend, "conv_taps_fwd", g, tensors, blocks, scratch, flags, macs(g), packed);
+    return;
+  }
   if (path === "windows") {
     const scratch = (paddedImage(g) + roundUp(g.co, 8)) * FLOAT;
     run(backend, "pack_w", g, tensors, NO_BLOCKS, scratch, flags, macs(g), packed);
@@ -474,6 +517,11 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
   const path = pathOf(g, "filter gradient", args.attrs);
   if (path === "winograd") {
     winogradFilterGradient(backend, g, tensors);
+    return dw;
+  }
+  if (path === "taps") {
+    const blocks = { mb: 512, kb: Math.min(TAPS_CHANNELS, g.ci), nb: 0 };
+    run(backend, "conv_taps_dw", g, tensors, blocks, blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb));
     return dw;
   }
   if (path !== "im2col") {
@@ -542,7 +590,7 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
     scatteredInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx));
     return dx;
   }
-  if (path === "windows" || path === "winograd") {
+  if (path === "windows" || path === "winograd" || path === "taps") {
     convolvedInputGradient(backend, g, address(backend, dy), address(backend, filter), address(backend, dx), path);
     return dx;
   }
@@ -562,27 +610,16 @@ function convBackpropInput(args: KernelArgs): TensorInfo {
 /**
  * At stride 1 the input gradient is a convolution too: of dy, padded by KH−1−ph and KW−1−pw,
  * with the filter flipped in both spatial axes and its channels swapped, W'[kh,kw,co,ci] =
- * W[KH−1−kh, KW−1−kw, ci, co], here as the sliding-window or Winograd forward pass. Winograd's
- * filter transform reads W' out of W as it goes (flags 8); the windows' pass gets a copy.
+ * W[KH−1−kh, KW−1−kw, ci, co], here as a forward pass whose filter transform or packing reads
+ * W' out of W as it goes (FLIPPED_FILTER).
  */
-function convolvedInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number, path: "windows" | "winograd"): void {
-  const gradient: ConvGeometry = { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
-  if (path === "winograd") {
-    convolve(backend, gradient, { x: dy, w: filter, bias: 0, out: dx }, FLIPPED_FILTER, path);
-    return;
-  }
-  const taps = g.kh * g.kw;
-  const flipped = runtimeFor(backend).flipped.get(taps * g.ci * g.co * FLOAT);
-  const heap = backendMemory(backend).buffer;
-  const w = new Float32Array(heap, filter, taps * g.ci * g.co);
-  const wFlipped = new Float32Array(heap, flipped, taps * g.ci * g.co);
-  for (let tap = 0; tap < taps; tap++) {
-    const from = (taps - 1 - tap) * g.ci * g.co;
-    for (let ci = 0; ci < g.ci; ci++) {
-      for (let co = 0; co < g.co; co++) wFlipped[tap * g.ci * g.co + co * g.ci + ci] = w[from + ci * g.co + co]!;
-    }
-  }
-  convolve(backend, gradient, { x: dy, w: flipped, bias: 0, out: dx }, 0, path);
+function convolvedInputGradient(backend: WasmBackend, g: ConvGeometry, dy: number, filter: number, dx: number, path: "windows" | "winograd" | "taps"): void {
+  convolve(backend, gradientGeometry(g), { x: dy, w: filter, bias: 0, out: dx }, FLIPPED_FILTER, path);
+}
+
+/** The geometry of the stride-1 input gradient as a forward pass of dy (see convolvedInputGradient). */
+function gradientGeometry(g: ConvGeometry): ConvGeometry {
+  return { n: g.n, h: g.oh, w: g.ow, ci: g.co, oh: g.h, ow: g.w, co: g.ci, kh: g.kh, kw: g.kw, sh: 1, sw: 1, ph: g.kh - 1 - g.ph, pw: g.kw - 1 - g.pw };
 }
 
 /**

@@ -581,25 +581,30 @@
   ;; rows [m0, m0+mb) of a row-major matrix with `ld` floats per row, its first N columns in
   ;; panels of 8 (the last zero-padded): panel p's row r at dst + (p·mb + r)·32
   (func $pack_panels (param $src i32) (param $ld i32) (param $m0 i32) (param $mb i32) (param $N i32) (param $dst i32)
-    (local $r i32) (local $n0 i32) (local $row i32) (local $at i32)
+    (local $r i32)
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $r) (local.get $mb)))
-      (local.set $row (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (i32.const 2))))
-      (local.set $n0 (i32.const 0))
-      (block $d (loop $panels
-        (br_if $d (i32.ge_u (local.get $n0) (local.get $N)))
-        (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $n0) (i32.const 3)) (local.get $mb)) (local.get $r)) (i32.const 5))))
-        (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $N))
-          (then
-            (v128.store (local.get $at) (v128.load (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2)))))
-            (v128.store offset=16 (local.get $at) (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))))))
-          (else
-            (call $zero (local.get $at) (i32.const 8))
-            (call $copy (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))) (local.get $at) (i32.sub (local.get $N) (local.get $n0)))))
-        (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
-        (br $panels)))
+      (call $panel_row (i32.add (local.get $src) (i32.shl (i32.mul (i32.add (local.get $m0) (local.get $r)) (local.get $ld)) (i32.const 2)))
+        (local.get $N) (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 5))) (i32.shl (local.get $mb) (i32.const 5)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $rows))))
+
+  ;; the N floats at row into panels of 8 (the last zero-padded): panel p's 8 at dst + p·ps
+  (func $panel_row (param $row i32) (param $N i32) (param $dst i32) (param $ps i32)
+    (local $n0 i32)
+    (block $d (loop $panels
+      (br_if $d (i32.ge_u (local.get $n0) (local.get $N)))
+      (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $N))
+        (then
+          (v128.store (local.get $dst) (v128.load (local.get $row)))
+          (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $row))))
+        (else
+          (call $zero (local.get $dst) (i32.const 8))
+          (call $copy (local.get $row) (local.get $dst) (i32.sub (local.get $N) (local.get $n0)))))
+      (local.set $row (i32.add (local.get $row) (i32.const 32)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $ps)))
+      (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+      (br $panels))))
 
   ;; ---------------------------------------------------------------- entry points
 
@@ -673,35 +678,102 @@
       (br $units))))
 
   ;; W [K × CO] in panels of 8 columns (the last zero-padded) into word 27's buffer, panel p's
-  ;; row k at (p·K + k)·32, for the forward pass; a unit is 64 rows of W.
+  ;; row k at (p·K + k)·32, for the forward pass; a unit is 64 rows of W. With flags 8 (the
+  ;; input gradient as a forward pass of dy), W is given as the forward pass's [KH,KW,CO,CI] and
+  ;; its rows are read flipped and transposed, as $wino_filter_tap reads them.
   (func (export "pack_w") (param $g i32) (param $tid i32) (param $nt i32)
-    (local $K i32) (local $CO i32) (local $k i32) (local $hi i32) (local $n0 i32) (local $row i32) (local $at i32) (local $dst i32)
-    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (i32.load offset=40 (local.get $g))))
+    (local $K i32) (local $CI i32) (local $CO i32) (local $k i32) (local $hi i32) (local $dst i32) (local $flipped i32)
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))) (local.get $CI)))
     (local.set $CO (i32.load offset=52 (local.get $g)))
     (local.set $dst (i32.load offset=108 (local.get $g)))
+    (local.set $flipped (i32.and (i32.load offset=24 (local.get $g)) (i32.const 8)))
     (block $all (loop $units
     (local.set $k (i32.mul (call $next (local.get $g)) (i32.const 64)))
     (br_if $all (i32.ge_u (local.get $k) (local.get $K)))
     (local.set $hi (call $min (i32.add (local.get $k) (i32.const 64)) (local.get $K)))
-    (block $done (loop $rows
-      (br_if $done (i32.ge_u (local.get $k) (local.get $hi)))
-      (local.set $row (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k) (local.get $CO)) (i32.const 2))))
-      (local.set $n0 (i32.const 0))
-      (block $d (loop $panels
-        (br_if $d (i32.ge_u (local.get $n0) (local.get $CO)))
-        (local.set $at (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $n0) (i32.const 3)) (local.get $K)) (local.get $k)) (i32.const 5))))
-        (if (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $CO))
-          (then
-            (v128.store (local.get $at) (v128.load (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2)))))
-            (v128.store offset=16 (local.get $at) (v128.load offset=16 (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))))))
-          (else
-            (call $zero (local.get $at) (i32.const 8))
-            (call $copy (i32.add (local.get $row) (i32.shl (local.get $n0) (i32.const 2))) (local.get $at) (i32.sub (local.get $CO) (local.get $n0)))))
-        (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
-        (br $panels)))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br $rows)))
+    (if (local.get $flipped)
+      (then (call $pack_flipped_rows (local.get $g) (local.get $k) (local.get $hi)))
+      (else
+        (block $done (loop $rows
+          (br_if $done (i32.ge_u (local.get $k) (local.get $hi)))
+          (call $panel_row (i32.add (i32.load offset=4 (local.get $g)) (i32.shl (i32.mul (local.get $k) (local.get $CO)) (i32.const 2)))
+            (local.get $CO) (i32.add (local.get $dst) (i32.shl (local.get $k) (i32.const 5))) (i32.shl (local.get $K) (i32.const 5)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $rows)))))
     (br $units))))
+
+  ;; pack_w's rows [k, hi) of the flipped filter: row (t, c), column j is W[KH·KW − 1 − t][j][c],
+  ;; CI floats apart down a column; 8 columns by 4 rows at a time go as two 4×4 transposes, the
+  ;; 8 rows of W they read reused 4 times (read row by row, W's rows 4 KB apart would fall in
+  ;; the same few sets of L1).
+  (func $pack_flipped_rows (param $g i32) (param $k i32) (param $hi i32)
+    (local $K i32) (local $CI i32) (local $CO i32) (local $taps i32) (local $n0 i32) (local $r i32) (local $t i32) (local $c i32)
+    (local $src i32) (local $at i32) (local $ld i32) (local $i i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $taps (i32.mul (i32.load offset=56 (local.get $g)) (i32.load offset=60 (local.get $g))))
+    (local.set $K (i32.mul (local.get $taps) (local.get $CI)))
+    (local.set $ld (i32.shl (local.get $CI) (i32.const 2)))
+    (block $done (loop $panels
+      (br_if $done (i32.ge_u (local.get $n0) (local.get $CO)))
+      (local.set $r (local.get $k))
+      (block $rows_done (loop $rows
+        (br_if $rows_done (i32.ge_u (local.get $r) (local.get $hi)))
+        (local.set $t (i32.div_u (local.get $r) (local.get $CI)))
+        (local.set $c (i32.sub (local.get $r) (i32.mul (local.get $t) (local.get $CI))))
+        (local.set $src (i32.add (i32.load offset=4 (local.get $g)) (i32.shl
+          (i32.add (i32.mul (i32.add (i32.mul (i32.sub (i32.sub (local.get $taps) (i32.const 1)) (local.get $t)) (local.get $CO)) (local.get $n0)) (local.get $CI)) (local.get $c))
+          (i32.const 2))))
+        (local.set $at (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (i32.add (i32.mul (i32.shr_u (local.get $n0) (i32.const 3)) (local.get $K)) (local.get $r)) (i32.const 5))))
+        (if (i32.and (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $CO))
+              (i32.and (i32.le_u (i32.add (local.get $c) (i32.const 4)) (local.get $CI)) (i32.le_u (i32.add (local.get $r) (i32.const 4)) (local.get $hi))))
+          (then
+            (call $transpose4 (v128.load (local.get $src)) (v128.load (i32.add (local.get $src) (local.get $ld)))
+              (v128.load (i32.add (local.get $src) (i32.shl (local.get $ld) (i32.const 1)))) (v128.load (i32.add (local.get $src) (i32.mul (local.get $ld) (i32.const 3)))))
+            (local.set $a3) (local.set $a2) (local.set $a1) (local.set $a0)
+            (local.set $src (i32.add (local.get $src) (i32.shl (local.get $ld) (i32.const 2))))
+            (call $transpose4 (v128.load (local.get $src)) (v128.load (i32.add (local.get $src) (local.get $ld)))
+              (v128.load (i32.add (local.get $src) (i32.shl (local.get $ld) (i32.const 1)))) (v128.load (i32.add (local.get $src) (i32.mul (local.get $ld) (i32.const 3)))))
+            (local.set $b3) (local.set $b2) (local.set $b1) (local.set $b0)
+            (v128.store offset=0 (local.get $at) (local.get $a0))
+            (v128.store offset=16 (local.get $at) (local.get $b0))
+            (v128.store offset=32 (local.get $at) (local.get $a1))
+            (v128.store offset=48 (local.get $at) (local.get $b1))
+            (v128.store offset=64 (local.get $at) (local.get $a2))
+            (v128.store offset=80 (local.get $at) (local.get $b2))
+            (v128.store offset=96 (local.get $at) (local.get $a3))
+            (v128.store offset=112 (local.get $at) (local.get $b3))
+            (local.set $r (i32.add (local.get $r) (i32.const 4))))
+          (else
+            ;; one row, its columns past CO zeros
+            (local.set $i (i32.const 0))
+            (block $d (loop $columns
+              (br_if $d (i32.ge_u (local.get $i) (i32.const 8)))
+              (f32.store (i32.add (local.get $at) (i32.shl (local.get $i) (i32.const 2)))
+                (if (result f32) (i32.lt_u (i32.add (local.get $n0) (local.get $i)) (local.get $CO))
+                  (then (f32.load (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $ld)))))
+                  (else (f32.const 0))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br $columns)))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))))
+        (br $rows)))
+      (local.set $n0 (i32.add (local.get $n0) (i32.const 8)))
+      (br $panels))))
+
+  ;; the columns of the 4×4 matrix whose rows are r0…r3
+  (func $transpose4 (param $r0 v128) (param $r1 v128) (param $r2 v128) (param $r3 v128) (result v128 v128 v128 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    ;; t0 = (r0₀ r1₀ r0₁ r1₁), t1 = (r0₂ r1₂ r0₃ r1₃), t2, t3 the same of r2, r3
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2))
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2))
+    (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3))
+    (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
 
   ;; dW = Aᵀ·dy, a unit being a chunk of kb of dW's rows (no reduction across threads): over M
   ;; in blocks of mb, the block of dy packed in panels and the chunk's block of A (row-major: 6
@@ -738,6 +810,179 @@
           (select (i32.const 1) (i32.const 0) (local.get $m0)) (i32.const 0) (local.get $tmp))
         (local.set $m0 (i32.add (local.get $m0) (local.get $rows)))
         (br $blocks)))
+      (br $units))))
+
+  ;; ---------------------------------------------------------------- the taps inside x
+  ;; A small output with padding spends much of im2col's product on zeros: ResNet-18's last 3×3
+  ;; layers, 3×3 pixels at padding 1, have 49 of their 81 window taps inside x. Output pixels at
+  ;; the same position share which taps are inside, a rectangle kh ∈ [kh0, kh1) × kw ∈ [kw0,
+  ;; kw1), and a kernel row's run of taps is (kw1 − kw0)·CI contiguous floats both of x's row
+  ;; (NHWC) and of W's rows, so these passes go position by position over those runs alone.
+
+  ;; the kernel taps [lo, hi) of output row (or column) o whose input index o·s − p + tap is in [0, size)
+  (func $taps_inside (param $o i32) (param $s i32) (param $p i32) (param $k i32) (param $size i32) (result i32 i32)
+    (local $at i32)
+    (local.set $at (i32.sub (i32.mul (local.get $o) (local.get $s)) (local.get $p)))
+    (call $max (i32.const 0) (i32.sub (i32.const 0) (local.get $at)))
+    (call $min (local.get $k) (i32.sub (local.get $size) (local.get $at))))
+
+  ;; the output rows (or columns) [lo, hi) of `out` whose tap `tap` is inside x's `size`: o·s − p + tap ∈ [0, size)
+  (func $pixels_inside (param $tap i32) (param $s i32) (param $p i32) (param $out i32) (param $size i32) (result i32 i32)
+    (local $lo i32) (local $hi i32) (local $end i32)
+    (local.set $lo (i32.sub (local.get $p) (local.get $tap)))
+    (local.set $lo (select (i32.div_u (i32.add (local.get $lo) (i32.sub (local.get $s) (i32.const 1))) (local.get $s)) (i32.const 0) (i32.gt_s (local.get $lo) (i32.const 0))))
+    (local.set $end (i32.add (i32.sub (local.get $size) (local.get $tap)) (local.get $p)))
+    (local.set $hi (select (call $min (local.get $out) (i32.div_u (i32.add (local.get $end) (i32.sub (local.get $s) (i32.const 1))) (local.get $s))) (i32.const 0) (i32.gt_s (local.get $end) (i32.const 0))))
+    (local.get $lo)
+    (call $max (local.get $lo) (local.get $hi)))
+
+  ;; y = act(x ⊛ W + bias) over the taps inside x. A unit is one output pixel of a block of
+  ;; word 26's count of images: its rows are that pixel of each (OH·OW rows apart in y), its
+  ;; reduction each kernel row's run of inside taps in steps of up to kb, packed in tiles
+  ;; straight from x (a row-major matrix whose rows, the images, are H·W·CI floats apart). W
+  ;; packed by pack_w. Scratch per thread: the block's rows (rounded up to 6)·kb floats of
+  ;; tiles, the GEMM's kb·8 + 64.
+  (func (export "conv_taps_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $KW i32)
+    (local $K i32) (local $kb i32) (local $group i32) (local $blocks i32) (local $u i32) (local $pixel i32) (local $image i32)
+    (local $n0 i32) (local $rows i32) (local $oh i32) (local $ow i32)
+    (local $kh i32) (local $kh1 i32) (local $kw0 i32) (local $kw1 i32) (local $taps i32) (local $src i32)
+    (local $k0 i32) (local $ks i32) (local $flags i32) (local $s i32) (local $tmp i32)
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (local.get $KW)) (local.get $CI)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $group (i32.load offset=104 (local.get $g)))
+    (local.set $blocks (i32.div_u (i32.add (local.get $N) (i32.sub (local.get $group) (i32.const 1))) (local.get $group)))
+    (local.set $image (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $CI)))
+    (local.set $s (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $tmp (i32.add (local.get $s) (i32.mul (i32.mul (i32.div_u (i32.add (local.get $group) (i32.const 5)) (i32.const 6)) (i32.const 24)) (local.get $kb))))
+    (block $done (loop $units
+      (local.set $u (call $next (local.get $g)))
+      (br_if $done (i32.ge_u (local.get $u) (i32.mul (i32.mul (local.get $OH) (local.get $OW)) (local.get $blocks))))
+      (local.set $pixel (i32.div_u (local.get $u) (local.get $blocks)))
+      (local.set $n0 (i32.mul (i32.rem_u (local.get $u) (local.get $blocks)) (local.get $group)))
+      (local.set $rows (call $min (local.get $group) (i32.sub (local.get $N) (local.get $n0))))
+      (local.set $oh (i32.div_u (local.get $pixel) (local.get $OW)))
+      (local.set $ow (i32.rem_u (local.get $pixel) (local.get $OW)))
+      (call $taps_inside (local.get $oh) (i32.load offset=64 (local.get $g)) (i32.load offset=72 (local.get $g)) (i32.load offset=56 (local.get $g)) (local.get $H))
+      (local.set $kh1)
+      (local.set $kh)
+      (call $taps_inside (local.get $ow) (i32.load offset=68 (local.get $g)) (i32.load offset=76 (local.get $g)) (local.get $KW) (local.get $W))
+      (local.set $kw1)
+      (local.set $kw0)
+      (local.set $taps (i32.mul (i32.sub (local.get $kw1) (local.get $kw0)) (local.get $CI)))
+      ;; the first step starts from the bias (or overwrites y), the last applies the relu
+      (local.set $flags (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)))
+      (block $rows_done (loop $kernel_rows
+        (br_if $rows_done (i32.ge_u (local.get $kh) (local.get $kh1)))
+        ;; x's image n0, row oh·sh + kh − ph, column ow·sw + kw0 − pw
+        (local.set $src (i32.add (i32.load offset=0 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $n0) (local.get $image))
+          (i32.mul (i32.add (i32.mul (i32.sub (i32.add (i32.mul (local.get $oh) (i32.load offset=64 (local.get $g))) (local.get $kh)) (i32.load offset=72 (local.get $g))) (local.get $W))
+              (i32.sub (i32.add (i32.mul (local.get $ow) (i32.load offset=68 (local.get $g))) (local.get $kw0)) (i32.load offset=76 (local.get $g))))
+            (local.get $CI))) (i32.const 2))))
+        (local.set $k0 (i32.const 0))
+        (block $steps_done (loop $steps
+          (br_if $steps_done (i32.ge_u (local.get $k0) (local.get $taps)))
+          (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $taps) (local.get $k0))))
+          (call $pack_tiles (local.get $src) (local.get $image) (i32.const 0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s))
+          (if (i32.and (i32.ge_u (i32.add (local.get $kh) (i32.const 1)) (local.get $kh1)) (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $taps)))
+            (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
+          (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $rows)
+            (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $KW)) (local.get $kw0)) (local.get $CI)) (local.get $k0)) (i32.const 5)))
+            (i32.const 32) (i32.shl (local.get $K) (i32.const 5))
+            (local.get $CO) (local.get $ks)
+            (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n0) (i32.mul (local.get $OH) (local.get $OW))) (local.get $pixel)) (local.get $CO)) (i32.const 2)))
+            (i32.shl (i32.mul (i32.mul (local.get $OH) (local.get $OW)) (local.get $CO)) (i32.const 2))
+            (local.get $flags) (i32.load offset=8 (local.get $g)) (local.get $tmp))
+          (local.set $flags (i32.const 1))
+          (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+          (br $steps)))
+        (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+        (br $kernel_rows)))
+      (br $units))))
+
+  ;; dW = Aᵀ·dy over the taps inside x. A unit is one tap t = (kh, kw) and a block of kb of its
+  ;; input channels, dW's rows t·CI + [c0, c0 + kb), summed over the output pixels whose tap t
+  ;; is inside x, a rectangle [oh0, oh1) × [ow0, ow1) of each image, in blocks of up to mb:
+  ;; their x values (kb floats each) gathered row-major, their dy in panels. Scratch per
+  ;; thread: mb·CO floats of panels (CO rounded up to 8), mb·kb of x, the GEMM's mb·8 + 64.
+  (func (export "conv_taps_dw") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $KW i32)
+    (local $mb i32) (local $kb i32) (local $blocks i32) (local $u i32) (local $t i32) (local $c0 i32) (local $ks i32)
+    (local $kh i32) (local $kw i32) (local $oh0 i32) (local $oh1 i32) (local $ow0 i32) (local $ow1 i32) (local $pixels i32)
+    (local $j0 i32) (local $rows i32) (local $r i32) (local $j i32) (local $n i32) (local $oh i32) (local $ow i32)
+    (local $panels i32) (local $a i32) (local $tmp i32) (local $dw i32)
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $mb (i32.load offset=80 (local.get $g)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $blocks (i32.div_u (i32.add (local.get $CI) (i32.sub (local.get $kb) (i32.const 1))) (local.get $kb)))
+    (local.set $panels (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $a (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $mb) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2))))
+    (local.set $tmp (i32.add (local.get $a) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
+    (block $done (loop $units
+      (local.set $u (call $next (local.get $g)))
+      (local.set $t (i32.div_u (local.get $u) (local.get $blocks)))
+      (br_if $done (i32.ge_u (local.get $t) (i32.mul (i32.load offset=56 (local.get $g)) (local.get $KW))))
+      (local.set $c0 (i32.mul (i32.rem_u (local.get $u) (local.get $blocks)) (local.get $kb)))
+      (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $CI) (local.get $c0))))
+      (local.set $kh (i32.div_u (local.get $t) (local.get $KW)))
+      (local.set $kw (i32.rem_u (local.get $t) (local.get $KW)))
+      (call $pixels_inside (local.get $kh) (i32.load offset=64 (local.get $g)) (i32.load offset=72 (local.get $g)) (local.get $OH) (local.get $H))
+      (local.set $oh1)
+      (local.set $oh0)
+      (call $pixels_inside (local.get $kw) (i32.load offset=68 (local.get $g)) (i32.load offset=76 (local.get $g)) (local.get $OW) (local.get $W))
+      (local.set $ow1)
+      (local.set $ow0)
+      (local.set $pixels (i32.mul (local.get $N) (i32.mul (i32.sub (local.get $oh1) (local.get $oh0)) (i32.sub (local.get $ow1) (local.get $ow0)))))
+      (local.set $dw (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (local.get $t) (local.get $CI)) (local.get $c0)) (local.get $CO)) (i32.const 2))))
+      ;; a tap no output pixel reads inside x has no gradient
+      (if (i32.eqz (local.get $pixels)) (then (call $zero (local.get $dw) (i32.mul (local.get $ks) (local.get $CO)))))
+      (local.set $j0 (i32.const 0))
+      (block $blocks_done (loop $pixel_blocks
+        (br_if $blocks_done (i32.ge_u (local.get $j0) (local.get $pixels)))
+        (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $pixels) (local.get $j0))))
+        (local.set $r (i32.const 0))
+        (block $gathered (loop $gather
+          (br_if $gathered (i32.ge_u (local.get $r) (local.get $rows)))
+          ;; pixel j of the rectangle, images outermost
+          (local.set $j (i32.add (local.get $j0) (local.get $r)))
+          (local.set $ow (i32.add (local.get $ow0) (i32.rem_u (local.get $j) (i32.sub (local.get $ow1) (local.get $ow0)))))
+          (local.set $j (i32.div_u (local.get $j) (i32.sub (local.get $ow1) (local.get $ow0))))
+          (local.set $oh (i32.add (local.get $oh0) (i32.rem_u (local.get $j) (i32.sub (local.get $oh1) (local.get $oh0)))))
+          (local.set $n (i32.div_u (local.get $j) (i32.sub (local.get $oh1) (local.get $oh0))))
+          (call $copy
+            (i32.add (i32.load offset=0 (local.get $g)) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H))
+                (i32.sub (i32.add (i32.mul (local.get $oh) (i32.load offset=64 (local.get $g))) (local.get $kh)) (i32.load offset=72 (local.get $g)))) (local.get $W))
+                (i32.sub (i32.add (i32.mul (local.get $ow) (i32.load offset=68 (local.get $g))) (local.get $kw)) (i32.load offset=76 (local.get $g)))) (local.get $CI))
+              (local.get $c0)) (i32.const 2)))
+            (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r) (local.get $ks)) (i32.const 2))) (local.get $ks))
+          (call $panel_row
+            (i32.add (i32.load offset=92 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2)))
+            (local.get $CO) (i32.add (local.get $panels) (i32.shl (local.get $r) (i32.const 5))) (i32.shl (local.get $rows) (i32.const 5)))
+          (local.set $r (i32.add (local.get $r) (i32.const 1)))
+          (br $gather)))
+        ;; rows of this GEMM: dW's rows (x's channels, 4 bytes apart); reduction: the pixels
+        (call $gemm (local.get $a) (i32.shl (local.get $ks) (i32.const 2)) (i32.const 24) (local.get $ks)
+          (local.get $panels) (i32.const 32) (i32.shl (local.get $rows) (i32.const 5))
+          (local.get $CO) (local.get $rows)
+          (local.get $dw) (i32.shl (local.get $CO) (i32.const 2))
+          (select (i32.const 1) (i32.const 0) (local.get $j0)) (i32.const 0) (local.get $tmp))
+        (local.set $j0 (i32.add (local.get $j0) (local.get $rows)))
+        (br $pixel_blocks)))
       (br $units))))
 
   ;; ---------------------------------------------------------------- sliding windows, no im2col
