@@ -68,7 +68,7 @@ const CASES: Case[] = [
   { from: "odd: Winograd's 2×2 tiles over odd sides, padding 2, a half panel of 8 columns", x: [3, 7, 5, 4], k: [3, 3, 12], p: [2, 2] },
   { from: "odd: Winograd's tiles without padding, more tiles than one unit of 48", x: [5, 9, 10, 8], k: [3, 3, 4] },
   { from: "odd: Winograd's 5×5 (Toom-Cook's matrices) over odd sides, padding 3", x: [3, 9, 8, 8], k: [5, 5, 12], p: [3, 3] },
-  // Its filter gradient sums V and Z of up to 16 MB at a time: this one in two chunks.
+  // Its filter gradient sums V and Z of up to 6 MB at a time: this one in four chunks.
   { from: "odd: Winograd's filter gradient over chunks of tiles, channels past a block of 96", x: [6, 24, 22, 100], k: [3, 3, 420], p: [1, 1] },
   { from: "odd: the taps inside x, a block of 96 input channels and 4 more, 3×3 pixels", x: [2, 3, 3, 100], k: [3, 3, 20], p: [1, 1] },
   { from: "odd: the taps inside x, a kernel row wholly in the padding, stride 1×2", x: [3, 2, 4, 12], k: [5, 3, 10], s: [1, 2], p: [2, 1] },
