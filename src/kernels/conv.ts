@@ -548,10 +548,13 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
     }
     return dw;
   }
-  // Units of up to 96 of dW's rows, as many for every thread: NiN's 1×1 layers of 96 channels
-  // were one unit, on one thread (54×54 at batch 32: 34.7 → 20.5 ms on two threads).
+  // Units of up to 288 of dW's rows, as many for every thread: NiN's 1×1 layers of 96 channels
+  // were one unit, on one thread (54×54 at batch 32: 34.7 → 20.5 ms on two threads). Each
+  // unit packs dy again: 288 rows rather than 96 (A's block, 512 × 288 floats, still in L2)
+  // took ResNet-18's stride-2 3×3 layers from 6.6–7.4 to 6.1–6.6 ms, AlexNet's third from 83–92
+  // to 69–73.
   const rows = g.kh * g.kw * g.ci;
-  const units = roundUp(Math.ceil(rows / 96), runtimeFor(backend).pool.threads);
+  const units = roundUp(Math.ceil(rows / 288), runtimeFor(backend).pool.threads);
   const blocks = { mb: 512, kb: roundUp(Math.ceil(rows / units), 6), nb: 0 };
   const scratch = blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb);
   run(backend, "conv_dw", g, tensors, blocks, scratch);
