@@ -30,17 +30,21 @@ const THREADS = (process.env.THREADS ?? [...new Set([1, cpus().length])].join(",
 // reaches V8's optimized code only over the first tens of them (measured: 16.2–16.9k examples/
 // sec after 5 steps, 18.3–18.7k after 50, for LeNet-BN built in on one thread; PyTorch's the
 // same after either): they warm up as long as a training run's first epoch has, on both sides.
+// The larger models warm up 3 steps, as `netc time` does: after one, both sides' next steps
+// still ran slower than later ones (ResNet-18 built in on two threads, 2 steps after 1 against
+// 6 after 4, three times each: netc 55.5–67.9 against 65.8–70.5 examples/sec, PyTorch
+// 117–134 against 128–131).
 const ALL = [
   { model: "lenet", batch: 256, steps: 60, warmup: 40, evalBatch: 1000, evalBatches: 5, bn: false },
   { model: "lenet-bn", batch: 128, steps: 100, warmup: 50, evalBatch: 1000, evalBatches: 5, bn: true },
-  { model: "alexnet", batch: 32, steps: 2, warmup: 1, evalBatch: 64, evalBatches: 2, bn: false },
+  { model: "alexnet", batch: 32, steps: 2, warmup: 3, evalBatch: 64, evalBatches: 2, bn: false },
   // At batch 8 VGG-11's step fills the wasm backend's whole 4 GiB (netc train refuses it) and
   // the 2-thread run stalled there; batch 4 stays within it on both thread counts.
-  { model: "vgg11", batch: 4, steps: 3, warmup: 1, evalBatch: 16, evalBatches: 2, bn: false },
-  { model: "nin", batch: 32, steps: 2, warmup: 1, evalBatch: 64, evalBatches: 2, bn: false },
-  { model: "googlenet", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: false },
-  { model: "resnet18", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: true },
-  { model: "densenet", batch: 32, steps: 2, warmup: 1, evalBatch: 128, evalBatches: 2, bn: true },
+  { model: "vgg11", batch: 4, steps: 3, warmup: 3, evalBatch: 16, evalBatches: 2, bn: false },
+  { model: "nin", batch: 32, steps: 2, warmup: 3, evalBatch: 64, evalBatches: 2, bn: false },
+  { model: "googlenet", batch: 32, steps: 2, warmup: 3, evalBatch: 128, evalBatches: 2, bn: false },
+  { model: "resnet18", batch: 32, steps: 2, warmup: 3, evalBatch: 128, evalBatches: 2, bn: true },
+  { model: "densenet", batch: 32, steps: 2, warmup: 3, evalBatch: 128, evalBatches: 2, bn: true },
 ];
 const only = process.env.MODELS?.split(",");
 const MODELS = only ? ALL.filter((m) => only.includes(m.model)) : ALL;
