@@ -155,7 +155,7 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
     const windowsPossible = pass !== "dx" || (c.s === 1 && c.p < c.w[0]);
     const planePossible = pass !== "dx" && c.s === 1 && c.x[3] === 1;
     const scatterPossible = pass === "dx" && c.w[1] * c.w[2] <= 32;
-    const winogradPossible = windowsPossible && c.s === 1 && c.w[0] === c.w[1] && (c.w[0] === 3 || (c.w[0] === 5 && pass !== "dw")) && c.w[2] % 4 === 0 && c.w[3] % 4 === 0;
+    const winogradPossible = windowsPossible && c.s === 1 && c.w[0] === c.w[1] && (c.w[0] === 3 || c.w[0] === 5) && c.w[2] % 4 === 0 && c.w[3] % 4 === 0;
     const tapsPossible = windowsPossible && c.w[0] * c.w[1] > 1 && c.p < c.w[0] && c.p < c.w[1];
     const ms = {
       tfjs: time(f.tfjs),

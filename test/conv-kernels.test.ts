@@ -171,10 +171,8 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | 
     const b = tf.tensor1d(d.b);
     const dy = tf.tensor4d(d.dy, [g.n, g.oh, g.ow, g.co]);
     const before = tf.memory().numTensors;
-    // "scatter" is an input gradient's alone: the other two then follow the rule; so does the
-    // filter gradient for a 5×5 "winograd".
+    // "scatter" is an input gradient's alone: the other two then follow the rule.
     const both = path && path !== "scatter" ? { path } : {};
-    const filterPath = path === "winograd" && g.kh !== 3 ? { path: undefined } : {};
     const run = (name: string, inputs: Record<string, Tensor>, extra: Record<string, unknown>) => {
       const t = tf.engine().runKernel(name, inputs, { ...attrs, ...both, ...extra } as never) as Tensor;
       const values = t.dataSync() as Float32Array;
@@ -183,7 +181,7 @@ async function netc(d: ReturnType<typeof data>, relu: boolean, path?: "plane" | 
       return { values, shape };
     };
     const y = run(CONV2D, { x, filter: w, bias: b }, { activation: relu ? "relu" : "linear" });
-    const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co], ...filterPath });
+    const dw = run(CONV2D_BACKPROP_FILTER, { x, dy }, { filterShape: [g.kh, g.kw, g.ci, g.co] });
     // The sliding-window and taps input gradients exist at stride 1 with padding below the kernel's size; there is no one-plane one.
     const dxPath = path === "plane" || ((path === "windows" || path === "taps") && !(g.sh === 1 && g.sw === 1 && g.ph < g.kh && g.pw < g.kw)) ? "im2col" : path;
     const dx = run(CONV2D_BACKPROP_INPUT, { dy, filter: w }, { inputShape: [g.n, g.h, g.w, g.ci], path: dxPath || undefined });

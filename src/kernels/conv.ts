@@ -122,6 +122,8 @@ interface Runtime {
   scatterFilter: Arena;
   /** The Winograd transforms' matrices for kernels other than 3×3 (see winogradTransforms). */
   winogradTable: Arena;
+  /** A 3×3 block of a larger kernel's Winograd filter gradient (see winogradFilterGradient). */
+  filterBlock: Arena;
   fma: boolean;
 }
 
@@ -153,7 +155,7 @@ function runtimeFor(backend: WasmBackend): Runtime {
     // As many threads as tfjs runs, where the runtime can start them.
     const threads = shared && binaries.startWorker ? Math.max(1, backend.wasm.tfjs?.getThreadsCount() ?? 1) : 1;
     const pool = new KernelPool(exports, module, memory, block + BLOCK_WORDS * 4, threads, ENTRIES, binaries.startWorker);
-    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), planeFilter: new Arena(backend), scatterFilter: new Arena(backend), winogradTable: new Arena(backend), fma };
+    runtime = { exports, pool, block, arena: new Arena(backend), parts: new Arena(backend), planeFilter: new Arena(backend), scatterFilter: new Arena(backend), winogradTable: new Arena(backend), filterBlock: new Arena(backend), fma };
     runtimes.set(memory, runtime);
   }
   return runtime;
@@ -315,8 +317,8 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   const plane = pass !== "input gradient" && stride1 && g.ci === 1;
   const scatter = pass === "input gradient" && g.kw * g.ci <= SCATTER_ROW;
   // 3×3 and 5×5 at stride 1 (the input gradient's too, as the windows'), channels in whole
-  // vectors; the filter gradient's transforms are 3×3's alone.
-  const winograd = windows && stride1 && g.kh === g.kw && (g.kh === 3 || (g.kh === 5 && pass !== "filter gradient")) && g.ci % 4 === 0 && g.co % 4 === 0;
+  // vectors.
+  const winograd = windows && stride1 && g.kh === g.kw && (g.kh === 3 || g.kh === 5) && g.ci % 4 === 0 && g.co % 4 === 0;
   // Every output pixel has a tap inside x (the input gradient's, as the windows').
   const taps = windows && window && g.ph < g.kh && g.pw < g.kw;
   const path = attrs["path"];
@@ -324,7 +326,7 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
   if (path === "windows" && !windows) throw new Error(`${CONV2D_BACKPROP_INPUT}: the sliding-window input gradient needs stride 1 and padding below the kernel's size`);
   if (path === "plane" && !plane) throw new Error(`netc convolution kernels: the one-channel path takes the forward pass and the filter gradient of one input channel at stride 1`);
   if (path === "scatter" && !scatter) throw new Error(`${CONV2D_BACKPROP_INPUT}: the scattered input gradient takes kernel rows of at most ${SCATTER_ROW} floats (KW·CI)`);
-  if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes a 3×3 or (but for the filter gradient) a 5×5 kernel at stride 1 (the input gradient's with padding below its size), channels in multiples of 4`);
+  if (path === "winograd" && !winograd) throw new Error(`netc convolution kernels: the Winograd path takes a 3×3 or 5×5 kernel at stride 1 (the input gradient's with padding below its size), channels in multiples of 4`);
   if (path === "taps" && !taps) throw new Error(`netc convolution kernels: the taps path takes a kernel larger than 1×1 with padding below its size (the input gradient's at stride 1)`);
   if (path !== undefined) return path as ConvPath;
   const fewTaps = taps && tapsPay(g, pass);
@@ -376,7 +378,8 @@ function winogradTransforms(backend: WasmBackend, r: number): number {
 function winogradPays(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient"): boolean {
   // The pass's own channels: the input gradient convolves dy (CO channels) into dx (CI).
   const [from, to] = pass === "input gradient" ? [g.co, g.ci] : [g.ci, g.co];
-  const enough = g.kh === 3 ? from >= (pass === "filter gradient" ? WINOGRAD_FILTER_GRADIENT_CHANNELS : WINOGRAD_CHANNELS) && to >= WINOGRAD_CHANNELS : from >= WINOGRAD_CHANNELS && to >= WINOGRAD_TRANSFORMED_OUTPUTS;
+  const enough =
+    pass === "filter gradient" ? from >= WINOGRAD_FILTER_GRADIENT_CHANNELS && to >= WINOGRAD_CHANNELS : g.kh === 3 ? from >= WINOGRAD_CHANNELS && to >= WINOGRAD_CHANNELS : from >= WINOGRAD_CHANNELS && to >= WINOGRAD_TRANSFORMED_OUTPUTS;
   return enough && winogradCoverage(g, pass) <= 1.5;
 }
 
@@ -562,10 +565,39 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
 }
 
 /**
- * dW by Winograd's transforms (see netc-conv.wat): the tiles in chunks whose V and Z take up to
- * WINOGRAD_CHUNK_BYTES, each chunk's 16 products added into dU in order, then dW from dU.
+ * dW by Winograd's 3×3 transforms. A 5×5 kernel's goes as four 3×3 blocks (kernel rows and
+ * columns 0–2 and 3–5, the sixth discarded), each the gradient of a 3×3 convolution of x
+ * shifted by the block's offset (its padding that much less): 5×5's own transforms were off by
+ * up to 8·10⁻⁵ of the largest value (the cancellation in Gᵀ·dU·G), 3×3's stay within 5·10⁻⁶, and
+ * the four blocks' 4·16 multiplications per tile are still fewer than a direct product's 100.
  */
 function winogradFilterGradient(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; dy: number; out: number }): void {
+  if (g.kh === 3) {
+    winograd3x3FilterGradient(backend, g, tensors);
+    return;
+  }
+  const slab = g.ci * g.co;
+  const block = runtimeFor(backend).filterBlock.get(9 * slab * FLOAT);
+  for (let a = 0; a < g.kh; a += 3) {
+    for (let b = 0; b < g.kw; b += 3) {
+      winograd3x3FilterGradient(backend, { ...g, kh: 3, kw: 3, ph: g.ph - a, pw: g.pw - b }, { ...tensors, out: block });
+      // After the run: the memory may have grown.
+      const heap = backendMemory(backend).buffer;
+      const values = new Float32Array(heap, block, 9 * slab);
+      const dw = new Float32Array(heap, tensors.out, g.kh * g.kw * slab);
+      for (let i = 0; i < 3 && a + i < g.kh; i++) {
+        for (let j = 0; j < 3 && b + j < g.kw; j++) dw.set(values.subarray((i * 3 + j) * slab, (i * 3 + j + 1) * slab), ((a + i) * g.kw + b + j) * slab);
+      }
+    }
+  }
+}
+
+/**
+ * A 3×3 kernel's dW by Winograd's transforms (see netc-conv.wat): the tiles in chunks whose V
+ * and Z take up to WINOGRAD_CHUNK_BYTES, each chunk's 16 products added into dU in order, then
+ * dW from dU.
+ */
+function winograd3x3FilterGradient(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; dy: number; out: number }): void {
   const tiles = g.n * Math.ceil(g.oh / 2) * Math.ceil(g.ow / 2);
   const co8 = roundUp(g.co, 8);
   // An odd count: V's and Z's 16 rows of the chunk's tiles, and Z's panels, then lie an odd
