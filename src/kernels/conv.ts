@@ -304,8 +304,9 @@ function convForward(args: KernelArgs): TensorInfo {
  * "winograd" (a 3×3 or 5×5 kernel at stride 1; see netc-conv.wat) does 4/9 or 9/25 of the
  * multiply-adds: 1.5–1.9× faster than the others on the models' 3×3 layers of 6×6 pixels and
  * more, slower on 3×3 pixels, which its 2×2 tiles cover as 4×4; 3×3's filter gradient as fast
- * (64 channels in) to twice as fast (128 and more); 1.6–2.1× on NiN's and AlexNet's 5×5
- * (winogradPays).
+ * (64 channels in) to twice as fast (128 and more); 1.6–2.1× on NiN's and AlexNet's 5×5, 1.4×
+ * for their filter gradient as 3×3 blocks (winogradPays). "taps" (conv_taps_*) is im2col over
+ * the window taps inside x alone, for small outputs with padding (tapsPay).
  */
 function pathOf(g: ConvGeometry, pass: "forward", attrs: KernelArgs["attrs"]): Exclude<ConvPath, "scatter">;
 function pathOf(g: ConvGeometry, pass: "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath;
@@ -371,9 +372,10 @@ function winogradTransforms(backend: WasmBackend, r: number): number {
 
 /**
  * Whether Winograd's path is the fastest (measured with scripts/bench-kernels.mjs): from 16
- * channels in and out for 3×3; the filter gradient's 16 products have CI rows, and write V and
- * Z out for them, from 64 in. 5×5's transforms multiply by matrices, α³ per 4 channels of a
- * tile in, a cost its products (output channels long) pay for from 64 out.
+ * channels in and out for 3×3; the filter gradient's 16 products (5×5's: four 3×3 blocks) have
+ * CI rows, and write V and Z out for them, from 64 in. 5×5's transforms multiply by matrices,
+ * α³ per 4 channels of a tile in, a cost its products (output channels long) pay for from 64
+ * out.
  */
 function winogradPays(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient"): boolean {
   // The pass's own channels: the input gradient convolves dy (CO channels) into dx (CI).

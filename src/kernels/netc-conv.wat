@@ -13,7 +13,9 @@
 ;; every model's first layer) im2col would move a few floats per call, and the conv_window_*
 ;; entries read the image's windows in place instead (below, "sliding windows"). A 3×3 or 5×5
 ;; kernel at stride 1 can instead go through Winograd's minimal filtering, with fewer
-;; multiplications (wino_filter and conv_wino_fwd; wino_dw_* for 3×3's filter gradient).
+;; multiplications (wino_filter and conv_wino_fwd; wino_dw_* for 3×3's filter gradient, which
+;; conv.ts runs on four 3×3 blocks of a 5×5 kernel). A small output with padding can skip the
+;; window taps in the padding (conv_taps_*).
 ;;
 ;; Built by scripts/build-kernels.mjs (wabt) into dist/netc-conv*.wasm: with the memory of
 ;; tfjs-backend-wasm's plain or threaded build, and with fused multiply-add (relaxed SIMD's
