@@ -71,7 +71,7 @@ const DW_GROUPS = 8;
 const SCATTER_ROW = 32;
 /** Tiles of 2×2 output pixels per unit of work of the Winograd forward pass (netc-conv.wat's constant). */
 const WINOGRAD_TILES = 48;
-/** A forward pass's flag: its filter is the forward pass's, read flipped and transposed (see convolvedInputGradient). */
+/** The input gradient's flag, as a forward pass of dy: its filter is the convolution's W, read flipped and transposed (see convolvedInputGradient). */
 const FLIPPED_FILTER = 8;
 /**
  * The most bytes the Winograd filter gradient's transformed tiles (V and Z) take at a time:

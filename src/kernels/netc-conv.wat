@@ -707,8 +707,8 @@
 
   ;; pack_w's rows [k, hi) of the flipped filter: row (t, c), column j is W[KH·KW − 1 − t][j][c],
   ;; CI floats apart down a column; 8 columns by 4 rows at a time go as two 4×4 transposes, the
-  ;; 8 rows of W they read reused 4 times (read row by row, W's rows 4 KB apart would fall in
-  ;; the same few sets of L1).
+  ;; 8 rows of W they read reused 4 times (read row by row, W's rows, CI·4 bytes apart, 2 KB at
+  ;; 512 channels, would fall in the same few sets of L1).
   (func $pack_flipped_rows (param $g i32) (param $k i32) (param $hi i32)
     (local $K i32) (local $CI i32) (local $CO i32) (local $taps i32) (local $n0 i32) (local $r i32) (local $t i32) (local $c i32)
     (local $src i32) (local $at i32) (local $ld i32) (local $i i32)
