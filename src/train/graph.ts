@@ -1,5 +1,5 @@
-import type { NamedTensorMap, Scalar, Tensor, Variable } from "@tensorflow/tfjs";
-import { SOFTMAX_CROSS_ENTROPY } from "../kernels/names.js";
+import type { NamedTensorMap, Scalar, Tensor, Tensor4D, Variable } from "@tensorflow/tfjs";
+import { ACTIVATION, SOFTMAX_CROSS_ENTROPY } from "../kernels/names.js";
 import { canUseKernel, isProblem, type BackwardResult, type BuildOptions, type ForwardResult, type LowerContext, type Shape, type Tf } from "../layers/types.js";
 import type { LayerNode, Network, Node } from "../resolve.js";
 import { Mulberry32 } from "../runtime/data.js";
@@ -159,8 +159,12 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
     return x;
   }
 
-  /** An affine layer with BN folded into its weights and the activation fused: inference only. */
-  function foldedForward(ctx: LowerContext, { affine, norm, activation }: FoldedStep, x: Tensor): Tensor {
+  /**
+   * An affine layer with BN folded into its weights, then its activation and pooling: inference
+   * only. The project's activation kernel takes the sigmoid (which its convolution does not
+   * fuse) and the pooling in one pass; otherwise tfjs fuses the activation and pools after.
+   */
+  function foldedForward(ctx: LowerContext, { affine, norm, activation, pool2 }: FoldedStep, x: Tensor): Tensor {
     const lower = affine.spec.lower;
     let weight: Tensor = affine.variables["weight"]!;
     let bias: Tensor = affine.variables["bias"] ?? tf.zeros([weight.shape.at(-1)!]);
@@ -170,7 +174,20 @@ export function compileModel(tf: Tf, network: Network, options: CompileOptions):
       weight = tf.mul(weight, scale);
       bias = tf.add(tf.mul(bias, scale), shift);
     }
-    return lower.affine!(ctx, x, weight, bias, affine.args, activation ?? "linear");
+    if ((activation === "sigmoid" || pool2) && canUseKernel(ctx, ACTIVATION)) {
+      const y = lower.affine!(ctx, x, weight, bias, affine.args, activation === "relu" ? "relu" : "linear");
+      const [activated, pooled] = tf.engine().runKernel(ACTIVATION, { x: y }, { act: activation === "sigmoid" ? "sigmoid" : "none", pool: pool2 ? 2 : 0 }) as Tensor[];
+      return keepLast(y, activated!, pooled);
+    }
+    const y = lower.affine!(ctx, x, weight, bias, affine.args, activation ?? "linear");
+    return pool2 ? keepLast(y, tf.avgPool(y as Tensor4D, 2, 2, "valid")) : y;
+  }
+
+  /** The last of a chain of tensors; the ones before it are freed (inference keeps few alive). */
+  function keepLast(...chain: (Tensor | undefined)[]): Tensor {
+    const present = chain.filter((t) => t !== undefined);
+    for (const t of present.slice(0, -1)) t.dispose();
+    return present.at(-1)!;
   }
 
   /** The layer's explicit backward, or its forward differentiated by tfjs. Frozen parameters get none. */

@@ -34,7 +34,8 @@ export function freezeBiasBeforeNorm(steps: readonly Step[]): Step[] {
 
 /**
  * Inference: an affine layer (conv, linear), the normalization after it (its moving statistics
- * are constants now) and the activation after that become one fused kernel with folded weights.
+ * are constants now), the activation after that and a 2×2 average pooling after them become
+ * one step: the affine layer with folded weights, then at most one pass over its output.
  */
 export function foldForInference(steps: readonly Step[]): Step[] {
   const out: Step[] = [];
@@ -48,12 +49,23 @@ export function foldForInference(steps: readonly Step[]): Step[] {
       out.push(step);
       continue;
     }
-    let next = steps[i + 1];
-    const norm = isLayer(next) && next.spec.lower.inferenceScaleShift && (next.spec.lower.inferenceIsScaleShift?.(next.args) ?? true) ? next : undefined;
-    if (norm) next = steps[i + 1 + 1];
-    const activation = isLayer(next) && tfjsFusable(next.spec.lower.activation) ? next.spec.lower.activation : undefined;
-    out.push({ kind: "folded", affine: step, ...(norm ? { norm } : {}), ...(activation ? { activation } : {}) });
-    i += (norm ? 1 : 0) + (activation ? 1 : 0);
+    // The steps it absorbs follow it in this order, each optional.
+    let j = i + 1;
+    const layerAt = (k: number) => {
+      const candidate = steps[k];
+      return isLayer(candidate) ? candidate : undefined;
+    };
+    const normCandidate = layerAt(j);
+    const norm = normCandidate?.spec.lower.inferenceScaleShift && (normCandidate.spec.lower.inferenceIsScaleShift?.(normCandidate.args) ?? true) ? normCandidate : undefined;
+    if (norm) j++;
+    const activation = layerAt(j)?.spec.lower.activation;
+    const fused = tfjsFusable(activation) ? activation : undefined;
+    if (fused) j++;
+    const poolCandidate = layerAt(j);
+    const pool2 = poolCandidate?.spec.lower.isAveragePool2?.(poolCandidate.args) === true;
+    if (pool2) j++;
+    out.push({ kind: "folded", affine: step, ...(norm ? { norm } : {}), ...(fused ? { activation: fused } : {}), ...(pool2 ? { pool2 } : {}) });
+    i = j - 1;
   }
   return out;
 }

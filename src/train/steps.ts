@@ -36,6 +36,8 @@ export interface FoldedStep {
   affine: LayerStep;
   norm?: LayerStep;
   activation?: "relu" | "sigmoid";
+  /** A 2×2 average pooling after it (stride 2, no padding), also absorbed. */
+  pool2?: boolean;
 }
 
 export type Step = LayerStep | MergeStep | FoldedStep;
