@@ -281,6 +281,7 @@ const POOL_CASES: PoolCase[] = [
   { from: "vgg11", x: [1, 14, 14, 512], k: [2, 2], s: [2, 2] },
   { from: "odd: 6 channels (a vector and a tail), 2×3 window, stride 1×2, padding 1×1", x: [1, 5, 7, 6], k: [2, 3], s: [1, 2], p: [1, 1] },
   { from: "odd: 3 channels", x: [3, 4, 4, 3], k: [3, 3], s: [1, 1], p: [1, 1] },
+  { from: "odd: 19 channels (16 at once and a tail), stride 3 past a 2×2 window (inputs no window reads)", x: [2, 8, 7, 19], k: [2, 2], s: [3, 3] },
 ];
 
 describe("netc max-pool gradient", () => {

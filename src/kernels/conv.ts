@@ -695,7 +695,8 @@ function maxPoolBackward(args: KernelArgs): TensorInfo {
   const backend = args.backend as WasmBackend;
   const dx = backend.makeOutput([...x.shape], "float32");
   const comparisons = g.n * g.oh * g.ow * kh * kw * g.ci;
-  run(backend, "maxpool_bwd", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dx) }, { mb: 0, kb: 0, nb: 0 }, 0, 0, comparisons);
+  // Per thread: an image's winners, a tap index for each of its outputs.
+  run(backend, "maxpool_bwd", g, { x: address(backend, x), dy: address(backend, dy), out: address(backend, dx) }, NO_BLOCKS, g.oh * g.ow * g.co * FLOAT, 0, comparisons);
   return dx;
 }
 
