@@ -246,6 +246,35 @@ describe("NetcActivation", () => {
   }
 });
 
+describe("NetcActivation with statistics (tf.batchNorm, then the activation and pooling, in one pass)", () => {
+  for (const c of CASES.filter((k) => !k.mean)) {
+    it(`matches tf.batchNorm then the activation (and pooling) from tfjs ops on ${label(c, "every act")}, with and without scale and offset`, async () => {
+      for (const [i, act] of ACTS.entries()) {
+        const { x, gamma, beta, ch } = inputsFor(c, 500 + i);
+        const mean = { values: normal(ch, 510 + i, 0.5, 1), shape: [ch] };
+        const variance = { values: normal(ch, 520 + i, 1, 1).map((v) => 0.1 + v * v), shape: [ch] };
+        for (const affine of [true, false]) {
+          const inputs = { x, mean, variance, ...(affine ? { scale: gamma, offset: beta } : {}) };
+          const attrs = { act, pool: c.pool ? 2 : 0, eps: 1e-5 };
+          const wasm = await run("wasm", ACTIVATION, inputs, attrs);
+          const cpu = await run("cpu", ACTIVATION, inputs, attrs);
+          expect(wasm.length).toBe(c.pool ? 2 : 1);
+          const what = `${label(c, act)}${affine ? "" : " without scale and offset"}`;
+          wasm.forEach((w, k) => expectClose(w, cpu[k]!, VS_REFERENCE, `${what} output ${k} vs reference`));
+          await use("wasm");
+          const ops = tf.tidy(() => {
+            const [t, m, v] = [x, mean, variance].map((a) => tf.tensor(a.values, a.shape));
+            const [offset, scale] = affine ? [beta, gamma].map((a) => tf.tensor(a.values, a.shape)) : [undefined, undefined];
+            const y = applyAct(tf.batchNorm(t!, m!, v!, offset, scale, 1e-5), act);
+            return [y, ...(c.pool ? [tf.avgPool(y as Tensor4D, 2, 2, "valid")] : [])].map((r) => ({ values: r.dataSync() as Float32Array, shape: r.shape }));
+          });
+          wasm.forEach((w, k) => expectClose(w, ops[k]!, VS_TFJS, `${what} output ${k} vs tfjs ops`));
+        }
+      }
+    });
+  }
+});
+
 describe("tf.batchNorm on wasm (netc's kernel for tfjs's FusedBatchNorm)", () => {
   /** tf.batchNorm's values on a backend; mean, variance, offset and scale as given (undefined: left out). */
   async function batchNorm(backend: Backend, x: Arr, stats: (Arr | undefined)[], eps: number): Promise<Float32Array> {

@@ -770,12 +770,13 @@
     (call $emit_y (local.get $x) (local.get $y) (local.get $pooled) (local.get $M) (local.get $C) (local.get $act)
       (local.get $s) (local.get $N) (local.get $H) (local.get $W)))
 
-  ;; y = (x − mean)·scale/√(variance + eps) + offset [M,C] with the statistics given: tfjs's
-  ;; FusedBatchNorm (tf.batchNorm), which --bn builtin calls; scale, offset 0 mean 1 and 0.
-  ;; Scratch as bn_fwd's.
+  ;; y = act((x − mean)·scale/√(variance + eps) + offset) [M,C] with the statistics given (with
+  ;; pooled ≠ 0 also avgpool2(y), x then [N,H,W,C]): tfjs's FusedBatchNorm (tf.batchNorm), which
+  ;; --bn builtin calls, and what follows it; scale, offset 0 mean 1 and 0. Scratch as bn_fwd's.
   (func (export "bn_apply")
     (param $x i32) (param $mean i32) (param $variance i32) (param $scale i32) (param $offset i32)
-    (param $y i32) (param $M i32) (param $C i32) (param $eps f32) (param $s i32)
+    (param $y i32) (param $pooled i32) (param $M i32) (param $C i32) (param $eps f32) (param $act i32) (param $s i32)
+    (param $N i32) (param $H i32) (param $W i32)
     (local $Q i32) (local $KK i32) (local $c i32) (local $cb i32) (local $k f32)
     (local.set $Q (call $period (local.get $C)))
     (local.set $KK (i32.add (local.get $s) (i32.mul (i32.shl (local.get $Q) (i32.const 2)) (i32.const 6))))
@@ -799,8 +800,8 @@
     (call $kreplicate (local.get $KK) (i32.const 0) (local.get $C) (local.get $Q))
     (call $kreplicate (local.get $KK) (i32.const 1) (local.get $C) (local.get $Q))
     (call $kreplicate (local.get $KK) (i32.const 2) (local.get $C) (local.get $Q))
-    (call $emit_y (local.get $x) (local.get $y) (i32.const 0) (local.get $M) (local.get $C) (i32.const 0)
-      (local.get $s) (local.get $M) (i32.const 1) (i32.const 1)))
+    (call $emit_y (local.get $x) (local.get $y) (local.get $pooled) (local.get $M) (local.get $C) (local.get $act)
+      (local.get $s) (local.get $N) (local.get $H) (local.get $W)))
 
   ;; Backward. dz = dy·act'(y), x̂ = (x − mean)·invStd, dβ = Σ dz, dγ = Σ dz·x̂,
   ;; dx = γ·invStd·(dz − dβ/M − x̂·dγ/M) (subtracting before scaling: exactly 0 for M = 1).

@@ -21,8 +21,11 @@
  *   dx = (gamma·invStd/M)·(M·dz − dBeta − x̂·dGamma). dy is the gradient of y, or with pool = 2
  *   the gradient of avgpool2(y) ([N, ⌊H/2⌋, ⌊W/2⌋, C]), upsampled inside the kernel.
  *
- * NetcActivation {x}, attrs {act, pool?: 0 | 2} → [y = act(x)] (+ pooled = avgpool2(y) when
- *   pool = 2, as NetcBnForward's): what follows a normalization done elsewhere (--bn builtin).
+ * NetcActivation {x, mean?, variance?, scale?, offset? [C]}, attrs {act, pool?: 0 | 2, eps?}
+ *   → [y = act(x)] (+ pooled = avgpool2(y) when pool = 2, as NetcBnForward's): what follows a
+ *   normalization done elsewhere (--bn builtin). Given the statistics, x is first normalized
+ *   as tf.batchNorm does, (x − mean)·scale/√(variance + eps) + offset (scale 1 and offset 0
+ *   when missing), in the same pass.
  *
  * NetcAvgPool2Backward {dy [N, PH, PW, C]}, attrs {h?, w?} → dx [N, h, w, C] (default h = 2·PH,
  *   w = 2·PW; an odd h or w leaves the last row/column 0): each input gets dy/4 of its window.
@@ -221,7 +224,7 @@ interface Kernels {
   avgpool2_bwd(dy: number, dx: number, n: number, h: number, w: number, c: number): void;
   avgpool2_fwd(x: number, y: number, n: number, h: number, w: number, c: number): void;
   act_fwd(x: number, y: number, pooled: number, m: number, c: number, act: number, scratch: number, n: number, h: number, w: number): void;
-  bn_apply(x: number, mean: number, variance: number, scale: number, offset: number, y: number, m: number, c: number, eps: number, scratch: number): void;
+  bn_apply(x: number, mean: number, variance: number, scale: number, offset: number, y: number, pooled: number, m: number, c: number, eps: number, act: number, scratch: number, n: number, h: number, w: number): void;
   /** y = act(x) over n floats (n a multiple of 4), with scratch_bytes(4, 0, 0) of scratch. */
   act(x: number, y: number, n: number, act: number, scratch: number): void;
   sgd: UpdateSimd["sgd"];
@@ -262,18 +265,32 @@ function bnForwardWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
 function activationInputs({ inputs, attrs }: KernelArgs) {
   const k = ACTIVATION;
   const x = input(inputs, "x", k);
-  return { x, g: geometry(x, attrs, k), act: activation(attrs, k) };
+  const g = geometry(x, attrs, k);
+  const optional = (name: string) => (inputs[name] ? input(inputs, name, k) : undefined);
+  const [mean, variance, scale, offset] = ["mean", "variance", "scale", "offset"].map(optional);
+  if (!mean !== !variance) throw new Error(`${k}: give both mean and variance, or neither`);
+  checkChannels(k, g.c, Object.fromEntries(Object.entries({ mean, variance, scale, offset }).filter(([, t]) => t)) as Record<string, TensorInfo>);
+  const eps = attrs["eps"] ?? 1e-3;
+  if (typeof eps !== "number" || !(eps >= 0)) throw new Error(`${k}: eps must be a number ≥ 0`);
+  const statistics = mean && variance ? { mean, variance, scale, offset, eps } : undefined;
+  return { x, g, act: activation(attrs, k), statistics };
 }
 
 function activationWasm(args: KernelArgs, kernelsOf: KernelsOf): TensorInfo[] {
-  const { x, g, act } = activationInputs(args);
+  const { x, g, act, statistics } = activationInputs(args);
   const backend = args.backend as WasmBackend;
   const kernels = kernelsOf(backend);
   const outs = [backend.makeOutput([...x.shape], "float32")];
   if (g.pool) outs.push(backend.makeOutput(pooledShape(g), "float32"));
   withScratch(backend, kernels.scratch_bytes(g.c, g.w, g.pool ? 1 : 0), (scratch) => {
     const [y, pooled] = outs.map((t) => address(backend, t));
-    kernels.act_fwd(address(backend, x), y!, pooled ?? 0, g.m, g.c, ACT_CODES[act], scratch, g.n, g.h, g.w);
+    if (!statistics) {
+      kernels.act_fwd(address(backend, x), y!, pooled ?? 0, g.m, g.c, ACT_CODES[act], scratch, g.n, g.h, g.w);
+      return;
+    }
+    const at = (t: TensorInfo | undefined) => (t ? address(backend, t) : 0);
+    const { mean, variance, scale, offset, eps } = statistics;
+    kernels.bn_apply(address(backend, x), at(mean), at(variance), at(scale), at(offset), y!, pooled ?? 0, g.m, g.c, eps, ACT_CODES[act], scratch, g.n, g.h, g.w);
   });
   return outs;
 }
@@ -308,7 +325,8 @@ function batchNormWasm({ inputs, backend, attrs }: KernelArgs, kernelsOf: Kernel
   const eps = Number(attrs["varianceEpsilon"] ?? 0.001);
   withScratch(wasm, kernels.scratch_bytes(c, 0, 0), (scratch) => {
     const at = (t: TensorInfo | undefined) => (t ? address(wasm, t) : 0);
-    kernels.bn_apply(at(x), at(mean), at(variance), at(scale), at(offset), at(y), size(x.shape) / c, c, eps, scratch);
+    const m = size(x.shape) / c;
+    kernels.bn_apply(at(x), at(mean), at(variance), at(scale), at(offset), at(y), 0, m, c, eps, ACT_CODES.none, scratch, m, 1, 1);
   });
   return y;
 }
@@ -441,6 +459,14 @@ function bnForwardReferenceKernel(args: KernelArgs): TensorInfo[] {
   return outs;
 }
 
+/** tf.batchNorm's (x − mean)·scale/√(variance + eps) + offset, per channel of the last axis. */
+function batchNormReference(x: Float32Array, { mean, variance, scale, offset, eps }: { mean: TensorInfo; variance: TensorInfo; scale?: TensorInfo; offset?: TensorInfo; eps: number }, c: number, b: KernelBackend): Float32Array {
+  const [mu, v] = [read(b, mean), read(b, variance)];
+  const gamma = scale ? read(b, scale) : new Float32Array(c).fill(1);
+  const beta = offset ? read(b, offset) : new Float32Array(c);
+  return x.map((value, i) => ((value - mu[i % c]!) * gamma[i % c]!) / Math.sqrt(v[i % c]! + eps) + beta[i % c]!);
+}
+
 function bnBackwardReferenceKernel(args: KernelArgs): TensorInfo[] {
   const { dy, y, x, mean, invStd, gamma, g, act } = bnBackwardInputs(args);
   const b = args.backend;
@@ -450,9 +476,10 @@ function bnBackwardReferenceKernel(args: KernelArgs): TensorInfo[] {
 }
 
 function activationReferenceKernel(args: KernelArgs): TensorInfo[] {
-  const { x, g, act } = activationInputs(args);
+  const { x, g, act, statistics } = activationInputs(args);
   const b = args.backend;
-  const y = read(b, x).map((v) => actRef(v, act));
+  const normalized = statistics ? batchNormReference(read(b, x), statistics, g.c, b) : read(b, x);
+  const y = normalized.map((v) => actRef(v, act));
   const outs = [output(b, [...x.shape], y)];
   if (g.pool) outs.push(output(b, pooledShape(g), avgPool2Reference(y, g.n, g.h, g.w, g.c)));
   return outs;

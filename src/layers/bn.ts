@@ -233,10 +233,12 @@ export const bn: LayerSpec = {
     },
     /**
      * BN, the activation after it and a 2×2 average pooling as one step whose backward is one
-     * pass of the project's kernel. From scratch, the forward is the kernel too; built in, the
-     * forward stays TensorFlow.js's batchNorm op after the batch's moments (on wasm both run
-     * netc's kernels: tfjs's own there is scalar) and only the gradient, the closed form above,
-     * comes from the kernel. Without `affine` the kernels scale by 1 and shift by 0.
+     * pass of the project's kernel. From scratch, the forward is the kernel too; built in, it is
+     * the batch's moments, then TensorFlow.js's batchNorm op, or, where an activation or pooling
+     * follows, the same normalization with them in one pass of the project's activation kernel
+     * (on wasm tf.batchNorm runs netc's kernel anyway: tfjs's own there is scalar). The
+     * gradient, the closed form above, comes from the kernel. Without `affine` the kernels scale
+     * by 1 and shift by 0.
      */
     fuse(ctx, args, { activation, pool2 }) {
       const { tf } = ctx;
@@ -247,13 +249,14 @@ export const bn: LayerSpec = {
         const moments = batchMoments(ctx, x, eps);
         const { mean, variance } = moments;
         const [gamma, beta] = gammaBeta(tf, x, p, affine);
-        const normalized = tf.batchNorm(x, mean, variance, beta, gamma, eps);
         const invStd = moments.invStd();
         if ((activation || pool2) && canUseKernel(ctx, ACTIVATION)) {
-          // The activation and the pooling after tfjs's normalization: one pass of the project's kernel.
-          const [y, pooled] = tf.engine().runKernel(ACTIVATION, { x: normalized }, { act: attrs.act, pool: attrs.pool }) as Tensor[];
+          // tf.batchNorm's normalization, the activation and the pooling: one pass of the project's kernel.
+          const statistics = { mean, variance, scale: gamma, offset: beta };
+          const [y, pooled] = tf.engine().runKernel(ACTIVATION, { x, ...statistics }, { act: attrs.act, pool: attrs.pool, eps }) as Tensor[];
           return { y: y!, mean, variance, invStd, pooled };
         }
+        const normalized = tf.batchNorm(x, mean, variance, beta, gamma, eps);
         const y = activation ? activation.apply(normalized) : normalized;
         return { y, mean, variance, invStd, pooled: pool2 ? tf.avgPool(y as Tensor4D, 2, 2, "valid") : undefined };
       };
