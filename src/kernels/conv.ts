@@ -38,7 +38,7 @@ import { CONTROL_BYTES, KernelPool, type StartWorker } from "./threads.js";
 
 export { CHANNEL_SUMS, CONCAT, CONV2D, CONV2D_BACKPROP_FILTER, CONV2D_BACKPROP_INPUT, MAX_POOL_BACKWARD, MOMENTS, SPLIT };
 
-const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_taps_fwd", "conv_taps_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "wino_dw_transform", "wino_dw_products", "wino_dw_filter", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
+const ENTRIES = ["conv_fwd", "pack_w", "conv_dw", "conv_taps_fwd", "taps_dy_panels", "conv_taps_dw", "conv_dx", "transpose_w", "conv_window_fwd", "conv_window_dw", "conv_plane_fwd", "conv_plane_dw", "conv_scatter_dx", "wino_filter", "conv_wino_fwd", "wino_dw_transform", "wino_dw_products", "wino_dw_filter", "maxpool_bwd", "channel_sums", "concat_channels"] as const;
 
 /** Words of the parameter block (netc-conv.wat's layout). */
 const P = { x: 0, w: 1, bias: 2, out: 3, scratch: 4, scratchBytes: 5, flags: 6, n: 7, mb: 20, kb: 21, dy: 23, nb: 24, group: 26, shared: 27, transforms: 28 };
@@ -529,8 +529,12 @@ function convBackpropFilter(args: KernelArgs): TensorInfo {
     return dw;
   }
   if (path === "taps") {
+    // dy in panels once, its rows in pixel-major order, for every unit (tap, input channels).
     const blocks = { mb: 512, kb: Math.min(TAPS_CHANNELS, g.ci), nb: 0 };
-    run(backend, "conv_taps_dw", g, tensors, blocks, blocks.mb * roundUp(g.co, 8) * FLOAT + blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb));
+    const scratch = blocks.mb * blocks.kb * FLOAT + gemmScratch(blocks.mb);
+    const panels = g.n * g.oh * g.ow * roundUp(g.co, 8) * FLOAT;
+    run(backend, "taps_dy_panels", g, tensors, blocks, scratch, 0, g.n * g.oh * g.ow * g.co, panels);
+    run(backend, "conv_taps_dw", g, tensors, blocks, scratch, 0, macs(g), panels);
     return dw;
   }
   if (path !== "im2col") {

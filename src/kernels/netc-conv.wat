@@ -910,17 +910,42 @@
         (br $kernel_rows)))
       (br $units))))
 
+  ;; dy in panels of 8 columns (word 27's buffer) with its rows in pixel-major order: row
+  ;; p·N + n is image n's output pixel p, so that the pixels whose tap t is inside x, a
+  ;; rectangle of each image, are contiguous runs of rows, one per output row (conv_taps_dw).
+  ;; A unit is an output pixel.
+  (func (export "taps_dy_panels") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $P i32) (local $CO i32) (local $p i32) (local $n i32) (local $k i32)
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $P (i32.mul (i32.load offset=44 (local.get $g)) (i32.load offset=48 (local.get $g))))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (block $done (loop $units
+      (local.set $p (call $next (local.get $g)))
+      (br_if $done (i32.ge_u (local.get $p) (local.get $P)))
+      (local.set $n (i32.const 0))
+      (block $images_done (loop $images
+        (br_if $images_done (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $k (i32.add (i32.mul (local.get $p) (local.get $N)) (local.get $n)))
+        (call $panel_row
+          (i32.add (i32.load offset=92 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n) (local.get $P)) (local.get $p)) (local.get $CO)) (i32.const 2)))
+          (local.get $CO) (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $k) (i32.const 5)))
+          (i32.shl (i32.mul (local.get $N) (local.get $P)) (i32.const 5)))
+        (local.set $n (i32.add (local.get $n) (i32.const 1)))
+        (br $images)))
+      (br $units))))
+
   ;; dW = Aᵀ·dy over the taps inside x. A unit is one tap t = (kh, kw) and a block of kb of its
   ;; input channels, dW's rows t·CI + [c0, c0 + kb), summed over the output pixels whose tap t
-  ;; is inside x, a rectangle [oh0, oh1) × [ow0, ow1) of each image, in blocks of up to mb:
-  ;; their x values (kb floats each) gathered row-major, their dy in panels. Scratch per
-  ;; thread: mb·CO floats of panels (CO rounded up to 8), mb·kb of x, the GEMM's mb·8 + 64.
+  ;; is inside x, a rectangle [oh0, oh1) × [ow0, ow1) of each image: in taps_dy_panels' order, a
+  ;; run of rows of dy's panels per output row (one run where the rectangle's rows are whole).
+  ;; Each run in blocks of up to mb rows: their x values (kb floats each) gathered row-major,
+  ;; then one product. Scratch per thread: mb·kb floats of x, the GEMM's mb·8 + 64.
   (func (export "conv_taps_dw") (param $g i32) (param $tid i32) (param $nt i32)
     (local $N i32) (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $KW i32)
     (local $mb i32) (local $kb i32) (local $blocks i32) (local $u i32) (local $t i32) (local $c0 i32) (local $ks i32)
-    (local $kh i32) (local $kw i32) (local $oh0 i32) (local $oh1 i32) (local $ow0 i32) (local $ow1 i32) (local $pixels i32)
-    (local $j0 i32) (local $rows i32) (local $r i32) (local $j i32) (local $n i32) (local $oh i32) (local $ow i32)
-    (local $panels i32) (local $a i32) (local $tmp i32) (local $dw i32)
+    (local $kh i32) (local $kw i32) (local $oh0 i32) (local $oh1 i32) (local $ow0 i32) (local $ow1 i32) (local $oh i32) (local $last i32)
+    (local $k0 i32) (local $k1 i32) (local $j0 i32) (local $rows i32) (local $r i32) (local $k i32) (local $pixel i32) (local $n i32)
+    (local $a i32) (local $tmp i32) (local $dw i32) (local $flags i32)
     (local.set $N (i32.load offset=28 (local.get $g)))
     (local.set $H (i32.load offset=32 (local.get $g)))
     (local.set $W (i32.load offset=36 (local.get $g)))
@@ -932,8 +957,7 @@
     (local.set $mb (i32.load offset=80 (local.get $g)))
     (local.set $kb (i32.load offset=84 (local.get $g)))
     (local.set $blocks (i32.div_u (i32.add (local.get $CI) (i32.sub (local.get $kb) (i32.const 1))) (local.get $kb)))
-    (local.set $panels (call $scratch (local.get $g) (local.get $tid)))
-    (local.set $a (i32.add (local.get $panels) (i32.shl (i32.mul (local.get $mb) (i32.and (i32.add (local.get $CO) (i32.const 7)) (i32.const -8))) (i32.const 2))))
+    (local.set $a (call $scratch (local.get $g) (local.get $tid)))
     (local.set $tmp (i32.add (local.get $a) (i32.shl (i32.mul (local.get $mb) (local.get $kb)) (i32.const 2))))
     (block $done (loop $units
       (local.set $u (call $next (local.get $g)))
@@ -949,42 +973,50 @@
       (call $pixels_inside (local.get $kw) (i32.load offset=68 (local.get $g)) (i32.load offset=76 (local.get $g)) (local.get $OW) (local.get $W))
       (local.set $ow1)
       (local.set $ow0)
-      (local.set $pixels (i32.mul (local.get $N) (i32.mul (i32.sub (local.get $oh1) (local.get $oh0)) (i32.sub (local.get $ow1) (local.get $ow0)))))
       (local.set $dw (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (local.get $t) (local.get $CI)) (local.get $c0)) (local.get $CO)) (i32.const 2))))
       ;; a tap no output pixel reads inside x has no gradient
-      (if (i32.eqz (local.get $pixels)) (then (call $zero (local.get $dw) (i32.mul (local.get $ks) (local.get $CO)))))
-      (local.set $j0 (i32.const 0))
-      (block $blocks_done (loop $pixel_blocks
-        (br_if $blocks_done (i32.ge_u (local.get $j0) (local.get $pixels)))
-        (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $pixels) (local.get $j0))))
-        (local.set $r (i32.const 0))
-        (block $gathered (loop $gather
-          (br_if $gathered (i32.ge_u (local.get $r) (local.get $rows)))
-          ;; pixel j of the rectangle, images outermost
-          (local.set $j (i32.add (local.get $j0) (local.get $r)))
-          (local.set $ow (i32.add (local.get $ow0) (i32.rem_u (local.get $j) (i32.sub (local.get $ow1) (local.get $ow0)))))
-          (local.set $j (i32.div_u (local.get $j) (i32.sub (local.get $ow1) (local.get $ow0))))
-          (local.set $oh (i32.add (local.get $oh0) (i32.rem_u (local.get $j) (i32.sub (local.get $oh1) (local.get $oh0)))))
-          (local.set $n (i32.div_u (local.get $j) (i32.sub (local.get $oh1) (local.get $oh0))))
-          (call $copy
-            (i32.add (i32.load offset=0 (local.get $g)) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H))
-                (i32.sub (i32.add (i32.mul (local.get $oh) (i32.load offset=64 (local.get $g))) (local.get $kh)) (i32.load offset=72 (local.get $g)))) (local.get $W))
-                (i32.sub (i32.add (i32.mul (local.get $ow) (i32.load offset=68 (local.get $g))) (local.get $kw)) (i32.load offset=76 (local.get $g)))) (local.get $CI))
-              (local.get $c0)) (i32.const 2)))
-            (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r) (local.get $ks)) (i32.const 2))) (local.get $ks))
-          (call $panel_row
-            (i32.add (i32.load offset=92 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $OH)) (local.get $oh)) (local.get $OW)) (local.get $ow)) (local.get $CO)) (i32.const 2)))
-            (local.get $CO) (i32.add (local.get $panels) (i32.shl (local.get $r) (i32.const 5))) (i32.shl (local.get $rows) (i32.const 5)))
-          (local.set $r (i32.add (local.get $r) (i32.const 1)))
-          (br $gather)))
-        ;; rows of this GEMM: dW's rows (x's channels, 4 bytes apart); reduction: the pixels
-        (call $gemm (local.get $a) (i32.shl (local.get $ks) (i32.const 2)) (i32.const 24) (local.get $ks)
-          (local.get $panels) (i32.const 32) (i32.shl (local.get $rows) (i32.const 5))
-          (local.get $CO) (local.get $rows)
-          (local.get $dw) (i32.shl (local.get $CO) (i32.const 2))
-          (select (i32.const 1) (i32.const 0) (local.get $j0)) (i32.const 0) (local.get $tmp))
-        (local.set $j0 (i32.add (local.get $j0) (local.get $rows)))
-        (br $pixel_blocks)))
+      (if (i32.or (i32.ge_u (local.get $oh0) (local.get $oh1)) (i32.ge_u (local.get $ow0) (local.get $ow1)))
+        (then (call $zero (local.get $dw) (i32.mul (local.get $ks) (local.get $CO)))))
+      (local.set $flags (i32.const 0))
+      (local.set $oh (local.get $oh0))
+      (block $runs_done (loop $runs
+        (br_if $runs_done (i32.or (i32.ge_u (local.get $oh) (local.get $oh1)) (i32.ge_u (local.get $ow0) (local.get $ow1))))
+        ;; the run's rows [k0, k1): this output row's pixels [ow0, ow1), or all the rows left when they are whole
+        (local.set $last (select (local.get $oh1) (i32.add (local.get $oh) (i32.const 1))
+          (i32.and (i32.eqz (local.get $ow0)) (i32.eq (local.get $ow1) (local.get $OW)))))
+        (local.set $k0 (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $OW)) (local.get $ow0)) (local.get $N)))
+        (local.set $k1 (i32.mul (i32.add (i32.mul (i32.sub (local.get $last) (i32.const 1)) (local.get $OW)) (local.get $ow1)) (local.get $N)))
+        (local.set $j0 (local.get $k0))
+        (block $blocks_done (loop $row_blocks
+          (br_if $blocks_done (i32.ge_u (local.get $j0) (local.get $k1)))
+          (local.set $rows (call $min (local.get $mb) (i32.sub (local.get $k1) (local.get $j0))))
+          (local.set $r (i32.const 0))
+          (block $gathered (loop $gather
+            (br_if $gathered (i32.ge_u (local.get $r) (local.get $rows)))
+            ;; row k: image k mod N's output pixel k / N
+            (local.set $k (i32.add (local.get $j0) (local.get $r)))
+            (local.set $pixel (i32.div_u (local.get $k) (local.get $N)))
+            (local.set $n (i32.sub (local.get $k) (i32.mul (local.get $pixel) (local.get $N))))
+            (call $copy
+              (i32.add (i32.load offset=0 (local.get $g)) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H))
+                  (i32.sub (i32.add (i32.mul (i32.div_u (local.get $pixel) (local.get $OW)) (i32.load offset=64 (local.get $g))) (local.get $kh)) (i32.load offset=72 (local.get $g)))) (local.get $W))
+                  (i32.sub (i32.add (i32.mul (i32.rem_u (local.get $pixel) (local.get $OW)) (i32.load offset=68 (local.get $g))) (local.get $kw)) (i32.load offset=76 (local.get $g)))) (local.get $CI))
+                (local.get $c0)) (i32.const 2)))
+              (i32.add (local.get $a) (i32.shl (i32.mul (local.get $r) (local.get $ks)) (i32.const 2))) (local.get $ks))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $gather)))
+          ;; rows of this GEMM: dW's rows (x's channels, 4 bytes apart); reduction: the pixels
+          (call $gemm (local.get $a) (i32.shl (local.get $ks) (i32.const 2)) (i32.const 24) (local.get $ks)
+            (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (local.get $j0) (i32.const 5))) (i32.const 32)
+            (i32.shl (i32.mul (i32.mul (local.get $OH) (local.get $OW)) (local.get $N)) (i32.const 5))
+            (local.get $CO) (local.get $rows)
+            (local.get $dw) (i32.shl (local.get $CO) (i32.const 2))
+            (local.get $flags) (i32.const 0) (local.get $tmp))
+          (local.set $flags (i32.const 1))
+          (local.set $j0 (i32.add (local.get $j0) (local.get $rows)))
+          (br $row_blocks)))
+        (local.set $oh (local.get $last))
+        (br $runs)))
       (br $units))))
 
   ;; ---------------------------------------------------------------- sliding windows, no im2col
