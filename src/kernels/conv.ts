@@ -481,14 +481,18 @@ function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w
   }
   const packed = g.kh * g.kw * g.ci * roundUp(g.co, 8) * FLOAT;
   if (path === "taps") {
-    // A unit is an output pixel of a block of images: of all of them (up to 96) where the
-    // pixels alone give every thread two units or more.
-    const pixels = g.oh * g.ow;
-    const imageBlocks = Math.max(Math.ceil((2 * runtimeFor(backend).pool.threads) / pixels), Math.ceil(g.n / 96));
-    const blocks = { mb: 0, kb: 1024, nb: 0, group: Math.ceil(g.n / imageBlocks) };
-    const scratch = roundUp(blocks.group, 6) * blocks.kb * FLOAT + gemmScratch(blocks.kb);
-    run(backend, "pack_w", g, tensors, blocks, scratch, flags, macs(g), packed);
-    run(backend, "conv_taps_fwd", g, tensors, blocks, scratch, flags, macs(g), packed);
+    // A unit is a block of up to 96 images and of the output channels: all of them on one
+    // thread, else split into a block a thread (each unit packs its x afresh; four blocks on
+    // two threads were no faster). Its rows of y (shared, after W's panels) in 96s, the
+    // reduction in steps of up to 512 channels.
+    const threads = runtimeFor(backend).pool.threads;
+    const imageBlocks = Math.ceil(g.n / 96);
+    const columnBlocks = threads === 1 ? 1 : Math.min(Math.ceil(g.co / 8), Math.ceil(threads / imageBlocks));
+    const blocks = { mb: 96, kb: Math.min(512, g.ci), nb: roundUp(Math.ceil(g.co / columnBlocks), 8), group: Math.ceil(g.n / imageBlocks) };
+    const scratch = (roundUp(blocks.mb, 6) * blocks.kb + blocks.kb) * FLOAT + gemmScratch(blocks.kb);
+    const shared = packed + g.n * g.oh * g.ow * g.co * FLOAT;
+    run(backend, "pack_w", g, tensors, blocks, scratch, flags, macs(g), shared);
+    run(backend, "conv_taps_fwd", g, tensors, blocks, scratch, flags, macs(g), shared);
     return;
   }
   if (path === "windows") {
