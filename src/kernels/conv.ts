@@ -456,10 +456,11 @@ function convolve(backend: WasmBackend, g: ConvGeometry, tensors: { x: number; w
   if (path === "winograd") {
     const alpha = g.kh + 1;
     // U (α² transformed filters, in panels); per thread an edge tile's patch, V, M, the GEMM's
-    // scratch and a row of the generic transforms.
+    // scratch, a row of the generic transforms, then for 3×3 three more patches and four
+    // tiles' transformed vectors.
     const positions = alpha * alpha;
     const transformed = positions * (g.ci * roundUp(g.co, 8) * FLOAT + 256);
-    const scratch = (positions * g.ci + positions * WINOGRAD_TILES * (g.ci + g.co)) * FLOAT + gemmScratch(g.ci) + alpha * 16;
+    const scratch = (4 * positions * g.ci + positions * WINOGRAD_TILES * (g.ci + g.co)) * FLOAT + gemmScratch(g.ci) + alpha * 16 + 4 * positions * 16;
     // Up to 48 tiles a unit, fewer where that leaves a thread idle at the end (VGG-11's 14×14
     // layers at batch 4: 196 tiles, 5 units of 48 for 2 threads; 6 of 36 instead). Fewer tiles
     // than two units a thread (ResNet-18's 6×6 layers at batch 16: 144) split the output

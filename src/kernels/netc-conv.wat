@@ -2038,6 +2038,18 @@
       (br $rows)))
     (local.get $patch))
 
+  ;; tile t's 4×4 patch of x for R = 3 (see $wino_patch; an edge tile's copy at `patch`) and
+  ;; the bytes between its rows
+  (func $wino_base (param $g i32) (param $t i32) (param $TT i32) (param $TW i32) (param $patch i32) (result i32 i32)
+    (local $n i32) (local $th i32) (local $tw i32) (local $base i32)
+    (call $wino_tile (local.get $t) (local.get $TT) (local.get $TW))
+    (local.set $tw) (local.set $th) (local.set $n)
+    (local.set $base (call $wino_patch (local.get $g) (local.get $n)
+      (i32.sub (i32.shl (local.get $th) (i32.const 1)) (i32.load offset=72 (local.get $g)))
+      (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (i32.load offset=76 (local.get $g))) (i32.const 4) (local.get $patch)))
+    (local.get $base)
+    (i32.shl (i32.mul (select (i32.const 4) (i32.load offset=36 (local.get $g)) (i32.eq (local.get $base) (local.get $patch))) (i32.load offset=40 (local.get $g))) (i32.const 2)))
+
   ;; y = act(conv(x, g) + bias) (see above); a unit is mb ≤ 48 tiles (2×2 output pixels each)
   ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row, and nb of the output channels (word 24; 0: all), so
   ;; that a layer of few tiles still makes a unit for every thread and reads U once in all.
@@ -2054,6 +2066,8 @@
     (local $alpha i32) (local $xis i32) (local $civ i32) (local $table i32) (local $row i32)
     (local $unit i32) (local $columns i32) (local $blocks i32) (local $c0 i32) (local $c1 i32)
     (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)
+    (local $patch1 i32) (local $quad i32) (local $base0 i32) (local $base1 i32) (local $base2 i32) (local $base3 i32)
+    (local $rs0 i32) (local $rs1 i32) (local $rs2 i32) (local $rs3 i32)
     (local.set $H (i32.load offset=32 (local.get $g)))
     (local.set $W (i32.load offset=36 (local.get $g)))
     (local.set $CI (i32.load offset=40 (local.get $g)))
@@ -2078,6 +2092,9 @@
     (local.set $m (i32.add (local.get $v) (i32.mul (local.get $CI) (local.get $civ))))
     (local.set $tmp (i32.add (local.get $m) (i32.mul (local.get $CO) (local.get $civ))))
     (local.set $row (i32.add (local.get $tmp) (i32.add (i32.shl (local.get $CI) (i32.const 5)) (i32.const 256))))
+    ;; R = 3: three more tiles' patches (16·CI floats each), then the 4 tiles' 16 vectors
+    (local.set $patch1 (i32.add (local.get $row) (i32.shl (local.get $alpha) (i32.const 4))))
+    (local.set $quad (i32.add (local.get $patch1) (i32.mul (local.get $cs) (i32.const 48))))
     ;; nb output channels a unit (a multiple of 8; 0: all of them)
     (local.set $columns (select (i32.load offset=96 (local.get $g)) (local.get $CO) (i32.load offset=96 (local.get $g))))
     (local.set $blocks (i32.div_u (i32.add (local.get $CO) (i32.sub (local.get $columns) (i32.const 1))) (local.get $columns)))
@@ -2089,8 +2106,50 @@
       (br_if $all (i32.ge_u (local.get $t0) (local.get $T)))
       (local.set $c1 (call $min (i32.add (local.get $c0) (local.get $columns)) (local.get $CO)))
       (local.set $count (call $min (local.get $per) (i32.sub (local.get $T) (local.get $t0))))
-      ;; V = Bᵀ d B, tile by tile
       (local.set $j (i32.const 0))
+      ;; R = 3: V = Bᵀ d B four tiles at a time, each tile's 16 vectors (4 channels) into quad,
+      ;; transposed so that one store writes a channel's values of the 4 tiles (a tile at a
+      ;; time, V's layout takes its 4 channels' values one by one)
+      (if (i32.eq (local.get $alpha) (i32.const 4))
+        (then
+          (block $quads_done (loop $quads
+            (br_if $quads_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $count)))
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (local.get $j)) (local.get $TT) (local.get $TW) (local.get $patch))
+            (local.set $rs0) (local.set $base0)
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 1))) (local.get $TT) (local.get $TW) (local.get $patch1))
+            (local.set $rs1) (local.set $base1)
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 2))) (local.get $TT) (local.get $TW) (i32.add (local.get $patch1) (i32.shl (local.get $cs) (i32.const 4))))
+            (local.set $rs2) (local.set $base2)
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 3))) (local.get $TT) (local.get $TW) (i32.add (local.get $patch1) (i32.shl (local.get $cs) (i32.const 5))))
+            (local.set $rs3) (local.set $base3)
+            (local.set $c (i32.const 0))
+            (block $qc_done (loop $qchans
+              (br_if $qc_done (i32.ge_u (local.get $c) (local.get $CI)))
+              (local.set $p (i32.shl (local.get $c) (i32.const 2)))
+              (call $wino_v_tile (i32.add (local.get $base0) (local.get $p)) (local.get $rs0) (local.get $cs) (local.get $quad) (i32.const 16) (i32.const 0))
+              (call $wino_v_tile (i32.add (local.get $base1) (local.get $p)) (local.get $rs1) (local.get $cs) (i32.add (local.get $quad) (i32.const 256)) (i32.const 16) (i32.const 0))
+              (call $wino_v_tile (i32.add (local.get $base2) (local.get $p)) (local.get $rs2) (local.get $cs) (i32.add (local.get $quad) (i32.const 512)) (i32.const 16) (i32.const 0))
+              (call $wino_v_tile (i32.add (local.get $base3) (local.get $p)) (local.get $rs3) (local.get $cs) (i32.add (local.get $quad) (i32.const 768)) (i32.const 16) (i32.const 0))
+              ;; V's rows of channels c…c+3 at position ξ, tiles j…j+3
+              (local.set $dst (i32.add (local.get $v) (i32.add (i32.mul (local.get $c) (local.get $civ)) (i32.shl (local.get $j) (i32.const 2)))))
+              (local.set $xi (i32.const 0))
+              (block $qx_done (loop $qxis
+                (br_if $qx_done (i32.ge_u (local.get $xi) (i32.const 16)))
+                (local.set $p (i32.add (local.get $quad) (i32.shl (local.get $xi) (i32.const 4))))
+                (call $transpose4 (v128.load offset=0 (local.get $p)) (v128.load offset=256 (local.get $p)) (v128.load offset=512 (local.get $p)) (v128.load offset=768 (local.get $p)))
+                (local.set $y11) (local.set $y10) (local.set $y01) (local.set $y00)
+                (v128.store (local.get $dst) (local.get $y00))
+                (v128.store (i32.add (local.get $dst) (local.get $civ)) (local.get $y01))
+                (v128.store (i32.add (local.get $dst) (i32.shl (local.get $civ) (i32.const 1))) (local.get $y10))
+                (v128.store (i32.add (local.get $dst) (i32.mul (local.get $civ) (i32.const 3))) (local.get $y11))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 192)))
+                (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+                (br $qxis)))
+              (local.set $c (i32.add (local.get $c) (i32.const 4)))
+              (br $qchans)))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $quads)))))
+      ;; V = Bᵀ d B, tile by tile: the rest
       (block $vs_done (loop $vs
         (br_if $vs_done (i32.ge_u (local.get $j) (local.get $count)))
         (local.set $t (i32.add (local.get $t0) (local.get $j)))
