@@ -966,6 +966,79 @@
         (br $out)))
       (br $units))))
 
+  ;; conv_taps_fwd's product output pixel by output pixel, for few input channels (where a
+  ;; tap's product over them alone is short). A unit is one output pixel of a block of word 26's
+  ;; count of images: its rows are that pixel of each (OH·OW rows apart in y), its reduction each
+  ;; kernel row's run of inside taps in steps of up to kb, packed in tiles straight from x (a
+  ;; row-major matrix whose rows, the images, are H·W·CI floats apart). W packed by pack_w.
+  ;; Scratch per thread: the block's rows (rounded up to 6)·kb floats of tiles, the GEMM's
+  ;; kb·8 + 64.
+  (func (export "conv_taps_pixels_fwd") (param $g i32) (param $tid i32) (param $nt i32)
+    (local $N i32) (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $KW i32)
+    (local $K i32) (local $kb i32) (local $group i32) (local $blocks i32) (local $u i32) (local $pixel i32) (local $image i32)
+    (local $n0 i32) (local $rows i32) (local $oh i32) (local $ow i32)
+    (local $kh i32) (local $kh1 i32) (local $kw0 i32) (local $kw1 i32) (local $taps i32) (local $src i32)
+    (local $k0 i32) (local $ks i32) (local $flags i32) (local $s i32) (local $tmp i32)
+    (local.set $N (i32.load offset=28 (local.get $g)))
+    (local.set $H (i32.load offset=32 (local.get $g)))
+    (local.set $W (i32.load offset=36 (local.get $g)))
+    (local.set $CI (i32.load offset=40 (local.get $g)))
+    (local.set $OH (i32.load offset=44 (local.get $g)))
+    (local.set $OW (i32.load offset=48 (local.get $g)))
+    (local.set $CO (i32.load offset=52 (local.get $g)))
+    (local.set $KW (i32.load offset=60 (local.get $g)))
+    (local.set $K (i32.mul (i32.mul (i32.load offset=56 (local.get $g)) (local.get $KW)) (local.get $CI)))
+    (local.set $kb (i32.load offset=84 (local.get $g)))
+    (local.set $group (i32.load offset=104 (local.get $g)))
+    (local.set $blocks (i32.div_u (i32.add (local.get $N) (i32.sub (local.get $group) (i32.const 1))) (local.get $group)))
+    (local.set $image (i32.mul (i32.mul (local.get $H) (local.get $W)) (local.get $CI)))
+    (local.set $s (call $scratch (local.get $g) (local.get $tid)))
+    (local.set $tmp (i32.add (local.get $s) (i32.mul (i32.mul (i32.div_u (i32.add (local.get $group) (i32.const 5)) (i32.const 6)) (i32.const 24)) (local.get $kb))))
+    (block $done (loop $units
+      (local.set $u (call $next (local.get $g)))
+      (br_if $done (i32.ge_u (local.get $u) (i32.mul (i32.mul (local.get $OH) (local.get $OW)) (local.get $blocks))))
+      (local.set $pixel (i32.div_u (local.get $u) (local.get $blocks)))
+      (local.set $n0 (i32.mul (i32.rem_u (local.get $u) (local.get $blocks)) (local.get $group)))
+      (local.set $rows (call $min (local.get $group) (i32.sub (local.get $N) (local.get $n0))))
+      (local.set $oh (i32.div_u (local.get $pixel) (local.get $OW)))
+      (local.set $ow (i32.rem_u (local.get $pixel) (local.get $OW)))
+      (call $taps_inside (local.get $oh) (i32.load offset=64 (local.get $g)) (i32.load offset=72 (local.get $g)) (i32.load offset=56 (local.get $g)) (local.get $H))
+      (local.set $kh1)
+      (local.set $kh)
+      (call $taps_inside (local.get $ow) (i32.load offset=68 (local.get $g)) (i32.load offset=76 (local.get $g)) (local.get $KW) (local.get $W))
+      (local.set $kw1)
+      (local.set $kw0)
+      (local.set $taps (i32.mul (i32.sub (local.get $kw1) (local.get $kw0)) (local.get $CI)))
+      ;; the first step starts from the bias (or overwrites y), the last applies the relu
+      (local.set $flags (i32.and (i32.load offset=24 (local.get $g)) (i32.const 2)))
+      (block $rows_done (loop $kernel_rows
+        (br_if $rows_done (i32.ge_u (local.get $kh) (local.get $kh1)))
+        ;; x's image n0, row oh·sh + kh − ph, column ow·sw + kw0 − pw
+        (local.set $src (i32.add (i32.load offset=0 (local.get $g)) (i32.shl (i32.add (i32.mul (local.get $n0) (local.get $image))
+          (i32.mul (i32.add (i32.mul (i32.sub (i32.add (i32.mul (local.get $oh) (i32.load offset=64 (local.get $g))) (local.get $kh)) (i32.load offset=72 (local.get $g))) (local.get $W))
+              (i32.sub (i32.add (i32.mul (local.get $ow) (i32.load offset=68 (local.get $g))) (local.get $kw0)) (i32.load offset=76 (local.get $g))))
+            (local.get $CI))) (i32.const 2))))
+        (local.set $k0 (i32.const 0))
+        (block $steps_done (loop $steps
+          (br_if $steps_done (i32.ge_u (local.get $k0) (local.get $taps)))
+          (local.set $ks (call $min (local.get $kb) (i32.sub (local.get $taps) (local.get $k0))))
+          (call $pack_tiles (local.get $src) (local.get $image) (i32.const 0) (local.get $rows) (local.get $k0) (local.get $ks) (local.get $s))
+          (if (i32.and (i32.ge_u (i32.add (local.get $kh) (i32.const 1)) (local.get $kh1)) (i32.ge_u (i32.add (local.get $k0) (local.get $ks)) (local.get $taps)))
+            (then (local.set $flags (i32.or (local.get $flags) (i32.shl (i32.and (i32.load offset=24 (local.get $g)) (i32.const 1)) (i32.const 2))))))
+          (call $gemm (local.get $s) (i32.const 24) (i32.mul (local.get $ks) (i32.const 24)) (local.get $rows)
+            (i32.add (i32.load offset=108 (local.get $g)) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $kh) (local.get $KW)) (local.get $kw0)) (local.get $CI)) (local.get $k0)) (i32.const 5)))
+            (i32.const 32) (i32.shl (local.get $K) (i32.const 5))
+            (local.get $CO) (local.get $ks)
+            (i32.add (i32.load offset=12 (local.get $g)) (i32.shl (i32.mul (i32.add (i32.mul (local.get $n0) (i32.mul (local.get $OH) (local.get $OW))) (local.get $pixel)) (local.get $CO)) (i32.const 2)))
+            (i32.shl (i32.mul (i32.mul (local.get $OH) (local.get $OW)) (local.get $CO)) (i32.const 2))
+            (local.get $flags) (i32.load offset=8 (local.get $g)) (local.get $tmp))
+          (local.set $flags (i32.const 1))
+          (local.set $k0 (i32.add (local.get $k0) (local.get $ks)))
+          (br $steps)))
+        (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+        (br $kernel_rows)))
+      (br $units))))
+
   ;; the address of x's channel c at tap (kh, kw) of row k of conv_taps_fwd's block (image
   ;; n0 + k mod G, output pixel k / G)
   (func $taps_row (param $g i32) (param $k i32) (param $G i32) (param $n0 i32) (param $kh i32) (param $kw i32) (param $c i32) (result i32)
