@@ -17,8 +17,10 @@ const THREADS = Number(process.env.THREADS ?? 1);
 await buildKernels();
 const outdir = "node_modules/.cache/netc/bench-kernels";
 // The backend as the runtime starts it: its threads (a worker pool for THREADS > 1), netc's kernels.
-await build({ entryPoints: ["src/runtime/backend.ts"], outdir, outExtension: { ".js": ".mjs" }, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
+// The rule's choice comes from conv.ts's rulePath, a pure function (its bundle's own copy of the module is fine).
+await build({ entryPoints: { backend: "src/runtime/backend.ts", conv: "src/kernels/conv.ts" }, outdir, outExtension: { ".js": ".mjs" }, bundle: true, platform: "node", format: "esm", packages: "external", logLevel: "warning" });
 const { initBackend, stopBackend } = await import(`../${outdir}/backend.mjs`);
+const { rulePath } = await import(`../${outdir}/conv.mjs`);
 const backend = await initBackend("wasm", { threads: THREADS });
 if (!backend.description.includes("netc kernels")) throw new Error(backend.description);
 const { tf } = backend;
@@ -167,7 +169,8 @@ for (const c of process.env.CONVS === "0" ? [] : convs.filter((c) => !process.en
       winograd: winogradPossible ? time(() => f.netc({ path: "winograd" })) : NaN,
       taps: tapsPossible ? time(() => f.netc({ path: "taps" })) : NaN,
     };
-    convRows.push({ case: `${c.name} ${pass}`, ...Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number.isNaN(v) ? "–" : `${v.toFixed(2)} (${(gflop / v * 1e3).toFixed(0)})`])) });
+    const picks = rulePath({ fwd: "forward", dw: "filter gradient", dx: "input gradient" }[pass], c.x, c.w, attrs.strides, attrs.padding);
+    convRows.push({ case: `${c.name} ${pass}`, ...Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number.isNaN(v) ? "–" : `${v.toFixed(2)} (${(gflop / v * 1e3).toFixed(0)})`])), picks });
   }
   tf.dispose([x, w, dy]);
 }

@@ -315,6 +315,12 @@ function convForward(args: KernelArgs): TensorInfo {
  * for their filter gradient as 3×3 blocks (winogradPays). "taps" (conv_taps_*) is im2col over
  * the window taps inside x alone, for small outputs with padding (tapsPay).
  */
+/** The path the rule below picks for a pass of a convolution (scripts/bench-kernels.mjs prints it). */
+export function rulePath(pass: "forward" | "filter gradient" | "input gradient", input: readonly number[], filter: readonly number[], strides: readonly number[], padding: readonly number[]): ConvPath {
+  const g = convGeometry("rulePath", input, filter, strides, padding);
+  return pass === "forward" ? pathOf(g, pass, {}) : pathOf(g, pass, {});
+}
+
 function pathOf(g: ConvGeometry, pass: "forward", attrs: KernelArgs["attrs"]): Exclude<ConvPath, "scatter">;
 function pathOf(g: ConvGeometry, pass: "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath;
 function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath {
