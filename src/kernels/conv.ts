@@ -315,12 +315,6 @@ function convForward(args: KernelArgs): TensorInfo {
  * for their filter gradient as 3×3 blocks (winogradPays). "taps" (conv_taps_*) is im2col over
  * the window taps inside x alone, for small outputs with padding (tapsPay).
  */
-/** The path the rule below picks for a pass of a convolution (scripts/bench-kernels.mjs prints it). */
-export function rulePath(pass: "forward" | "filter gradient" | "input gradient", input: readonly number[], filter: readonly number[], strides: readonly number[], padding: readonly number[]): ConvPath {
-  const g = convGeometry("rulePath", input, filter, strides, padding);
-  return pass === "forward" ? pathOf(g, pass, {}) : pathOf(g, pass, {});
-}
-
 function pathOf(g: ConvGeometry, pass: "forward", attrs: KernelArgs["attrs"]): Exclude<ConvPath, "scatter">;
 function pathOf(g: ConvGeometry, pass: "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath;
 function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gradient", attrs: KernelArgs["attrs"]): ConvPath {
@@ -360,6 +354,13 @@ function pathOf(g: ConvGeometry, pass: "forward" | "filter gradient" | "input gr
     case "input gradient":
       return windows && (g.ci < FEW_CHANNELS || (window && g.co <= 256)) ? "windows" : "im2col";
   }
+}
+
+/** The path the rule above picks for a pass of a convolution (scripts/bench-kernels.mjs prints it). */
+export function rulePath(pass: "forward" | "filter gradient" | "input gradient", input: readonly number[], filter: readonly number[], strides: readonly number[], padding: readonly number[]): ConvPath {
+  const g = convGeometry("rulePath", input, filter, strides, padding);
+  // Two calls, one per overload of pathOf.
+  return pass === "forward" ? pathOf(g, pass, {}) : pathOf(g, pass, {});
 }
 
 /**
