@@ -913,10 +913,8 @@
         (local.set $oh (local.get $oh0))
         (block $runs_done (loop $runs
           (br_if $runs_done (i32.or (i32.ge_u (local.get $oh) (local.get $oh1)) (i32.ge_u (local.get $ow0) (local.get $ow1))))
-          (local.set $last (select (local.get $oh1) (i32.add (local.get $oh) (i32.const 1))
-            (i32.and (i32.eqz (local.get $ow0)) (i32.eq (local.get $ow1) (local.get $OW)))))
-          (local.set $k0 (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $OW)) (local.get $ow0)) (local.get $G)))
-          (local.set $k1 (i32.mul (i32.add (i32.mul (i32.sub (local.get $last) (i32.const 1)) (local.get $OW)) (local.get $ow1)) (local.get $G)))
+          (call $taps_run (local.get $oh) (local.get $oh1) (local.get $ow0) (local.get $ow1) (local.get $OW) (local.get $G))
+          (local.set $k1) (local.set $k0) (local.set $last)
           (local.set $j0 (local.get $k0))
           (block $blocks_done (loop $row_blocks
             (br_if $blocks_done (i32.ge_u (local.get $j0) (local.get $k1)))
@@ -1071,6 +1069,17 @@
       (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
       (br $rest))))
 
+  ;; the run of rows from output row oh of a tap's rectangle [oh, oh1) × [ow0, ow1), rows in
+  ;; pixel-major order (G a pixel): this row's pixels, or all the rows left when they are
+  ;; whole. Returns the output row after the run and its rows [k0, k1).
+  (func $taps_run (param $oh i32) (param $oh1 i32) (param $ow0 i32) (param $ow1 i32) (param $OW i32) (param $G i32) (result i32 i32 i32)
+    (local $last i32)
+    (local.set $last (select (local.get $oh1) (i32.add (local.get $oh) (i32.const 1))
+      (i32.and (i32.eqz (local.get $ow0)) (i32.eq (local.get $ow1) (local.get $OW)))))
+    (local.get $last)
+    (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $OW)) (local.get $ow0)) (local.get $G))
+    (i32.mul (i32.add (i32.mul (i32.sub (local.get $last) (i32.const 1)) (local.get $OW)) (local.get $ow1)) (local.get $G)))
+
   ;; dy in panels of 8 columns (word 27's buffer) with its rows in pixel-major order: row
   ;; p·N + n is image n's output pixel p, so that the pixels whose tap t is inside x, a
   ;; rectangle of each image, are contiguous runs of rows, one per output row (conv_taps_dw).
@@ -1142,11 +1151,8 @@
       (local.set $oh (local.get $oh0))
       (block $runs_done (loop $runs
         (br_if $runs_done (i32.or (i32.ge_u (local.get $oh) (local.get $oh1)) (i32.ge_u (local.get $ow0) (local.get $ow1))))
-        ;; the run's rows [k0, k1): this output row's pixels [ow0, ow1), or all the rows left when they are whole
-        (local.set $last (select (local.get $oh1) (i32.add (local.get $oh) (i32.const 1))
-          (i32.and (i32.eqz (local.get $ow0)) (i32.eq (local.get $ow1) (local.get $OW)))))
-        (local.set $k0 (i32.mul (i32.add (i32.mul (local.get $oh) (local.get $OW)) (local.get $ow0)) (local.get $N)))
-        (local.set $k1 (i32.mul (i32.add (i32.mul (i32.sub (local.get $last) (i32.const 1)) (local.get $OW)) (local.get $ow1)) (local.get $N)))
+        (call $taps_run (local.get $oh) (local.get $oh1) (local.get $ow0) (local.get $ow1) (local.get $OW) (local.get $N))
+        (local.set $k1) (local.set $k0) (local.set $last)
         (local.set $j0 (local.get $k0))
         (block $blocks_done (loop $row_blocks
           (br_if $blocks_done (i32.ge_u (local.get $j0) (local.get $k1)))
@@ -2111,17 +2117,17 @@
       (br $rows)))
     (local.get $patch))
 
-  ;; tile t's 4×4 patch of x for R = 3 (see $wino_patch; an edge tile's copy at `patch`) and
-  ;; the bytes between its rows
-  (func $wino_base (param $g i32) (param $t i32) (param $TT i32) (param $TW i32) (param $patch i32) (result i32 i32)
+  ;; tile t's α×α patch of x (see $wino_patch; an edge tile's copy at `patch`) and the bytes
+  ;; between its rows
+  (func $wino_base (param $g i32) (param $t i32) (param $TT i32) (param $TW i32) (param $alpha i32) (param $patch i32) (result i32 i32)
     (local $n i32) (local $th i32) (local $tw i32) (local $base i32)
     (call $wino_tile (local.get $t) (local.get $TT) (local.get $TW))
     (local.set $tw) (local.set $th) (local.set $n)
     (local.set $base (call $wino_patch (local.get $g) (local.get $n)
       (i32.sub (i32.shl (local.get $th) (i32.const 1)) (i32.load offset=72 (local.get $g)))
-      (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (i32.load offset=76 (local.get $g))) (i32.const 4) (local.get $patch)))
+      (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (i32.load offset=76 (local.get $g))) (local.get $alpha) (local.get $patch)))
     (local.get $base)
-    (i32.shl (i32.mul (select (i32.const 4) (i32.load offset=36 (local.get $g)) (i32.eq (local.get $base) (local.get $patch))) (i32.load offset=40 (local.get $g))) (i32.const 2)))
+    (i32.shl (i32.mul (select (local.get $alpha) (i32.load offset=36 (local.get $g)) (i32.eq (local.get $base) (local.get $patch))) (i32.load offset=40 (local.get $g))) (i32.const 2)))
 
   ;; y = act(conv(x, g) + bias) (see above); a unit is mb ≤ 48 tiles (2×2 output pixels each)
   ;; of the N·⌈OH/2⌉·⌈OW/2⌉, row by row, and nb of the output channels (word 24; 0: all), so
@@ -2133,7 +2139,7 @@
     (local $H i32) (local $W i32) (local $CI i32) (local $OH i32) (local $OW i32) (local $CO i32) (local $ph i32) (local $pw i32)
     (local $TW i32) (local $TT i32) (local $T i32) (local $patch i32) (local $v i32) (local $m i32) (local $tmp i32)
     (local $t0 i32) (local $count i32) (local $j i32) (local $t i32) (local $n i32) (local $th i32) (local $tw i32)
-    (local $ih i32) (local $iw i32) (local $base i32) (local $rs i32) (local $cs i32)
+    (local $base i32) (local $rs i32) (local $cs i32)
     (local $c i32) (local $p i32) (local $dst i32) (local $xi i32) (local $q i32) (local $out i32) (local $flags i32)
     (local $right i32) (local $below i32) (local $at i32) (local $per i32)
     (local $alpha i32) (local $xis i32) (local $civ i32) (local $table i32) (local $row i32)
@@ -2187,13 +2193,13 @@
         (then
           (block $quads_done (loop $quads
             (br_if $quads_done (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $count)))
-            (call $wino_base (local.get $g) (i32.add (local.get $t0) (local.get $j)) (local.get $TT) (local.get $TW) (local.get $patch))
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (local.get $j)) (local.get $TT) (local.get $TW) (i32.const 4) (local.get $patch))
             (local.set $rs0) (local.set $base0)
-            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 1))) (local.get $TT) (local.get $TW) (local.get $patch1))
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 1))) (local.get $TT) (local.get $TW) (i32.const 4) (local.get $patch1))
             (local.set $rs1) (local.set $base1)
-            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 2))) (local.get $TT) (local.get $TW) (i32.add (local.get $patch1) (i32.shl (local.get $cs) (i32.const 4))))
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 2))) (local.get $TT) (local.get $TW) (i32.const 4) (i32.add (local.get $patch1) (i32.shl (local.get $cs) (i32.const 4))))
             (local.set $rs2) (local.set $base2)
-            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 3))) (local.get $TT) (local.get $TW) (i32.add (local.get $patch1) (i32.shl (local.get $cs) (i32.const 5))))
+            (call $wino_base (local.get $g) (i32.add (local.get $t0) (i32.add (local.get $j) (i32.const 3))) (local.get $TT) (local.get $TW) (i32.const 4) (i32.add (local.get $patch1) (i32.shl (local.get $cs) (i32.const 5))))
             (local.set $rs3) (local.set $base3)
             (local.set $c (i32.const 0))
             (block $qc_done (loop $qchans
@@ -2225,13 +2231,8 @@
       ;; V = Bᵀ d B, tile by tile: the rest
       (block $vs_done (loop $vs
         (br_if $vs_done (i32.ge_u (local.get $j) (local.get $count)))
-        (local.set $t (i32.add (local.get $t0) (local.get $j)))
-        (call $wino_tile (local.get $t) (local.get $TT) (local.get $TW))
-        (local.set $tw) (local.set $th) (local.set $n)
-        (local.set $ih (i32.sub (i32.shl (local.get $th) (i32.const 1)) (local.get $ph)))
-        (local.set $iw (i32.sub (i32.shl (local.get $tw) (i32.const 1)) (local.get $pw)))
-        (local.set $base (call $wino_patch (local.get $g) (local.get $n) (local.get $ih) (local.get $iw) (local.get $alpha) (local.get $patch)))
-        (local.set $rs (select (i32.mul (local.get $alpha) (local.get $cs)) (i32.mul (local.get $W) (local.get $cs)) (i32.eq (local.get $base) (local.get $patch))))
+        (call $wino_base (local.get $g) (i32.add (local.get $t0) (local.get $j)) (local.get $TT) (local.get $TW) (local.get $alpha) (local.get $patch))
+        (local.set $rs) (local.set $base)
         (local.set $dst (i32.add (local.get $v) (i32.shl (local.get $j) (i32.const 2))))
         (local.set $p (local.get $base))
         (local.set $c (i32.const 0))
